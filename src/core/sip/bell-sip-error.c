@@ -1,0 +1,3 @@
+#include "bell-sip-error.h"
+
+G_DEFINE_QUARK (bell-sip-error-quark, bell_sip_error)
