@@ -1,7 +1,8 @@
 /* bell-sip-header-parse.c: typed views of the headers the stack reads (RFC 3261 §20, §25.1).
  *
- * Each parser takes one header value (one list element for list headers, already unfolded and
- * trimmed) and fills a struct in the message arena, or names what is wrong with it.
+ * Each parser takes a header value (unfolded and trimmed) and fills a struct in the message
+ * arena, or names what is wrong with it. Parsers of list elements (Via, Contact, ...) stop where
+ * their element ends and say so in *stop, so a list is split while it is parsed, in one pass.
  */
 #define G_LOG_DOMAIN "bell-sip"
 
@@ -26,21 +27,79 @@ scan_token (const char *p, const char *end)
   return p;
 }
 
-/* Header parameters start at p: checks them and returns the slice, or FALSE. */
+/* Header parameters from p up to the end of the element: sets *params and *stop. */
 static gboolean
-take_params (const char *p, const char *end, BellStr *params)
+take_params (const char *p, const char *end, BellParamFunc func, gpointer data, BellStr *params,
+             const char **stop)
 {
-  *params = span (p, end);
-  return bell_params_validate (*params, BELL_PARAMS_HEADER);
+  const char *e = bell_params_scan (p, end, BELL_PARAMS_HEADER, func, data);
+
+  if (!e)
+    return FALSE;
+  *params = bell_str_trim (span (p, e));
+  *stop = e;
+  return TRUE;
+}
+
+typedef struct
+{
+  gpointer    target;
+  const char *why;
+} ParamContext;
+
+static gboolean
+on_via_param (BellStr name, BellStr value, gpointer user_data)
+{
+  ParamContext *ctx = user_data;
+  BellSipVia *via = ctx->target;
+  guint64 v;
+
+  if (bell_str_equal_ci_lit (name, "branch"))
+    {
+      if (value.len == 0)
+        return (ctx->why = "empty branch"), FALSE;
+      via->branch = value;
+    }
+  else if (bell_str_equal_ci_lit (name, "received"))
+    {
+      BellHostType type;
+      /* RFC 5118 §4.5: an IPv6 received may come with or without brackets. */
+      if (value.len == 0)
+        return (ctx->why = "empty received"), FALSE;
+      if (value.p[0] != '[' && memchr (value.p, ':', value.len))
+        {
+          for (gsize i = 0; i < value.len; i++)
+            if (!bell_cc (value.p[i], BELL_CC_HEX) && value.p[i] != ':' && value.p[i] != '.')
+              return (ctx->why = "invalid received address"), FALSE;
+        }
+      else if (!bell_sip_host_classify (value.p, value.len, &type) || type == BELL_HOST_NAME)
+        return (ctx->why = "invalid received address"), FALSE;
+      via->received = value;
+    }
+  else if (bell_str_equal_ci_lit (name, "rport"))
+    {
+      via->has_rport = TRUE;
+      if (value.len && (!bell_str_to_uint64 (value, 65535, &v) || v == 0))
+        return (ctx->why = "invalid rport"), FALSE;
+      via->rport = value.len ? (guint16) v : 0;
+    }
+  else if (bell_str_equal_ci_lit (name, "maddr"))
+    via->maddr = value;
+  else if (bell_str_equal_ci_lit (name, "ttl"))
+    {
+      if (!bell_str_to_uint64 (value, 255, &v))
+        return (ctx->why = "invalid ttl"), FALSE;
+      via->ttl = (gint) v;
+    }
+  return TRUE;
 }
 
 /* via-parm = sent-protocol LWS sent-by *( SEMI via-params ) */
 static gboolean
-parse_via (BellArena *arena, BellSipHeader *h, const char **why)
+parse_via (BellArena *arena, BellSipHeader *h, const char **stop, const char **why)
 {
   const char *p = h->value.p, *end = p + h->value.len, *t;
   BellSipVia *via = bell_arena_new0 (arena, BellSipVia, 1);
-  BellStr name, value;
   guint64 v;
 
   via->ttl = -1;
@@ -48,7 +107,7 @@ parse_via (BellArena *arena, BellSipHeader *h, const char **why)
 
   /* sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS */
   t = scan_token (p, end);
-  if (!bell_str_equal_ci_cstr (span (p, t), "SIP"))
+  if (!bell_str_equal_ci_lit (span (p, t), "sip"))
     return (*why = "sent-protocol is not SIP"), FALSE;
   p = t;
   bell_skip_lws (&p, end);
@@ -98,65 +157,11 @@ parse_via (BellArena *arena, BellSipHeader *h, const char **why)
     }
   p = t;
   bell_skip_lws (&p, end);
-  if (!take_params (p, end, &via->params))
-    return (*why = "invalid parameter"), FALSE;
-
-  BellStr rest = via->params;
-  while (bell_params_next (&rest, &name, &value))
-    {
-      switch (name.len)
-        {
-        case 6:
-          if (g_ascii_strncasecmp (name.p, "branch", 6) == 0)
-            {
-              if (value.len == 0)
-                return (*why = "empty branch"), FALSE;
-              via->branch = value;
-            }
-          break;
-        case 8:
-          if (g_ascii_strncasecmp (name.p, "received", 8) == 0)
-            {
-              BellHostType type;
-              BellStr addr = value;
-              /* RFC 5118 §4.5: an IPv6 received may come with or without brackets. */
-              if (addr.len == 0)
-                return (*why = "empty received"), FALSE;
-              if (addr.p[0] != '[' && memchr (addr.p, ':', addr.len))
-                {
-                  for (gsize i = 0; i < addr.len; i++)
-                    if (!bell_cc (addr.p[i], BELL_CC_HEX) && addr.p[i] != ':' && addr.p[i] != '.')
-                      return (*why = "invalid received address"), FALSE;
-                }
-              else if (!bell_sip_host_classify (addr.p, addr.len, &type) ||
-                       type == BELL_HOST_NAME)
-                return (*why = "invalid received address"), FALSE;
-              via->received = value;
-            }
-          break;
-        case 5:
-          if (g_ascii_strncasecmp (name.p, "rport", 5) == 0)
-            {
-              via->has_rport = TRUE;
-              if (value.len && (!bell_str_to_uint64 (value, 65535, &v) || v == 0))
-                return (*why = "invalid rport"), FALSE;
-              via->rport = value.len ? (guint16) v : 0;
-            }
-          else if (g_ascii_strncasecmp (name.p, "maddr", 5) == 0)
-            via->maddr = value;
-          break;
-        case 3:
-          if (g_ascii_strncasecmp (name.p, "ttl", 3) == 0)
-            {
-              if (!bell_str_to_uint64 (value, 255, &v))
-                return (*why = "invalid ttl"), FALSE;
-              via->ttl = (gint) v;
-            }
-          break;
-        default:
-          break;
-        }
-    }
+  {
+    ParamContext ctx = { via, NULL };
+    if (!take_params (p, end, on_via_param, &ctx, &via->params, stop))
+      return (*why = ctx.why ? ctx.why : "invalid parameter"), FALSE;
+  }
   return TRUE;
 }
 
@@ -181,15 +186,43 @@ parse_qvalue (BellStr s, gint *q1000)
   return TRUE;
 }
 
+static gboolean
+on_name_addr_param (BellStr name, BellStr value, gpointer user_data)
+{
+  ParamContext *ctx = user_data;
+  BellSipHeader *h = ctx->target;
+  BellSipNameAddr *na = h->parsed.name_addr;
+  guint64 v;
+
+  if (bell_str_equal_ci_lit (name, "tag"))
+    {
+      if (value.len == 0)
+        return (ctx->why = "empty tag"), FALSE;
+      na->tag = value;
+    }
+  else if (h->id != BELL_SIP_HDR_CONTACT)
+    return TRUE;
+  else if (bell_str_equal_ci_lit (name, "expires"))
+    {
+      if (!bell_str_to_uint64 (value, MAX_DELTA_SECONDS, &v))
+        return (ctx->why = "invalid expires parameter"), FALSE;
+      na->expires = (gint64) v;
+    }
+  else if (bell_str_equal_ci_lit (name, "q"))
+    {
+      if (!parse_qvalue (value, &na->q1000))
+        return (ctx->why = "invalid q parameter"), FALSE;
+    }
+  return TRUE;
+}
+
 /* name-addr / addr-spec with header parameters (From, To, Contact, Route, ...). */
 static gboolean
-parse_name_addr (BellArena *arena, BellSipHeader *h, const char **why)
+parse_name_addr (BellArena *arena, BellSipHeader *h, const char **stop, const char **why)
 {
   const char *p = h->value.p, *end = p + h->value.len;
   BellSipNameAddr *na = bell_arena_new0 (arena, BellSipNameAddr, 1);
   const char *uri_start, *uri_end;
-  BellStr name, value;
-  guint64 v;
 
   na->expires = -1;
   na->q1000 = -1;
@@ -199,9 +232,10 @@ parse_name_addr (BellArena *arena, BellSipHeader *h, const char **why)
     {
       const char *t = p + 1;
       bell_skip_lws (&t, end);
-      if (t == end)
+      if (t == end || *t == ',')
         {
           na->star = TRUE;
+          *stop = t;
           return TRUE;
         }
     }
@@ -248,13 +282,14 @@ parse_name_addr (BellArena *arena, BellSipHeader *h, const char **why)
     }
   else
     {
-      /* addr-spec: ends at LWS or ';' (its would-be URI parameters are header parameters,
-       * §20.10), and may not hold ',', '?' or ';' (§20: they need angle brackets). */
+      /* addr-spec: ends at LWS, ';' (its would-be URI parameters are header parameters,
+       * §20.10) or the ',' of the next list element, and may not hold '?' (§20: an address
+       * with a header part needs angle brackets). */
       uri_start = p;
-      while (p < end && *p != ';' && !bell_is_lws (*p))
+      while (p < end && *p != ';' && *p != ',' && !bell_is_lws (*p))
         {
-          if (*p == ',' || *p == '?' || *p == '"' || *p == '<' || *p == '>')
-            return (*why = "an address with ',', '?' or quotes needs <>"), FALSE;
+          if (*p == '?' || *p == '"' || *p == '<' || *p == '>')
+            return (*why = "an address with '?' or quotes needs <>"), FALSE;
           p++;
         }
       uri_end = p;
@@ -265,30 +300,11 @@ parse_name_addr (BellArena *arena, BellSipHeader *h, const char **why)
     return (*why = "invalid URI"), FALSE;
 
   bell_skip_lws (&p, end);
-  if (!take_params (p, end, &na->params))
-    return (*why = "invalid parameter"), FALSE;
-
-  BellStr rest = na->params;
-  while (bell_params_next (&rest, &name, &value))
-    {
-      if (name.len == 3 && g_ascii_strncasecmp (name.p, "tag", 3) == 0)
-        {
-          if (value.len == 0)
-            return (*why = "empty tag"), FALSE;
-          na->tag = value;
-        }
-      else if (h->id == BELL_SIP_HDR_CONTACT && bell_str_equal_ci_cstr (name, "expires"))
-        {
-          if (!bell_str_to_uint64 (value, MAX_DELTA_SECONDS, &v))
-            return (*why = "invalid expires parameter"), FALSE;
-          na->expires = (gint64) v;
-        }
-      else if (h->id == BELL_SIP_HDR_CONTACT && bell_str_equal_ci_cstr (name, "q"))
-        {
-          if (!parse_qvalue (value, &na->q1000))
-            return (*why = "invalid q parameter"), FALSE;
-        }
-    }
+  {
+    ParamContext ctx = { h, NULL };
+    if (!take_params (p, end, on_name_addr_param, &ctx, &na->params, stop))
+      return (*why = ctx.why ? ctx.why : "invalid parameter"), FALSE;
+  }
   return TRUE;
 }
 
@@ -302,14 +318,11 @@ is_callid (BellStr s)
     return FALSE;
   for (gsize i = 0; i < s.len; i++)
     {
-      if (s.p[i] == '@')
-        {
-          if (at || i == 0 || i + 1 == s.len)
-            return FALSE;
-          at = s.p + i;
-        }
-      else if (!bell_cc (s.p[i], BELL_CC_WORD))
+      if (G_LIKELY (bell_cc (s.p[i], BELL_CC_WORD)))
+        continue;
+      if (s.p[i] != '@' || at || i == 0 || i + 1 == s.len)
         return FALSE;
+      at = s.p + i;
     }
   return TRUE;
 }
@@ -407,7 +420,7 @@ parse_auth (BellArena *arena, BellSipHeader *h, const char **why)
       if (p >= end || *p != '=')
         {
           /* Other schemes may carry a token68 blob; Digest may not. */
-          if (bell_str_equal_ci_cstr (auth->scheme, "Digest"))
+          if (bell_str_equal_ci_lit (auth->scheme, "digest"))
             return (*why = "auth parameter without a value"), FALSE;
           return TRUE;
         }
@@ -443,7 +456,7 @@ parse_auth (BellArena *arena, BellSipHeader *h, const char **why)
 
 /* media-type = m-type SLASH m-subtype *(SEMI m-parameter); Accept also allows '*' */
 static gboolean
-parse_media_type (BellArena *arena, BellSipHeader *h, const char **why)
+parse_media_type (BellArena *arena, BellSipHeader *h, const char **stop, const char **why)
 {
   const char *p = h->value.p, *end = p + h->value.len, *t;
   BellSipMediaType *mt = bell_arena_new0 (arena, BellSipMediaType, 1);
@@ -464,14 +477,14 @@ parse_media_type (BellArena *arena, BellSipHeader *h, const char **why)
   mt->subtype = span (p, t);
   p = t;
   bell_skip_lws (&p, end);
-  if (!take_params (p, end, &mt->params))
+  if (!take_params (p, end, NULL, NULL, &mt->params, stop))
     return (*why = "invalid parameter"), FALSE;
   return TRUE;
 }
 
 /* A leading token (or delta-seconds, or callid for Replaces) followed by generic params. */
 static gboolean
-parse_token_params (BellArena *arena, BellSipHeader *h, const char **why)
+parse_token_params (BellArena *arena, BellSipHeader *h, const char **stop, const char **why)
 {
   const char *p = h->value.p, *end = p + h->value.len, *t;
   BellSipTokenParams *tp = bell_arena_new0 (arena, BellSipTokenParams, 1);
@@ -512,34 +525,82 @@ parse_token_params (BellArena *arena, BellSipHeader *h, const char **why)
       p++;
       bell_skip_lws (&p, end);
     }
-  if (!take_params (p, end, &tp->params))
+  if (!take_params (p, end, NULL, NULL, &tp->params, stop))
     return (*why = "invalid parameter"), FALSE;
   return TRUE;
 }
 
-/* Option tags, methods, codings, languages: one token (language/coding may carry params). */
+/* Option tags, methods, codings, languages, Call-IDs: a comma-separated list kept as one
+ * header (reading it is a scan, splitting it would cost a header slot per token). Codings and
+ * languages may carry parameters. */
 static gboolean
-parse_token_element (BellSipHeader *h, const char **why)
+parse_token_list (BellSipHeader *h, const char **why)
 {
-  const char *p = h->value.p, *end = p + h->value.len, *t = scan_token (p, end);
-  BellStr params;
+  const char *p = h->value.p, *end = p + h->value.len;
+  gboolean with_params = h->id == BELL_SIP_HDR_ACCEPT_ENCODING ||
+                         h->id == BELL_SIP_HDR_ACCEPT_LANGUAGE;
 
-  if (t == p)
-    return (*why = "invalid token"), FALSE;
-  if (t == end)
-    return TRUE;
-  if (h->id == BELL_SIP_HDR_ACCEPT_ENCODING || h->id == BELL_SIP_HDR_ACCEPT_LANGUAGE)
+  while (p < end)
     {
-      bell_skip_lws (&t, end);
-      if (take_params (t, end, &params))
-        return TRUE;
+      const char *t = p;
+      if (h->id == BELL_SIP_HDR_IN_REPLY_TO)
+        {
+          while (t < end && *t != ',' && !bell_is_lws (*t))
+            t++;
+          if (!is_callid (span (p, t)))
+            return (*why = "invalid Call-ID"), FALSE;
+        }
+      else
+        {
+          t = scan_token (p, end);
+          if (t == p)
+            return (*why = "invalid token"), FALSE;
+        }
+      p = t;
+      bell_skip_lws (&p, end);
+      if (with_params && p < end && *p == ';')
+        {
+          const char *comma = memchr (p, ',', (gsize) (end - p));
+          const char *pend = comma ? comma : end;
+          if (!bell_params_validate (bell_str_trim (span (p, pend)), BELL_PARAMS_HEADER))
+            return (*why = "invalid parameter"), FALSE;
+          p = pend;
+        }
+      if (p < end)
+        {
+          if (*p != ',')
+            return (*why = "expected ',' between tokens"), FALSE;
+          p++;
+          bell_skip_lws (&p, end);
+          if (p == end)
+            return (*why = "empty list element"), FALSE;
+        }
     }
-  return (*why = "invalid token"), FALSE;
+  return TRUE;
+}
+
+gboolean
+bell_sip_token_list_next (BellStr *rest, BellStr *token)
+{
+  const char *p = rest->p, *end = rest->p + rest->len, *t;
+
+  while (p < end && (*p == ',' || bell_is_lws (*p)))
+    p++;
+  if (p >= end)
+    return FALSE;
+  t = p;
+  while (t < end && *t != ',' && *t != ';' && !bell_is_lws (*t))
+    t++;
+  *token = span (p, t);
+  while (t < end && *t != ',')
+    t++;
+  *rest = span (t, end);
+  return TRUE;
 }
 
 /* warning-value = warn-code SP warn-agent SP warn-text; warn-code = 3DIGIT */
 static gboolean
-parse_warning (BellArena *arena, BellSipHeader *h, const char **why)
+parse_warning (BellArena *arena, BellSipHeader *h, const char **stop, const char **why)
 {
   const char *p = h->value.p, *end = p + h->value.len, *t;
   BellSipWarning *w = bell_arena_new0 (arena, BellSipWarning, 1);
@@ -557,19 +618,24 @@ parse_warning (BellArena *arena, BellSipHeader *h, const char **why)
     return (*why = "invalid warn-agent"), FALSE;
   w->agent = span (p, t);
   p = t + 1;
-  if (p >= end || *p != '"' || bell_scan_quoted (p, end) != end)
+  t = p < end && *p == '"' ? bell_scan_quoted (p, end) : NULL;
+  if (!t)
     return (*why = "warn-text is not a quoted string"), FALSE;
-  w->text = span (p, end);
+  w->text = span (p, t);
+  bell_skip_lws (&t, end);
+  *stop = t;
   return TRUE;
 }
 
 gboolean
-bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **why)
+bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **stop,
+                             const char **why)
 {
+  *stop = h->value.p + h->value.len;
   switch (h->id)
     {
     case BELL_SIP_HDR_VIA:
-      return parse_via (arena, h, why);
+      return parse_via (arena, h, stop, why);
     case BELL_SIP_HDR_FROM:
     case BELL_SIP_HDR_TO:
     case BELL_SIP_HDR_CONTACT:
@@ -584,9 +650,8 @@ bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **wh
     case BELL_SIP_HDR_ALERT_INFO:
     case BELL_SIP_HDR_CALL_INFO:
     case BELL_SIP_HDR_ERROR_INFO:
-      return parse_name_addr (arena, h, why);
+      return parse_name_addr (arena, h, stop, why);
     case BELL_SIP_HDR_CALL_ID:
-    case BELL_SIP_HDR_IN_REPLY_TO:
       if (!is_callid (h->value))
         return (*why = "invalid Call-ID"), FALSE;
       return TRUE;
@@ -614,7 +679,7 @@ bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **wh
       return parse_auth (arena, h, why);
     case BELL_SIP_HDR_CONTENT_TYPE:
     case BELL_SIP_HDR_ACCEPT:
-      return parse_media_type (arena, h, why);
+      return parse_media_type (arena, h, stop, why);
     case BELL_SIP_HDR_EVENT:
     case BELL_SIP_HDR_SUBSCRIPTION_STATE:
     case BELL_SIP_HDR_SESSION_EXPIRES:
@@ -623,7 +688,7 @@ bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **wh
     case BELL_SIP_HDR_REASON:
     case BELL_SIP_HDR_CONTENT_DISPOSITION:
     case BELL_SIP_HDR_REPLACES:
-      return parse_token_params (arena, h, why);
+      return parse_token_params (arena, h, stop, why);
     case BELL_SIP_HDR_ALLOW:
     case BELL_SIP_HDR_ALLOW_EVENTS:
     case BELL_SIP_HDR_SUPPORTED:
@@ -634,9 +699,10 @@ bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **wh
     case BELL_SIP_HDR_CONTENT_LANGUAGE:
     case BELL_SIP_HDR_ACCEPT_ENCODING:
     case BELL_SIP_HDR_ACCEPT_LANGUAGE:
-      return parse_token_element (h, why);
+    case BELL_SIP_HDR_IN_REPLY_TO:
+      return parse_token_list (h, why);
     case BELL_SIP_HDR_WARNING:
-      return parse_warning (arena, h, why);
+      return parse_warning (arena, h, stop, why);
     case BELL_SIP_HDR_OTHER:
     case BELL_SIP_HDR_DATE:
     case BELL_SIP_HDR_MIME_VERSION:

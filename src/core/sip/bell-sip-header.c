@@ -2,77 +2,91 @@
 #define G_LOG_DOMAIN "bell-sip"
 
 #include "bell-sip-header.h"
+#include "bell-sip-msg-private.h"
 #include "bell-sip-private.h"
 
 #include <string.h>
+
+enum
+{
+  SINGLE = 0,
+  SPLIT,    /* a list whose elements become headers of their own (Via, Contact, ...) */
+  TOKENS,   /* a list of tokens kept as one header (Allow, Supported, ...) */
+};
 
 typedef struct
 {
   const char *name;
   char        compact;  /* RFC 3261 §7.3.3 and later RFCs' compact form, or 0 */
-  gboolean    list;     /* its grammar is a comma-separated list */
+  int         list;
+  gsize       len;      /* filled in with the lookup table: */
+  char        lower[24];  /* the name in lowercase */
+  /* The same as 64-bit words for the padded-buffer lookup: (word | fold) & keep == lower_w */
+  guint64     lower_w[3];
+  guint64     fold_w[3];
+  guint64     keep_w[3];
 } HdrInfo;
 
-static const HdrInfo hdr_info[BELL_SIP_HDR_N_IDS] = {
-  [BELL_SIP_HDR_OTHER] = { NULL, 0, FALSE },
-  [BELL_SIP_HDR_ACCEPT] = { "Accept", 0, TRUE },
-  [BELL_SIP_HDR_ACCEPT_ENCODING] = { "Accept-Encoding", 0, TRUE },
-  [BELL_SIP_HDR_ACCEPT_LANGUAGE] = { "Accept-Language", 0, TRUE },
-  [BELL_SIP_HDR_ALERT_INFO] = { "Alert-Info", 0, TRUE },
-  [BELL_SIP_HDR_ALLOW] = { "Allow", 0, TRUE },
-  [BELL_SIP_HDR_ALLOW_EVENTS] = { "Allow-Events", 'u', TRUE },
-  [BELL_SIP_HDR_AUTHENTICATION_INFO] = { "Authentication-Info", 0, FALSE },
-  [BELL_SIP_HDR_AUTHORIZATION] = { "Authorization", 0, FALSE },
-  [BELL_SIP_HDR_CALL_ID] = { "Call-ID", 'i', FALSE },
-  [BELL_SIP_HDR_CALL_INFO] = { "Call-Info", 0, TRUE },
-  [BELL_SIP_HDR_CONTACT] = { "Contact", 'm', TRUE },
-  [BELL_SIP_HDR_CONTENT_DISPOSITION] = { "Content-Disposition", 0, FALSE },
-  [BELL_SIP_HDR_CONTENT_ENCODING] = { "Content-Encoding", 'e', TRUE },
-  [BELL_SIP_HDR_CONTENT_LANGUAGE] = { "Content-Language", 0, TRUE },
-  [BELL_SIP_HDR_CONTENT_LENGTH] = { "Content-Length", 'l', FALSE },
-  [BELL_SIP_HDR_CONTENT_TYPE] = { "Content-Type", 'c', FALSE },
-  [BELL_SIP_HDR_CSEQ] = { "CSeq", 0, FALSE },
-  [BELL_SIP_HDR_DATE] = { "Date", 0, FALSE },
-  [BELL_SIP_HDR_ERROR_INFO] = { "Error-Info", 0, TRUE },
-  [BELL_SIP_HDR_EVENT] = { "Event", 'o', FALSE },
-  [BELL_SIP_HDR_EXPIRES] = { "Expires", 0, FALSE },
-  [BELL_SIP_HDR_FROM] = { "From", 'f', FALSE },
-  [BELL_SIP_HDR_IN_REPLY_TO] = { "In-Reply-To", 0, TRUE },
-  [BELL_SIP_HDR_MAX_FORWARDS] = { "Max-Forwards", 0, FALSE },
-  [BELL_SIP_HDR_MIME_VERSION] = { "MIME-Version", 0, FALSE },
-  [BELL_SIP_HDR_MIN_EXPIRES] = { "Min-Expires", 0, FALSE },
-  [BELL_SIP_HDR_MIN_SE] = { "Min-SE", 0, FALSE },
-  [BELL_SIP_HDR_ORGANIZATION] = { "Organization", 0, FALSE },
-  [BELL_SIP_HDR_P_ASSERTED_IDENTITY] = { "P-Asserted-Identity", 0, TRUE },
-  [BELL_SIP_HDR_PATH] = { "Path", 0, TRUE },
-  [BELL_SIP_HDR_PRIORITY] = { "Priority", 0, FALSE },
-  [BELL_SIP_HDR_PROXY_AUTHENTICATE] = { "Proxy-Authenticate", 0, FALSE },
-  [BELL_SIP_HDR_PROXY_AUTHORIZATION] = { "Proxy-Authorization", 0, FALSE },
-  [BELL_SIP_HDR_PROXY_REQUIRE] = { "Proxy-Require", 0, TRUE },
-  [BELL_SIP_HDR_RACK] = { "RAck", 0, FALSE },
-  [BELL_SIP_HDR_REASON] = { "Reason", 0, TRUE },
-  [BELL_SIP_HDR_RECORD_ROUTE] = { "Record-Route", 0, TRUE },
-  [BELL_SIP_HDR_REFER_TO] = { "Refer-To", 'r', FALSE },
-  [BELL_SIP_HDR_REFERRED_BY] = { "Referred-By", 'b', FALSE },
-  [BELL_SIP_HDR_REPLACES] = { "Replaces", 0, FALSE },
-  [BELL_SIP_HDR_REPLY_TO] = { "Reply-To", 0, FALSE },
-  [BELL_SIP_HDR_REQUIRE] = { "Require", 0, TRUE },
-  [BELL_SIP_HDR_RETRY_AFTER] = { "Retry-After", 0, FALSE },
-  [BELL_SIP_HDR_ROUTE] = { "Route", 0, TRUE },
-  [BELL_SIP_HDR_RSEQ] = { "RSeq", 0, FALSE },
-  [BELL_SIP_HDR_SERVER] = { "Server", 0, FALSE },
-  [BELL_SIP_HDR_SERVICE_ROUTE] = { "Service-Route", 0, TRUE },
-  [BELL_SIP_HDR_SESSION_EXPIRES] = { "Session-Expires", 'x', FALSE },
-  [BELL_SIP_HDR_SUBJECT] = { "Subject", 's', FALSE },
-  [BELL_SIP_HDR_SUBSCRIPTION_STATE] = { "Subscription-State", 0, FALSE },
-  [BELL_SIP_HDR_SUPPORTED] = { "Supported", 'k', TRUE },
-  [BELL_SIP_HDR_TIMESTAMP] = { "Timestamp", 0, FALSE },
-  [BELL_SIP_HDR_TO] = { "To", 't', FALSE },
-  [BELL_SIP_HDR_UNSUPPORTED] = { "Unsupported", 0, TRUE },
-  [BELL_SIP_HDR_USER_AGENT] = { "User-Agent", 0, FALSE },
-  [BELL_SIP_HDR_VIA] = { "Via", 'v', TRUE },
-  [BELL_SIP_HDR_WARNING] = { "Warning", 0, TRUE },
-  [BELL_SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0, FALSE },
+static HdrInfo hdr_info[BELL_SIP_HDR_N_IDS] = {
+  [BELL_SIP_HDR_OTHER] = { NULL, 0, SINGLE },
+  [BELL_SIP_HDR_ACCEPT] = { "Accept", 0, SPLIT },
+  [BELL_SIP_HDR_ACCEPT_ENCODING] = { "Accept-Encoding", 0, TOKENS },
+  [BELL_SIP_HDR_ACCEPT_LANGUAGE] = { "Accept-Language", 0, TOKENS },
+  [BELL_SIP_HDR_ALERT_INFO] = { "Alert-Info", 0, SPLIT },
+  [BELL_SIP_HDR_ALLOW] = { "Allow", 0, TOKENS },
+  [BELL_SIP_HDR_ALLOW_EVENTS] = { "Allow-Events", 'u', TOKENS },
+  [BELL_SIP_HDR_AUTHENTICATION_INFO] = { "Authentication-Info", 0, SINGLE },
+  [BELL_SIP_HDR_AUTHORIZATION] = { "Authorization", 0, SINGLE },
+  [BELL_SIP_HDR_CALL_ID] = { "Call-ID", 'i', SINGLE },
+  [BELL_SIP_HDR_CALL_INFO] = { "Call-Info", 0, SPLIT },
+  [BELL_SIP_HDR_CONTACT] = { "Contact", 'm', SPLIT },
+  [BELL_SIP_HDR_CONTENT_DISPOSITION] = { "Content-Disposition", 0, SINGLE },
+  [BELL_SIP_HDR_CONTENT_ENCODING] = { "Content-Encoding", 'e', TOKENS },
+  [BELL_SIP_HDR_CONTENT_LANGUAGE] = { "Content-Language", 0, TOKENS },
+  [BELL_SIP_HDR_CONTENT_LENGTH] = { "Content-Length", 'l', SINGLE },
+  [BELL_SIP_HDR_CONTENT_TYPE] = { "Content-Type", 'c', SINGLE },
+  [BELL_SIP_HDR_CSEQ] = { "CSeq", 0, SINGLE },
+  [BELL_SIP_HDR_DATE] = { "Date", 0, SINGLE },
+  [BELL_SIP_HDR_ERROR_INFO] = { "Error-Info", 0, SPLIT },
+  [BELL_SIP_HDR_EVENT] = { "Event", 'o', SINGLE },
+  [BELL_SIP_HDR_EXPIRES] = { "Expires", 0, SINGLE },
+  [BELL_SIP_HDR_FROM] = { "From", 'f', SINGLE },
+  [BELL_SIP_HDR_IN_REPLY_TO] = { "In-Reply-To", 0, TOKENS },
+  [BELL_SIP_HDR_MAX_FORWARDS] = { "Max-Forwards", 0, SINGLE },
+  [BELL_SIP_HDR_MIME_VERSION] = { "MIME-Version", 0, SINGLE },
+  [BELL_SIP_HDR_MIN_EXPIRES] = { "Min-Expires", 0, SINGLE },
+  [BELL_SIP_HDR_MIN_SE] = { "Min-SE", 0, SINGLE },
+  [BELL_SIP_HDR_ORGANIZATION] = { "Organization", 0, SINGLE },
+  [BELL_SIP_HDR_P_ASSERTED_IDENTITY] = { "P-Asserted-Identity", 0, SPLIT },
+  [BELL_SIP_HDR_PATH] = { "Path", 0, SPLIT },
+  [BELL_SIP_HDR_PRIORITY] = { "Priority", 0, SINGLE },
+  [BELL_SIP_HDR_PROXY_AUTHENTICATE] = { "Proxy-Authenticate", 0, SINGLE },
+  [BELL_SIP_HDR_PROXY_AUTHORIZATION] = { "Proxy-Authorization", 0, SINGLE },
+  [BELL_SIP_HDR_PROXY_REQUIRE] = { "Proxy-Require", 0, TOKENS },
+  [BELL_SIP_HDR_RACK] = { "RAck", 0, SINGLE },
+  [BELL_SIP_HDR_REASON] = { "Reason", 0, SPLIT },
+  [BELL_SIP_HDR_RECORD_ROUTE] = { "Record-Route", 0, SPLIT },
+  [BELL_SIP_HDR_REFER_TO] = { "Refer-To", 'r', SINGLE },
+  [BELL_SIP_HDR_REFERRED_BY] = { "Referred-By", 'b', SINGLE },
+  [BELL_SIP_HDR_REPLACES] = { "Replaces", 0, SINGLE },
+  [BELL_SIP_HDR_REPLY_TO] = { "Reply-To", 0, SINGLE },
+  [BELL_SIP_HDR_REQUIRE] = { "Require", 0, TOKENS },
+  [BELL_SIP_HDR_RETRY_AFTER] = { "Retry-After", 0, SINGLE },
+  [BELL_SIP_HDR_ROUTE] = { "Route", 0, SPLIT },
+  [BELL_SIP_HDR_RSEQ] = { "RSeq", 0, SINGLE },
+  [BELL_SIP_HDR_SERVER] = { "Server", 0, SINGLE },
+  [BELL_SIP_HDR_SERVICE_ROUTE] = { "Service-Route", 0, SPLIT },
+  [BELL_SIP_HDR_SESSION_EXPIRES] = { "Session-Expires", 'x', SINGLE },
+  [BELL_SIP_HDR_SUBJECT] = { "Subject", 's', SINGLE },
+  [BELL_SIP_HDR_SUBSCRIPTION_STATE] = { "Subscription-State", 0, SINGLE },
+  [BELL_SIP_HDR_SUPPORTED] = { "Supported", 'k', TOKENS },
+  [BELL_SIP_HDR_TIMESTAMP] = { "Timestamp", 0, SINGLE },
+  [BELL_SIP_HDR_TO] = { "To", 't', SINGLE },
+  [BELL_SIP_HDR_UNSUPPORTED] = { "Unsupported", 0, TOKENS },
+  [BELL_SIP_HDR_USER_AGENT] = { "User-Agent", 0, SINGLE },
+  [BELL_SIP_HDR_VIA] = { "Via", 'v', SPLIT },
+  [BELL_SIP_HDR_WARNING] = { "Warning", 0, SPLIT },
+  [BELL_SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0, SINGLE },
 };
 
 /* Open-addressing table keyed by (length, first, last letter): one probe and one
@@ -84,8 +98,9 @@ static BellSipHdrId compact_ids[128];
 static inline guint
 name_hash (const char *name, gsize len)
 {
-  return ((guint) len * 37u + (guint) g_ascii_tolower (name[0]) * 7u +
-          (guint) g_ascii_tolower (name[len - 1]) * 3u) % NAME_SLOTS;
+  /* | 0x20 folds letters; for other characters it only has to be the same on both sides. */
+  return ((guint) len * 37u + (guint) (guchar) (name[0] | 0x20) * 7u +
+          (guint) (guchar) (name[len - 1] | 0x20) * 3u) % NAME_SLOTS;
 }
 
 static void
@@ -94,7 +109,19 @@ build_name_table (void)
   for (guint id = 1; id < BELL_SIP_HDR_N_IDS; id++)
     {
       const char *name = hdr_info[id].name;
-      guint h = name_hash (name, strlen (name));
+      guint h;
+      hdr_info[id].len = strlen (name);
+      g_assert (hdr_info[id].len < sizeof hdr_info[id].lower);
+      for (gsize i = 0; i < hdr_info[id].len; i++)
+        {
+          guchar *lw = (guchar *) hdr_info[id].lower_w, *fw = (guchar *) hdr_info[id].fold_w;
+          guchar *kw = (guchar *) hdr_info[id].keep_w;
+          hdr_info[id].lower[i] = g_ascii_tolower (name[i]);
+          lw[i] = (guchar) hdr_info[id].lower[i];
+          fw[i] = g_ascii_isalpha (name[i]) ? 0x20 : 0;
+          kw[i] = 0xff;
+        }
+      h = name_hash (name, hdr_info[id].len);
       while (name_slots[h])
         h = (h + 1) % NAME_SLOTS;
       name_slots[h] = (guint8) (id + 1);
@@ -103,17 +130,55 @@ build_name_table (void)
     }
 }
 
-BellSipHdrId
-bell_sip_hdr_id_from_name (const char *name, gsize len)
+static inline void
+ensure_name_table (void)
 {
   static gsize initialized = 0;
-  guint h;
 
   if (g_once_init_enter (&initialized))
     {
       build_name_table ();
       g_once_init_leave (&initialized, 1);
     }
+}
+
+static inline guint64
+load64 (const char *p)
+{
+  guint64 v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+BellSipHdrId
+bell_sip_hdr_id_lookup_padded (const char *name, gsize len)
+{
+  guint h;
+
+  ensure_name_table ();
+  if (len <= 1 || len > 24)
+    return bell_sip_hdr_id_from_name (name, len);
+  for (h = name_hash (name, len); name_slots[h]; h = (h + 1) % NAME_SLOTS)
+    {
+      const HdrInfo *info = &hdr_info[name_slots[h] - 1];
+      gsize k;
+      if (info->len != len)
+        continue;
+      for (k = 0; k * 8 < len; k++)
+        if (((load64 (name + 8 * k) | info->fold_w[k]) & info->keep_w[k]) != info->lower_w[k])
+          break;
+      if (k * 8 >= len)
+        return (BellSipHdrId) (name_slots[h] - 1);
+    }
+  return BELL_SIP_HDR_OTHER;
+}
+
+BellSipHdrId
+bell_sip_hdr_id_from_name (const char *name, gsize len)
+{
+  guint h;
+
+  ensure_name_table ();
   if (len == 0)
     return BELL_SIP_HDR_OTHER;
   if (len == 1)
@@ -123,8 +188,8 @@ bell_sip_hdr_id_from_name (const char *name, gsize len)
     }
   for (h = name_hash (name, len); name_slots[h]; h = (h + 1) % NAME_SLOTS)
     {
-      const char *candidate = hdr_info[name_slots[h] - 1].name;
-      if (strlen (candidate) == len && g_ascii_strncasecmp (candidate, name, len) == 0)
+      const HdrInfo *info = &hdr_info[name_slots[h] - 1];
+      if (info->len == len && bell_mem_equal_lower (name, info->lower, len))
         return (BellSipHdrId) (name_slots[h] - 1);
     }
   return BELL_SIP_HDR_OTHER;
@@ -140,7 +205,13 @@ bell_sip_hdr_id_to_name (BellSipHdrId id)
 gboolean
 bell_sip_hdr_id_is_list (BellSipHdrId id)
 {
-  return id < BELL_SIP_HDR_N_IDS && hdr_info[id].list;
+  return id < BELL_SIP_HDR_N_IDS && hdr_info[id].list != SINGLE;
+}
+
+gboolean
+bell_sip_hdr_id_splits (BellSipHdrId id)
+{
+  return id < BELL_SIP_HDR_N_IDS && hdr_info[id].list == SPLIT;
 }
 
 const char *
@@ -171,17 +242,15 @@ is_gen_value_char (char c)
   return bell_cc (c, BELL_CC_TOKEN) || c == '[' || c == ']' || c == ':';
 }
 
-gboolean
-bell_params_validate (BellStr params, BellParamsKind kind)
+const char *
+bell_params_scan (const char *p, const char *end, BellParamsKind kind, BellParamFunc func,
+                  gpointer user_data)
 {
-  const char *p = params.p, *end = params.p + params.len;
-
-  while (p < end)
+  while (p < end && *p == ';')
     {
       const char *n;
+      BellStr name, value;
 
-      if (*p != ';')
-        return FALSE;
       p++;
       if (kind == BELL_PARAMS_URI)
         {
@@ -189,46 +258,64 @@ bell_params_validate (BellStr params, BellParamsKind kind)
           n = p;
           p = bell_scan_escaped (p, end, BELL_CC_PARAM);
           if (p == n)
-            return FALSE;
+            return NULL;
+          name = (BellStr){ n, (gsize) (p - n) };
+          value = (BellStr){ p, 0 };
           if (p < end && *p == '=')
             {
               n = ++p;
               p = bell_scan_escaped (p, end, BELL_CC_PARAM);
               if (p == n)
-                return FALSE;
+                return NULL;
+              value = (BellStr){ n, (gsize) (p - n) };
             }
+          if (func && !func (name, value, user_data))
+            return NULL;
           continue;
         }
 
+      /* generic-param = token [ EQUAL gen-value ], with LWS around ';' and '=' */
       bell_skip_lws (&p, end);
       n = p;
       while (p < end && bell_cc (*p, BELL_CC_TOKEN))
         p++;
       if (p == n)
-        return FALSE;
+        return NULL;
+      name = (BellStr){ n, (gsize) (p - n) };
       bell_skip_lws (&p, end);
+      value = (BellStr){ p, 0 };
       if (p < end && *p == '=')
         {
           p++;
           bell_skip_lws (&p, end);
+          n = p;
           if (p < end && *p == '"')
             {
               p = bell_scan_quoted (p, end);
               if (!p)
-                return FALSE;
+                return NULL;
             }
           else
             {
-              n = p;
               while (p < end && is_gen_value_char (*p))
                 p++;
               if (p == n)
-                return FALSE;
+                return NULL;
             }
+          value = (BellStr){ n, (gsize) (p - n) };
           bell_skip_lws (&p, end);
         }
+      if (func && !func (name, value, user_data))
+        return NULL;
     }
-  return TRUE;
+  return p;
+}
+
+gboolean
+bell_params_parse (BellStr params, BellParamsKind kind, BellParamFunc func, gpointer user_data)
+{
+  return bell_params_scan (params.p, params.p + params.len, kind, func, user_data) ==
+         params.p + params.len;
 }
 
 gboolean
@@ -277,7 +364,7 @@ bell_sip_params_get (BellStr params, const char *name, BellStr *value)
   gsize len = strlen (name);
 
   while (bell_params_next (&params, &n, &v))
-    if (n.len == len && g_ascii_strncasecmp (n.p, name, len) == 0)
+    if (n.len == len && bell_mem_equal_ci (n.p, name, len))
       {
         if (value)
           *value = v;

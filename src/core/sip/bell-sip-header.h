@@ -80,7 +80,10 @@ typedef enum
 /* Header names compare case-insensitively and compact forms map to their long form. */
 BellSipHdrId  bell_sip_hdr_id_from_name  (const char *name, gsize len);
 const char   *bell_sip_hdr_id_to_name    (BellSipHdrId id);
-/* TRUE for headers whose grammar is a comma-separated list (Via, Contact, Allow, ...). */
+/* TRUE for headers whose grammar is a comma-separated list (Via, Contact, Allow, ...).
+ * Via, Contact, Route and the like are split: each element is a BellSipHeader of its own,
+ * flagged "joined" when it shared a line. Token lists (Allow, Supported, Require ...) stay one
+ * header per line; read them with bell_sip_msg_has_token() or bell_sip_token_list_next(). */
 gboolean      bell_sip_hdr_id_is_list    (BellSipHdrId id);
 
 /* Via: SIP/2.0/UDP host:port;branch=...;received=...;rport=... */
@@ -185,6 +188,8 @@ gboolean bell_sip_params_get   (BellStr params, const char *name, BellStr *value
 gboolean bell_sip_auth_get     (const BellSipAuth *auth, const char *name, BellStr *value);
 /* Iterates the auth-params of a slice (start with rest = auth->params); values as written. */
 gboolean bell_sip_auth_next    (BellStr *rest, BellStr *name, BellStr *value);
+/* Iterates the tokens of a token-list header value (Allow, Supported, Require ...). */
+gboolean bell_sip_token_list_next (BellStr *rest, BellStr *token);
 /* A quoted-string with its quotes and backslash escapes removed. */
 char    *bell_sip_unquote      (BellStr quoted);
 

@@ -328,7 +328,7 @@ append_redacted_auth (GString *out, const BellSipHeader *h)
     {
       g_string_append_printf (out, "%s%.*s=", first ? "" : ", ", BELL_STR_PRINTF (n));
       if (bell_str_equal_ci_cstr (n, "response") || bell_str_equal_ci_cstr (n, "cnonce"))
-        g_string_append (out, "\"<redacted>\"");
+        g_string_append (out, "\"…\"");
       else
         g_string_append_len (out, v.p, (gssize) v.len);
       first = FALSE;
@@ -356,6 +356,14 @@ print_msg (const BellSipMsg *msg, PrintMode mode)
   for (guint i = 0; i < msg->n_headers; i++)
     {
       const BellSipHeader *h = &msg->headers[i];
+      /* Framing is the printer's: one Content-Length, the body's, where the first one was. */
+      if (h->id == BELL_SIP_HDR_CONTENT_LENGTH)
+        {
+          if (i + 1 == msg->first[BELL_SIP_HDR_CONTENT_LENGTH])
+            g_string_append_printf (out, "\r\n%.*s: %" G_GSIZE_FORMAT, BELL_STR_PRINTF (h->name),
+                                    msg->body_len);
+          continue;
+        }
       if (h->joined && i > 0)
         g_string_append (out, ", ");
       else
@@ -369,8 +377,7 @@ print_msg (const BellSipMsg *msg, PrintMode mode)
       else
         g_string_append_len (out, h->value.p, (gssize) h->value.len);
     }
-  /* A parsed message's Content-Length equals its body; one without gets it, as a stream
-   * transport requires (§18.3). */
+  /* A message without Content-Length gets one, as a stream transport requires (§18.3). */
   if (!msg->first[BELL_SIP_HDR_CONTENT_LENGTH])
     g_string_append_printf (out, "\r\nContent-Length: %" G_GSIZE_FORMAT, msg->body_len);
   g_string_append (out, "\r\n\r\n");

@@ -124,11 +124,15 @@ check_request (const BellSipMsg *msg, const char **reason)
   if (msg->method != BELL_SIP_METHOD_ACK && msg->method != BELL_SIP_METHOD_CANCEL)
     for (h = bell_sip_msg_find (msg, BELL_SIP_HDR_REQUIRE); h;
          h = bell_sip_msg_find_next (msg, BELL_SIP_HDR_REQUIRE, h))
-      if (!option_supported (h->value))
-        {
-          *reason = "Bad Extension";
-          return 420;
-        }
+      {
+        BellStr rest = h->value, tag;
+        while (bell_sip_token_list_next (&rest, &tag))
+          if (!option_supported (tag))
+            {
+              *reason = "Bad Extension";
+              return 420;
+            }
+      }
 
   /* §8.2.3: a body we cannot understand, in a request that expects us to. */
   if (msg->body_len > 0)
@@ -141,11 +145,15 @@ check_request (const BellSipMsg *msg, const char **reason)
         }
       for (h = bell_sip_msg_find (msg, BELL_SIP_HDR_CONTENT_ENCODING); h;
            h = bell_sip_msg_find_next (msg, BELL_SIP_HDR_CONTENT_ENCODING, h))
-        if (!bell_str_equal_ci_cstr (h->value, "identity"))
-          {
-            *reason = "Unsupported Content-Encoding";
-            return 415;
-          }
+        {
+          BellStr rest = h->value, coding;
+          while (bell_sip_token_list_next (&rest, &coding))
+            if (!bell_str_equal_ci_lit (coding, "identity"))
+              {
+                *reason = "Unsupported Content-Encoding";
+                return 415;
+              }
+        }
     }
 
   if ((msg->method == BELL_SIP_METHOD_INVITE || msg->method == BELL_SIP_METHOD_UPDATE) &&

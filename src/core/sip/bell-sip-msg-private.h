@@ -27,14 +27,20 @@ struct _BellSipMsg
   gsize          body_len;
 };
 
-/* Typed parse of h->value by h->id into the arena; *why says what is wrong. */
-gboolean bell_sip_header_parse_value  (BellArena *arena, BellSipHeader *h, const char **why);
-gboolean bell_sip_header_may_be_empty (BellSipHdrId id);
+/* As bell_sip_hdr_id_from_name, reading whole 64-bit words: the name must lie in a buffer with
+ * at least 8 readable bytes after its end (a parsed message's copy is padded for this). */
+BellSipHdrId bell_sip_hdr_id_lookup_padded (const char *name, gsize len);
+#define BELL_SIP_MSG_PADDING 16
 
-/* Splits a list header's value on the commas that separate elements (not those in quotes or
- * <>); calls back with each trimmed element. Returns FALSE on an empty element. */
-typedef gboolean (*BellSipElementFunc) (BellStr element, gboolean joined, gpointer user_data);
-gboolean bell_sip_split_list (BellStr value, BellSipElementFunc func, gpointer user_data);
+/* Typed parse of h->value by h->id into the arena; *why says what is wrong. *stop is where the
+ * value ended: the end of h->value, or for a list element the ',' before the next one. */
+gboolean bell_sip_header_parse_value  (BellArena *arena, BellSipHeader *h, const char **stop,
+                                       const char **why);
+gboolean bell_sip_header_may_be_empty (BellSipHdrId id);
+/* List headers whose elements are stored as headers of their own (Via, Contact, Route ...);
+ * token lists (Allow, Supported ...) stay one header each. */
+gboolean bell_sip_hdr_id_splits      (BellSipHdrId id);
+
 
 BellSipMsg *_bell_sip_msg_new_empty (void);
 gboolean    _bell_sip_msg_add_line  (BellSipMsg *msg, guint pos, BellSipHdrId id, BellStr name,

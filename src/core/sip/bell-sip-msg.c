@@ -83,105 +83,69 @@ bell_sip_msg_reindex (BellSipMsg *msg)
     msg->first[msg->headers[i].id] = (guint16) (i + 1);
 }
 
-gboolean
-bell_sip_split_list (BellStr value, BellSipElementFunc func, gpointer user_data)
-{
-  const char *p = value.p, *end = value.p + value.len, *start = p;
-  gboolean joined = FALSE;
-  int angle = 0;
-
-  for (; p <= end; p++)
-    {
-      if (p < end && *p == '"')
-        {
-          const char *q = bell_scan_quoted (p, end);
-          if (!q)
-            return FALSE;
-          p = q - 1;
-          continue;
-        }
-      if (p < end && *p == '<')
-        angle++;
-      else if (p < end && *p == '>' && angle > 0)
-        angle--;
-      else if (p == end || (*p == ',' && angle == 0))
-        {
-          BellStr element = bell_str_trim ((BellStr){ start, (gsize) (p - start) });
-          if (element.len == 0 || !func (element, joined, user_data))
-            return FALSE;
-          joined = TRUE;
-          start = p + 1;
-        }
-    }
-  return TRUE;
-}
-
-typedef struct
-{
-  BellSipMsg  *msg;
-  BellSipHdrId id;
-  BellStr      name;
-  guint        line;
-  guint        pos;   /* where the next element goes */
-  const char  *why;
-} AddContext;
-
-static gboolean
-add_element (BellStr element, gboolean joined, gpointer user_data)
-{
-  AddContext *ctx = user_data;
-  BellSipHeader *h = bell_sip_msg_insert_slot (ctx->msg, ctx->pos);
-
-  if (!h)
-    {
-      ctx->why = "too many headers";
-      return FALSE;
-    }
-  h->id = ctx->id;
-  h->name = ctx->name;
-  h->value = element;
-  h->line = ctx->line;
-  h->joined = joined;
-  if (ctx->pos + 1 == ctx->msg->n_headers)
-    {
-      if (!ctx->msg->first[ctx->id])
-        ctx->msg->first[ctx->id] = (guint16) ctx->msg->n_headers;
-    }
-  else
-    bell_sip_msg_reindex (ctx->msg);  /* inserted before others: indexes moved */
-  ctx->pos++;
-  return bell_sip_header_parse_value (&ctx->msg->arena, h, &ctx->why);
-}
-
-/* Adds one header line (name and value already delimited) to msg at index pos, splitting
- * lists; on failure what was added of it stays (the caller rolls back or fails). */
+/* Adds one header line (name and value already delimited) to msg at index pos; a list header
+ * becomes one header per element, split as the elements are parsed. On failure what was added
+ * of it stays (the caller rolls back or fails the whole message). */
 gboolean
 _bell_sip_msg_add_line (BellSipMsg *msg, guint pos, BellSipHdrId id, BellStr name,
                         BellStr value, guint line, const char **why)
 {
-  AddContext ctx = { msg, id, name, line, pos, NULL };
+  const char *p, *end;
+  gboolean joined = FALSE;
 
   value = bell_str_trim (value);
-  if (value.len == 0 || (id == BELL_SIP_HDR_OTHER))
+  if (value.len == 0 && !bell_sip_header_may_be_empty (id))
     {
-      if (value.len == 0 && !bell_sip_header_may_be_empty (id))
-        {
-          *why = "empty value";
-          return FALSE;
-        }
-      return add_element (value, FALSE, &ctx) || (*why = ctx.why, FALSE);
-    }
-  if (bell_sip_hdr_id_is_list (id))
-    {
-      if (bell_sip_split_list (value, add_element, &ctx))
-        return TRUE;
-      *why = ctx.why ? ctx.why : "empty or unterminated list element";
+      *why = "empty value";
       return FALSE;
     }
-  if (add_element (value, FALSE, &ctx))
-    return TRUE;
-  *why = ctx.why;
-  return FALSE;
+  p = value.p;
+  end = value.p + value.len;
+  for (;;)
+    {
+      BellSipHeader *h = bell_sip_msg_insert_slot (msg, pos);
+      const char *stop;
+
+      if (!h)
+        {
+          *why = "too many headers";
+          return FALSE;
+        }
+      h->id = id;
+      h->name = name;
+      h->value = (BellStr){ p, (gsize) (end - p) };
+      h->line = line;
+      h->joined = joined;
+      if (pos + 1 == msg->n_headers)
+        {
+          if (!msg->first[id])
+            msg->first[id] = (guint16) msg->n_headers;
+        }
+      else
+        bell_sip_msg_reindex (msg);  /* inserted before others: indexes moved */
+      pos++;
+
+      if (value.len == 0)
+        return TRUE;
+      if (!bell_sip_header_parse_value (&msg->arena, h, &stop, why))
+        return FALSE;
+      if (stop == end)
+        return TRUE;
+      h->value = bell_str_trim ((BellStr){ p, (gsize) (stop - p) });
+      if (*stop != ',' || !bell_sip_hdr_id_splits (id))
+        {
+          *why = "unexpected text after the value";
+          return FALSE;
+        }
+      p = stop + 1;
+      bell_skip_lws (&p, end);
+      if (p == end)
+        {
+          *why = "empty list element";
+          return FALSE;
+        }
+      joined = TRUE;
+    }
 }
 
 static gboolean
@@ -201,7 +165,7 @@ is_sip_version_form (BellStr s)
 {
   gsize i = 4, d1, d2;
 
-  if (s.len < 7 || g_ascii_strncasecmp (s.p, "SIP/", 4) != 0)
+  if (s.len < 7 || !bell_mem_equal_ci (s.p, "SIP/", 4))
     return FALSE;
   for (d1 = i; i < s.len && g_ascii_isdigit (s.p[i]); i++)
     ;
@@ -215,7 +179,7 @@ is_sip_version_form (BellStr s)
 static gboolean
 is_sip_2_0 (BellStr s)
 {
-  return s.len == 7 && g_ascii_strncasecmp (s.p, "SIP/2.0", 7) == 0;
+  return s.len == 7 && bell_mem_equal_ci (s.p, "SIP/2.0", 7);
 }
 
 static gboolean
@@ -314,20 +278,30 @@ line_end_unfolding (char *p, char *end, guint *extra_lines)
 static gboolean
 parse_header_line (BellSipMsg *msg, const char *p, const char *end, guint line, GError **error)
 {
-  const char *n = p, *why = NULL;
+  const char *n = p, *why = NULL, *colon = memchr (p, ':', (gsize) (end - p)), *ne;
   BellStr name;
   BellSipHdrId id;
 
-  while (p < end && bell_cc (*p, BELL_CC_TOKEN))
-    p++;
-  name = (BellStr){ n, (gsize) (p - n) };
-  while (p < end && (*p == ' ' || *p == '\t'))
-    p++;
-  if (name.len == 0 || p >= end || *p != ':')
-    return fail (error, BELL_SIP_ERROR_MALFORMED, line, "not a header (no name or no ':')",
+  if (!colon)
+    return fail (error, BELL_SIP_ERROR_MALFORMED, line, "not a header (no ':')",
                  (BellStr){ n, (gsize) MIN (end - n, 40) });
+  /* header-name HCOLON: LWS may stand before the colon. */
+  for (ne = colon; ne > n && (ne[-1] == ' ' || ne[-1] == '\t'); ne--)
+    ;
+  name = (BellStr){ n, (gsize) (ne - n) };
+  /* A known name is made of token characters by definition; check only the others. */
+  id = name.len ? bell_sip_hdr_id_lookup_padded (name.p, name.len) : BELL_SIP_HDR_OTHER;
+  if (id == BELL_SIP_HDR_OTHER)
+    {
+      gsize i = 0;
+      while (i < name.len && bell_cc (name.p[i], BELL_CC_TOKEN))
+        i++;
+      if (name.len == 0 || i != name.len)
+        return fail (error, BELL_SIP_ERROR_MALFORMED, line, "not a header (invalid name)",
+                     (BellStr){ n, (gsize) MIN (end - n, 40) });
+    }
+  p = colon;
   p++;
-  id = bell_sip_hdr_id_from_name (name.p, name.len);
   if (!_bell_sip_msg_add_line (msg, msg->n_headers, id, name, (BellStr){ p, (gsize) (end - p) },
                                line, &why))
     {
@@ -354,7 +328,7 @@ parse_into (BellSipMsg *msg, char *buf, gsize len, BellSipParseFlags flags, GErr
     return fail (error, BELL_SIP_ERROR_MALFORMED, 1, "no end of the start line", BELL_STR_NULL);
   {
     const char *le = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-    gboolean ok = (le - p >= 4 && g_ascii_strncasecmp (p, "SIP/", 4) == 0)
+    gboolean ok = (le - p >= 4 && bell_mem_equal_ci (p, "SIP/", 4))
                     ? parse_status_line (msg, p, le, error)
                     : parse_request_line (msg, p, le, error);
     if (!ok)
@@ -447,9 +421,9 @@ bell_sip_msg_parse (const char *data, gsize len, BellSipParseFlags flags, GError
       return NULL;
     }
 
-  msg = msg_alloc (1024 + 2 * len, len + 1, &copy);
+  msg = msg_alloc (1024 + 2 * len, len + BELL_SIP_MSG_PADDING, &copy);
   memcpy (copy, data, len);
-  copy[len] = '\0';
+  memset (copy + len, 0, BELL_SIP_MSG_PADDING);
   if (!parse_into (msg, copy, len, flags, error))
     {
       bell_sip_msg_unref (msg);
@@ -497,7 +471,7 @@ BellSipFrameResult
 bell_sip_frame (const char *data, gsize len, gsize *skip, gsize *msg_len, GError **error)
 {
   gsize s = 0, hdr_end = 0;
-  guint64 cl;
+  guint64 cl = 0;
   const char *why = NULL, *p, *end = data + len;
 
   *skip = 0;
@@ -663,10 +637,12 @@ bell_sip_msg_has_token (const BellSipMsg *msg, BellSipHdrId id, const char *toke
 {
   for (const BellSipHeader *h = bell_sip_msg_find (msg, id); h; h = bell_sip_msg_find_next (msg, id, h))
     {
-      /* Methods are case-sensitive, option tags and event packages are not. */
-      if (id == BELL_SIP_HDR_ALLOW ? bell_str_equal_cstr (h->value, token)
-                                   : bell_str_equal_ci_cstr (h->value, token))
-        return TRUE;
+      BellStr rest = h->value, t;
+      while (bell_sip_token_list_next (&rest, &t))
+        /* Methods are case-sensitive, option tags and event packages are not. */
+        if (id == BELL_SIP_HDR_ALLOW ? bell_str_equal_cstr (t, token)
+                                     : bell_str_equal_ci_cstr (t, token))
+          return TRUE;
     }
   return FALSE;
 }

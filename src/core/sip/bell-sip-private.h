@@ -59,8 +59,16 @@ typedef enum
   BELL_PARAMS_HEADER,
 } BellParamsKind;
 
-/* Checks a params slice; on success every ';' starts a well-formed parameter. */
-gboolean bell_params_validate (BellStr params, BellParamsKind kind);
+/* Checks a params slice and hands each parameter to func (which may be NULL, or refuse one by
+ * returning FALSE). On success every ';' started a well-formed parameter. */
+typedef gboolean (*BellParamFunc) (BellStr name, BellStr value, gpointer user_data);
+gboolean bell_params_parse    (BellStr params, BellParamsKind kind, BellParamFunc func,
+                               gpointer user_data);
+/* The same from p on, stopping at the first character that does not continue the list (end,
+ * or the ',' before the next element of a list header); NULL when a parameter is malformed. */
+const char *bell_params_scan  (const char *p, const char *end, BellParamsKind kind,
+                               BellParamFunc func, gpointer user_data);
+#define bell_params_validate(params, kind) bell_params_parse ((params), (kind), NULL, NULL)
 /* Iterates a validated params slice: *rest shrinks as parameters are taken. */
 gboolean bell_params_next     (BellStr *rest, BellStr *name, BellStr *value);
 /* Scans a quoted-string starting at p (which points at '"'); returns the position after the

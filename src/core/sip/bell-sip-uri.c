@@ -67,28 +67,22 @@ is_ipv4 (const char *p, gsize len)
   return parts == 3 && digits > 0;
 }
 
-/* hostname = *( domainlabel "." ) toplabel [ "." ]: labels of alphanum and inner '-'. */
+/* hostname = *( domainlabel "." ) toplabel [ "." ]: labels of alphanumerics with inner '-'.
+ * The characters were checked by the caller's scan; this checks the label structure. */
 static gboolean
 is_hostname (const char *p, gsize len)
 {
-  gsize label = 0;
-
-  if (len == 0)
+  if (len == 0 || p[0] == '.' || p[0] == '-')
     return FALSE;
-  for (gsize i = 0; i < len; i++)
+  for (const char *d = memchr (p, '.', len); d; d = memchr (d + 1, '.', len - (gsize) (d + 1 - p)))
     {
-      if (p[i] == '.')
-        {
-          if (label == 0 || p[i - 1] == '-')
-            return FALSE;
-          label = 0;
-        }
-      else if (bell_cc (p[i], BELL_CC_ALNUM) || (p[i] == '-' && label > 0))
-        label++;
-      else
+      /* no empty label, no label ending or starting with '-' */
+      if (d[-1] == '.' || d[-1] == '-' || (d + 1 < p + len && d[1] == '-'))
         return FALSE;
+      if (d + 1 == p + len)
+        break;
     }
-  return label == 0 ? len > 1 : p[len - 1] != '-';
+  return p[len - 1] != '-' && !(len == 1 && p[0] == '.');
 }
 
 /* IPv6reference = "[" IPv6address "]". RFC 5118 §4.10 wants both the RFC 3261 ABNF (which
@@ -128,12 +122,16 @@ bell_sip_host_classify (const char *p, gsize len, BellHostType *type)
       *type = BELL_HOST_IPV6;
       return is_ipv6_reference (p, len);
     }
-  if (is_ipv4 (p, len))
+  /* Only a name ending in a digit can be an IPv4 address: try that first for those. */
+  if (len > 0 && g_ascii_isdigit (p[len - 1]) && is_ipv4 (p, len))
     {
       *type = BELL_HOST_IPV4;
       return TRUE;
     }
   *type = BELL_HOST_NAME;
+  for (gsize i = 0; i < len; i++)
+    if (!bell_cc (p[i], BELL_CC_HOST))
+      return FALSE;
   return is_hostname (p, len);
 }
 
@@ -154,11 +152,44 @@ bell_sip_parse_hostport (const char *p, const char *end, BellStr *host, BellHost
     }
   else
     {
-      while (p < end && bell_cc (*p, BELL_CC_HOST))
-        p++;
+      /* Label by label: a tight loop over alphanumerics, '-' only inside a label, '.' between
+       * labels and once at the end. */
+      for (;;)
+        {
+          const char *label = p;
+          while (p < end && bell_cc (*p, BELL_CC_ALNUM))
+            p++;
+          if (p < end && *p == '-')
+            {
+              while (p < end && (bell_cc (*p, BELL_CC_ALNUM) || *p == '-'))
+                p++;
+              if (p[-1] == '-' || *label == '-')
+                return NULL;
+            }
+          if (p == label)
+            {
+              /* an empty label is only allowed as the root after a final '.' */
+              if (label == h || label[-1] != '.' || (label - h) < 2)
+                return NULL;
+              break;
+            }
+          if (p < end && *p == '.')
+            p++;
+          else
+            break;
+        }
+      /* Only a host ending in a digit can be an IPv4 address (a toplabel starts with ALPHA). */
+      if (g_ascii_isdigit (p[-1]) && is_ipv4 (h, (gsize) (p - h)))
+        *type = BELL_HOST_IPV4;
+      else
+        *type = BELL_HOST_NAME;
     }
-  if (!bell_sip_host_classify (h, (gsize) (p - h), type))
-    return NULL;
+  if (*h == '[')
+    {
+      if (!is_ipv6_reference (h, (gsize) (p - h)))
+        return NULL;
+      *type = BELL_HOST_IPV6;
+    }
   *host = (BellStr){ h, (gsize) (p - h) };
   *port = 0;
   if (p < end && *p == ':')
@@ -284,11 +315,11 @@ bell_sip_uri_parse (BellSipUri *uri, const char *text, gsize len, GError **error
   uri->scheme_str = (BellStr){ text, (gsize) (colon - text) };
   p = colon + 1;
 
-  if (bell_str_equal_ci_cstr (uri->scheme_str, "sip"))
+  if (bell_str_equal_ci_lit (uri->scheme_str, "sip"))
     uri->scheme = BELL_URI_SCHEME_SIP;
-  else if (bell_str_equal_ci_cstr (uri->scheme_str, "sips"))
+  else if (bell_str_equal_ci_lit (uri->scheme_str, "sips"))
     uri->scheme = BELL_URI_SCHEME_SIPS;
-  else if (bell_str_equal_ci_cstr (uri->scheme_str, "tel"))
+  else if (bell_str_equal_ci_lit (uri->scheme_str, "tel"))
     uri->scheme = BELL_URI_SCHEME_TEL;
   else
     uri->scheme = BELL_URI_SCHEME_OTHER;
