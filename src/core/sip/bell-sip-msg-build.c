@@ -170,6 +170,86 @@ bell_sip_msg_new_response_to (const BellSipMsg *req, guint status, const char *r
   return msg;
 }
 
+/* The value of the first raw header line named long_name or compact (folding not followed:
+ * good enough to answer garbage). */
+static char *
+raw_header_value (const char *data, gsize len, const char *long_name, char compact)
+{
+  const char *p = data, *end = data + len;
+
+  while (p < end)
+    {
+      const char *nl = memchr (p, '\n', (gsize) (end - p));
+      const char *le = nl ? nl : end, *colon = memchr (p, ':', (gsize) (le - p)), *ne;
+
+      if (le == p || (le == p + 1 && *p == '\r'))
+        break;  /* end of the header section */
+      if (colon)
+        {
+          for (ne = colon; ne > p && (ne[-1] == ' ' || ne[-1] == '\t'); ne--)
+            ;
+          if (((gsize) (ne - p) == strlen (long_name) && g_ascii_strncasecmp (p, long_name, (gsize) (ne - p)) == 0) ||
+              (ne - p == 1 && g_ascii_tolower (*p) == compact))
+            {
+              BellStr v = bell_str_trim ((BellStr){ colon + 1, (gsize) (le - colon - 1) });
+              return v.len ? g_strndup (v.p, v.len) : NULL;
+            }
+        }
+      p = le + 1;
+    }
+  return NULL;
+}
+
+BellSipMsg *
+bell_sip_msg_new_error_response_raw (const char *data, gsize len, const GError *parse_error)
+{
+  static const struct { const char *name; char compact; } copied[] = {
+    { "Via", 'v' }, { "From", 'f' }, { "To", 't' }, { "Call-ID", 'i' }, { "CSeq", 0 },
+  };
+  g_autoptr(BellSipMsg) msg = NULL;
+  g_autoptr(GString) warning = g_string_new ("399 bellbird \"");
+  const char *nl;
+  guint status;
+
+  while (len > 0 && (*data == '\r' || *data == '\n'))
+    data++, len--;
+  nl = memchr (data, '\n', len);
+  if (!nl || len < 4 || g_ascii_strncasecmp (data, "SIP/", 4) == 0)
+    return NULL;  /* not a request line: a bad response is dropped */
+  len = MIN (len, BELL_SIP_MAX_MESSAGE_SIZE);
+  status = parse_error && g_error_matches (parse_error, BELL_SIP_ERROR, BELL_SIP_ERROR_VERSION)
+             ? 505 : 400;
+  msg = bell_sip_msg_new_response (status, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (copied); i++)
+    {
+      g_autofree char *value = raw_header_value (data, len, copied[i].name, copied[i].compact);
+      if (value && bell_sip_msg_add_header (msg, copied[i].name, value, NULL))
+        continue;
+      /* A broken CSeq is often the very error (RFC 4475 §3.1.2.4): the client matches our
+       * answer by branch and by the method, which the request line gives. */
+      if (g_str_equal (copied[i].name, "CSeq"))
+        {
+          const char *sp = memchr (data, ' ', (gsize) (nl - data));
+          g_autofree char *method = sp ? g_strndup (data, (gsize) (sp - data)) : NULL;
+          if (method && bell_sip_msg_add_headerf (msg, "CSeq", NULL, "0 %s", method))
+            continue;
+        }
+      /* Without the others we cannot say who the answer is for. */
+      return NULL;
+    }
+  for (const char *c = parse_error ? parse_error->message : "malformed request"; *c; c++)
+    {
+      if (*c == '"' || *c == '\\')
+        g_string_append_c (warning, '\\');
+      if ((guchar) *c >= 0x20 && *c != 0x7f)
+        g_string_append_c (warning, *c);
+    }
+  g_string_append_c (warning, '"');
+  if (!bell_sip_msg_add_header (msg, "Warning", warning->str, NULL))
+    bell_sip_msg_add_header (msg, "Warning", "399 bellbird \"malformed request\"", NULL);
+  return g_steal_pointer (&msg);
+}
+
 static gboolean
 add_text (BellSipMsg *msg, gboolean prepend, const char *name, const char *value, gsize value_len,
           GError **error)

@@ -93,6 +93,12 @@ BellSipMsg *bell_sip_msg_new_response (guint status, const char *reason);
  * Timestamp copied (§8.2.6.2), and Record-Route for dialog-creating responses (§12.1.1). */
 BellSipMsg *bell_sip_msg_new_response_to (const BellSipMsg *req, guint status,
                                           const char *reason, const char *to_tag);
+/* For a request that did not parse: a 400 (or 505 for BELL_SIP_ERROR_VERSION) built from
+ * the raw Via, From, To, Call-ID and CSeq lines, with the parse error in a Warning header, so
+ * the sender learns why (RFC 3261 §8.2.2, RFC 4475 §3.1.2). NULL when the bytes are not a
+ * request or lack what a response needs: such input is dropped. */
+BellSipMsg *bell_sip_msg_new_error_response_raw (const char *data, gsize len,
+                                                 const GError *parse_error);
 /* Adds a header at the end (or, with prepend, before the first one of its kind, as a Via is).
  * Known headers are parsed as they are added: a value that does not parse is an error. List
  * headers may carry several comma-separated values. */
