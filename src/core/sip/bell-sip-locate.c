@@ -185,12 +185,17 @@ plan (Locate *self, const BellSipUri *uri, BellSipTransportKind forced, guint su
   g_autofree char *maddr = NULL;
   GString *text;
 
-  if ((uri->scheme != BELL_URI_SCHEME_SIP && !sips) || uri->host_type == BELL_HOST_NONE ||
-      uri->host.len == 0)
+  if (uri->scheme != BELL_URI_SCHEME_SIP && !sips)
     {
       g_set_error (error, BELL_SIP_LOCATE_ERROR, BELL_SIP_LOCATE_ERROR_BAD_URI,
-                   "cannot locate %.*s: not a sip: or sips: URI with a host",
-                   BELL_STR_PRINTF (uri->text));
+                   "cannot locate a %.*s: URI, only sip: and sips:",
+                   BELL_STR_PRINTF (uri->scheme_str));
+      return FALSE;
+    }
+  if (uri->host_type == BELL_HOST_NONE || uri->host.len == 0)
+    {
+      g_set_error (error, BELL_SIP_LOCATE_ERROR, BELL_SIP_LOCATE_ERROR_BAD_URI,
+                   "cannot locate a %s URI without a host", sips ? "sips:" : "sip:");
       return FALSE;
     }
 

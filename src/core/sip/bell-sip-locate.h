@@ -65,7 +65,7 @@ void                 bell_sip_locate_target_free      (BellSipLocateTarget *targ
 /* "TLS 192.0.2.1:5061 (sip.example.com)", "UDP [2001:db8::1]:5060 (2001:db8::1)" */
 char                *bell_sip_locate_target_to_string (const BellSipLocateTarget *target);
 
-/* Starts locating uri (which is copied) on the thread-default main context. forced is
+/* Starts locating uri (only read during this call) on the thread-default main context. forced is
  * BELL_SIP_TRANSPORT_ANY or one transport; supported a mask of BellSipTransportKind (WS/WSS
  * bits are ignored). resolver NULL: g_resolver_get_default(). The callback runs on the
  * thread-default context of this call. */
