@@ -5,21 +5,54 @@
 
 #include <glib.h>
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "bell-core.h"
 #include "bell-sip-msg.h"
 
-static int
+typedef struct
+{
+  /* options */
+  char      *transport;
+  char      *bind;
+  char      *tls_ca;
+  char      *tls_cert;
+  char      *tls_key;
+  gboolean   tls_accept_untrusted;
+  gboolean   events;
+  double     duration;
+
+  /* run state */
+  GMainLoop *loop;
+  int        status;
+  gboolean   loop_is_listen;
+  BellSipTransportKind kind;
+} Cli;
+
+static void
 usage (FILE *out)
 {
   fprintf (out, "%s",
-           _("Usage: bellbird-cli COMMAND [ARGS]\n"
+           _("Usage: bellbird-cli [OPTIONS] COMMAND [ARGS]\n"
              "\n"
              "Commands:\n"
-             "  parse FILE   Parse a SIP message as Bellbird's receive path does and print it\n"
-             "               re-serialized; a malformed message exits 1 with the reason.\n"));
-  return out == stderr ? 2 : 0;
+             "  parse FILE     Parse a SIP message as Bellbird's receive path does and print it\n"
+             "                 re-serialized; a malformed message exits 1 with the reason.\n"
+             "  options URI    Send an OPTIONS request and print the answer (reachability check).\n"
+             "  listen         Listen for SIP requests and answer them, until interrupted or\n"
+             "                 --duration seconds have passed.\n"
+             "\n"
+             "Options:\n"
+             "  --transport udp|tcp|tls|ws|wss   transport to use (default: by RFC 3263)\n"
+             "  --bind ADDR:PORT                 local address and port ([::1]:5060 for IPv6)\n"
+             "  --tls-ca FILE                    trust only this CA for TLS (default: system)\n"
+             "  --tls-cert FILE --tls-key FILE   certificate for listening on TLS\n"
+             "  --tls-accept-untrusted           TESTING ONLY: accept any TLS certificate\n"
+             "  --duration SECONDS               stop after this long\n"
+             "  --events                         print every event as one JSON object per line\n"));
 }
 
 /* Applies exactly the receive path's parse and validation to a message in a file. */
@@ -35,7 +68,10 @@ cmd_parse (int argc, char **argv)
   guint code;
 
   if (argc != 2)
-    return usage (stderr);
+    {
+      usage (stderr);
+      return 2;
+    }
   if (!g_file_get_contents (argv[1], &data, &len, &error))
     {
       fprintf (stderr, "error: %s\n", error->message);
@@ -62,20 +98,260 @@ cmd_parse (int argc, char **argv)
   return 0;
 }
 
+/* "ADDR:PORT", "[V6]:PORT", "ADDR" or ":PORT". */
+static gboolean
+parse_bind (const char *text, char **address, guint16 *port, GError **error)
+{
+  const char *colon;
+  guint64 value = 0;
+
+  *address = NULL;
+  *port = 0;
+  if (!text)
+    return TRUE;
+  if (text[0] == '[')
+    {
+      const char *close = strchr (text, ']');
+      if (!close)
+        goto bad;
+      *address = g_strndup (text + 1, (gsize) (close - text - 1));
+      colon = close[1] == ':' ? close + 1 : NULL;
+      if (close[1] && !colon)
+        goto bad;
+    }
+  else
+    {
+      colon = strrchr (text, ':');
+      if (colon && strchr (text, ':') != colon)
+        colon = NULL;   /* a bare IPv6 address */
+      *address = colon ? g_strndup (text, (gsize) (colon - text)) : g_strdup (text);
+    }
+  if (*address && **address == '\0')
+    g_clear_pointer (address, g_free);
+  if (colon && (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL)))
+    goto bad;
+  *port = (guint16) value;
+  return TRUE;
+
+bad:
+  g_clear_pointer (address, g_free);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("--bind wants ADDRESS:PORT, not “%s”"), text);
+  return FALSE;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Cli *cli = data;
+
+  g_main_loop_quit (cli->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_duration (gpointer data)
+{
+  Cli *cli = data;
+
+  g_main_loop_quit (cli->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+print_event_text (Cli *cli, BellEvent *event)
+{
+  const char *name = bell_event_get_name (event);
+
+  if (g_str_equal (name, "listening") && cli->loop_is_listen)
+    printf (_("listening on %s %s port %" G_GINT64_FORMAT "\n"),
+            bell_event_get_string (event, "transport"), bell_event_get_string (event, "address"),
+            bell_event_get_int (event, "port", 0));
+  else if (g_str_equal (name, "options"))
+    {
+      const char *error = bell_event_get_string (event, "error");
+      if (error)
+        {
+          fprintf (stderr, "error: %s\n", error);
+          return;
+        }
+      printf ("%" G_GINT64_FORMAT " %s\n", bell_event_get_int (event, "status", 0),
+              bell_event_get_string (event, "reason"));
+      printf ("Transport: %s\n", bell_event_get_string (event, "transport"));
+      printf ("Allow: %s\n", bell_event_get_string (event, "allow"));
+      printf ("Supported: %s\n", bell_event_get_string (event, "supported"));
+      if (*bell_event_get_string (event, "server"))
+        printf ("Server: %s\n", bell_event_get_string (event, "server"));
+    }
+  else if (g_str_equal (name, "incoming"))
+    printf (_("%s from %s (%s): answered %" G_GINT64_FORMAT "\n"),
+            bell_event_get_string (event, "method"), bell_event_get_string (event, "from"),
+            bell_event_get_string (event, "source"), bell_event_get_int (event, "status", 0));
+}
+
+static void
+on_event (BellCore *core, BellEvent *event, gpointer data)
+{
+  Cli *cli = data;
+  const char *name = bell_event_get_name (event);
+
+  if (cli->events)
+    {
+      g_autofree char *json = bell_event_to_json (event);
+      printf ("%s\n", json);
+    }
+  else
+    print_event_text (cli, event);
+  fflush (stdout);
+
+  if (g_str_equal (name, "options"))
+    {
+      gint64 status = bell_event_get_int (event, "status", 0);
+      /* 0: the server answered 2xx; 3: it answered something else; 1: no answer at all. */
+      cli->status = status >= 200 && status < 300 ? 0 : status ? 3 : 1;
+      g_main_loop_quit (cli->loop);
+    }
+}
+
+static int
+run_core (Cli *cli, const char *command, const char *arg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellCore) core = NULL;
+  g_autofree char *address = NULL;
+  BellCoreConfig config = { 0 };
+
+  if (!parse_bind (cli->bind, &address, &config.bind_port, &error))
+    {
+      fprintf (stderr, "error: %s\n", error->message);
+      return 2;
+    }
+  config.bind_address = address;
+  config.tls_ca_file = cli->tls_ca;
+  config.tls_cert_file = cli->tls_cert;
+  config.tls_key_file = cli->tls_key;
+  config.tls_accept_untrusted = cli->tls_accept_untrusted;
+  if (cli->tls_accept_untrusted)
+    fprintf (stderr, _("warning: --tls-accept-untrusted: TLS certificates are NOT checked\n"));
+
+  cli->loop_is_listen = g_str_equal (command, "listen");
+  if (cli->loop_is_listen)
+    {
+      /* Listen where asked: on the chosen transport, or UDP and TCP (and TLS with a cert). */
+      if (cli->kind == BELL_SIP_TRANSPORT_UDP || cli->kind == BELL_SIP_TRANSPORT_TCP ||
+          cli->kind == BELL_SIP_TRANSPORT_TLS)
+        config.listen = cli->kind;
+      else if (cli->kind != BELL_SIP_TRANSPORT_ANY)
+        {
+          fprintf (stderr, _("error: Bellbird cannot listen on WebSocket (it is a client)\n"));
+          return 2;
+        }
+      else
+        config.listen = BELL_SIP_TRANSPORT_UDP | BELL_SIP_TRANSPORT_TCP |
+                        (cli->tls_cert ? BELL_SIP_TRANSPORT_TLS : 0);
+      if (!cli->bind)
+        config.bind_port = 5060;
+    }
+  else
+    config.listen = BELL_SIP_TRANSPORT_UDP;   /* a client still needs a UDP socket to answer on */
+
+  core = bell_core_new (&config, &error);
+  if (!core)
+    {
+      fprintf (stderr, "error: %s\n", error->message);
+      return 1;
+    }
+  cli->loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (core, "event", G_CALLBACK (on_event), cli);
+  g_unix_signal_add (SIGINT, on_signal, cli);
+  g_unix_signal_add (SIGTERM, on_signal, cli);
+  if (cli->duration > 0)
+    g_timeout_add ((guint) (cli->duration * 1000), on_duration, cli);
+
+  if (g_str_equal (command, "options"))
+    {
+      cli->status = 1;
+      bell_core_options (core, arg, cli->kind);
+    }
+  else
+    cli->status = 0;
+  g_main_loop_run (cli->loop);
+  bell_core_shutdown (core);
+  g_main_loop_unref (cli->loop);
+  return cli->status;
+}
+
 int
 main (int argc, char **argv)
 {
+  Cli cli = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "transport", 0, 0, G_OPTION_ARG_STRING, &cli.transport, "udp|tcp|tls|ws|wss", "T" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &cli.bind, "local ADDRESS:PORT", "ADDR:PORT" },
+    { "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &cli.tls_ca, "CA file for TLS", "FILE" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cli.tls_cert, "TLS certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &cli.tls_key, "TLS private key", "FILE" },
+    { "tls-accept-untrusted", 0, 0, G_OPTION_ARG_NONE, &cli.tls_accept_untrusted,
+      "TESTING ONLY: accept any certificate", NULL },
+    { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &cli.duration, "stop after SECONDS", "SECONDS" },
+    { "events", 0, 0, G_OPTION_ARG_NONE, &cli.events, "JSON events on stdout", NULL },
+    { NULL }
+  };
+  int status;
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  context = g_option_context_new ("COMMAND [ARGS]");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_help_enabled (context, FALSE);
+  if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
+                    g_str_equal (argv[1], "help")))
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "error: %s\n", error->message);
+      return 2;
+    }
   if (argc < 2)
-    return usage (stderr);
+    {
+      usage (stderr);
+      return 2;
+    }
+  if (cli.transport)
+    {
+      cli.kind = bell_sip_transport_kind_from_string (cli.transport, strlen (cli.transport));
+      if (cli.kind == BELL_SIP_TRANSPORT_ANY)
+        {
+          fprintf (stderr, _("error: unknown transport “%s” (udp, tcp, tls, ws or wss)\n"),
+                   cli.transport);
+          return 2;
+        }
+    }
+
   if (g_str_equal (argv[1], "parse"))
-    return cmd_parse (argc - 1, argv + 1);
-  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
-    return usage (stdout);
-  fprintf (stderr, _("error: unknown command “%s”\n"), argv[1]);
-  return 2;
+    status = cmd_parse (argc - 1, argv + 1);
+  else if (g_str_equal (argv[1], "options") && argc == 3)
+    status = run_core (&cli, "options", argv[2]);
+  else if (g_str_equal (argv[1], "listen") && argc == 2)
+    status = run_core (&cli, "listen", NULL);
+  else
+    {
+      fprintf (stderr, _("error: unknown command or wrong arguments: “%s”\n"), argv[1]);
+      usage (stderr);
+      status = 2;
+    }
+  g_free (cli.transport);
+  g_free (cli.bind);
+  g_free (cli.tls_ca);
+  g_free (cli.tls_cert);
+  g_free (cli.tls_key);
+  return status;
 }

@@ -370,7 +370,7 @@ finish_connect (BellSipConnection *conn)
                                                    BELL_SIP_TRANSPORT_ERROR_UNREACHABLE,
                                                    "cannot connect to %s: %s", conn->key,
                                                    error->message);
-      g_message ("%s", unreachable->message);
+      g_debug ("%s", unreachable->message);   /* the sender gets it as its error */
       _bell_sip_connection_close (conn, unreachable);
       return;
     }

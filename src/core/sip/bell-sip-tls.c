@@ -546,7 +546,7 @@ bell_sip_tls_new_client (BellSipTlsConfig *cfg, int fd, const char *server_name,
     {
       g_autofree char *detail = drain_errors (NULL);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "TLS: “%s” is not a valid server name%s%s%s", tls->server_name,
+                   "TLS: \"%s\" is not a valid server name%s%s%s", tls->server_name,
                    detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
       return NULL;
     }
@@ -632,6 +632,9 @@ handshake_reason (int reason, BellSipTlsError *code)
     case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
     case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
       return "the peer rejected the handshake";
+    case SSL_R_CERTIFICATE_VERIFY_FAILED:
+      *code = BELL_SIP_TLS_ERROR_CERT_UNTRUSTED;
+      return "the server's certificate could not be verified";
     }
   return NULL;
 }

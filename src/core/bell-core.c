@@ -1,0 +1,479 @@
+/* bell-core.c: the core thread, its command queue and its events. */
+#define G_LOG_DOMAIN "bell-core"
+
+#include "bell-core.h"
+
+#include <string.h>
+
+#include "bell-clock.h"
+#include "sip/bell-sip-locate.h"
+#include "sip/bell-sip-transaction.h"
+#include "sip/bell-sip-transport.h"
+
+/* What we answer OPTIONS with (RFC 3261 §11.2), and the methods we take. */
+#define BELL_ALLOW      "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define BELL_ACCEPT     "application/sdp"
+#define BELL_SUPPORTED  "replaces, timer, outbound, path"
+#define BELL_USER_AGENT "Bellbird/" BELL_VERSION
+
+struct _BellCore
+{
+  GObject              parent_instance;
+
+  /* Fixed at creation, read from both threads. */
+  GMainContext        *owner;         /* where events are delivered */
+  GMainContext        *context;       /* the core thread's */
+  GThread             *thread;
+  GMainLoop           *loop;
+  BellCoreConfig       config;        /* strings owned */
+  guint16              ports[5];      /* per transport kind bit, filled before new() returns */
+
+  /* Start-up handshake between new() and the thread. */
+  GMutex               lock;
+  GCond                cond;
+  gboolean             started;
+  GError              *start_error;
+
+  /* Core thread only. */
+  BellClock           *clock;
+  BellSipTransport    *transport;
+  BellSipTransactions *txns;
+};
+
+G_DEFINE_FINAL_TYPE (BellCore, bell_core, G_TYPE_OBJECT)
+G_DEFINE_QUARK (bell-core-error-quark, bell_core_error)
+
+enum { SIGNAL_EVENT, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static int
+kind_index (BellSipTransportKind kind)
+{
+  return g_bit_nth_lsf (kind, -1);
+}
+
+/* Events: from the core thread to the owner's context. */
+
+typedef struct
+{
+  BellCore  *core;
+  BellEvent *event;
+} Delivery;
+
+static gboolean
+deliver_event (gpointer data)
+{
+  Delivery *d = data;
+
+  g_signal_emit (d->core, signals[SIGNAL_EVENT], 0, d->event);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+delivery_free (gpointer data)
+{
+  Delivery *d = data;
+
+  g_object_unref (d->core);
+  bell_event_unref (d->event);
+  g_free (d);
+}
+
+static void
+emit_event (BellCore *core, BellEvent *event)
+{
+  Delivery *d = g_new0 (Delivery, 1);
+  g_autofree char *json = bell_event_to_json (event);
+
+  g_debug ("event %s", json);
+  d->core = g_object_ref (core);
+  d->event = event;   /* takes the reference */
+  g_main_context_invoke_full (core->owner, G_PRIORITY_DEFAULT, deliver_event, d, delivery_free);
+}
+
+/* Incoming requests the core answers itself. */
+
+static void
+on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *request, gpointer data)
+{
+  BellCore *core = data;
+  g_autoptr(BellSipMsg) response = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *method = bell_str_dup (bell_sip_msg_get_method_str (request));
+  BellSipMethod m = bell_sip_msg_get_method (request);
+  guint status;
+
+  if (m == BELL_SIP_METHOD_OPTIONS)
+    status = 200;
+  else if (m == BELL_SIP_METHOD_CANCEL)
+    status = 481;   /* no INVITE of ours is pending to cancel (§9.2) */
+  else if (m == BELL_SIP_METHOD_UNKNOWN)
+    status = 501;
+  else
+    status = 405;   /* a method we know but do not take (yet: calls come with the session layer) */
+
+  response = bell_sip_msg_new_response_to (request, status, NULL, "bellbird");
+  bell_sip_msg_add_header (response, "Allow", BELL_ALLOW, NULL);
+  if (status == 200)
+    {
+      bell_sip_msg_add_header (response, "Accept", BELL_ACCEPT, NULL);
+      bell_sip_msg_add_header (response, "Supported", BELL_SUPPORTED, NULL);
+    }
+  bell_sip_msg_add_header (response, "Server", BELL_USER_AGENT, NULL);
+  bell_sip_transaction_respond (txn, response, NULL);
+
+  from = bell_str_dup (bell_sip_msg_get_from (request)->uri.text);
+  source = bell_sip_flow_to_string (bell_sip_transaction_get_flow (txn));
+  emit_event (core, bell_event_new ("incoming",
+                                    "method", g_variant_new_string (method),
+                                    "from", g_variant_new_string (from),
+                                    "source", g_variant_new_string (source),
+                                    "status", g_variant_new_int32 ((gint32) status),
+                                    NULL));
+}
+
+/* OPTIONS (core thread) */
+
+typedef struct
+{
+  BellCore             *core;
+  char                 *uri_text;
+  BellSipUri           *uri;
+  BellSipTransportKind  transport;
+} OptionsJob;
+
+static void
+options_job_free (OptionsJob *job)
+{
+  g_object_unref (job->core);
+  g_free (job->uri_text);
+  g_clear_pointer (&job->uri, bell_sip_uri_free);
+  g_free (job);
+}
+
+static void
+options_fail (OptionsJob *job, const char *message)
+{
+  emit_event (job->core, bell_event_new ("options",
+                                         "uri", g_variant_new_string (job->uri_text),
+                                         "error", g_variant_new_string (message),
+                                         NULL));
+}
+
+static char *
+joined_tokens (BellSipMsg *msg, BellSipHdrId id)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const BellSipHeader *h = bell_sip_msg_find (msg, id); h; h = bell_sip_msg_find_next (msg, id, h))
+    {
+      if (out->len)
+        g_string_append (out, ", ");
+      g_string_append_len (out, h->value.p, (gssize) h->value.len);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+on_options_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
+                     gpointer data)
+{
+  OptionsJob *job = data;
+  g_autofree char *reason = NULL;
+  g_autofree char *allow = NULL;
+  g_autofree char *supported = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *flow = NULL;
+  const BellSipHeader *h;
+
+  if (!response)
+    {
+      options_fail (job, error->message);
+      return;
+    }
+  if (bell_sip_msg_get_status (response) < 200)
+    return;
+  reason = bell_str_dup (bell_sip_msg_get_reason (response));
+  allow = joined_tokens (response, BELL_SIP_HDR_ALLOW);
+  supported = joined_tokens (response, BELL_SIP_HDR_SUPPORTED);
+  h = bell_sip_msg_find (response, BELL_SIP_HDR_SERVER);
+  if (!h)
+    h = bell_sip_msg_find (response, BELL_SIP_HDR_USER_AGENT);
+  server = h ? bell_str_dup (h->value) : g_strdup ("");
+  flow = bell_sip_flow_to_string (bell_sip_transaction_get_flow (txn));
+  emit_event (job->core, bell_event_new ("options",
+                                         "uri", g_variant_new_string (job->uri_text),
+                                         "status", g_variant_new_int32 ((gint32) bell_sip_msg_get_status (response)),
+                                         "reason", g_variant_new_string (reason),
+                                         "allow", g_variant_new_string (allow),
+                                         "supported", g_variant_new_string (supported),
+                                         "server", g_variant_new_string (server),
+                                         "transport", g_variant_new_string (flow),
+                                         NULL));
+}
+
+static void
+on_options_located (GObject *source, GAsyncResult *result, gpointer data)
+{
+  OptionsJob *job = data;
+  BellCore *core = job->core;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
+  g_autoptr(GPtrArray) targets = NULL;
+  g_autoptr(BellSipMsg) request = NULL;
+  g_autoptr(BellSipTransaction) txn = NULL;
+  g_autofree char *call_id = NULL;
+  g_autofree char *to = NULL;
+
+  if (!located)
+    {
+      options_fail (job, error->message);
+      options_job_free (job);
+      return;
+    }
+  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
+  for (guint i = 0; i < located->len; i++)
+    {
+      const BellSipLocateTarget *t = located->pdata[i];
+      BellSipTarget target = { t->transport, t->address, t->host, NULL };
+      g_ptr_array_add (targets, bell_sip_target_copy (&target));
+    }
+
+  request = bell_sip_msg_new_request (BELL_SIP_METHOD_OPTIONS, NULL, job->uri_text, &error);
+  if (!request)
+    {
+      options_fail (job, error->message);
+      options_job_free (job);
+      return;
+    }
+  call_id = g_strdup_printf ("%08x%08x@bellbird", g_random_int (), g_random_int ());
+  to = g_strdup_printf ("<%s>", job->uri_text);
+  bell_sip_msg_add_headerf (request, "From", NULL, "<sip:bellbird@localhost>;tag=%08x", g_random_int ());
+  bell_sip_msg_add_header (request, "To", to, NULL);
+  bell_sip_msg_add_header (request, "Call-ID", call_id, NULL);
+  bell_sip_msg_add_header (request, "CSeq", "1 OPTIONS", NULL);
+  bell_sip_msg_add_header (request, "Max-Forwards", "70", NULL);
+  bell_sip_msg_add_header (request, "Accept", BELL_ACCEPT, NULL);
+  bell_sip_msg_add_header (request, "User-Agent", BELL_USER_AGENT, NULL);
+  txn = bell_sip_transactions_send (core->txns, request, targets, on_options_response, job,
+                                    (GDestroyNotify) options_job_free);
+}
+
+static gboolean
+do_options (gpointer data)
+{
+  OptionsJob *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  /* "host" or "host:port" means sip:host; a URI with a scheme is taken as written. */
+  if (!g_str_has_prefix (job->uri_text, "sip:") && !g_str_has_prefix (job->uri_text, "sips:") &&
+      !g_str_has_prefix (job->uri_text, "tel:"))
+    {
+      text = g_strdup_printf ("sip:%s", job->uri_text);
+      g_free (job->uri_text);
+      job->uri_text = g_steal_pointer (&text);
+    }
+  job->uri = bell_sip_uri_new (job->uri_text, &error);
+  if (!job->uri)
+    {
+      options_fail (job, error->message);
+      options_job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+  bell_sip_locate_async (job->uri, job->transport,
+                         bell_sip_transport_get_supported (job->core->transport), NULL, NULL,
+                         on_options_located, job);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_options (BellCore *core, const char *uri, BellSipTransportKind transport)
+{
+  OptionsJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_return_if_fail (uri != NULL);
+  job = g_new0 (OptionsJob, 1);
+  job->core = g_object_ref (core);
+  job->uri_text = g_strdup (uri);
+  job->transport = transport;
+  g_main_context_invoke (core->context, do_options, job);
+}
+
+/* The thread */
+
+static gboolean
+open_listeners (BellCore *core, GError **error)
+{
+  static const BellSipTransportKind kinds[] = {
+    BELL_SIP_TRANSPORT_UDP, BELL_SIP_TRANSPORT_TCP, BELL_SIP_TRANSPORT_TLS,
+  };
+  guint16 port = core->config.bind_port;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      guint16 got;
+      if (!(core->config.listen & kinds[i]))
+        continue;
+      if (!bell_sip_transport_listen (core->transport, kinds[i], core->config.bind_address, port,
+                                      error))
+        return FALSE;
+      got = bell_sip_transport_get_port (core->transport, kinds[i], G_SOCKET_FAMILY_IPV4);
+      if (!got)
+        got = bell_sip_transport_get_port (core->transport, kinds[i], G_SOCKET_FAMILY_IPV6);
+      core->ports[kind_index (kinds[i])] = got;
+      /* Port 0: UDP and TCP share the number the first one got, as users expect. */
+      if (port == 0 && kinds[i] != BELL_SIP_TRANSPORT_TLS)
+        port = got;
+      emit_event (core, bell_event_new ("listening",
+                                        "transport", g_variant_new_string (bell_sip_transport_kind_to_string (kinds[i])),
+                                        "address", g_variant_new_string (core->config.bind_address ? core->config.bind_address : "*"),
+                                        "port", g_variant_new_int32 (got),
+                                        NULL));
+    }
+  return TRUE;
+}
+
+static gpointer
+core_thread (gpointer data)
+{
+  BellCore *core = data;
+  g_autoptr(GError) error = NULL;
+  BellSipTransportConfig tconfig = { 0 };
+
+  g_main_context_push_thread_default (core->context);
+  core->clock = bell_clock_new_real (core->context);
+  core->transport = bell_sip_transport_new (core->clock);
+  tconfig.tls_ca_file = core->config.tls_ca_file;
+  tconfig.tls_accept_untrusted = core->config.tls_accept_untrusted;
+  tconfig.tls_cert_file = core->config.tls_cert_file;
+  tconfig.tls_key_file = core->config.tls_key_file;
+  bell_sip_transport_configure (core->transport, &tconfig);
+  core->txns = bell_sip_transactions_new (core->transport, core->clock);
+  g_signal_connect (core->txns, "request", G_CALLBACK (on_request), core);
+
+  open_listeners (core, &error);
+
+  g_mutex_lock (&core->lock);
+  core->start_error = g_steal_pointer (&error);
+  core->started = TRUE;
+  g_cond_signal (&core->cond);
+  g_mutex_unlock (&core->lock);
+
+  if (!core->start_error)
+    g_main_loop_run (core->loop);
+
+  /* Everything that lives on the core context dies on it. */
+  g_clear_object (&core->txns);
+  g_clear_object (&core->transport);
+  while (g_main_context_iteration (core->context, FALSE))
+    ;
+  g_clear_pointer (&core->clock, bell_clock_unref);
+  g_main_context_pop_thread_default (core->context);
+  return NULL;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_shutdown (BellCore *core)
+{
+  g_return_if_fail (BELL_IS_CORE (core));
+  if (!core->thread)
+    return;
+  g_main_context_invoke (core->context, quit_loop, core->loop);
+  g_thread_join (g_steal_pointer (&core->thread));
+}
+
+guint16
+bell_core_get_port (BellCore *core, BellSipTransportKind kind)
+{
+  int i = kind_index (kind);
+  return i >= 0 && i < (int) G_N_ELEMENTS (core->ports) ? core->ports[i] : 0;
+}
+
+static void
+bell_core_dispose (GObject *object)
+{
+  bell_core_shutdown (BELL_CORE (object));
+  G_OBJECT_CLASS (bell_core_parent_class)->dispose (object);
+}
+
+static void
+bell_core_finalize (GObject *object)
+{
+  BellCore *core = BELL_CORE (object);
+
+  g_clear_pointer (&core->loop, g_main_loop_unref);
+  g_clear_pointer (&core->context, g_main_context_unref);
+  g_clear_pointer (&core->owner, g_main_context_unref);
+  g_clear_error (&core->start_error);
+  g_free ((char *) core->config.bind_address);
+  g_free ((char *) core->config.tls_ca_file);
+  g_free ((char *) core->config.tls_cert_file);
+  g_free ((char *) core->config.tls_key_file);
+  g_mutex_clear (&core->lock);
+  g_cond_clear (&core->cond);
+  G_OBJECT_CLASS (bell_core_parent_class)->finalize (object);
+}
+
+static void
+bell_core_class_init (BellCoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bell_core_dispose;
+  object_class->finalize = bell_core_finalize;
+
+  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, BELL_TYPE_EVENT);
+}
+
+static void
+bell_core_init (BellCore *core)
+{
+  g_mutex_init (&core->lock);
+  g_cond_init (&core->cond);
+}
+
+BellCore *
+bell_core_new (const BellCoreConfig *config, GError **error)
+{
+  g_autoptr(BellCore) core = g_object_new (BELL_TYPE_CORE, NULL);
+
+  g_return_val_if_fail (config != NULL, NULL);
+  if ((config->listen & BELL_SIP_TRANSPORT_TLS) && (!config->tls_cert_file || !config->tls_key_file))
+    {
+      g_set_error_literal (error, BELL_CORE_ERROR, BELL_CORE_ERROR_CONFIG,
+                           "listening on TLS needs a certificate and a key");
+      return NULL;
+    }
+  core->config = *config;
+  core->config.bind_address = g_strdup (config->bind_address);
+  core->config.tls_ca_file = g_strdup (config->tls_ca_file);
+  core->config.tls_cert_file = g_strdup (config->tls_cert_file);
+  core->config.tls_key_file = g_strdup (config->tls_key_file);
+  core->owner = g_main_context_ref_thread_default ();
+  core->context = g_main_context_new ();
+  core->loop = g_main_loop_new (core->context, FALSE);
+  core->thread = g_thread_new ("bellbird-core", core_thread, core);
+
+  g_mutex_lock (&core->lock);
+  while (!core->started)
+    g_cond_wait (&core->cond, &core->lock);
+  g_mutex_unlock (&core->lock);
+  if (core->start_error)
+    {
+      g_thread_join (g_steal_pointer (&core->thread));
+      g_propagate_prefixed_error (error, g_steal_pointer (&core->start_error), "%s", "");
+      return NULL;
+    }
+  return g_steal_pointer (&core);
+}

@@ -1,0 +1,57 @@
+/* bell-core.h: the Bellbird core, running on its own thread.
+ *
+ * The app and the CLI make a BellCore on their main thread. It starts one thread with its own
+ * GMainContext, where every socket, timer and transaction lives. Commands (bell_core_*) copy
+ * their arguments and are queued to that thread; what happens comes back as BellEvent values,
+ * emitted as the "event" signal on the main context of the thread that created the core.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "bell-event.h"
+#include "sip/bell-sip-flow.h"
+
+G_BEGIN_DECLS
+
+#define BELL_TYPE_CORE (bell_core_get_type ())
+G_DECLARE_FINAL_TYPE (BellCore, bell_core, BELL, CORE, GObject)
+
+#define BELL_CORE_ERROR (bell_core_error_quark ())
+GQuark bell_core_error_quark (void);
+
+typedef enum
+{
+  BELL_CORE_ERROR_BIND,      /* could not listen where asked */
+  BELL_CORE_ERROR_CONFIG,    /* an option that cannot work (a TLS listener without a cert) */
+} BellCoreError;
+
+typedef struct
+{
+  const char *bind_address;          /* NULL: every local address */
+  guint16     bind_port;             /* 0: any free port */
+  guint       listen;                /* BellSipTransportKind mask: UDP, TCP, TLS */
+  const char *tls_ca_file;           /* NULL: the system trust store */
+  gboolean    tls_accept_untrusted;  /* testing only; reported in the "listening" event */
+  const char *tls_cert_file;         /* for a TLS listener */
+  const char *tls_key_file;
+} BellCoreConfig;
+
+/* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no
+ * such address, missing certificate) before anything else happens. */
+BellCore *bell_core_new      (const BellCoreConfig *config, GError **error);
+/* Stops the thread, closing every socket. Also done by the last unref. */
+void      bell_core_shutdown (BellCore *core);
+/* The port the core listens on for kind (IPv4 if it has one, else IPv6); 0 if not. */
+guint16   bell_core_get_port (BellCore *core, BellSipTransportKind kind);
+
+/* Sends an OPTIONS to uri (a sip: or sips: URI, or a host[:port]) over transport (ANY: by the
+ * rules of RFC 3263) and reports an "options" event: status, reason, allow, supported,
+ * transport, server; or error. */
+void      bell_core_options  (BellCore *core, const char *uri, BellSipTransportKind transport);
+
+/* Signal "event" (BellEvent *event), on the creating thread's main context. Event names so far:
+ *   "listening" {transport, address, port, tls_verify}
+ *   "options"   {uri, status, reason, allow, supported, transport, server} or {uri, error}
+ *   "incoming"  {method, from, source, status}: a request the core answered by itself */
+
+G_END_DECLS
