@@ -346,7 +346,11 @@ finish_handshake (BellSipConnection *conn)
       {
         g_autoptr(GError) tls = g_error_new (BELL_SIP_TRANSPORT_ERROR,
                                              BELL_SIP_TRANSPORT_ERROR_TLS, "%s", error->message);
-        g_message ("%s: %s", conn->key, error->message);
+        /* Our own connections report this to the sender; a peer's failure is only logged. */
+        if (conn->outbound)
+          g_debug ("%s: %s", conn->key, error->message);
+        else
+          g_message ("%s: %s", conn->key, error->message);
         _bell_sip_connection_close (conn, tls);
         return;
       }
@@ -466,6 +470,8 @@ void
 _bell_sip_connection_free (BellSipConnection *conn)
 {
   g_assert (conn->closed);
+  if (conn->ops->close)
+    conn->ops->close (conn);   /* a connection that failed before it opened */
   g_clear_pointer (&conn->flow, bell_sip_flow_unref);
   g_clear_object (&conn->socket);
   g_byte_array_unref (conn->inbuf);

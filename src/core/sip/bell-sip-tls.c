@@ -152,13 +152,15 @@ general_name_text (const GENERAL_NAME *gen)
 }
 
 /* The names a certificate is for, as a user reads them: "a.example.com, 192.0.2.1 and 3 more".
- * subjectAltName DNS, IP and sip: URI entries; the subject CN when there are none. */
+ * subjectAltName DNS, IP and sip: URI entries; the subject CN when no DNS or IP entry hides it
+ * (OpenSSL's rule for host names). */
 static char *
 cert_names (X509 *cert)
 {
   GENERAL_NAMES *sans = X509_get_ext_d2i (cert, NID_subject_alt_name, NULL, NULL);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) text = g_string_new (NULL);
+  gboolean dns_or_ip = FALSE;
   guint shown;
 
   for (int i = 0; sans && i < sk_GENERAL_NAME_num (sans); i++)
@@ -170,9 +172,10 @@ cert_names (X509 *cert)
         g_clear_pointer (&name, g_free);
       if (name)
         g_ptr_array_add (names, name);
+      dns_or_ip |= name && gen->type != GEN_URI;
     }
   GENERAL_NAMES_free (sans);
-  if (names->len == 0)
+  if (!dns_or_ip)
     {
       char *cn = name_entry (X509_get_subject_name (cert), NID_commonName);
       if (cn)
@@ -427,11 +430,19 @@ bell_sip_tls_config_new_server (const char *cert_file, const char *key_file, GEr
     }
   if (SSL_CTX_use_PrivateKey_file (cfg->ctx, key_file, SSL_FILETYPE_PEM) != 1)
     {
-      g_autofree char *what = g_strdup_printf ("cannot load the private key from %s "
-                                               "(it must be PEM, not encrypted)", key_file);
+      unsigned long e = ERR_peek_last_error ();
+      g_autofree char *what = NULL;
+
+      if (ERR_GET_LIB (e) == ERR_LIB_X509 && ERR_GET_REASON (e) == X509_R_KEY_VALUES_MISMATCH)
+        what = g_strdup_printf ("the private key in %s does not belong to the certificate in %s",
+                                key_file, cert_file);
+      else
+        what = g_strdup_printf ("cannot load the private key from %s (it must be PEM, not "
+                                "encrypted)", key_file);
       set_error_drained (error, BELL_SIP_TLS_ERROR_CONFIG, what);
       return NULL;
     }
+  /* Catches what loading cannot, e.g. a certificate whose key type the key does not match. */
   if (SSL_CTX_check_private_key (cfg->ctx) != 1)
     {
       g_autofree char *what = g_strdup_printf ("the private key in %s does not belong to the "
@@ -627,15 +638,14 @@ handshake_reason (int reason, BellSipTlsError *code)
     case SSL_R_NO_SHARED_CIPHER:
     case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
       return "no cipher suite in common with the peer";
-    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
-    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
-    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
-    case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
-      return "the peer rejected the handshake";
     case SSL_R_CERTIFICATE_VERIFY_FAILED:
       *code = BELL_SIP_TLS_ERROR_CERT_UNTRUSTED;
       return "the server's certificate could not be verified";
     }
+  /* An alert from the peer: its name (unknown ca, certificate expired...) follows in the
+   * OpenSSL text. */
+  if (reason >= SSL_AD_REASON_OFFSET)
+    return "the peer refused the handshake";
   return NULL;
 }
 

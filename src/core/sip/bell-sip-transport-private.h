@@ -75,7 +75,10 @@ BellClock                    *_bell_sip_transport_get_clock   (BellSipTransport 
 GMainContext                 *_bell_sip_transport_get_context (BellSipTransport *self);
 const BellSipTransportConfig *_bell_sip_transport_get_config  (BellSipTransport *self);
 
-/* TLS (bell-sip-transport-tls.c): sets up conn->ops for a TLS session as client or server. */
+/* TLS (bell-sip-transport-tls.c): sets up conn->ops for a TLS session as client or server.
+ * The transport keeps the two TLS configurations (client, server) in slots. */
+typedef struct _BellSipTlsConfig BellSipTlsConfig;
+BellSipTlsConfig **_bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server);
 gboolean _bell_sip_transport_tls_server_ready (BellSipTransport *self, GError **error);
 gboolean _bell_sip_connection_setup_tls       (BellSipTransport *self, BellSipConnection *conn,
                                                gboolean client, GError **error);

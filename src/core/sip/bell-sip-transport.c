@@ -5,6 +5,7 @@
 #include "bell-sip-transport-private.h"
 #include "bell-sip-header.h"
 #include "bell-sip-private.h"
+#include "bell-sip-tls.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -48,6 +49,8 @@ struct _BellSipTransport
   GSource                *reaper;
   BellSipTransportStats   stats;
   guint8                 *datagram;      /* receive buffer, 64 KiB */
+  BellSipTlsConfig       *tls_client;    /* made on first use */
+  BellSipTlsConfig       *tls_server;
 };
 
 G_DEFINE_FINAL_TYPE (BellSipTransport, bell_sip_transport, G_TYPE_OBJECT)
@@ -134,6 +137,8 @@ bell_sip_transport_finalize (GObject *object)
   g_hash_table_destroy (self->keepalives);
   g_ptr_array_unref (self->dead);
   g_free (self->datagram);
+  g_clear_pointer (&self->tls_client, bell_sip_tls_config_unref);
+  g_clear_pointer (&self->tls_server, bell_sip_tls_config_unref);
   g_free ((char *) self->config.tls_ca_file);
   g_free ((char *) self->config.tls_cert_file);
   g_free ((char *) self->config.tls_key_file);
@@ -233,6 +238,12 @@ const BellSipTransportConfig *
 _bell_sip_transport_get_config (BellSipTransport *self)
 {
   return &self->config;
+}
+
+BellSipTlsConfig **
+_bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server)
+{
+  return server ? &self->tls_server : &self->tls_client;
 }
 
 void
@@ -542,6 +553,7 @@ on_listener_ready (GSocket *socket, GIOCondition condition, gpointer data)
       if (kind == BELL_SIP_TRANSPORT_TLS && !_bell_sip_connection_setup_tls (self, conn, FALSE, &error))
         {
           g_message ("TLS connection refused: %s", error->message);
+          g_socket_close (client, NULL);
           conn->closed = TRUE;
           conn->flow->conn = NULL;
           _bell_sip_connection_free (conn);
@@ -814,9 +826,7 @@ connect_to (BellSipTransport *self, BellSipTransportKind kind, GInetSocketAddres
       conn->connecting = TRUE;
     }
   else
-    {
-      conn->handshaking = conn->ops->handshake != NULL;
-    }
+    conn->handshaking = conn->ops->handshake != NULL;
   register_connection (self, conn, address);
   return conn;
 }
