@@ -164,7 +164,8 @@ typedef struct
 {
   BellSipHdrId id;
   BellStr      name;        /* as received (compact, mixed case ...) or as added */
-  BellStr      value;       /* one list element for list headers, trimmed of LWS */
+  BellStr      value;       /* trimmed of LWS; one element of a split list (Via, Contact ...),
+                             * the whole line for token lists (Allow, Supported ...) */
   guint        line;        /* 1-based line it came from; 0 if built */
   gboolean     joined;      /* shares its line with the previous header (comma list) */
   union {

@@ -116,15 +116,24 @@ static void
 copy_header (BellSipMsg *msg, const BellSipHeader *h, const char *suffix)
 {
   const char *why = NULL;
-  gsize len;
-  char *value = bell_arena_printf (&msg->arena, &len, "%.*s%s", BELL_STR_PRINTF (h->value),
-                                   suffix ? suffix : "");
+  gsize suffix_len = suffix ? strlen (suffix) : 0;
+  gsize len = h->value.len + suffix_len;
+  char *value = bell_arena_alloc (&msg->arena, len + 1);
   const char *name = bell_arena_strndup (&msg->arena, h->name.p, h->name.len);
-  gboolean ok = _bell_sip_msg_add_line (msg, msg->n_headers, h->id, bell_str (name),
-                                        (BellStr){ value, len }, 0, &why);
 
-  /* The source parsed, and a tag is a token: the copy cannot fail to parse. */
-  g_assert (ok);
+  /* By length: a quoted-pair may hold a NUL (RFC 4475 §3.1.1.2). */
+  memcpy (value, h->value.p, h->value.len);
+  memcpy (value + h->value.len, suffix ? suffix : "", suffix_len);
+  value[len] = '\0';
+  if (!_bell_sip_msg_add_line (msg, msg->n_headers, h->id, bell_str (name), (BellStr){ value, len },
+                               0, &why))
+    {
+      /* The source parsed, so this should not happen; if it does, leave the header out
+       * rather than send something broken. */
+      g_warning ("could not copy a %.*s header into a response: %s", BELL_STR_PRINTF (h->name), why);
+      bell_sip_msg_reindex (msg);
+      return;
+    }
   msg->headers[msg->n_headers - 1].joined = h->joined && msg->n_headers > 1 &&
                                              msg->headers[msg->n_headers - 2].id == h->id;
 }
@@ -223,8 +232,29 @@ bell_sip_msg_new_error_response_raw (const char *data, gsize len, const GError *
   for (gsize i = 0; i < G_N_ELEMENTS (copied); i++)
     {
       g_autofree char *value = raw_header_value (data, len, copied[i].name, copied[i].compact);
+      /* A Via of another SIP version is why we answer 505: answer it in 2.0, same branch. */
+      if (value && i == 0 && g_ascii_strncasecmp (value, "SIP/", 4) == 0 &&
+          strncmp (value + 4, "2.0", 3) != 0)
+        {
+          const char *slash = strchr (value + 4, '/');
+          if (slash)
+            {
+              char *fixed = g_strconcat ("SIP/2.0", slash, NULL);
+              g_free (value);
+              value = fixed;
+            }
+        }
       if (value && bell_sip_msg_add_header (msg, copied[i].name, value, NULL))
-        continue;
+        {
+          /* §8.2.6.2: a final response names the UAS with a To tag. */
+          if (i == 2 && !bell_str_is_set (bell_sip_msg_get_to (msg)->tag))
+            {
+              bell_sip_msg_remove_headers (msg, BELL_SIP_HDR_TO, NULL);
+              bell_sip_msg_add_headerf (msg, "To", NULL, "%s;tag=bellbird-err%08x", value,
+                                        g_random_int ());
+            }
+          continue;
+        }
       /* A broken CSeq is often the very error (RFC 4475 §3.1.2.4): the client matches our
        * answer by branch and by the method, which the request line gives. */
       if (g_str_equal (copied[i].name, "CSeq"))

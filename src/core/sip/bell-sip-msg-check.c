@@ -114,6 +114,16 @@ check_request (const BellSipMsg *msg, const char **reason)
   if (code)
     return code;
 
+  /* §20.10 and §10.3: "Contact: *" stands alone. */
+  if (bell_sip_msg_count (msg, BELL_SIP_HDR_CONTACT) > 1)
+    for (const BellSipHeader *c = bell_sip_msg_find (msg, BELL_SIP_HDR_CONTACT); c;
+         c = bell_sip_msg_find_next (msg, BELL_SIP_HDR_CONTACT, c))
+      if (c->parsed.name_addr->star)
+        {
+          *reason = "Contact: * together with other contacts";
+          return 400;
+        }
+
   if (msg->ruri.scheme == BELL_URI_SCHEME_OTHER)
     {
       *reason = "Unsupported URI Scheme";

@@ -148,12 +148,27 @@ _bell_sip_msg_add_line (BellSipMsg *msg, guint pos, BellSipHdrId id, BellStr nam
     }
 }
 
+/* What of the input an error message quotes: printable, however hostile the bytes. */
+static char *
+printable (BellStr what)
+{
+  gsize n = MIN (what.len, 80);
+  char *out = g_malloc (n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    out[i] = ((guchar) what.p[i] < 0x20 || what.p[i] == 0x7f) ? '?' : what.p[i];
+  out[n] = '\0';
+  return out;
+}
+
 static gboolean
 fail (GError **error, BellSipError code, guint line, const char *why, BellStr what)
 {
   if (what.len)
-    g_set_error (error, BELL_SIP_ERROR, code, "line %u: %s: %.*s", line, why,
-                 (int) MIN (what.len, 80), what.p);
+    {
+      g_autofree char *shown = printable (what);
+      g_set_error (error, BELL_SIP_ERROR, code, "line %u: %s: %s", line, why, shown);
+    }
   else
     g_set_error (error, BELL_SIP_ERROR, code, "line %u: %s", line, why);
   return FALSE;
@@ -366,10 +381,29 @@ parse_into (BellSipMsg *msg, char *buf, gsize len, BellSipParseFlags flags, GErr
       p = (char *) eol + 1;
     }
 
+  /* A NUL in the header section is only legal escaped in a quoted string (quoted-pair):
+   * one fast scan, and a closer look only when there is one. */
+  for (const char *nul = memchr (buf, '\0', (gsize) (p - buf)); nul;
+       nul = memchr (nul + 1, '\0', (gsize) (p - nul - 1)))
+    if (nul == buf || nul[-1] != '\\')
+      {
+        guint at = 1;
+        for (const char *c = buf; c < nul; c++)
+          at += *c == '\n';
+        return fail (error, BELL_SIP_ERROR_MALFORMED, at, "NUL byte in a header", BELL_STR_NULL);
+      }
+
   if (msg->first[BELL_SIP_HDR_CONTENT_LENGTH])
     {
       const BellSipHeader *h = &msg->headers[msg->first[BELL_SIP_HDR_CONTENT_LENGTH] - 1];
       cl = h->parsed.number;
+      /* On a stream, framing by two different lengths cannot be trusted (RFC 4475 §3.3.9). */
+      if (flags & BELL_SIP_PARSE_STREAM)
+        for (const BellSipHeader *o = bell_sip_msg_find_next (msg, BELL_SIP_HDR_CONTENT_LENGTH, h);
+             o; o = bell_sip_msg_find_next (msg, BELL_SIP_HDR_CONTENT_LENGTH, o))
+          if (o->parsed.number != cl)
+            return fail (error, BELL_SIP_ERROR_MALFORMED, o->line,
+                         "conflicting Content-Length headers", BELL_STR_NULL);
       if (cl > (guint64) (end - p))
         {
           g_set_error (error, BELL_SIP_ERROR, BELL_SIP_ERROR_TRUNCATED,
@@ -378,6 +412,14 @@ parse_into (BellSipMsg *msg, char *buf, gsize len, BellSipParseFlags flags, GErr
                        h->line, cl, (gsize) (end - p));
           return FALSE;
         }
+    }
+  else if (flags & BELL_SIP_PARSE_STREAM)
+    {
+      /* §18.3: a stream message without Content-Length has no body. */
+      if (p != end)
+        return fail (error, BELL_SIP_ERROR_MALFORMED, line,
+                     "a body without Content-Length on a stream transport", BELL_STR_NULL);
+      cl = 0;
     }
   else
     cl = (guint64) (end - p);   /* datagram without Content-Length: the rest (§18.3) */
@@ -392,7 +434,6 @@ parse_into (BellSipMsg *msg, char *buf, gsize len, BellSipParseFlags flags, GErr
         return fail (error, BELL_SIP_ERROR_MALFORMED, h->line,
                      "CSeq method does not match the request method", h->parsed.cseq->method_str);
     }
-  (void) flags;
   return TRUE;
 }
 
@@ -432,11 +473,14 @@ bell_sip_msg_parse (const char *data, gsize len, BellSipParseFlags flags, GError
   return msg;
 }
 
-/* Finds "Content-Length"/"l" in a raw header section without a full parse. */
+/* Finds "Content-Length"/"l" in a raw header section without a full parse; a folded value
+ * (continuation lines, §7.3.1) is followed. */
 static gboolean
-frame_content_length (const char *p, const char *end, guint64 *cl, const char **why)
+frame_content_length (const char *p, const char *end, guint64 *cl, guint *bad_line,
+                      const char **why)
 {
   gboolean found = FALSE;
+  guint line = 1;
 
   while (p < end)
     {
@@ -446,21 +490,31 @@ frame_content_length (const char *p, const char *end, guint64 *cl, const char **
         q++;
       if (bell_sip_hdr_id_from_name (p, (gsize) (q - p)) == BELL_SIP_HDR_CONTENT_LENGTH)
         {
-          BellStr v;
-          guint64 value;
+          g_autoptr(GString) value = g_string_new (NULL);
+          guint64 number;
+          *bad_line = line;
           while (q < le && (*q == ' ' || *q == '\t'))
             q++;
           if (q >= le || *q != ':')
             return (*why = "invalid Content-Length"), FALSE;
-          v = bell_str_trim ((BellStr){ q + 1, (gsize) (le - q - 1) });
-          if (!bell_str_to_uint64 (v, BELL_SIP_MAX_MESSAGE_SIZE, &value))
+          g_string_append_len (value, q + 1, le - q - 1);
+          while (le < end && le + 1 < end && (le[1] == ' ' || le[1] == '\t'))
+            {
+              const char *next = le + 1, *nnl = memchr (next, '\n', (gsize) (end - next));
+              le = nnl ? nnl : end;
+              g_string_append_len (value, next, le - next);
+              line++;
+            }
+          if (!bell_str_to_uint64 (bell_str_trim ((BellStr){ value->str, value->len }),
+                                   BELL_SIP_MAX_MESSAGE_SIZE, &number))
             return (*why = "invalid or too large Content-Length"), FALSE;
-          if (found && value != *cl)
+          if (found && number != *cl)
             return (*why = "conflicting Content-Length headers"), FALSE;
-          *cl = value;
+          *cl = number;
           found = TRUE;
         }
       p = le + 1;
+      line++;
     }
   if (!found)
     *cl = 0;
@@ -472,6 +526,7 @@ bell_sip_frame (const char *data, gsize len, gsize *skip, gsize *msg_len, GError
 {
   gsize s = 0, hdr_end = 0;
   guint64 cl = 0;
+  guint bad_line = 0;
   const char *why = NULL, *p, *end = data + len;
 
   *skip = 0;
@@ -510,9 +565,10 @@ bell_sip_frame (const char *data, gsize len, gsize *skip, gsize *msg_len, GError
         }
       return BELL_SIP_FRAME_NEED_MORE;
     }
-  if (!frame_content_length (data + s, data + hdr_end, &cl, &why))
+  if (!frame_content_length (data + s, data + hdr_end, &cl, &bad_line, &why))
     {
-      g_set_error (error, BELL_SIP_ERROR, BELL_SIP_ERROR_MALFORMED, "cannot frame message: %s", why);
+      g_set_error (error, BELL_SIP_ERROR, BELL_SIP_ERROR_MALFORMED,
+                   "line %u: cannot frame the message: %s", bad_line, why);
       return BELL_SIP_FRAME_MALFORMED;
     }
   if (hdr_end - s + cl > BELL_SIP_MAX_MESSAGE_SIZE)

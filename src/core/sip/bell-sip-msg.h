@@ -23,7 +23,8 @@ GType bell_sip_msg_get_type (void) G_GNUC_CONST;
 typedef enum
 {
   BELL_SIP_PARSE_DATAGRAM = 0,       /* UDP: body is the rest of the datagram, CL may be absent */
-  BELL_SIP_PARSE_STREAM   = 1 << 0,  /* one framed message from a stream: CL required */
+  BELL_SIP_PARSE_STREAM   = 1 << 0,  /* one framed message from a stream: no Content-Length
+                                      * means no body, and several must agree */
 } BellSipParseFlags;
 
 BellSipMsg *bell_sip_msg_parse (const char *data, gsize len, BellSipParseFlags flags,
