@@ -139,6 +139,7 @@ typedef struct
 {
   BellCore             *core;
   char                 *uri_text;
+  char                 *ws_url;
   BellSipUri           *uri;
   BellSipTransportKind  transport;
 } OptionsJob;
@@ -148,6 +149,7 @@ options_job_free (OptionsJob *job)
 {
   g_object_unref (job->core);
   g_free (job->uri_text);
+  g_free (job->ws_url);
   g_clear_pointer (&job->uri, bell_sip_uri_free);
   g_free (job);
 }
@@ -213,30 +215,30 @@ on_options_response (BellSipTransaction *txn, BellSipMsg *response, const GError
                                          NULL));
 }
 
+/* Sends the OPTIONS to targets (NULL: the job's WebSocket URL); the job goes with it. */
 static void
-on_options_located (GObject *source, GAsyncResult *result, gpointer data)
+send_options (OptionsJob *job, GPtrArray *located)
 {
-  OptionsJob *job = data;
   BellCore *core = job->core;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
-  g_autoptr(GPtrArray) targets = NULL;
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
   g_autoptr(BellSipMsg) request = NULL;
   g_autoptr(BellSipTransaction) txn = NULL;
   g_autofree char *call_id = NULL;
   g_autofree char *to = NULL;
 
-  if (!located)
+  if (located)
+    for (guint i = 0; i < located->len; i++)
+      {
+        const BellSipLocateTarget *t = located->pdata[i];
+        BellSipTarget target = { t->transport, t->address, t->host, NULL };
+        g_ptr_array_add (targets, bell_sip_target_copy (&target));
+      }
+  else
     {
-      options_fail (job, error->message);
-      options_job_free (job);
-      return;
-    }
-  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
-  for (guint i = 0; i < located->len; i++)
-    {
-      const BellSipLocateTarget *t = located->pdata[i];
-      BellSipTarget target = { t->transport, t->address, t->host, NULL };
+      BellSipTarget target = { g_str_has_prefix (job->ws_url, "wss:") ? BELL_SIP_TRANSPORT_WSS
+                                                                       : BELL_SIP_TRANSPORT_WS,
+                               NULL, NULL, job->ws_url };
       g_ptr_array_add (targets, bell_sip_target_copy (&target));
     }
 
@@ -260,12 +262,46 @@ on_options_located (GObject *source, GAsyncResult *result, gpointer data)
                                     (GDestroyNotify) options_job_free);
 }
 
+static void
+on_options_located (GObject *source, GAsyncResult *result, gpointer data)
+{
+  OptionsJob *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
+
+  if (!located)
+    {
+      options_fail (job, error->message);
+      options_job_free (job);
+      return;
+    }
+  send_options (job, located);
+}
+
 static gboolean
 do_options (gpointer data)
 {
   OptionsJob *job = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+
+  /* A ws:// or wss:// URL names a WebSocket server (RFC 7118): OPTIONS goes to sip:HOST. */
+  if (g_str_has_prefix (job->uri_text, "ws://") || g_str_has_prefix (job->uri_text, "wss://"))
+    {
+      g_autoptr(GUri) url = g_uri_parse (job->uri_text, G_URI_FLAGS_NONE, &error);
+      if (!url || !g_uri_get_host (url))
+        {
+          options_fail (job, error ? error->message : "a WebSocket URL needs a host");
+          options_job_free (job);
+          return G_SOURCE_REMOVE;
+        }
+      job->ws_url = g_steal_pointer (&job->uri_text);
+      job->uri_text = g_strdup_printf (strchr (g_uri_get_host (url), ':') ? "sip:[%s];transport=ws"
+                                                                            : "sip:%s;transport=ws",
+                                       g_uri_get_host (url));
+      send_options (job, NULL);
+      return G_SOURCE_REMOVE;
+    }
 
   /* "host" or "host:port" means sip:host; a URI with a scheme is taken as written. */
   if (!g_str_has_prefix (job->uri_text, "sip:") && !g_str_has_prefix (job->uri_text, "sips:") &&

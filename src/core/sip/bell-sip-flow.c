@@ -92,6 +92,7 @@ bell_sip_flow_unref (BellSipFlow *flow)
   g_clear_object (&flow->remote);
   g_clear_object (&flow->public_addr);
   g_clear_object (&flow->udp_socket);
+  g_free (flow->ws_url);
   g_free (flow);
 }
 
@@ -122,6 +123,8 @@ bell_sip_flow_get_public (const BellSipFlow *flow)
 gboolean
 bell_sip_flow_is_open (const BellSipFlow *flow)
 {
+  if (flow->kind == BELL_SIP_TRANSPORT_WS || flow->kind == BELL_SIP_TRANSPORT_WSS)
+    return flow->ws_open;
   return flow->kind == BELL_SIP_TRANSPORT_UDP || (flow->conn && !flow->conn->closed);
 }
 

@@ -422,6 +422,9 @@ parse_auth (BellArena *arena, BellSipHeader *h, const char **why)
           /* Other schemes may carry a token68 blob; Digest may not. */
           if (bell_str_equal_ci_lit (auth->scheme, "digest"))
             return (*why = "auth parameter without a value"), FALSE;
+          for (; p < end; p++)
+            if ((guchar) *p < 0x20 || *p == 0x7f)
+              return (*why = "control character"), FALSE;
           return TRUE;
         }
       p++;
@@ -436,7 +439,11 @@ parse_auth (BellArena *arena, BellSipHeader *h, const char **why)
         {
           t = p;
           while (p < end && *p != ',' && !bell_is_lws (*p))
-            p++;
+            {
+              if ((guchar) *p < 0x20 || *p == 0x7f)
+                return (*why = "control character"), FALSE;
+              p++;
+            }
           if (t == p)
             return (*why = "empty auth parameter"), FALSE;
         }
@@ -513,6 +520,8 @@ parse_token_params (BellArena *arena, BellSipHeader *h, const char **stop, const
       int depth = 0;
       for (; p < end; p++)
         {
+          if ((guchar) *p < 0x20 || *p == 0x7f)
+            return (*why = "control character in a comment"), FALSE;
           if (*p == '\\' && p + 1 < end)
             p++;
           else if (*p == '(')
@@ -612,9 +621,9 @@ parse_warning (BellArena *arena, BellSipHeader *h, const char **stop, const char
   w->code = (guint) ((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
   p += 4;
   t = p;
-  while (t < end && *t != ' ')
+  while (t < end && *t != ' ' && (guchar) *t > 0x20 && *t != 0x7f)
     t++;
-  if (t == p || t >= end)
+  if (t == p || t >= end || *t != ' ')
     return (*why = "invalid warn-agent"), FALSE;
   w->agent = span (p, t);
   p = t + 1;
@@ -715,6 +724,26 @@ bell_sip_header_parse_value (BellArena *arena, BellSipHeader *h, const char **st
     case BELL_SIP_HDR_N_IDS:
     default:
       return TRUE;
+    }
+}
+
+gboolean
+bell_sip_header_is_text (BellSipHdrId id)
+{
+  switch (id)
+    {
+    case BELL_SIP_HDR_OTHER:
+    case BELL_SIP_HDR_DATE:
+    case BELL_SIP_HDR_MIME_VERSION:
+    case BELL_SIP_HDR_ORGANIZATION:
+    case BELL_SIP_HDR_PRIORITY:
+    case BELL_SIP_HDR_SERVER:
+    case BELL_SIP_HDR_SUBJECT:
+    case BELL_SIP_HDR_TIMESTAMP:
+    case BELL_SIP_HDR_USER_AGENT:
+      return TRUE;
+    default:
+      return FALSE;
     }
 }
 

@@ -229,8 +229,8 @@ bell_scan_quoted (const char *p, const char *end)
             return NULL;
           p++;
         }
-      else if (*p == '\r' || *p == '\n')
-        return NULL;
+      else if (((guchar) *p < 0x20 && *p != '\t') || *p == 0x7f)
+        return NULL;   /* qdtext: control characters only escaped */
     }
   return NULL;
 }
@@ -321,7 +321,12 @@ bell_params_parse (BellStr params, BellParamsKind kind, BellParamFunc func, gpoi
 gboolean
 bell_params_next (BellStr *rest, BellStr *name, BellStr *value)
 {
-  const char *p = rest->p, *end = rest->p + rest->len, *n;
+  const char *p, *end, *n;
+
+  if (rest->len == 0)
+    return FALSE;   /* also keeps NULL + 0 out (an unset slice) */
+  p = rest->p;
+  end = rest->p + rest->len;
 
   /* Works for both kinds: URI params simply never contain LWS or quotes. */
   while (p < end && (*p == ';' || bell_is_lws (*p)))
@@ -376,7 +381,12 @@ bell_sip_params_get (BellStr params, const char *name, BellStr *value)
 gboolean
 bell_sip_auth_next (BellStr *rest, BellStr *name, BellStr *value)
 {
-  const char *p = rest->p, *end = rest->p + rest->len, *n, *v;
+  const char *p, *end, *n, *v;
+
+  if (rest->len == 0)
+    return FALSE;
+  p = rest->p;
+  end = rest->p + rest->len;
 
   /* auth-param *(COMMA auth-param); commas inside quoted strings do not count. */
   while (p < end && (*p == ',' || bell_is_lws (*p)))

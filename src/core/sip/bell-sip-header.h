@@ -178,7 +178,7 @@ typedef struct
     BellSipTokenParams *token_params;
     BellSipRAck        *rack;
     BellSipWarning     *warning;
-    guint64             number;   /* Content-Length, Max-Forwards, Expires, Min-Expires, RSeq, Min-SE */
+    guint64             number;   /* Content-Length, Max-Forwards, Expires, Min-Expires, RSeq */
   } parsed;
 } BellSipHeader;
 

@@ -37,6 +37,8 @@ BellSipHdrId bell_sip_hdr_id_lookup_padded (const char *name, gsize len);
 gboolean bell_sip_header_parse_value  (BellArena *arena, BellSipHeader *h, const char **stop,
                                        const char **why);
 gboolean bell_sip_header_may_be_empty (BellSipHdrId id);
+/* Free-text headers (and unknown ones): no typed parser checks their characters. */
+gboolean bell_sip_header_is_text     (BellSipHdrId id);
 /* List headers whose elements are stored as headers of their own (Via, Contact, Route ...);
  * token lists (Allow, Supported ...) stay one header each. */
 gboolean bell_sip_hdr_id_splits      (BellSipHdrId id);

@@ -174,6 +174,40 @@ fail (GError **error, BellSipError code, guint line, const char *why, BellStr wh
   return FALSE;
 }
 
+static inline gboolean
+is_control (guchar c)
+{
+  return c < 0x20 || c == 0x7f;
+}
+
+/* Is there a control character in [start, end) (one line, its line end excluded) that is not
+ * a tab and not escaped by a backslash? Eight bytes at a time: almost every word has no byte
+ * below 0x20 and no DEL, and needs one test. end must have 8 readable bytes after it (the
+ * parser's copy is padded, BELL_SIP_MSG_PADDING). */
+static gboolean
+has_bare_control (const char *start, const char *end)
+{
+  const guint64 ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+
+  for (const char *p = start; p < end; p += 8)
+    {
+      guint64 w, lows, dels;
+      gsize n = MIN (8, (gsize) (end - p));
+
+      memcpy (&w, p, 8);
+      if (n < 8)
+        w |= ~0ull << (8 * n);   /* pad with 0xff: neither low nor DEL */
+      lows = (w - 0x20 * ones) & ~w & highs;
+      dels = ((w ^ (0x7f * ones)) - ones) & ~(w ^ (0x7f * ones)) & highs;
+      if (G_LIKELY (!(lows | dels)))
+        continue;
+      for (gsize i = 0; i < n; i++)
+        if (is_control ((guchar) p[i]) && p[i] != '\t' && !(p + i > start && p[i - 1] == '\\'))
+          return TRUE;
+    }
+  return FALSE;
+}
+
 /* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; "SIP" is case-insensitive (RFC 3261 §25). */
 static gboolean
 is_sip_version_form (BellStr s)
@@ -222,6 +256,9 @@ parse_status_line (BellSipMsg *msg, const char *p, const char *end, GError **err
                  (BellStr){ code, 3 });
   msg->reason = end - code > 3 ? (BellStr){ code + 4, (gsize) (end - code - 4) }
                                : (BellStr){ end, 0 };
+  if (has_bare_control (msg->reason.p, end))
+    return fail (error, BELL_SIP_ERROR_MALFORMED, 1, "control character in the reason phrase",
+                 BELL_STR_NULL);
   return TRUE;
 }
 
@@ -315,8 +352,14 @@ parse_header_line (BellSipMsg *msg, const char *p, const char *end, guint line, 
         return fail (error, BELL_SIP_ERROR_MALFORMED, line, "not a header (invalid name)",
                      (BellStr){ n, (gsize) MIN (end - n, 40) });
     }
-  p = colon;
-  p++;
+  p = colon + 1;
+  /* Control characters (NUL, a bare CR, ESC, DEL ...) are only legal escaped in a quoted
+   * string (quoted-pair, §25.1): a bare CR would let a header end early at a peer that takes
+   * it for a line end, a NUL cut a value short. Typed parsers accept only their grammar's
+   * characters; free text is checked here. */
+  if (bell_sip_header_is_text (id) && has_bare_control (p, end))
+    return fail (error, BELL_SIP_ERROR_MALFORMED, line, "control character in a header",
+                 (BellStr){ n, (gsize) MIN (end - n, 40) });
   if (!_bell_sip_msg_add_line (msg, msg->n_headers, id, name, (BellStr){ p, (gsize) (end - p) },
                                line, &why))
     {
@@ -380,18 +423,6 @@ parse_into (BellSipMsg *msg, char *buf, gsize len, BellSipParseFlags flags, GErr
         return FALSE;
       p = (char *) eol + 1;
     }
-
-  /* A NUL in the header section is only legal escaped in a quoted string (quoted-pair):
-   * one fast scan, and a closer look only when there is one. */
-  for (const char *nul = memchr (buf, '\0', (gsize) (p - buf)); nul;
-       nul = memchr (nul + 1, '\0', (gsize) (p - nul - 1)))
-    if (nul == buf || nul[-1] != '\\')
-      {
-        guint at = 1;
-        for (const char *c = buf; c < nul; c++)
-          at += *c == '\n';
-        return fail (error, BELL_SIP_ERROR_MALFORMED, at, "NUL byte in a header", BELL_STR_NULL);
-      }
 
   if (msg->first[BELL_SIP_HDR_CONTENT_LENGTH])
     {

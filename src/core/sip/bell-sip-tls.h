@@ -74,12 +74,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellSipTlsConfig, bell_sip_tls_config_unref)
 
 typedef struct _BellSipTls BellSipTls;
 
-/* A client session on fd, a connected socket, with a client cfg. server_name is the name the
- * server's certificate must carry: a DNS name (sent as SNI too; a trailing dot is ignored) or an
- * IP literal (IPv6 with or without brackets; no SNI, matched against IP subjectAltNames).
- * Matching follows RFC 5922 §7.1: subjectAltName DNS, IP and "sip:" URI entries, the subject CN
- * only when there is no DNS subjectAltName; "*" matches one whole left-most label, never part
- * of a label. Nothing is sent yet: call bell_sip_tls_handshake(). */
+/* A client session on fd, a connected socket (or one still connecting), with a client cfg.
+ * server_name is the name the server's certificate must carry: a DNS name (sent as SNI too; a
+ * trailing dot is ignored) or an IP literal (IPv6 with or without brackets; no SNI, matched
+ * against IP subjectAltNames only).
+ * A DNS name matches subjectAltName DNS entries and "sip:<name>" URI entries (RFC 5922 §7.1),
+ * or the subject CN when the certificate has no DNS subjectAltName (OpenSSL's rule). "*" stands
+ * for one whole left-most label ("*.example.com"), never part of one ("sip*.example.com").
+ * Fails with G_IO_ERROR_INVALID_ARGUMENT for an empty or unusable server_name.
+ * Nothing is sent yet: call bell_sip_tls_handshake(). */
 BellSipTls *bell_sip_tls_new_client (BellSipTlsConfig *cfg, int fd, const char *server_name,
                                      GError **error);
 

@@ -17,7 +17,19 @@ struct _BellSipFlow
   GSocket              *udp_socket;    /* UDP: the socket to send from */
   BellSipConnection    *conn;          /* connection kinds: cleared when it closes */
   char                 *ws_url;        /* WS/WSS */
+  gboolean              ws_open;
 };
+
+/* A request being sent (the task data of send_request_async). */
+typedef struct
+{
+  BellSipMsg   *request;
+  BellSipTarget target;      /* address referenced, strings owned below */
+  char         *host;
+  char         *url;
+  char         *branch;
+  gboolean      mtu_fallback;  /* went to TCP for size: fall back to UDP if TCP fails */
+} BellSipSendData;
 
 BellSipFlow *_bell_sip_flow_new (BellSipTransportKind kind, GInetSocketAddress *local,
                                  GInetSocketAddress *remote);
@@ -82,9 +94,20 @@ BellSipTlsConfig **_bell_sip_transport_tls_slot (BellSipTransport *self, gboolea
 gboolean _bell_sip_transport_tls_server_ready (BellSipTransport *self, GError **error);
 gboolean _bell_sip_connection_setup_tls       (BellSipTransport *self, BellSipConnection *conn,
                                                gboolean client, GError **error);
-/* WebSocket (bell-sip-transport-ws.c): sends the request of task (a SendData) over ws/wss. */
-void     _bell_sip_transport_send_ws          (BellSipTransport *self, GTask *task,
-                                               BellSipTransportKind kind);
+/* WebSocket (bell-sip-transport-ws.c): sends the request of task (a BellSipSendData) over
+ * ws/wss, opening the WebSocket first if needed; links are kept per URL by the transport. */
+void        _bell_sip_transport_send_ws          (BellSipTransport *self, GTask *task,
+                                                  BellSipTransportKind kind);
+gboolean    _bell_sip_transport_ws_send_on_flow  (BellSipTransport *self, BellSipFlow *flow,
+                                                  GBytes *bytes, GError **error);
+void        _bell_sip_ws_link_free               (gpointer link);
+GHashTable *_bell_sip_transport_ws_links         (BellSipTransport *self);
+void        _bell_sip_transport_ws_forget        (BellSipTransport *self, const char *url);
+void        _bell_sip_transport_emit_flow_failed (BellSipTransport *self, BellSipFlow *flow,
+                                                  const GError *error);
+/* One whole message that came without stream framing (a WebSocket message). */
+void        _bell_sip_transport_on_datagram_message (BellSipTransport *self, BellSipFlow *flow,
+                                                     const void *data, gsize len);
 
 /* From the connection to the transport. */
 void     _bell_sip_transport_on_stream_message (BellSipTransport *self, BellSipConnection *conn,

@@ -49,6 +49,7 @@ struct _BellSipTransport
   GSource                *reaper;
   BellSipTransportStats   stats;
   guint8                 *datagram;      /* receive buffer, 64 KiB */
+  GHashTable             *ws_links;      /* URL → WebSocket link (bell-sip-transport-ws.c) */
   BellSipTlsConfig       *tls_client;    /* made on first use */
   BellSipTlsConfig       *tls_server;
 };
@@ -105,6 +106,8 @@ bell_sip_transport_dispose (GObject *object)
     }
   if (self->keepalives)
     g_hash_table_remove_all (self->keepalives);
+  if (self->ws_links)
+    g_hash_table_remove_all (self->ws_links);
   if (self->connections)
     {
       /* Closing removes each from the table: take them out first. */
@@ -135,6 +138,7 @@ bell_sip_transport_finalize (GObject *object)
   g_hash_table_destroy (self->udp_flows);
   g_hash_table_destroy (self->local_ips);
   g_hash_table_destroy (self->keepalives);
+  g_hash_table_destroy (self->ws_links);
   g_ptr_array_unref (self->dead);
   g_free (self->datagram);
   g_clear_pointer (&self->tls_client, bell_sip_tls_config_unref);
@@ -185,6 +189,7 @@ bell_sip_transport_init (BellSipTransport *self)
                                            (GDestroyNotify) bell_sip_flow_unref);
   self->local_ips = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->keepalives = g_hash_table_new_full (NULL, NULL, NULL, keepalive_free);
+  self->ws_links = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, _bell_sip_ws_link_free);
   self->dead = g_ptr_array_new_with_free_func ((GDestroyNotify) _bell_sip_connection_free);
   self->next_keepalive_id = 1;
   self->datagram = g_malloc (65536);
@@ -238,6 +243,25 @@ const BellSipTransportConfig *
 _bell_sip_transport_get_config (BellSipTransport *self)
 {
   return &self->config;
+}
+
+GHashTable *
+_bell_sip_transport_ws_links (BellSipTransport *self)
+{
+  return self->ws_links;
+}
+
+void
+_bell_sip_transport_ws_forget (BellSipTransport *self, const char *url)
+{
+  g_hash_table_remove (self->ws_links, url);
+}
+
+void
+_bell_sip_transport_emit_flow_failed (BellSipTransport *self, BellSipFlow *flow,
+                                      const GError *error)
+{
+  g_signal_emit (self, signals[SIGNAL_FLOW_FAILED], 0, flow, error);
 }
 
 BellSipTlsConfig **
@@ -414,6 +438,11 @@ reject_malformed (BellSipTransport *self, const char *data, gsize len, const GEr
     }
   else if (flow->udp_socket)
     send_raw_to (self, flow->udp_socket, flow->remote, response);
+  else if (flow->ws_url)
+    {
+      g_autoptr(GBytes) bytes = bell_sip_msg_to_bytes (response);
+      _bell_sip_transport_ws_send_on_flow (self, flow, bytes, NULL);
+    }
 }
 
 static gboolean
@@ -466,6 +495,24 @@ on_udp_ready (GSocket *socket, GIOCondition condition, gpointer data)
         handle_datagram (self, socket, G_INET_SOCKET_ADDRESS (source), self->datagram, (gsize) n);
     }
   return G_SOURCE_CONTINUE;
+}
+
+void
+_bell_sip_transport_on_datagram_message (BellSipTransport *self, BellSipFlow *flow,
+                                         const void *data, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipMsg) msg = NULL;
+
+  if (is_keepalive (data, len))
+    return;
+  msg = bell_sip_msg_parse (data, len, BELL_SIP_PARSE_DATAGRAM, &error);
+  if (!msg)
+    {
+      reject_malformed (self, data, len, error, flow);
+      return;
+    }
+  dispatch (self, msg, flow);
 }
 
 void
@@ -854,18 +901,8 @@ send_bytes_on_connection (BellSipConnection *conn, GBytes *bytes, GTask *task)
   return TRUE;
 }
 
-typedef struct
-{
-  BellSipMsg   *request;
-  BellSipTarget target;     /* address referenced, strings owned below */
-  char         *host;
-  char         *url;
-  char         *branch;
-  gboolean      mtu_fallback;  /* went to TCP for size: fall back to UDP if TCP fails */
-} SendData;
-
 static void
-send_data_free (SendData *d)
+send_data_free (BellSipSendData *d)
 {
   bell_sip_msg_unref (d->request);
   g_clear_object (&d->target.address);
@@ -884,7 +921,7 @@ on_mtu_tcp_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   BellSipTransport *self = BELL_SIP_TRANSPORT (source);
   BellSipFlow *flow = g_task_propagate_pointer (G_TASK (result), &error);
-  SendData *d = g_task_get_task_data (task);
+  BellSipSendData *d = g_task_get_task_data (task);
 
   if (flow)
     {
@@ -901,7 +938,7 @@ on_mtu_tcp_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 send_request_as (BellSipTransport *self, GTask *task, BellSipTransportKind kind)
 {
-  SendData *d = g_task_get_task_data (task);
+  BellSipSendData *d = g_task_get_task_data (task);
   g_autofree char *via = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
@@ -1001,7 +1038,7 @@ bell_sip_transport_send_request_async (BellSipTransport *self, BellSipMsg *reque
                                        gpointer user_data)
 {
   GTask *task;
-  SendData *d;
+  BellSipSendData *d;
 
   g_return_if_fail (BELL_IS_SIP_TRANSPORT (self));
   g_return_if_fail (request != NULL && bell_sip_msg_is_request (request));
@@ -1009,7 +1046,7 @@ bell_sip_transport_send_request_async (BellSipTransport *self, BellSipMsg *reque
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, bell_sip_transport_send_request_async);
-  d = g_new0 (SendData, 1);
+  d = g_new0 (BellSipSendData, 1);
   d->request = bell_sip_msg_ref (request);
   d->target = *target;
   d->host = g_strdup (target->host);
@@ -1063,6 +1100,14 @@ bell_sip_transport_send_on_flow (BellSipTransport *self, BellSipMsg *msg, BellSi
       self->stats.sent++;
       return TRUE;
     }
+  if (flow->kind == BELL_SIP_TRANSPORT_WS || flow->kind == BELL_SIP_TRANSPORT_WSS)
+    {
+      bytes = bell_sip_msg_to_bytes (msg);
+      if (!_bell_sip_transport_ws_send_on_flow (self, flow, bytes, error))
+        return FALSE;
+      self->stats.sent++;
+      return TRUE;
+    }
   if (!flow->conn || flow->conn->closed)
     {
       g_autofree char *where = bell_sip_flow_to_string (flow);
@@ -1105,7 +1150,7 @@ bell_sip_transport_send_response (BellSipTransport *self, BellSipMsg *response, 
   g_return_val_if_fail (!bell_sip_msg_is_request (response), FALSE);
 
   /* §18.2.2: over the connection the request came on while it is open. */
-  if (flow->kind != BELL_SIP_TRANSPORT_UDP && flow->conn && !flow->conn->closed)
+  if (flow->kind != BELL_SIP_TRANSPORT_UDP && bell_sip_flow_is_open (flow))
     return bell_sip_transport_send_on_flow (self, response, flow, error);
   if (flow->kind == BELL_SIP_TRANSPORT_WS || flow->kind == BELL_SIP_TRANSPORT_WSS)
     {

@@ -421,8 +421,12 @@ next_unescaped (const char **p, const char *end, guchar *c)
 static gboolean
 unescaped_equal (BellStr a, BellStr b, gboolean ci)
 {
-  const char *pa = a.p, *ea = a.p + a.len, *pb = b.p, *eb = b.p + b.len;
+  const char *pa, *ea, *pb, *eb;
   guchar ca, cb;
+
+  if (a.len == 0 || b.len == 0)
+    return a.len == b.len;
+  pa = a.p, ea = a.p + a.len, pb = b.p, eb = b.p + b.len;
 
   for (;;)
     {
@@ -460,11 +464,12 @@ bell_sip_uri_get_param (const BellSipUri *uri, const char *name, BellStr *value)
 static gboolean
 headers_next (BellStr *rest, BellStr *name, BellStr *value)
 {
-  const char *p = rest->p, *end = rest->p + rest->len;
-  const char *amp, *eq;
+  const char *p, *end, *amp, *eq;
 
   if (rest->len == 0)
     return FALSE;
+  p = rest->p;
+  end = rest->p + rest->len;
   amp = memchr (p, '&', rest->len);
   if (!amp)
     amp = end;
@@ -490,6 +495,19 @@ bell_sip_uri_get_header (const BellSipUri *uri, const char *name, BellStr *value
   return FALSE;
 }
 
+/* Is the parameter at name the first of that name in params? Later duplicates are ignored
+ * everywhere (a lookup finds the first), so comparisons must ignore them too. */
+static gboolean
+is_first_occurrence (BellStr params, BellStr name)
+{
+  BellStr rest = params, n, v;
+
+  while (bell_params_next (&rest, &n, &v))
+    if (unescaped_equal (n, name, TRUE))
+      return n.p == name.p;
+  return FALSE;
+}
+
 /* §19.1.4: user, ttl, method, maddr and transport must match when either URI has them; other
  * parameters only when both have them. */
 static gboolean
@@ -506,7 +524,7 @@ params_equal (BellStr a, BellStr b)
         return FALSE;
     }
   while (bell_params_next (&rest, &n, &va))
-    if (find_param (b, n, &vb) && !unescaped_equal (va, vb, TRUE))
+    if (is_first_occurrence (a, n) && find_param (b, n, &vb) && !unescaped_equal (va, vb, TRUE))
       return FALSE;
   return TRUE;
 }
@@ -557,13 +575,15 @@ params_all_equal (BellStr a, BellStr b)
 
   while (bell_params_next (&rest, &n, &va))
     {
+      if (!is_first_occurrence (a, n))
+        continue;
       count_a++;
       if (!find_param (b, n, &vb) || !unescaped_equal (va, vb, TRUE))
         return FALSE;
     }
   rest = b;
   while (bell_params_next (&rest, &n, &vb))
-    count_b++;
+    count_b += is_first_occurrence (b, n);
   return count_a == count_b;
 }
 

@@ -21,6 +21,7 @@
 #endif
 
 #define VIA_HOST_RANDOM_LEN 12
+#define PONG_TIMEOUT_S      10   /* libsoup >= 3.6 only: a ping unanswered this long fails */
 
 struct _BellSipWs
 {
@@ -173,8 +174,11 @@ on_conn_message (SoupWebsocketConnection *conn,
       return;
     }
 
+  /* A handler may drop the last reference to us, and so to conn, which is emitting. */
   g_object_ref (self);
+  g_object_ref (conn);
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, message);
+  g_object_unref (conn);
   g_object_unref (self);
 }
 
@@ -203,9 +207,11 @@ on_conn_closed (SoupWebsocketConnection *conn,
   g_debug ("WebSocket %s closed%s%s", self->url, error ? ": " : "",
            error ? error->message : "");
 
-  /* A handler may drop the last reference to us. */
+  /* As in on_conn_message(). */
   g_object_ref (self);
+  g_object_ref (conn);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
+  g_object_unref (conn);
   g_object_unref (self);
 }
 
@@ -463,10 +469,13 @@ on_websocket_connected (GObject      *source,
   soup_websocket_connection_set_keepalive_interval (self->conn, BELL_SIP_WS_KEEPALIVE_S);
   soup_websocket_connection_set_max_incoming_payload_size (self->conn,
                                                            BELL_SIP_MAX_MESSAGE_SIZE);
-  /* libsoup >= 3.6 can also cap a message reassembled from fragments before buffering it all;
-   * with 3.2 only on_conn_message() checks, once the message is complete. */
+  /* Newer libsoup can also cap a message reassembled from fragments before buffering all of
+   * it, and fail the connection when pings go unanswered; 3.2 has neither (on_conn_message()
+   * checks the size once the message is complete). */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (self->conn), "max-total-message-size"))
     g_object_set (self->conn, "max-total-message-size", (guint64) BELL_SIP_MAX_MESSAGE_SIZE, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self->conn), "keepalive-pong-timeout"))
+    g_object_set (self->conn, "keepalive-pong-timeout", (guint) PONG_TIMEOUT_S, NULL);
   g_signal_connect (self->conn, "message", G_CALLBACK (on_conn_message), self);
   g_signal_connect (self->conn, "error", G_CALLBACK (on_conn_error), self);
   g_signal_connect (self->conn, "closed", G_CALLBACK (on_conn_closed), self);

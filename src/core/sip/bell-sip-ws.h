@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE (BellSipWs, bell_sip_ws, BELL, SIP_WS, GObject)
 
 /* The WebSocket subprotocol of RFC 7118 §4; a server that does not agree to it is refused. */
 #define BELL_SIP_WS_PROTOCOL "sip"
-/* WebSocket pings every this many seconds (RFC 7118 §6 leaves keep-alives to the client). */
+/* WebSocket pings every this many seconds (RFC 7118 §6 allows them, or RFC 5626 CRLFs). */
 #define BELL_SIP_WS_KEEPALIVE_S 30
 
 /* Opens a WebSocket to url ("ws://host:port/path" or "wss://..."), offering subprotocol "sip".
@@ -42,7 +42,8 @@ BellSipWs  *bell_sip_ws_connect_finish (GAsyncResult        *result,
 gboolean        bell_sip_ws_send               (BellSipWs *self,
                                                 GBytes    *message,
                                                 GError   **error);
-/* Starts a clean close (code 1000); "closed" follows with a NULL error. Idempotent. */
+/* Starts a clean close (code 1000); "closed" follows with a NULL error. Idempotent. Dropping
+ * the last reference instead closes with code 1001 and emits nothing. */
 void            bell_sip_ws_close              (BellSipWs *self);
 /* Still open: sends are accepted. */
 gboolean        bell_sip_ws_is_open            (BellSipWs *self);
@@ -53,14 +54,15 @@ const char     *bell_sip_ws_get_host           (BellSipWs *self);
 /* The made-up host for our Via sent-by (RFC 7118 §5.2): "<random>.invalid", fixed for the
  * lifetime of this connection. */
 const char     *bell_sip_ws_get_via_host       (BellSipWs *self);
-/* The peer's and our socket addresses, or NULL when libsoup does not tell (through an HTTP
- * proxy, for instance). */
+/* Our and the peer's TCP addresses, or NULL when libsoup does not tell. Through an HTTP proxy
+ * (the session follows the system proxy settings) the remote one is the proxy's. */
 GSocketAddress *bell_sip_ws_get_remote_address (BellSipWs *self);
 GSocketAddress *bell_sip_ws_get_local_address  (BellSipWs *self);
 
 /* Signals:
  *   "message" (GBytes *data): one whole received SIP message (from a text or a binary
- *             WebSocket message). Messages over BELL_SIP_MAX_MESSAGE_SIZE (256 KiB) close the
+ *             WebSocket message), unparsed: an RFC 5626 pong "\r\n" comes this way too. Empty
+ *             messages are dropped; one over BELL_SIP_MAX_MESSAGE_SIZE (256 KiB) closes the
  *             connection instead, with an error.
  *   "closed"  (const GError *error): emitted once when the connection is gone. error is NULL
  *             for a clean close (ours, or the server's with code 1000/1001 or no code), else
