@@ -1128,11 +1128,18 @@ remove_dir (const char *dir)
 int
 main (int argc, char *argv[])
 {
+  static const char *proxy_variables[] = {
+    "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+  };
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp_dir = NULL;
   g_autofree char *openssl = g_find_program_in_path ("openssl");
   int status;
 
+  /* Loopback only: no proxy from the environment may come in between (the session uses the
+   * default proxy resolver). Before any thread starts, as setenv is not thread-safe. */
+  for (gsize i = 0; i < G_N_ELEMENTS (proxy_variables); i++)
+    g_unsetenv (proxy_variables[i]);
   g_test_init (&argc, &argv, NULL);
 
   tmp_dir = g_dir_make_tmp ("bellbird-test-sip-ws-XXXXXX", &error);

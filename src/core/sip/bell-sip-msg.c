@@ -202,7 +202,7 @@ has_bare_control (const char *start, const char *end)
       if (G_LIKELY (!(lows | dels)))
         continue;
       for (gsize i = 0; i < n; i++)
-        if (is_control ((guchar) p[i]) && p[i] != '\t' && !(p + i > start && p[i - 1] == '\\'))
+        if (is_control ((guchar) p[i]) && p[i] != '\t' && !(p + i > start && (p + i)[-1] == '\\'))
           return TRUE;
     }
   return FALSE;

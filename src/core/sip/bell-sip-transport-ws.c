@@ -99,11 +99,16 @@ on_ws_closed (BellSipWs *ws, const GError *error, gpointer user_data)
   g_autoptr(BellSipFlow) flow = bell_sip_flow_ref (link->flow);
   g_autoptr(GError) copy = error ? g_error_copy (error) : NULL;
 
+  BellSipTransport *transport = link->transport;
+
+  /* We never close a link with its handlers connected: any close here is the server's, and
+   * whatever waits on the flow must hear of it, clean close or not. */
+  if (!copy)
+    copy = g_error_new (BELL_SIP_TRANSPORT_ERROR, BELL_SIP_TRANSPORT_ERROR_CLOSED,
+                        "the server closed the WebSocket %s", link->url);
   flow->ws_open = FALSE;
-  /* Frees the link. */
-  _bell_sip_transport_ws_forget (link->transport, link->url);
-  if (copy)
-    _bell_sip_transport_emit_flow_failed (link->transport, flow, copy);
+  _bell_sip_transport_ws_forget (transport, link->url);   /* frees the link */
+  _bell_sip_transport_emit_flow_failed (transport, flow, copy);
 }
 
 static void
