@@ -135,6 +135,9 @@ on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *requ
 
 /* OPTIONS (core thread) */
 
+/* Jobs point at the core without a reference: the core joins its thread before it is
+ * finalized, so they cannot outlive it, and a last unref on the core thread would make the
+ * thread join itself. */
 typedef struct
 {
   BellCore             *core;
@@ -147,7 +150,6 @@ typedef struct
 static void
 options_job_free (OptionsJob *job)
 {
-  g_object_unref (job->core);
   g_free (job->uri_text);
   g_free (job->ws_url);
   g_clear_pointer (&job->uri, bell_sip_uri_free);
@@ -332,7 +334,7 @@ bell_core_options (BellCore *core, const char *uri, BellSipTransportKind transpo
   g_return_if_fail (BELL_IS_CORE (core));
   g_return_if_fail (uri != NULL);
   job = g_new0 (OptionsJob, 1);
-  job->core = g_object_ref (core);
+  job->core = core;
   job->uri_text = g_strdup (uri);
   job->transport = transport;
   g_main_context_invoke (core->context, do_options, job);

@@ -1,0 +1,243 @@
+/* test-core.c: the core thread end to end on loopback: OPTIONS both ways, RFC 3263 failover
+ * between SRV targets, and the errors a user sees. */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "bell-core.h"
+#include "fake-resolver.h"
+
+#define TIMEOUT_MS 10000
+
+typedef struct
+{
+  GPtrArray *events;   /* BellEvent */
+} Recorder;
+
+static void
+on_event (BellCore *core, BellEvent *event, gpointer data)
+{
+  Recorder *r = data;
+  g_ptr_array_add (r->events, bell_event_ref (event));
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until r has an event called name; returns it. */
+static BellEvent *
+wait_event (Recorder *r, const char *name)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (TIMEOUT_MS, on_timeout, &timed_out);
+
+  for (;;)
+    {
+      for (guint i = 0; i < r->events->len; i++)
+        if (g_str_equal (bell_event_get_name (r->events->pdata[i]), name))
+          {
+            g_source_remove (id);
+            return r->events->pdata[i];
+          }
+      g_assert_false (timed_out);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static BellCore *
+start_core (guint listen, const char *address, guint16 port, Recorder *r)
+{
+  g_autoptr(GError) error = NULL;
+  BellCoreConfig config = { .bind_address = address, .bind_port = port, .listen = listen };
+  BellCore *core = bell_core_new (&config, &error);
+
+  g_assert_no_error (error);
+  g_signal_connect (core, "event", G_CALLBACK (on_event), r);
+  return core;
+}
+
+static void
+recorder_init (Recorder *r)
+{
+  r->events = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_event_unref);
+}
+
+static void
+recorder_clear (Recorder *r)
+{
+  g_ptr_array_unref (r->events);
+}
+
+/* A core answers OPTIONS with what it supports; another core asks, over UDP and TCP. */
+static void
+test_options_loopback (void)
+{
+  Recorder rs, rc;
+  g_autoptr(BellCore) server = NULL;
+  g_autoptr(BellCore) client = NULL;
+  g_autofree char *uri = NULL;
+  BellEvent *ev;
+  guint16 port;
+
+  recorder_init (&rs);
+  recorder_init (&rc);
+  server = start_core (BELL_SIP_TRANSPORT_UDP | BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0, &rs);
+  port = bell_core_get_port (server, BELL_SIP_TRANSPORT_UDP);
+  g_assert_cmpuint (port, >, 0);
+  g_assert_cmpuint (bell_core_get_port (server, BELL_SIP_TRANSPORT_TCP), ==, port);
+  client = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+
+  uri = g_strdup_printf ("sip:127.0.0.1:%u", port);
+  bell_core_options (client, uri, BELL_SIP_TRANSPORT_ANY);
+  ev = wait_event (&rc, "options");
+  g_assert_null (bell_event_get_string (ev, "error"));
+  g_assert_cmpint (bell_event_get_int (ev, "status", 0), ==, 200);
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "allow"), "OPTIONS"));
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "transport"), "UDP"));
+  ev = wait_event (&rs, "incoming");
+  g_assert_cmpstr (bell_event_get_string (ev, "method"), ==, "OPTIONS");
+  g_assert_cmpint (bell_event_get_int (ev, "status", 0), ==, 200);
+
+  g_ptr_array_set_size (rc.events, 0);
+  bell_core_options (client, uri, BELL_SIP_TRANSPORT_TCP);
+  ev = wait_event (&rc, "options");
+  g_assert_cmpint (bell_event_get_int (ev, "status", 0), ==, 200);
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "transport"), "TCP"));
+
+  g_clear_object (&client);
+  g_clear_object (&server);
+  recorder_clear (&rs);
+  recorder_clear (&rc);
+}
+
+static guint16
+dead_tcp_port (void)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+
+  g_socket_listener_close (l);
+  return port;
+}
+
+/* RFC 3263: SRV targets in priority order; the first refuses, the second answers. */
+static void
+test_options_srv_failover (void)
+{
+  Recorder rs, rc;
+  g_autoptr(FakeResolver) fake = fake_resolver_new ();
+  g_autoptr(GResolver) previous = g_resolver_get_default ();
+  g_autoptr(BellCore) server = NULL;
+  g_autoptr(BellCore) client = NULL;
+  g_autofree char *srv = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *log = NULL;
+  BellEvent *ev;
+  guint16 port;
+
+  recorder_init (&rs);
+  recorder_init (&rc);
+  server = start_core (BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0, &rs);
+  port = bell_core_get_port (server, BELL_SIP_TRANSPORT_TCP);
+  srv = g_strdup_printf ("10 0 %u dead.example.test, 20 0 %u live.example.test",
+                         dead_tcp_port (), port);
+  fake_add_srv (fake, "_sip._tcp.example.test", srv);
+  fake_add_name (fake, "dead.example.test", "127.0.0.1");
+  fake_add_name (fake, "live.example.test", "127.0.0.1");
+  g_resolver_set_default (G_RESOLVER (fake));
+
+  client = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  bell_core_options (client, "sip:example.test", BELL_SIP_TRANSPORT_ANY);
+  ev = wait_event (&rc, "options");
+  g_resolver_set_default (previous);
+
+  g_assert_null (bell_event_get_string (ev, "error"));
+  g_assert_cmpint (bell_event_get_int (ev, "status", 0), ==, 200);
+  port_text = g_strdup_printf (":%u", port);
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "transport"), port_text));
+  log = fake_take_log (fake);
+  g_assert_nonnull (strstr (log, "SRV _sip._tcp.example.test"));
+  g_assert_cmpuint (fake->n_sync, ==, 0);
+
+  g_clear_object (&client);
+  g_clear_object (&server);
+  recorder_clear (&rs);
+  recorder_clear (&rc);
+}
+
+/* What a user is told when the name does not resolve or nothing listens. */
+static void
+test_options_errors (void)
+{
+  Recorder rc;
+  g_autoptr(FakeResolver) fake = fake_resolver_new ();
+  g_autoptr(GResolver) previous = g_resolver_get_default ();
+  g_autoptr(BellCore) client = NULL;
+  g_autofree char *uri = NULL;
+  BellEvent *ev;
+
+  recorder_init (&rc);
+  g_resolver_set_default (G_RESOLVER (fake));
+  client = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  bell_core_options (client, "sip:nowhere.example.test", BELL_SIP_TRANSPORT_ANY);
+  ev = wait_event (&rc, "options");
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "error"), "nowhere.example.test"));
+  g_resolver_set_default (previous);
+
+  g_ptr_array_set_size (rc.events, 0);
+  uri = g_strdup_printf ("sip:127.0.0.1:%u", dead_tcp_port ());
+  bell_core_options (client, uri, BELL_SIP_TRANSPORT_TCP);
+  ev = wait_event (&rc, "options");
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "error"), "refused"));
+
+  g_ptr_array_set_size (rc.events, 0);
+  bell_core_options (client, "sip:[bad", BELL_SIP_TRANSPORT_ANY);
+  ev = wait_event (&rc, "options");
+  g_assert_nonnull (bell_event_get_string (ev, "error"));
+
+  g_clear_object (&client);
+  recorder_clear (&rc);
+}
+
+/* A port in use is refused at start, with the reason. */
+static void
+test_bind_in_use (void)
+{
+  Recorder r;
+  g_autoptr(BellCore) first = NULL;
+  g_autoptr(GError) error = NULL;
+  BellCoreConfig config = { .bind_address = "127.0.0.1", .listen = BELL_SIP_TRANSPORT_TCP };
+  BellCore *second;
+
+  recorder_init (&r);
+  first = start_core (BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0, &r);
+  config.bind_port = bell_core_get_port (first, BELL_SIP_TRANSPORT_TCP);
+  second = bell_core_new (&config, &error);
+  g_assert_null (second);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "TCP"));
+
+  /* TLS without a certificate is a configuration error, before any socket. */
+  g_clear_error (&error);
+  config.listen = BELL_SIP_TRANSPORT_TLS;
+  g_assert_null (bell_core_new (&config, &error));
+  g_assert_error (error, BELL_CORE_ERROR, BELL_CORE_ERROR_CONFIG);
+  g_clear_object (&first);
+  recorder_clear (&r);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/options-loopback", test_options_loopback);
+  g_test_add_func ("/core/options-srv-failover", test_options_srv_failover);
+  g_test_add_func ("/core/options-errors", test_options_errors);
+  g_test_add_func ("/core/bind-in-use", test_bind_in_use);
+
+  return g_test_run ();
+}
