@@ -589,6 +589,26 @@ test_idle_timeout (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->failed_a->len, ==, 0);  /* an idle close is not a failure */
 }
 
+/* A peer that connects and says nothing (half-open) is closed after the idle timeout. */
+static void
+test_half_open_peer (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) silent = NULL;
+  char buf[16];
+  guint16 port;
+
+  g_assert_true (bell_sip_transport_listen (f->b, BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0, &error));
+  port = bell_sip_transport_get_port (f->b, BELL_SIP_TRANSPORT_TCP, G_SOCKET_FAMILY_IPV4);
+  silent = raw_tcp_connect (port);
+  spin (50);   /* accepted */
+  bell_clock_advance (f->clock, 299 * 1000);
+  g_socket_set_blocking (silent, FALSE);
+  g_assert_cmpint (g_socket_receive (silent, buf, sizeof buf, NULL, NULL), <, 0);  /* still open */
+  bell_clock_advance (f->clock, 2 * 1000);
+  g_assert_cmpint (raw_read (silent, buf, sizeof buf), ==, 0);   /* closed by b */
+}
+
 static void
 test_connect_refused (Fixture *f, gconstpointer data)
 {
@@ -713,6 +733,7 @@ main (int argc, char **argv)
   ADD ("/sip/transport/peer-never-reads", test_peer_never_reads, FALSE);
   ADD ("/sip/transport/keepalive", test_keepalive, TRUE);
   ADD ("/sip/transport/idle-timeout", test_idle_timeout, TRUE);
+  ADD ("/sip/transport/half-open-peer", test_half_open_peer, TRUE);
   ADD ("/sip/transport/connect-refused", test_connect_refused, FALSE);
   ADD ("/sip/transport/ipv6-udp", test_ipv6_udp, FALSE);
   ADD ("/sip/transport/ws-exchange", test_ws_exchange, FALSE);
