@@ -792,6 +792,24 @@ local_address_for (BellSipTransport *self, GInetAddress *dest)
   return cached;
 }
 
+GInetSocketAddress *
+bell_sip_transport_get_local_address (BellSipTransport *self, BellSipTransportKind kind,
+                                      GInetSocketAddress *dest)
+{
+  GInetAddress *inet = g_inet_socket_address_get_address (dest);
+  GSocketFamily family = g_inet_address_get_family (inet);
+  GInetAddress *local = local_address_for (self, inet);
+  guint16 port;
+
+  g_return_val_if_fail (BELL_IS_SIP_TRANSPORT (self), NULL);
+  if (!local)
+    return NULL;
+  port = bell_sip_transport_get_port (self, kind, family);
+  if (!port)
+    port = bell_sip_transport_get_port (self, BELL_SIP_TRANSPORT_UDP, family);
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (local, port));
+}
+
 static char *
 make_via (BellSipTransport *self, BellSipTransportKind kind, const BellSipTarget *target,
           const char *branch)

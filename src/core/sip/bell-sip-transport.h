@@ -66,6 +66,12 @@ gboolean  bell_sip_transport_listen  (BellSipTransport *self, BellSipTransportKi
 /* The port we listen on for kind and family, 0 when not listening. */
 guint16   bell_sip_transport_get_port (BellSipTransport *self, BellSipTransportKind kind,
                                        GSocketFamily family);
+/* Our address toward dest as a peer would reach it for kind: the local IP the route to dest
+ * uses, and our listening port for kind (UDP's when we do not listen on kind). NULL when there
+ * is no route. For a Contact until the registrar tells us better (Via received/rport). */
+GInetSocketAddress *bell_sip_transport_get_local_address (BellSipTransport *self,
+                                                          BellSipTransportKind kind,
+                                                          GInetSocketAddress *dest);
 /* Which kinds we can send on now (listening UDP, and TCP/TLS/WS always as clients). */
 guint     bell_sip_transport_get_supported (BellSipTransport *self);
 
