@@ -113,7 +113,11 @@ on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *requ
   else
     status = 405;   /* a method we know but do not take (yet: calls come with the session layer) */
 
-  response = bell_sip_msg_new_response_to (request, status, NULL, "bellbird");
+  {
+    /* §19.3: a To tag of our own, unique for each answer. */
+    g_autofree char *tag = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+    response = bell_sip_msg_new_response_to (request, status, NULL, tag);
+  }
   bell_sip_msg_add_header (response, "Allow", BELL_ALLOW, NULL);
   if (status == 200)
     {

@@ -59,6 +59,15 @@ start_core (guint listen, const char *address, guint16 port, Recorder *r)
   return core;
 }
 
+/* Events still queued for the main loop would reach a recorder that is gone: disconnect. */
+static void
+stop_core (BellCore **core, Recorder *r)
+{
+  if (*core)
+    g_signal_handlers_disconnect_by_data (*core, r);
+  g_clear_object (core);
+}
+
 static void
 recorder_init (Recorder *r)
 {
@@ -107,8 +116,8 @@ test_options_loopback (void)
   g_assert_cmpint (bell_event_get_int (ev, "status", 0), ==, 200);
   g_assert_nonnull (strstr (bell_event_get_string (ev, "transport"), "TCP"));
 
-  g_clear_object (&client);
-  g_clear_object (&server);
+  stop_core (&client, &rc);
+  stop_core (&server, &rs);
   recorder_clear (&rs);
   recorder_clear (&rc);
 }
@@ -162,8 +171,8 @@ test_options_srv_failover (void)
   g_assert_nonnull (strstr (log, "SRV _sip._tcp.example.test"));
   g_assert_cmpuint (fake->n_sync, ==, 0);
 
-  g_clear_object (&client);
-  g_clear_object (&server);
+  stop_core (&client, &rc);
+  stop_core (&server, &rs);
   recorder_clear (&rs);
   recorder_clear (&rc);
 }
@@ -198,7 +207,7 @@ test_options_errors (void)
   ev = wait_event (&rc, "options");
   g_assert_nonnull (bell_event_get_string (ev, "error"));
 
-  g_clear_object (&client);
+  stop_core (&client, &rc);
   recorder_clear (&rc);
 }
 
@@ -225,7 +234,7 @@ test_bind_in_use (void)
   config.listen = BELL_SIP_TRANSPORT_TLS;
   g_assert_null (bell_core_new (&config, &error));
   g_assert_error (error, BELL_CORE_ERROR, BELL_CORE_ERROR_CONFIG);
-  g_clear_object (&first);
+  stop_core (&first, &r);
   recorder_clear (&r);
 }
 

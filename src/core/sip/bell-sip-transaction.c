@@ -31,6 +31,7 @@ struct _BellSipTransaction
   GDestroyNotify       destroy;
   gboolean             sending;
   gboolean             got_final;
+  GPtrArray           *early;        /* responses that beat the send's completion */
 
   /* timers: retransmit (A, E, G), timeout (B, F, H), linger (D, K, I, J, L, M), 100 Trying */
   guint                retransmit_timer;
@@ -117,6 +118,7 @@ bell_sip_transaction_unref (BellSipTransaction *txn)
   g_clear_pointer (&txn->ack, bell_sip_msg_unref);
   g_clear_pointer (&txn->flow, bell_sip_flow_unref);
   g_clear_pointer (&txn->targets, g_ptr_array_unref);
+  g_clear_pointer (&txn->early, g_ptr_array_unref);
   g_free (txn->key);
   g_free (txn->merge_key);
   g_free (txn->branch);
@@ -219,6 +221,7 @@ client_key (const char *branch, BellStr method)
 }
 
 static void client_send_to_target (BellSipTransaction *txn);
+static void client_on_response (BellSipTransaction *txn, BellSipMsg *response);
 
 static void
 client_fail (BellSipTransaction *txn, const GError *error)
@@ -345,6 +348,12 @@ on_client_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&txn->flow, bell_sip_flow_unref);
   txn->flow = flow;
   client_start_timers (txn);
+  if (txn->early)
+    {
+      g_autoptr(GPtrArray) early = g_steal_pointer (&txn->early);
+      for (guint i = 0; i < early->len && txn->layer; i++)
+        client_on_response (txn, early->pdata[i]);
+    }
   bell_sip_transaction_unref (txn);
 }
 
@@ -494,7 +503,14 @@ client_on_response (BellSipTransaction *txn, BellSipMsg *response)
   const BellSipTimers *t = &txn->layer->timers;
 
   if (txn->sending)
-    return;  /* cannot happen before our send completed; be safe */
+    {
+      /* A fast peer on loopback can answer before our send's completion is dispatched: keep
+       * the answer for when the transaction knows its flow. */
+      if (!txn->early)
+        txn->early = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_msg_unref);
+      g_ptr_array_add (txn->early, bell_sip_msg_ref (response));
+      return;
+    }
   g_clear_pointer (&txn->last_response, bell_sip_msg_unref);
   txn->last_response = bell_sip_msg_ref (response);
 

@@ -427,6 +427,8 @@ reject_malformed (BellSipTransport *self, const char *data, gsize len, const GEr
       g_message ("dropped malformed message from %s: %s", where, error->message);
       return;
     }
+  /* The answer goes where the request really came from (§18.2.1, RFC 3581). */
+  stamp_received (response, flow->remote);
   self->stats.rejected_malformed++;
   g_message ("answered malformed request from %s with %u: %s", where,
              bell_sip_msg_get_status (response), error->message);
