@@ -24,11 +24,20 @@ typedef struct
   gboolean   tls_accept_untrusted;
   gboolean   events;
   double     duration;
+  char      *user;
+  char      *auth_user;
+  char      *password_env;
+  char      *registrar;
+  int        expires;
+  gboolean   once;
 
   /* run state */
   GMainLoop *loop;
   int        status;
   gboolean   loop_is_listen;
+  gboolean   registered;
+  gboolean   unregistering;
+  BellCore  *core;
   BellSipTransportKind kind;
 } Cli;
 
@@ -44,6 +53,8 @@ usage (FILE *out)
              "  options URI    Send an OPTIONS request and print the answer (reachability check).\n"
              "  listen         Listen for SIP requests and answer them, until interrupted or\n"
              "                 --duration seconds have passed.\n"
+             "  register       Register --user with its registrar and stay registered until\n"
+             "                 interrupted, then un-register; --once: register, report, un-register.\n"
              "\n"
              "Options:\n"
              "  --transport udp|tcp|tls|ws|wss   transport to use (default: by RFC 3263)\n"
@@ -52,6 +63,12 @@ usage (FILE *out)
              "  --tls-cert FILE --tls-key FILE   certificate for listening on TLS\n"
              "  --tls-accept-untrusted           TESTING ONLY: accept any TLS certificate\n"
              "  --duration SECONDS               stop after this long\n"
+             "  --user sip:USER@DOMAIN           the account (address of record)\n"
+             "  --auth-user NAME                 user name for Digest, if not USER\n"
+             "  --password-env VAR               read the password from environment variable VAR\n"
+             "  --registrar URI                  registrar (default: sip:DOMAIN)\n"
+             "  --expires SECONDS                registration interval asked for (default 600)\n"
+             "  --once                           register once, report, un-register and exit\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -145,16 +162,22 @@ on_signal (gpointer data)
 {
   Cli *cli = data;
 
-  g_main_loop_quit (cli->loop);
+  /* Registered accounts un-register first ("unregistered" ends the loop); a second signal
+   * does not wait. */
+  if (cli->user && !cli->unregistering)
+    {
+      cli->unregistering = TRUE;
+      bell_core_unregister_all (cli->core);
+    }
+  else
+    g_main_loop_quit (cli->loop);
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
 on_duration (gpointer data)
 {
-  Cli *cli = data;
-
-  g_main_loop_quit (cli->loop);
+  on_signal (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -183,6 +206,20 @@ print_event_text (Cli *cli, BellEvent *event)
       if (*bell_event_get_string (event, "server"))
         printf ("Server: %s\n", bell_event_get_string (event, "server"));
     }
+  else if (g_str_equal (name, "registration"))
+    {
+      const char *state = bell_event_get_string (event, "state");
+      const char *message = bell_event_get_string (event, "message");
+      if (g_str_equal (state, "registered"))
+        printf (_("registered %s (for %" G_GINT64_FORMAT " s, as %s)\n"),
+                bell_event_get_string (event, "aor"), bell_event_get_int (event, "expires", 0),
+                bell_event_get_string (event, "contact"));
+      else if (g_str_equal (state, "failed"))
+        printf (_("registration of %s failed (%s): %s\n"), bell_event_get_string (event, "aor"),
+                bell_event_get_string (event, "reason"), message ? message : "");
+      else
+        printf ("%s %s\n", state, bell_event_get_string (event, "aor"));
+    }
   else if (g_str_equal (name, "incoming"))
     printf (_("%s from %s (%s): answered %" G_GINT64_FORMAT "\n"),
             bell_event_get_string (event, "method"), bell_event_get_string (event, "from"),
@@ -204,6 +241,34 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
     print_event_text (cli, event);
   fflush (stdout);
 
+  if (g_str_equal (name, "registration"))
+    {
+      const char *state = bell_event_get_string (event, "state");
+      const char *reason = bell_event_get_string (event, "reason");
+      if (g_str_equal (state, "registered"))
+        {
+          cli->registered = TRUE;
+          cli->status = 0;
+          if (cli->once && !cli->unregistering)
+            {
+              cli->unregistering = TRUE;
+              bell_core_unregister_all (cli->core);
+            }
+        }
+      else if (g_str_equal (state, "failed"))
+        {
+          cli->status = 1;
+          /* A refused password will not get better by itself; with --once nothing will. */
+          if ((cli->once || g_strcmp0 (reason, "auth-failed") == 0 ||
+               g_strcmp0 (reason, "config") == 0) && !cli->unregistering)
+            {
+              cli->unregistering = TRUE;
+              bell_core_unregister_all (cli->core);
+            }
+        }
+    }
+  else if (g_str_equal (name, "unregistered"))
+    g_main_loop_quit (cli->loop);
   if (g_str_equal (name, "options"))
     {
       gint64 status = bell_event_get_int (event, "status", 0);
@@ -255,12 +320,19 @@ run_core (Cli *cli, const char *command, const char *arg)
   else
     config.listen = BELL_SIP_TRANSPORT_UDP;   /* a client still needs a UDP socket to answer on */
 
+  if (g_str_equal (command, "register"))
+    {
+      /* Incoming requests reach us on what we registered: listen on UDP and TCP. */
+      config.listen = BELL_SIP_TRANSPORT_UDP | BELL_SIP_TRANSPORT_TCP |
+                      (cli->tls_cert ? BELL_SIP_TRANSPORT_TLS : 0);
+    }
   core = bell_core_new (&config, &error);
   if (!core)
     {
       fprintf (stderr, "error: %s\n", error->message);
       return 1;
     }
+  cli->core = core;
   cli->loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (core, "event", G_CALLBACK (on_event), cli);
   g_unix_signal_add (SIGINT, on_signal, cli);
@@ -272,6 +344,25 @@ run_core (Cli *cli, const char *command, const char *arg)
     {
       cli->status = 1;
       bell_core_options (core, arg, cli->kind);
+    }
+  else if (g_str_equal (command, "register"))
+    {
+      BellRegConfig reg = { 0 };
+      const char *password = cli->password_env ? g_getenv (cli->password_env) : NULL;
+
+      if (cli->password_env && !password)
+        {
+          fprintf (stderr, _("error: the environment variable %s is not set\n"), cli->password_env);
+          return 2;
+        }
+      reg.aor = cli->user;
+      reg.auth_user = cli->auth_user;
+      reg.password = password;
+      reg.registrar = cli->registrar;
+      reg.transport = cli->kind;
+      reg.expires = cli->expires > 0 ? (guint) cli->expires : 0;
+      cli->status = 1;
+      bell_core_register (core, &reg);
     }
   else
     cli->status = 0;
@@ -297,6 +388,13 @@ main (int argc, char **argv)
       "TESTING ONLY: accept any certificate", NULL },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &cli.duration, "stop after SECONDS", "SECONDS" },
     { "events", 0, 0, G_OPTION_ARG_NONE, &cli.events, "JSON events on stdout", NULL },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &cli.user, "account sip:USER@DOMAIN", "URI" },
+    { "auth-user", 0, 0, G_OPTION_ARG_STRING, &cli.auth_user, "Digest user name", "NAME" },
+    { "password-env", 0, 0, G_OPTION_ARG_STRING, &cli.password_env,
+      "environment variable holding the password", "VAR" },
+    { "registrar", 0, 0, G_OPTION_ARG_STRING, &cli.registrar, "registrar URI", "URI" },
+    { "expires", 0, 0, G_OPTION_ARG_INT, &cli.expires, "registration interval", "SECONDS" },
+    { "once", 0, 0, G_OPTION_ARG_NONE, &cli.once, "register once and exit", NULL },
     { NULL }
   };
   int status;
@@ -342,6 +440,13 @@ main (int argc, char **argv)
     status = run_core (&cli, "options", argv[2]);
   else if (g_str_equal (argv[1], "listen") && argc == 2)
     status = run_core (&cli, "listen", NULL);
+  else if (g_str_equal (argv[1], "register") && argc == 2 && cli.user)
+    status = run_core (&cli, "register", NULL);
+  else if (g_str_equal (argv[1], "register") && argc == 2)
+    {
+      fprintf (stderr, _("error: register needs --user sip:USER@DOMAIN\n"));
+      status = 2;
+    }
   else
     {
       fprintf (stderr, _("error: unknown command or wrong arguments: “%s”\n"), argv[1]);
@@ -353,5 +458,9 @@ main (int argc, char **argv)
   g_free (cli.tls_ca);
   g_free (cli.tls_cert);
   g_free (cli.tls_key);
+  g_free (cli.user);
+  g_free (cli.auth_user);
+  g_free (cli.password_env);
+  g_free (cli.registrar);
   return status;
 }

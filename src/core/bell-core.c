@@ -38,6 +38,12 @@ struct _BellCore
   BellClock           *clock;
   BellSipTransport    *transport;
   BellSipTransactions *txns;
+  GPtrArray           *registrations;   /* BellSipRegistration */
+  guint                stopping;        /* registrations still un-registering */
+  GNetworkMonitor     *network;
+  GDBusConnection     *system_bus;
+  guint                sleep_watch;
+  GCancellable        *cancel;          /* pending start-up lookups */
 };
 
 G_DEFINE_FINAL_TYPE (BellCore, bell_core, G_TYPE_OBJECT)
@@ -344,6 +350,180 @@ bell_core_options (BellCore *core, const char *uri, BellSipTransportKind transpo
   g_main_context_invoke (core->context, do_options, job);
 }
 
+/* Registration (core thread) */
+
+typedef struct
+{
+  BellCore      *core;
+  BellRegConfig  config;   /* strings owned */
+} RegisterJob;
+
+static void
+register_job_free (RegisterJob *job)
+{
+  g_free ((char *) job->config.aor);
+  g_free ((char *) job->config.display_name);
+  g_free ((char *) job->config.auth_user);
+  if (job->config.password)
+    {
+      /* The password stays in memory no longer than it must. */
+      memset ((char *) job->config.password, 0, strlen (job->config.password));
+      g_free ((char *) job->config.password);
+    }
+  g_free ((char *) job->config.registrar);
+  g_free ((char *) job->config.instance_id);
+  g_free (job);
+}
+
+static void
+on_registration_changed (BellSipRegistration *reg, gpointer data)
+{
+  BellCore *core = data;
+  const char *contact = bell_sip_registration_get_contact (reg);
+  const char *message = bell_sip_registration_get_message (reg);
+
+  emit_event (core, bell_event_new ("registration",
+                                    "aor", g_variant_new_string (bell_sip_registration_get_aor (reg)),
+                                    "state", g_variant_new_string (bell_reg_state_to_string (bell_sip_registration_get_state (reg))),
+                                    "reason", g_variant_new_string (bell_reg_reason_to_string (bell_sip_registration_get_reason (reg))),
+                                    "code", g_variant_new_int32 ((gint32) bell_sip_registration_get_status (reg)),
+                                    "expires", g_variant_new_int32 ((gint32) bell_sip_registration_get_expires (reg)),
+                                    "contact", contact ? g_variant_new_string (contact) : NULL,
+                                    "message", message ? g_variant_new_string (message) : NULL,
+                                    NULL));
+}
+
+static gboolean
+do_register (gpointer data)
+{
+  RegisterJob *job = data;
+  BellCore *core = job->core;
+  g_autoptr(GError) error = NULL;
+  BellSipRegistration *reg = bell_sip_registration_new (core->txns, &job->config, &error);
+
+  if (!reg)
+    {
+      emit_event (core, bell_event_new ("registration",
+                                        "aor", g_variant_new_string (job->config.aor),
+                                        "state", g_variant_new_string ("failed"),
+                                        "reason", g_variant_new_string ("config"),
+                                        "message", g_variant_new_string (error->message),
+                                        NULL));
+      return G_SOURCE_REMOVE;
+    }
+  g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);
+  g_ptr_array_add (core->registrations, reg);
+  bell_sip_registration_start (reg);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_register (BellCore *core, const BellRegConfig *config)
+{
+  RegisterJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_return_if_fail (config != NULL && config->aor != NULL);
+  job = g_new0 (RegisterJob, 1);
+  job->core = core;
+  job->config = *config;
+  job->config.aor = g_strdup (config->aor);
+  job->config.display_name = g_strdup (config->display_name);
+  job->config.auth_user = g_strdup (config->auth_user);
+  job->config.password = g_strdup (config->password);
+  job->config.registrar = g_strdup (config->registrar);
+  job->config.instance_id = g_strdup (config->instance_id);
+  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_register, job,
+                              (GDestroyNotify) register_job_free);
+}
+
+static void
+on_registration_stopped (BellSipRegistration *reg, gpointer data)
+{
+  BellCore *core = data;
+
+  g_signal_handlers_disconnect_by_func (reg, on_registration_stopped, core);
+  if (core->stopping > 0 && --core->stopping == 0)
+    emit_event (core, bell_event_new ("unregistered", NULL, NULL));
+}
+
+static gboolean
+do_unregister_all (gpointer data)
+{
+  BellCore *core = data;
+  g_autoptr(GPtrArray) regs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < core->registrations->len; i++)
+    g_ptr_array_add (regs, g_object_ref (core->registrations->pdata[i]));
+  core->stopping = regs->len + 1;   /* + 1: the event waits until every stop was asked */
+  for (guint i = 0; i < regs->len; i++)
+    {
+      g_signal_connect (regs->pdata[i], "stopped", G_CALLBACK (on_registration_stopped), core);
+      bell_sip_registration_stop (regs->pdata[i]);
+    }
+  if (--core->stopping == 0)
+    emit_event (core, bell_event_new ("unregistered", NULL, NULL));
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_unregister_all (BellCore *core)
+{
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_main_context_invoke (core->context, do_unregister_all, core);
+}
+
+/* A new network or a wake-up: addresses and NAT bindings may be gone, register again now. */
+static void
+kick_registrations (BellCore *core, const char *why)
+{
+  if (core->registrations->len)
+    g_message ("%s: registering again", why);
+  for (guint i = 0; i < core->registrations->len; i++)
+    bell_sip_registration_kick (core->registrations->pdata[i]);
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer data)
+{
+  if (available)
+    kick_registrations (data, "the network changed");
+}
+
+static void
+on_prepare_for_sleep (GDBusConnection *bus, const char *sender, const char *path,
+                      const char *interface, const char *signal, GVariant *parameters,
+                      gpointer data)
+{
+  gboolean going_to_sleep = TRUE;
+
+  g_variant_get (parameters, "(b)", &going_to_sleep);
+  if (!going_to_sleep)
+    kick_registrations (data, "resumed from suspend");
+}
+
+static void
+on_system_bus (GObject *source, GAsyncResult *result, gpointer data)
+{
+  BellCore *core = data;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus = g_bus_get_finish (result, &error);
+
+  if (!bus)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("no system bus, so no resume detection: %s", error->message);
+      return;
+    }
+  core->system_bus = bus;
+  core->sleep_watch = g_dbus_connection_signal_subscribe (bus, "org.freedesktop.login1",
+                                                          "org.freedesktop.login1.Manager",
+                                                          "PrepareForSleep",
+                                                          "/org/freedesktop/login1", NULL,
+                                                          G_DBUS_SIGNAL_FLAGS_NONE,
+                                                          on_prepare_for_sleep, core, NULL);
+}
+
 /* The thread */
 
 static gboolean
@@ -395,6 +575,11 @@ core_thread (gpointer data)
   bell_sip_transport_configure (core->transport, &tconfig);
   core->txns = bell_sip_transactions_new (core->transport, core->clock);
   g_signal_connect (core->txns, "request", G_CALLBACK (on_request), core);
+  core->registrations = g_ptr_array_new_with_free_func (g_object_unref);
+  core->network = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (core->network, "network-changed", G_CALLBACK (on_network_changed), core);
+  core->cancel = g_cancellable_new ();
+  g_bus_get (G_BUS_TYPE_SYSTEM, core->cancel, on_system_bus, core);
 
   open_listeners (core, &error);
 
@@ -408,6 +593,16 @@ core_thread (gpointer data)
     g_main_loop_run (core->loop);
 
   /* Everything that lives on the core context dies on it. */
+  g_cancellable_cancel (core->cancel);
+  while (g_main_context_iteration (core->context, FALSE))
+    ;
+  g_clear_object (&core->cancel);
+  g_signal_handlers_disconnect_by_data (core->network, core);
+  g_clear_object (&core->network);
+  if (core->system_bus)
+    g_dbus_connection_signal_unsubscribe (core->system_bus, core->sleep_watch);
+  g_clear_object (&core->system_bus);
+  g_clear_pointer (&core->registrations, g_ptr_array_unref);
   g_clear_object (&core->txns);
   g_clear_object (&core->transport);
   while (g_main_context_iteration (core->context, FALSE))

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include "bell-event.h"
 #include "sip/bell-sip-flow.h"
+#include "sip/bell-sip-registration.h"
 
 G_BEGIN_DECLS
 
@@ -49,9 +50,17 @@ guint16   bell_core_get_port (BellCore *core, BellSipTransportKind kind);
  * transport, server; or error. */
 void      bell_core_options  (BellCore *core, const char *uri, BellSipTransportKind transport);
 
+/* Keeps an account registered (config is copied). Reports "registration" events:
+ * {aor, state, reason, code, expires, contact, message}. */
+void      bell_core_register (BellCore *core, const BellRegConfig *config);
+/* Un-registers every account; an "unregistered" event follows when all are done. */
+void      bell_core_unregister_all (BellCore *core);
+
 /* Signal "event" (BellEvent *event), on the creating thread's main context. Event names so far:
  *   "listening" {transport, address, port, tls_verify}
  *   "options"   {uri, status, reason, allow, supported, transport, server} or {uri, error}
- *   "incoming"  {method, from, source, status}: a request the core answered by itself */
+ *   "incoming"  {method, from, source, status}: a request the core answered by itself
+ *   "registration" {aor, state, reason, code, expires, contact, message}
+ *   "unregistered" {}: after bell_core_unregister_all(), when every account is done */
 
 G_END_DECLS

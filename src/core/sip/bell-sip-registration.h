@@ -1,0 +1,77 @@
+/* bell-sip-registration.h: keeping one account registered (RFC 3261 §10, RFC 5626 keep-alives).
+ *
+ * A registration is a state machine on the core thread. It finds the registrar (RFC 3263),
+ * sends REGISTER, answers Digest challenges, refreshes before expiry, follows the address the
+ * registrar sees us at, and when anything fails it says why and tries again by itself with a
+ * bounded back-off — except for a refused password, which needs the user.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "bell-sip-transaction.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BELL_REG_UNREGISTERED,
+  BELL_REG_REGISTERING,
+  BELL_REG_REGISTERED,
+  BELL_REG_UNREGISTERING,
+  BELL_REG_FAILED,          /* waiting to retry, or (auth failed) for the user */
+} BellRegState;
+
+typedef enum
+{
+  BELL_REG_REASON_NONE,
+  BELL_REG_REASON_AUTH_FAILED,   /* the password or user name was refused */
+  BELL_REG_REASON_NO_ROUTE,      /* the registrar's name does not resolve */
+  BELL_REG_REASON_UNREACHABLE,   /* refused or lost connection, no route */
+  BELL_REG_REASON_TIMEOUT,       /* no answer (Timer F) */
+  BELL_REG_REASON_TLS,           /* TLS handshake or certificate */
+  BELL_REG_REASON_SERVER,        /* the registrar answered an error; see the status code */
+  BELL_REG_REASON_NETWORK_DOWN,  /* no network */
+  BELL_REG_REASON_CONFIG,        /* the account cannot work as configured */
+} BellRegReason;
+
+const char *bell_reg_state_to_string  (BellRegState state);
+const char *bell_reg_reason_to_string (BellRegReason reason);
+
+typedef struct
+{
+  const char          *aor;           /* sip:alice@example.com */
+  const char          *display_name;  /* optional */
+  const char          *auth_user;     /* default: the AOR's user part */
+  const char          *password;      /* copied into wiped memory */
+  const char          *registrar;     /* default: sip:<AOR domain> */
+  BellSipTransportKind transport;     /* ANY: by RFC 3263 */
+  guint                expires;       /* asked for; default 600 s */
+  const char          *instance_id;   /* urn:uuid:... for +sip.instance; default: made up */
+  guint                retry_base_s;  /* first back-off; default 5 s, doubling up to retry_max_s */
+  guint                retry_max_s;   /* default 300 s */
+} BellRegConfig;
+
+#define BELL_TYPE_SIP_REGISTRATION (bell_sip_registration_get_type ())
+G_DECLARE_FINAL_TYPE (BellSipRegistration, bell_sip_registration, BELL, SIP_REGISTRATION, GObject)
+
+BellSipRegistration *bell_sip_registration_new (BellSipTransactions *txns,
+                                                const BellRegConfig *config, GError **error);
+void          bell_sip_registration_start   (BellSipRegistration *self);
+/* Un-registers (Expires: 0) when registered; "stopped" follows when done (or timed out). */
+void          bell_sip_registration_stop    (BellSipRegistration *self);
+/* Registers again now (network came back, resume from suspend), skipping any back-off. */
+void          bell_sip_registration_kick    (BellSipRegistration *self);
+
+BellRegState  bell_sip_registration_get_state   (BellSipRegistration *self);
+BellRegReason bell_sip_registration_get_reason  (BellSipRegistration *self);
+guint         bell_sip_registration_get_status  (BellSipRegistration *self);  /* last SIP code */
+guint         bell_sip_registration_get_expires (BellSipRegistration *self);  /* granted */
+const char   *bell_sip_registration_get_aor     (BellSipRegistration *self);
+/* The Contact we registered, with the address the registrar sees us at. */
+const char   *bell_sip_registration_get_contact (BellSipRegistration *self);
+/* A sentence for the user: why it failed or when it retries. */
+const char   *bell_sip_registration_get_message (BellSipRegistration *self);
+
+/* Signals: "changed" () after every state or reason change; "stopped" () after stop(). */
+
+G_END_DECLS
