@@ -214,8 +214,9 @@ build_register (BellSipRegistration *self, guint expires)
   if (self->old_contact && expires > 0)
     bell_sip_msg_add_headerf (msg, "Contact", NULL, "<%s>;expires=0", self->old_contact);
   if (self->contact)
-    bell_sip_msg_add_headerf (msg, "Contact", NULL, "<%s>;+sip.instance=\"<%s>\"", self->contact,
-                              self->instance_id);
+    /* RFC 5626 §4.2: instance and reg-id, so an outbound registrar keeps this flow. */
+    bell_sip_msg_add_headerf (msg, "Contact", NULL, "<%s>;+sip.instance=\"<%s>\";reg-id=1",
+                              self->contact, self->instance_id);
   bell_sip_msg_add_headerf (msg, "Expires", NULL, "%u", expires);
   bell_sip_msg_add_header (msg, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
   bell_sip_msg_add_header (msg, "Supported", "path, outbound", NULL);
