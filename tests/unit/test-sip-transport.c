@@ -714,7 +714,34 @@ test_ws_exchange (Fixture *f, gconstpointer data)
   g_assert_true (bell_str_equal_cstr (via->transport, "WS"));
   g_assert_true (via->host.len > 8 &&
                  memcmp (via->host.p + via->host.len - 8, ".invalid", 8) == 0);
+
+  /* The other way: the server sends us a request over the same WebSocket, we answer on it. */
+  {
+    SoupWebsocketConnection *ws = g_object_get_data (G_OBJECT (server), "ws");
+    g_autoptr(BellSipMsg) answer = NULL;
+    const char *options =
+      "OPTIONS sip:alice@df7jal23ls0d.invalid;transport=ws SIP/2.0\r\n"
+      "Via: SIP/2.0/WS 127.0.0.1;branch=z9hG4bKfromserver\r\n"
+      "From: <sip:server@127.0.0.1>;tag=s1\r\nTo: <sip:alice@127.0.0.1>\r\n"
+      "Call-ID: ws-2@test\r\nCSeq: 7 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    g_assert_nonnull (ws);
+    soup_websocket_connection_send_text (ws, options);
+    wait_for_count (f->got_a, 2);
+    g_assert_true (bell_sip_msg_is_request (f->got_a->pdata[1]));
+    answer = bell_sip_msg_new_response_to (f->got_a->pdata[1], 200, NULL, "c1");
+    g_assert_true (bell_sip_transport_send_response (f->a, answer, r.flow, &error));
+    g_assert_no_error (error);
+    {
+      gboolean timed_out = FALSE;
+      guint id = g_timeout_add (TIMEOUT_MS, on_timeout, &timed_out);
+      while (server_got < 2 && !timed_out)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpuint (server_got, ==, 2);   /* our 200 reached the server */
+      g_source_remove (id);
+    }
+  }
   bell_sip_flow_unref (r.flow);
+  soup_server_disconnect (server);
 }
 
 int
