@@ -54,6 +54,7 @@ struct _BellSipRegistration
   guint                stop_timer;
   guint                keepalive;
   guint                failures;       /* consecutive, for the back-off */
+  guint                retry_after_s;  /* the registrar's Retry-After for the next wait */
   gulong               flow_failed_handler;
 };
 
@@ -83,6 +84,15 @@ bell_reg_reason_to_string (BellRegReason reason)
 
 static void send_register (BellSipRegistration *self);
 static void locate_and_register (BellSipRegistration *self);
+
+/* A transaction we give up on must not call us back: we may be gone when it ends. */
+static void
+drop_txn (BellSipRegistration *self)
+{
+  if (self->txn)
+    bell_sip_transaction_detach (self->txn);
+  g_clear_pointer (&self->txn, bell_sip_transaction_unref);
+}
 
 static void
 set_state (BellSipRegistration *self, BellRegState state, BellRegReason reason, guint status,
@@ -138,6 +148,10 @@ fail_and_retry (BellSipRegistration *self, BellRegReason reason, guint status, c
   for (guint i = 0; i < self->failures && delay_s < self->retry_max_s; i++)
     delay_s *= 2;
   delay_s = MIN (delay_s, self->retry_max_s);
+  /* A registrar that says when to come back is believed, within our own bound. */
+  if (self->retry_after_s)
+    delay_s = MIN (MAX (delay_s, self->retry_after_s), self->retry_max_s);
+  self->retry_after_s = 0;
   self->failures++;
   message = g_strdup_printf ("%s; trying again in %u s", why, delay_s);
   bell_clock_clear (self->clock, &self->retry_timer);
@@ -288,8 +302,13 @@ registered (BellSipRegistration *self, BellSipTransaction *txn, BellSipMsg *resp
       self->flow = bell_sip_flow_ref (flow);
     }
 
-  /* The registrar saw us at another address (NAT): register that instead (RFC 3581). */
-  if (bell_sip_flow_get_public (flow))
+  /* The registrar saw us at another address (NAT): register that instead (RFC 3581). Over a
+   * connection the port it sees is the connection's own, which says nothing of NAT: only a
+   * different IP address moves the binding there. */
+  if (bell_sip_flow_get_public (flow) &&
+      (bell_sip_flow_get_kind (flow) == BELL_SIP_TRANSPORT_UDP || !bell_sip_flow_get_local (flow) ||
+       !g_inet_address_equal (g_inet_socket_address_get_address (bell_sip_flow_get_public (flow)),
+                              g_inet_socket_address_get_address (bell_sip_flow_get_local (flow)))))
     public_contact = contact_uri_for (self, flow, NULL);
   if (public_contact && self->contact && strcmp (public_contact, self->contact) != 0 &&
       !self->old_contact)
@@ -420,6 +439,9 @@ on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
   {
     g_autofree char *why = g_strdup_printf ("the registrar answered %u %.*s", status,
                                             BELL_STR_PRINTF (bell_sip_msg_get_reason (response)));
+    const BellSipHeader *retry_after = bell_sip_msg_find (response, BELL_SIP_HDR_RETRY_AFTER);
+    if (retry_after && retry_after->parsed.token_params)
+      self->retry_after_s = (guint) MIN (retry_after->parsed.token_params->number, G_MAXUINT);
     /* A 403 to a REGISTER that carried our credentials is how some registrars refuse them. */
     gboolean refused = status == 403 &&
                        (bell_sip_msg_find (bell_sip_transaction_get_request (txn), BELL_SIP_HDR_AUTHORIZATION) ||
@@ -449,7 +471,7 @@ send_register (BellSipRegistration *self)
     }
   if (self->state != BELL_REG_REGISTERED && self->state != BELL_REG_REGISTERING)
     set_state (self, BELL_REG_REGISTERING, BELL_REG_REASON_NONE, 0, NULL);
-  g_clear_pointer (&self->txn, bell_sip_transaction_unref);
+  drop_txn (self);
   /* A refresh keeps to the flow we are registered over (our binding lives there). */
   if (self->flow && bell_sip_flow_is_open (self->flow))
     self->txn = bell_sip_transactions_send_on_flow (self->txns, request, self->flow, on_response,
@@ -483,8 +505,9 @@ on_located (GObject *source, GAsyncResult *result, gpointer data)
       BellSipTarget target = { t->transport, t->address, t->host, NULL };
       g_ptr_array_add (self->targets, bell_sip_target_copy (&target));
     }
-  /* A new route may mean a new local address. */
+  /* A new route may mean a new local address; the old binding is registered afresh. */
   g_clear_pointer (&self->contact, g_free);
+  g_clear_pointer (&self->old_contact, g_free);
   send_register (self);
   g_object_unref (self);
 }
@@ -514,6 +537,12 @@ bell_sip_registration_start (BellSipRegistration *self)
 {
   g_return_if_fail (BELL_IS_SIP_REGISTRATION (self));
   self->stopping = FALSE;
+  if (g_cancellable_is_cancelled (self->cancel))
+    {
+      /* stop() cancelled the lookups of the last run. */
+      g_clear_object (&self->cancel);
+      self->cancel = g_cancellable_new ();
+    }
   locate_and_register (self);
 }
 
@@ -535,7 +564,7 @@ finish_stop (BellSipRegistration *self)
 {
   bell_clock_clear (self->clock, &self->stop_timer);
   stop_keepalive (self);
-  g_clear_pointer (&self->txn, bell_sip_transaction_unref);
+  drop_txn (self);
   if (self->state != BELL_REG_UNREGISTERED)
     set_state (self, BELL_REG_UNREGISTERED, BELL_REG_REASON_NONE, 0, NULL);
   g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
@@ -571,7 +600,7 @@ bell_sip_registration_stop (BellSipRegistration *self)
   /* §10.2.2: Expires 0 removes our binding. */
   set_state (self, BELL_REG_UNREGISTERING, BELL_REG_REASON_NONE, 0, NULL);
   request = build_register (self, 0);
-  g_clear_pointer (&self->txn, bell_sip_transaction_unref);
+  drop_txn (self);
   self->txn = bell_sip_transactions_send_on_flow (self->txns, request, self->flow, on_response,
                                                   self, NULL);
   self->stop_timer = bell_clock_schedule (self->clock, UNREGISTER_WAIT_S * 1000, on_stop_timeout,
