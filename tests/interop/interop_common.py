@@ -571,3 +571,361 @@ def start_relay(peers, name, mode, target_port, cert=None, key=None, ca=None,
 
 def relay_events(p, kind):
     return [e for e in p.events() if e.get("event") == kind]
+
+
+# --------------------------------------------------------------------------------------------
+# kamailio as registrar with Digest (added for the registration tests; config generated at run
+# time in the peer's own directory, credentials in the config, no database: usrloc db_mode 0).
+#
+# The REGISTER route logs one line per step with xlog, all on kamailio's -E stderr:
+#   BBREQ  rm=[method] proto=[udp|tcp|tls] si=[src ip] sp=[src port] ci=[Call-ID] cs=[CSeq]
+#          fu=[From URI] ct=[every Contact, comma-separated] expires=[Expires header]
+#          auth=[Authorization]
+#   BBAUTH rc=[pv_auth_check result: -5 no credentials, -4 nonce expired (-> stale=true),
+#          -2 wrong password, ...] ...  (the request was challenged with 401)
+#   every line also has t=[unix time with microseconds]
+#   BBSAVE ok|fail ct=[...] expires=[...] ... (save("location") result)
+
+KAMAILIO_REALM = "bellbird.test"
+
+
+def kamailio_path():
+    return shutil.which("kamailio") or next(
+        (p for p in ("/usr/sbin/kamailio", "/usr/local/sbin/kamailio") if os.access(p, os.X_OK)),
+        None)
+
+
+def kamcmd_path():
+    return shutil.which("kamcmd") or next(
+        (p for p in ("/usr/sbin/kamcmd", "/usr/local/sbin/kamcmd") if os.access(p, os.X_OK)),
+        None)
+
+
+def kamailio_module_dirs():
+    import glob
+    dirs = []
+    for pat in ("/usr/lib/*/kamailio/modules", "/usr/lib/kamailio/modules",
+                "/usr/lib64/kamailio/modules", "/usr/local/lib*/kamailio/modules"):
+        dirs += [d for d in glob.glob(pat) if os.path.isdir(d)]
+    return dirs
+
+
+def kamailio_has_module(name):
+    return any(os.path.exists(os.path.join(d, name + ".so")) for d in kamailio_module_dirs())
+
+
+def write_kamailio_cfg(rundir, port, tls_port=None, users=None, realm=KAMAILIO_REALM,
+                       cert=None, key=None, ctl=True, max_expires=3600, min_expires=0,
+                       nonce_expire=300, transports=("udp", "tcp")):
+    """Writes RUNDIR/kamailio.cfg (and tls.cfg when tls_port is given) for a Digest registrar on
+    127.0.0.1:port (each of transports) and tls:127.0.0.1:tls_port. users: {name: password}.
+    ctl=True adds the ctl module with a binrpc unix socket RUNDIR/ctl.sock (for kamcmd)."""
+    users = users or {}
+    lines = ["#!KAMAILIO",
+             "debug=2", "log_stderror=yes", "memdbg=5", "memlog=5",
+             "children=2", "tcp_children=2", "auto_aliases=no",
+             # A peer that vanishes must not keep a worker busy for long.
+             "tcp_connect_timeout=2", "tcp_send_timeout=2"]
+    for t in transports:
+        lines.append("listen=%s:%s:%d" % (t, LOOPBACK, port))
+    if tls_port:
+        lines += ["enable_tls=yes", "listen=tls:%s:%d" % (LOOPBACK, tls_port)]
+    lines.append('alias="%s"' % realm)
+    mods = []
+    if tls_port:
+        mods.append("tls")   # before the others, as kamailio's docs ask
+    if ctl:
+        mods.append("ctl")
+    mods += ["tm", "sl", "rr", "pv", "maxfwd", "usrloc", "registrar", "textops", "siputils",
+             "sanity", "auth", "xlog"]
+    lines += ['loadmodule "%s.so"' % m for m in mods]
+    if tls_port:
+        tls_cfg = os.path.join(rundir, "tls.cfg")
+        with open(tls_cfg, "w") as f:
+            f.write("[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                    "require_certificate = no\nprivate_key = %s\ncertificate = %s\n\n"
+                    "[client:default]\nverify_certificate = no\nrequire_certificate = no\n"
+                    % (key, cert))
+        lines.append('modparam("tls", "config", "%s")' % tls_cfg)
+    if ctl:
+        lines.append('modparam("ctl", "binrpc", "unix:%s")' % os.path.join(rundir, "ctl.sock"))
+    lines += ['modparam("usrloc", "db_mode", 0)',
+              'modparam("registrar", "max_expires", %d)' % max_expires,
+              'modparam("registrar", "min_expires", %d)' % min_expires,
+              'modparam("auth", "nonce_expire", %d)' % nonce_expire]
+    pw = "\n".join('    if ($fU == "%s") { $var(pw) = "%s"; }' % (u, p) for u, p in users.items())
+    lines.append("""
+request_route {
+  xlog("L_NOTICE", "BBREQ t=[$TV(Sn)] rm=[$rm] proto=[$proto] si=[$si] sp=[$sp] ci=[$ci] cs=[$cs] fu=[$fu] ct=[$(hdr(Contact)[*])] expires=[$hdr(Expires)] auth=[$hdr(Authorization)]\\n");
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (!sanity_check("1511", "7")) { xlog("L_NOTICE", "BBSANITY fail ci=[$ci]\\n"); exit; }
+  if (is_method("REGISTER")) {
+    $var(pw) = "";
+%s
+    if (!pv_auth_check("%s", "$var(pw)", "0", "1")) {
+      $var(rc) = $rc;
+      xlog("L_NOTICE", "BBAUTH t=[$TV(Sn)] rc=[$var(rc)] ci=[$ci] cs=[$cs]\\n");
+      auth_challenge("%s", "1");
+      exit;
+    }
+    consume_credentials();
+    if (!save("location")) {
+      xlog("L_NOTICE", "BBSAVE fail t=[$TV(Sn)] ci=[$ci] cs=[$cs] ct=[$(hdr(Contact)[*])] expires=[$hdr(Expires)]\\n");
+      sl_reply_error();
+      exit;
+    }
+    xlog("L_NOTICE", "BBSAVE ok t=[$TV(Sn)] ci=[$ci] cs=[$cs] ct=[$(hdr(Contact)[*])] expires=[$hdr(Expires)]\\n");
+    exit;
+  }
+  if (is_method("OPTIONS")) { sl_send_reply("200", "OK"); exit; }
+  sl_send_reply("404", "Not Here");
+}
+""" % (pw, realm, realm))
+    cfg = os.path.join(rundir, "kamailio.cfg")
+    with open(cfg, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return cfg
+
+
+def check_kamailio_cfg(cfg):
+    """`kamailio -c -f CFG` -> (ok, output)."""
+    try:
+        r = subprocess.run([kamailio_path(), "-c", "-f", cfg], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=bounded(15), cwd=os.path.dirname(cfg))
+    except subprocess.TimeoutExpired:
+        return False, "kamailio -c timed out"
+    return r.returncode == 0, r.stdout.decode("utf-8", "replace")
+
+
+def sip_ping_udp(port, timeout=5.0):
+    """Sends OPTIONS over UDP to 127.0.0.1:port until a 200 comes back (bounded)."""
+    deadline = time.monotonic() + bounded(timeout)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((LOOPBACK, 0))
+        lport = s.getsockname()[1]
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            msg = ("OPTIONS sip:%s:%d SIP/2.0\r\n"
+                   "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-ping-%d-%d;rport\r\n"
+                   "Max-Forwards: 70\r\n"
+                   "From: <sip:ping@%s>;tag=ping%d\r\n"
+                   "To: <sip:%s:%d>\r\n"
+                   "Call-ID: ping-%d-%d@%s\r\n"
+                   "CSeq: %d OPTIONS\r\n"
+                   "Content-Length: 0\r\n\r\n"
+                   % (LOOPBACK, port, LOOPBACK, lport, os.getpid(), n, LOOPBACK, n,
+                      LOOPBACK, port, os.getpid(), lport, LOOPBACK, n))
+            s.sendto(msg.encode(), (LOOPBACK, port))
+            s.settimeout(max(0.05, min(0.3, deadline - time.monotonic())))
+            try:
+                data, _ = s.recvfrom(65535)
+                if data.startswith(b"SIP/2.0 200"):
+                    return True
+            except (socket.timeout, OSError):
+                pass
+        return False
+    finally:
+        s.close()
+
+
+def start_kamailio(peers, name, rundir, port, tls_port=None, udp=True, timeout=8.0):
+    """Starts `kamailio -f RUNDIR/kamailio.cfg -DD -E -Y RUNDIR -w RUNDIR` (its own process
+    group leader is kamailio's main process; stopping it by pid stops its children). Waits until
+    it answers OPTIONS over UDP (or listens on TCP when udp=False) and TLS listens.
+    Returns (proc, ready)."""
+    cfg = os.path.join(rundir, "kamailio.cfg")
+    p = peers.start(name, [kamailio_path(), "-f", cfg, "-DD", "-E", "-Y", rundir, "-w", rundir],
+                    cwd=rundir)
+    p.rundir = rundir
+    ready = sip_ping_udp(port, timeout) if udp else wait_bound(port, "tcp", timeout)
+    if ready and tls_port:
+        ready = wait_bound(tls_port, "tcp", timeout)
+    if ready and not udp:
+        ready = wait_bound(port, "tcp", timeout)
+    return p, ready and p.alive()
+
+
+_KAM_FIELD = re.compile(r"(\w+)=\[(.*?)\](?=\s+\w+=\[|\s*$)")
+_KAM_LINE = re.compile(r"<script>: (BB[A-Z]+)(?: (ok|fail))?\s*(.*)$")
+
+
+def kamailio_records(proc):
+    """Parses the BB* xlog lines of a kamailio Proc's stderr -> [{'kind': 'BBREQ'|'BBAUTH'|
+    'BBSAVE'|'BBSANITY', 'result': 'ok'|'fail'|None, field: value, ...}] in log order."""
+    out = []
+    for line in proc.stderr().splitlines():
+        m = _KAM_LINE.search(line)
+        if not m:
+            continue
+        rec = {"kind": m.group(1), "result": m.group(2)}
+        for fm in _KAM_FIELD.finditer(m.group(3)):
+            v = fm.group(2)
+            rec[fm.group(1)] = None if v == "<null>" else v
+        out.append(rec)
+    return out
+
+
+def kamailio_registers(proc):
+    return [r for r in kamailio_records(proc) if r["kind"] == "BBREQ" and r.get("rm") == "REGISTER"]
+
+
+def split_contacts(text):
+    """'<a>;p=1, <b;x=y>;expires=0' -> ['<a>;p=1', '<b;x=y>;expires=0'] (commas inside <> or
+    quotes do not split)."""
+    out, cur, depth, quote = [], [], 0, False
+    for ch in text or "":
+        if ch == '"' and not depth:
+            quote = not quote
+        elif ch == "<" and not quote:
+            depth += 1
+        elif ch == ">" and not quote and depth:
+            depth -= 1
+        if ch == "," and not depth and not quote:
+            out.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    if "".join(cur).strip():
+        out.append("".join(cur).strip())
+    return out
+
+
+def contact_bindings(ct, expires_hdr):
+    """Every Contact of a REGISTER -> [(user@host:port, expires or None)]."""
+    return [(uri_hostport(c), contact_expires(c, expires_hdr)) for c in split_contacts(ct)]
+
+
+def contact_expires(ct, expires_hdr):
+    """Expiry asked by a REGISTER: the Contact's expires= parameter, else the Expires header,
+    else None."""
+    m = re.search(r";\s*expires\s*=\s*(\d+)", ct or "", re.I)
+    if m:
+        return int(m.group(1))
+    if expires_hdr is not None and str(expires_hdr).strip().isdigit():
+        return int(str(expires_hdr).strip())
+    return None
+
+
+def kamcmd(rundir, *args, timeout=5.0):
+    """kamcmd -s unix:RUNDIR/ctl.sock ARGS -> (rc, output); rc None when kamcmd is missing or
+    timed out."""
+    exe = kamcmd_path()
+    if not exe:
+        return None, "kamcmd not found"
+    try:
+        r = subprocess.run([exe, "-s", "unix:" + os.path.join(rundir, "ctl.sock")] + list(args),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=bounded(timeout))
+    except subprocess.TimeoutExpired:
+        return None, "kamcmd timed out"
+    return r.returncode, r.stdout.decode("utf-8", "replace")
+
+
+def ul_contacts(rundir, aor="alice"):
+    """Addresses bound to AOR in kamailio's usrloc (kamcmd ul.dump) -> (list, raw output) or
+    (None, raw) when kamcmd did not work."""
+    rc, out = kamcmd(rundir, "ul.dump")
+    if rc != 0:
+        return None, out
+    addrs = []
+    cur_aor = None
+    for line in out.splitlines():
+        s = line.strip()
+        if s.startswith("AoR:"):
+            cur_aor = s.split(":", 1)[1].strip()
+        elif s.startswith("Address:") and cur_aor == aor:
+            addrs.append(s.split(":", 1)[1].strip())
+    return addrs, out
+
+
+def uri_hostport(uri):
+    """'<sip:alice@127.0.0.1:5060;transport=tcp>;expires=3' -> 'alice@127.0.0.1:5060' (the
+    user@host:port of the first SIP URI in the text), or None."""
+    m = re.search(r"sips?:([^;>\s,?]+)", uri or "", re.I)
+    return m.group(1).lower() if m else None
+
+
+# --------------------------------------------------------------------------------------------
+# bellbird-cli register
+
+def register_argv(user, registrar, password_env, transport=None, tls_ca=None, expires=None,
+                  once=False, duration=None, bind=LOOPBACK + ":0", extra=()):
+    """bind: bellbird's local address (default 127.0.0.1, any port: tests stay on loopback;
+    without --bind bellbird listens on all addresses)."""
+    argv = [bellbird_cli(), "register", "--user", user, "--password-env", password_env,
+            "--registrar", registrar, "--events"]
+    if bind:
+        argv += ["--bind", bind]
+    if transport:
+        argv += ["--transport", transport]
+    if tls_ca:
+        argv += ["--tls-ca", tls_ca]
+    if expires is not None:
+        argv += ["--expires", str(expires)]
+    if once:
+        argv.append("--once")
+    if duration is not None:
+        argv += ["--duration", str(duration)]
+    return argv + list(extra)
+
+
+def start_register(peers, name, password, **kw):
+    """Starts `bellbird-cli register ... --events` with the password in the environment
+    (BELLBIRD_TEST_PASSWORD); stdout events are collected live. kw: see register_argv."""
+    env = dict(os.environ)
+    env["BELLBIRD_TEST_PASSWORD"] = password
+    return peers.start(name, register_argv(password_env="BELLBIRD_TEST_PASSWORD", **kw),
+                       collect=True, env=env)
+
+
+def run_register(peers, name, password, timeout, **kw):
+    """Runs `bellbird-cli register ... --once` to completion (bounded). proc.rc is None when it
+    had to be stopped."""
+    kw.setdefault("once", True)
+    p = start_register(peers, name, password, **kw)
+    rc = p.wait(timeout)
+    if rc is None:
+        p.stop()
+        p.rc = None
+    return p
+
+
+def reg_events(proc, start=0):
+    """Registration events ({"event":"registration",...}) printed by proc (from event index
+    start on, counting registration events only)."""
+    return [e for e in proc.events() if e.get("event") == "registration"][start:]
+
+
+def wait_event(proc, pred, timeout, start=0):
+    """Waits for a JSON event on proc's stdout with pred(event) true, looking only at stdout
+    lines from index start on. Returns (line_index, event) or (None, None) (bounded)."""
+    deadline = time.monotonic() + bounded(timeout)
+    idx = start
+    with proc._cond:
+        while True:
+            while idx < len(proc.lines):
+                try:
+                    ev = json.loads(proc.lines[idx])
+                except ValueError:
+                    ev = None
+                if isinstance(ev, dict) and pred(ev):
+                    return idx, ev
+                idx += 1
+            left = deadline - time.monotonic()
+            if left <= 0 or (proc.p.poll() is not None
+                             and not (proc._reader and proc._reader.is_alive())):
+                return None, None
+            proc._cond.wait(min(left, 0.1))
+
+
+def reg_state(*states):
+    """Predicate for wait_event: a registration event in one of states."""
+    return lambda ev: ev.get("event") == "registration" and ev.get("state") in states
+
+
+def line_count(proc):
+    with proc._cond:
+        return len(proc.lines)

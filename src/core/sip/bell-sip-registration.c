@@ -100,8 +100,10 @@ set_state (BellSipRegistration *self, BellRegState state, BellRegReason reason, 
 {
   self->state = state;
   self->reason = reason;
-  if (status)
-    self->status = status;
+  /* What a listener reads describes this state only: no code or expiry left from before. */
+  self->status = status;
+  if (state != BELL_REG_REGISTERED)
+    self->expires = 0;
   g_free (self->message);
   self->message = g_strdup (message);
   g_debug ("%s: %s (%s%s%s)", self->aor_text, bell_reg_state_to_string (state),
@@ -350,7 +352,7 @@ reason_for_error (const GError *error)
   return BELL_REG_REASON_UNREACHABLE;
 }
 
-static void finish_stop (BellSipRegistration *self);
+static void finish_stop (BellSipRegistration *self, BellRegReason reason, const char *message);
 
 static void
 on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error, gpointer data)
@@ -364,7 +366,7 @@ on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
     {
       g_clear_pointer (&self->txn, bell_sip_transaction_unref);
       if (self->stopping)
-        finish_stop (self);
+        finish_stop (self, reason_for_error (error), error->message);
       else
         fail_and_retry (self, reason_for_error (error), 0, error->message);
       return;
@@ -378,7 +380,7 @@ on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
     {
       /* Any final answer ends an un-REGISTER (a challenge we answer first). */
       if ((status == 401 || status == 407) && !self->flow)
-        finish_stop (self);
+        finish_stop (self, BELL_REG_REASON_NONE, NULL);
       else if (status == 401 || status == 407)
         {
           g_autoptr(BellSipMsg) again = build_register (self, 0);
@@ -388,10 +390,10 @@ on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
                                                               on_response, self, NULL);
               return;
             }
-          finish_stop (self);
+          finish_stop (self, BELL_REG_REASON_NONE, NULL);
         }
       else
-        finish_stop (self);
+        finish_stop (self, BELL_REG_REASON_NONE, NULL);
       return;
     }
 
@@ -560,13 +562,13 @@ bell_sip_registration_kick (BellSipRegistration *self)
 }
 
 static void
-finish_stop (BellSipRegistration *self)
+finish_stop (BellSipRegistration *self, BellRegReason reason, const char *message)
 {
   bell_clock_clear (self->clock, &self->stop_timer);
   stop_keepalive (self);
   drop_txn (self);
-  if (self->state != BELL_REG_UNREGISTERED)
-    set_state (self, BELL_REG_UNREGISTERED, BELL_REG_REASON_NONE, 0, NULL);
+  if (self->state != BELL_REG_UNREGISTERED || reason != BELL_REG_REASON_NONE)
+    set_state (self, BELL_REG_UNREGISTERED, reason, 0, message);
   g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
 }
 
@@ -577,7 +579,8 @@ on_stop_timeout (gpointer data)
 
   self->stop_timer = 0;
   g_message ("%s: no answer to the un-REGISTER; stopping anyway", self->aor_text);
-  finish_stop (self);
+  finish_stop (self, BELL_REG_REASON_TIMEOUT,
+               "no answer to the un-REGISTER: the registrar may keep the binding until it expires");
 }
 
 void
@@ -594,7 +597,7 @@ bell_sip_registration_stop (BellSipRegistration *self)
   bell_clock_clear (self->clock, &self->retry_timer);
   if (self->state != BELL_REG_REGISTERED || !self->flow)
     {
-      finish_stop (self);
+      finish_stop (self, BELL_REG_REASON_NONE, NULL);
       return;
     }
   /* §10.2.2: Expires 0 removes our binding. */
