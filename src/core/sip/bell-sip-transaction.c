@@ -460,6 +460,92 @@ bell_sip_transactions_send_on_flow (BellSipTransactions *self, BellSipMsg *reque
   return txn;
 }
 
+BellSipTransaction *
+bell_sip_transactions_cancel (BellSipTransactions *self, BellSipTransaction *invite,
+                              BellSipResponseFunc func, gpointer user_data, GDestroyNotify destroy,
+                              GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(BellSipMsg) cancel = NULL;
+  g_autofree char *ruri = NULL;
+  BellSipTransaction *txn;
+  const BellSipHeader *h;
+
+  g_return_val_if_fail (BELL_IS_SIP_TRANSACTIONS (self), NULL);
+  g_return_val_if_fail (invite->client && invite->invite, NULL);
+  /* §9.1: not before a provisional response (it could overtake the INVITE), nor after a
+   * final one. */
+  if (invite->state != BELL_SIP_TXN_PROCEEDING || !invite->flow)
+    {
+      g_set_error (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_CANCELLED,
+                   invite->state == BELL_SIP_TXN_CALLING ? "nothing heard yet: cannot cancel now"
+                                                         : "the INVITE is already answered");
+      return NULL;
+    }
+  ruri = bell_str_dup (bell_sip_msg_get_request_uri (invite->request)->text);
+  cancel = bell_sip_msg_new_request (BELL_SIP_METHOD_CANCEL, NULL, ruri, error);
+  if (!cancel)
+    return NULL;
+  {
+    g_autofree char *via = bell_str_dup (bell_sip_msg_find (invite->request, BELL_SIP_HDR_VIA)->value);
+    g_autofree char *from = bell_str_dup (bell_sip_msg_find (invite->request, BELL_SIP_HDR_FROM)->value);
+    g_autofree char *to = bell_str_dup (bell_sip_msg_find (invite->request, BELL_SIP_HDR_TO)->value);
+    g_autofree char *call_id = bell_str_dup (bell_sip_msg_get_call_id (invite->request));
+    bell_sip_msg_add_header (cancel, "Via", via, NULL);
+    bell_sip_msg_add_header (cancel, "From", from, NULL);
+    bell_sip_msg_add_header (cancel, "To", to, NULL);
+    bell_sip_msg_add_header (cancel, "Call-ID", call_id, NULL);
+    bell_sip_msg_add_headerf (cancel, "CSeq", NULL, "%u CANCEL",
+                              bell_sip_msg_get_cseq (invite->request)->seq);
+    bell_sip_msg_add_header (cancel, "Max-Forwards", "70", NULL);
+  }
+  for (h = bell_sip_msg_find (invite->request, BELL_SIP_HDR_ROUTE); h;
+       h = bell_sip_msg_find_next (invite->request, BELL_SIP_HDR_ROUTE, h))
+    {
+      g_autofree char *route = bell_str_dup (h->value);
+      bell_sip_msg_add_header (cancel, "Route", route, NULL);
+    }
+
+  txn = client_new (self, cancel, func, user_data, destroy);
+  txn->branch = g_strdup (invite->branch);
+  txn->flow = bell_sip_flow_ref (invite->flow);
+  txn->key = client_key (txn->branch, bell_str ("CANCEL"));
+  g_hash_table_insert (self->txns, txn->key, bell_sip_transaction_ref (txn));
+  if (!bell_sip_transport_send_on_flow (self->transport, cancel, invite->flow, &local_error))
+    {
+      g_autoptr(GError) wrapped = g_error_new (BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TRANSPORT,
+                                               "%s", local_error->message);
+      client_fail (txn, wrapped);
+      return txn;
+    }
+  client_start_timers (txn);
+  return txn;
+}
+
+static char *server_key (BellSipMsg *request);
+
+BellSipTransaction *
+bell_sip_transactions_find_invite (BellSipTransactions *self, BellSipMsg *cancel)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *invite_key = NULL;
+  BellSipTransaction *txn;
+  gsize len;
+
+  g_return_val_if_fail (bell_sip_msg_get_method (cancel) == BELL_SIP_METHOD_CANCEL, NULL);
+  /* The CANCEL's own key with CANCEL swapped for INVITE (§9.2: same branch, same sent-by). */
+  key = server_key (cancel);
+  if (!key)
+    return NULL;
+  len = strlen (key);
+  if (len < 6 || strcmp (key + len - 6, "CANCEL") != 0)
+    return NULL;
+  key[len - 6] = '\0';
+  invite_key = g_strconcat (key, "INVITE", NULL);
+  txn = g_hash_table_lookup (self->txns, invite_key);
+  return txn && !txn->client ? txn : NULL;
+}
+
 /* §17.1.1.3: the ACK for a non-2xx final response, inside the transaction. */
 static BellSipMsg *
 build_ack (BellSipMsg *request, BellSipMsg *response)

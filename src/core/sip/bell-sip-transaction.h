@@ -76,6 +76,18 @@ BellSipTransaction *bell_sip_transactions_send_on_flow (BellSipTransactions *sel
                                                         gpointer user_data,
                                                         GDestroyNotify destroy);
 
+/* §9.1: CANCELs the INVITE of client transaction invite (which must have had a provisional
+ * response): the CANCEL copies its Request-URI, Call-ID, From, To, CSeq number, Route and top
+ * Via, goes on the same flow, and is a transaction of its own. NULL with an error when the
+ * INVITE cannot be cancelled (no provisional response yet, or already final). */
+BellSipTransaction *bell_sip_transactions_cancel (BellSipTransactions *self,
+                                                  BellSipTransaction *invite,
+                                                  BellSipResponseFunc func, gpointer user_data,
+                                                  GDestroyNotify destroy, GError **error);
+/* The server transaction of the INVITE a received CANCEL is for (§9.2), or NULL. */
+BellSipTransaction *bell_sip_transactions_find_invite (BellSipTransactions *self,
+                                                       BellSipMsg *cancel);
+
 /* Server side: "request" (BellSipTransaction *txn, BellSipMsg *request) is emitted for each new
  * request (not for retransmissions, and not for an ACK to a non-2xx, which the transaction
  * absorbs). An ACK for a 2xx has no transaction: it comes as "ack" (BellSipMsg, BellSipFlow).
