@@ -524,6 +524,63 @@ test_failover (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->errors->len, ==, 0);
 }
 
+/* §9.1: a CANCEL copies the INVITE's branch, Call-ID, tags and CSeq number; not before a 1xx. */
+static void
+test_cancel_client (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipMsg) invite = make_request (BELL_SIP_METHOD_INVITE, "cancel@test");
+  g_autoptr(BellSipTransaction) txn = start_client (f, invite, BELL_SIP_TRANSPORT_UDP, f->peer_addr);
+  g_autoptr(GPtrArray) first = peer_drain (f);
+  g_autoptr(BellSipMsg) ringing = bell_sip_msg_new_response_to (first->pdata[0], 180, NULL, "p1");
+  g_autoptr(BellSipTransaction) cancel = NULL;
+  g_autoptr(GPtrArray) got = NULL;
+  BellSipMsg *c;
+
+  g_assert_null (bell_sip_transactions_cancel (f->txns, txn, NULL, NULL, NULL, &error));
+  g_assert_nonnull (error);   /* nothing heard yet */
+  g_clear_error (&error);
+  peer_send (f, ringing);
+  cancel = bell_sip_transactions_cancel (f->txns, txn, on_response, f, NULL, &error);
+  g_assert_no_error (error);
+  got = peer_drain (f);
+  g_assert_cmpuint (got->len, ==, 1);
+  c = got->pdata[0];
+  g_assert_cmpint (bell_sip_msg_get_method (c), ==, BELL_SIP_METHOD_CANCEL);
+  g_assert_true (bell_str_equal (bell_sip_msg_get_via (c)->branch,
+                                 bell_sip_msg_get_via (first->pdata[0])->branch));
+  g_assert_cmpuint (bell_sip_msg_get_cseq (c)->seq, ==, bell_sip_msg_get_cseq (first->pdata[0])->seq);
+  g_assert_false (bell_str_is_set (bell_sip_msg_get_to (c)->tag));
+  g_assert_cmpuint (bell_sip_msg_count (c, BELL_SIP_HDR_VIA), ==, 1);
+  {
+    /* Its 200 goes to the CANCEL, not to the INVITE. */
+    g_autoptr(BellSipMsg) ok = bell_sip_msg_new_response_to (c, 200, NULL, "p1");
+    guint before = f->responses->len;
+    peer_send (f, ok);
+    g_assert_cmpuint (f->responses->len, ==, before + 1);
+    g_assert_cmpint (bell_sip_transaction_get_state (cancel), !=, BELL_SIP_TXN_TRYING);
+    g_assert_cmpint (bell_sip_transaction_get_state (txn), ==, BELL_SIP_TXN_PROCEEDING);
+  }
+}
+
+/* §9.2: the server finds the INVITE a CANCEL is for. */
+static void
+test_cancel_server (Fixture *f, gconstpointer data)
+{
+  g_autoptr(BellSipMsg) invite = make_request (BELL_SIP_METHOD_INVITE, "srv-cancel@test");
+  g_autoptr(BellSipMsg) cancel = make_request (BELL_SIP_METHOD_CANCEL, "srv-cancel@test");
+
+  bell_sip_msg_prepend_header (invite, "Via", "SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKc1", NULL);
+  bell_sip_msg_prepend_header (cancel, "Via", "SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKc1", NULL);
+  bell_sip_msg_remove_headers (cancel, BELL_SIP_HDR_CSEQ, NULL);
+  bell_sip_msg_add_header (cancel, "CSeq", "1 CANCEL", NULL);
+  peer_send (f, invite);
+  peer_send (f, cancel);
+  g_assert_cmpuint (f->requests->len, ==, 2);   /* the INVITE, then the CANCEL */
+  g_assert_true (bell_sip_transactions_find_invite (f->txns, bell_sip_transaction_get_request (f->requests->pdata[1])) ==
+                 f->requests->pdata[0]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -542,6 +599,8 @@ main (int argc, char **argv)
   ADD ("/sip/txn/merged-request-482", test_merged_request);
   ADD ("/sip/txn/unsupported-require-420", test_unsupported_require);
   ADD ("/sip/txn/failover-to-next-target", test_failover);
+  ADD ("/sip/txn/cancel-client", test_cancel_client);
+  ADD ("/sip/txn/cancel-server", test_cancel_server);
 #undef ADD
 
   return g_test_run ();
