@@ -30,6 +30,8 @@ typedef struct
   char      *registrar;
   int        expires;
   gboolean   once;
+  double     auto_answer;   /* seconds; < 0: ring only */
+  int        max_calls;
 
   /* run state */
   GMainLoop *loop;
@@ -37,6 +39,10 @@ typedef struct
   gboolean   loop_is_listen;
   gboolean   registered;
   gboolean   unregistering;
+  gboolean   call_connected;
+  gboolean   call_mode;
+  gboolean   hanging_up;
+  int        calls_ended;
   BellCore  *core;
   BellSipTransportKind kind;
 } Cli;
@@ -53,6 +59,9 @@ usage (FILE *out)
              "  options URI    Send an OPTIONS request and print the answer (reachability check).\n"
              "  listen         Listen for SIP requests and answer them, until interrupted or\n"
              "                 --duration seconds have passed.\n"
+             "  call URI       Call URI (sip:user@host[:port], directly or through a proxy) and\n"
+             "                 hang up after --duration seconds of conversation (or when the\n"
+             "                 other side does); exit 0 when the call was answered.\n"
              "  register       Register --user with its registrar and stay registered until\n"
              "                 interrupted, then un-register; --once: register, report, un-register.\n"
              "\n"
@@ -69,6 +78,8 @@ usage (FILE *out)
              "  --registrar URI                  registrar (default: sip:DOMAIN)\n"
              "  --expires SECONDS                registration interval asked for (default 600)\n"
              "  --once                           register once, report, un-register and exit\n"
+             "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
+             "  --max-calls N                    listen: exit after N calls have ended\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -164,7 +175,13 @@ on_signal (gpointer data)
 
   /* Registered accounts un-register first ("unregistered" ends the loop); a second signal
    * does not wait. */
-  if (cli->user && !cli->unregistering)
+  if (cli->core && !cli->loop_is_listen && !cli->user && cli->call_mode && !cli->hanging_up)
+    {
+      /* A call ends with CANCEL or BYE first; "ended" then ends the loop. */
+      cli->hanging_up = TRUE;
+      bell_core_hangup (cli->core, 0);
+    }
+  else if (cli->user && !cli->unregistering)
     {
       cli->unregistering = TRUE;
       bell_core_unregister_all (cli->core);
@@ -179,6 +196,32 @@ on_duration (gpointer data)
 {
   on_signal (data);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_call_duration (gpointer data)
+{
+  Cli *cli = data;
+
+  bell_core_hangup (cli->core, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+parse_auto_answer (const char *name, const char *value, gpointer data, GError **error)
+{
+  Cli *cli = data;
+
+  cli->auto_answer = 0;
+  if (value && (!g_ascii_string_to_signed (value, 10, 0, 3600, NULL, NULL)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--auto-answer wants a number of seconds, not “%s”", value);
+      return FALSE;
+    }
+  if (value)
+    cli->auto_answer = g_ascii_strtod (value, NULL);
+  return TRUE;
 }
 
 static void
@@ -219,6 +262,19 @@ print_event_text (Cli *cli, BellEvent *event)
                 bell_event_get_string (event, "reason"), message ? message : "");
       else
         printf ("%s %s\n", state, bell_event_get_string (event, "aor"));
+    }
+  else if (g_str_equal (name, "call"))
+    {
+      const char *reason = bell_event_get_string (event, "reason");
+      gint64 code = bell_event_get_int (event, "code", 0);
+      printf ("call %" G_GINT64_FORMAT " %s %s: %s", bell_event_get_int (event, "id", 0),
+              bell_event_get_string (event, "direction"), bell_event_get_string (event, "peer"),
+              bell_event_get_string (event, "state"));
+      if (g_str_equal (bell_event_get_string (event, "state"), "ended") && code)
+        printf (" (%" G_GINT64_FORMAT "%s%s)", code, reason ? " " : "", reason ? reason : "");
+      else if (g_str_equal (bell_event_get_string (event, "state"), "ended") && reason)
+        printf (" (%s)", reason);
+      printf ("\n");
     }
   else if (g_str_equal (name, "incoming"))
     printf (_("%s from %s (%s): answered %" G_GINT64_FORMAT "\n"),
@@ -269,6 +325,28 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
     }
   else if (g_str_equal (name, "unregistered"))
     g_main_loop_quit (cli->loop);
+  else if (g_str_equal (name, "call"))
+    {
+      const char *state = bell_event_get_string (event, "state");
+      if (g_str_equal (state, "connected"))
+        {
+          cli->call_connected = TRUE;
+          if (!cli->loop_is_listen && cli->duration > 0)
+            g_timeout_add ((guint) (cli->duration * 1000), on_call_duration, cli);
+        }
+      else if (g_str_equal (state, "ended"))
+        {
+          cli->calls_ended++;
+          if (!cli->loop_is_listen)
+            {
+              /* 0: the call was answered and ended; 1: it never connected. */
+              cli->status = cli->call_connected ? 0 : 1;
+              g_main_loop_quit (cli->loop);
+            }
+          else if (cli->max_calls > 0 && cli->calls_ended >= cli->max_calls)
+            g_main_loop_quit (cli->loop);
+        }
+    }
   if (g_str_equal (name, "options"))
     {
       gint64 status = bell_event_get_int (event, "status", 0);
@@ -292,6 +370,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       return 2;
     }
   config.bind_address = address;
+  config.auto_answer_ms = cli->auto_answer >= 0 ? (gint) (cli->auto_answer * 1000) : -1;
   config.tls_ca_file = cli->tls_ca;
   config.tls_cert_file = cli->tls_cert;
   config.tls_key_file = cli->tls_key;
@@ -337,13 +416,19 @@ run_core (Cli *cli, const char *command, const char *arg)
   g_signal_connect (core, "event", G_CALLBACK (on_event), cli);
   g_unix_signal_add (SIGINT, on_signal, cli);
   g_unix_signal_add (SIGTERM, on_signal, cli);
-  if (cli->duration > 0)
+  cli->call_mode = g_str_equal (command, "call");
+  if (cli->duration > 0 && !cli->call_mode)
     g_timeout_add ((guint) (cli->duration * 1000), on_duration, cli);
 
   if (g_str_equal (command, "options"))
     {
       cli->status = 1;
       bell_core_options (core, arg, cli->kind);
+    }
+  else if (g_str_equal (command, "call"))
+    {
+      cli->status = 1;
+      bell_core_call (core, arg, cli->kind);
     }
   else if (g_str_equal (command, "register"))
     {
@@ -375,7 +460,7 @@ run_core (Cli *cli, const char *command, const char *arg)
 int
 main (int argc, char **argv)
 {
-  Cli cli = { 0 };
+  Cli cli = { .auto_answer = -1 };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
@@ -395,6 +480,9 @@ main (int argc, char **argv)
     { "registrar", 0, 0, G_OPTION_ARG_STRING, &cli.registrar, "registrar URI", "URI" },
     { "expires", 0, 0, G_OPTION_ARG_INT, &cli.expires, "registration interval", "SECONDS" },
     { "once", 0, 0, G_OPTION_ARG_NONE, &cli.once, "register once and exit", NULL },
+    { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_auto_answer,
+      "answer calls after SECONDS", "SECONDS" },
+    { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli.max_calls, "exit after N calls", "N" },
     { NULL }
   };
   int status;
@@ -405,7 +493,12 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new ("COMMAND [ARGS]");
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  {
+    GOptionGroup *group = g_option_group_new ("bellbird", "", "", &cli, NULL);
+    g_option_group_add_entries (group, entries);
+    g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+    g_option_context_set_main_group (context, group);
+  }
   g_option_context_set_help_enabled (context, FALSE);
   if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
                     g_str_equal (argv[1], "help")))
@@ -440,6 +533,8 @@ main (int argc, char **argv)
     status = run_core (&cli, "options", argv[2]);
   else if (g_str_equal (argv[1], "listen") && argc == 2)
     status = run_core (&cli, "listen", NULL);
+  else if (g_str_equal (argv[1], "call") && argc == 3)
+    status = run_core (&cli, "call", argv[2]);
   else if (g_str_equal (argv[1], "register") && argc == 2 && cli.user)
     status = run_core (&cli, "register", NULL);
   else if (g_str_equal (argv[1], "register") && argc == 2)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bell-clock.h"
+#include "sip/bell-sip-call.h"
 #include "sip/bell-sip-locate.h"
 #include "sip/bell-sip-transaction.h"
 #include "sip/bell-sip-transport.h"
@@ -39,6 +40,7 @@ struct _BellCore
   BellSipTransport    *transport;
   BellSipTransactions *txns;
   GPtrArray           *registrations;   /* BellSipRegistration */
+  GPtrArray           *calls;           /* BellSipCall, ended ones dropped on the next change */
   guint                stopping;        /* registrations still un-registering */
   GNetworkMonitor     *network;
   GDBusConnection     *system_bus;
@@ -99,10 +101,107 @@ emit_event (BellCore *core, BellEvent *event)
 
 /* Incoming requests the core answers itself. */
 
-static void
-on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *request, gpointer data)
+static void on_call_changed (BellSipCall *call, gpointer data);
+
+static BellSipCall *
+find_call (BellCore *core, BellSipMsg *msg)
 {
-  BellCore *core = data;
+  for (guint i = 0; i < core->calls->len; i++)
+    if (bell_sip_call_matches (core->calls->pdata[i], msg) &&
+        bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED)
+      return core->calls->pdata[i];
+  return NULL;
+}
+
+static guint
+live_calls (BellCore *core)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < core->calls->len; i++)
+    n += bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED;
+  return n;
+}
+
+static void
+drop_ended_calls (BellCore *core)
+{
+  for (guint i = core->calls->len; i-- > 0;)
+    if (bell_sip_call_get_state (core->calls->pdata[i]) == BELL_CALL_ENDED)
+      {
+        g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);
+        g_ptr_array_remove_index (core->calls, i);
+      }
+}
+
+static BellSipCall *
+call_by_id (BellCore *core, guint id)
+{
+  for (guint i = 0; i < core->calls->len; i++)
+    if (bell_sip_call_get_id (core->calls->pdata[i]) == id)
+      return core->calls->pdata[i];
+  return NULL;
+}
+
+static void
+on_auto_answer (gpointer data)
+{
+  BellSipCall *call = data;
+
+  if (bell_sip_call_get_state (call) == BELL_CALL_INCOMING)
+    bell_sip_call_answer (call);
+}
+
+/* A request for a call, or one that starts a call: TRUE when handled here. */
+static gboolean
+dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
+{
+  BellSipMethod method = bell_sip_msg_get_method (request);
+  gboolean in_dialog = bell_str_is_set (bell_sip_msg_get_to (request)->tag);
+  BellSipCall *call;
+
+  if (method == BELL_SIP_METHOD_CANCEL)
+    {
+      BellSipTransaction *invite = bell_sip_transactions_find_invite (core->txns, request);
+      call = invite ? find_call (core, bell_sip_transaction_get_request (invite)) : NULL;
+      if (!call)
+        return FALSE;
+      bell_sip_call_handle_request (call, txn, request);
+      return TRUE;
+    }
+  if (in_dialog)
+    {
+      call = find_call (core, request);
+      if (call)
+        bell_sip_call_handle_request (call, txn, request);
+      else
+        bell_sip_transaction_respond_status (txn, 481, NULL, NULL);   /* §12.2.2 */
+      return TRUE;
+    }
+  if (method != BELL_SIP_METHOD_INVITE)
+    return FALSE;
+
+  drop_ended_calls (core);
+  if (live_calls (core) >= (core->config.max_calls ? core->config.max_calls : 4))
+    {
+      g_autofree char *tag = g_strdup_printf ("%08x", g_random_int ());
+      bell_sip_transaction_respond_status (txn, 486, NULL, tag);
+      return TRUE;
+    }
+  call = bell_sip_call_new_incoming (core->txns, txn, &bell_sip_signalling_only_sdp);
+  g_ptr_array_add (core->calls, call);
+  g_signal_connect (call, "changed", G_CALLBACK (on_call_changed), core);
+  on_call_changed (call, core);
+  if (core->config.auto_answer_ms >= 0)
+    bell_clock_schedule (core->clock, (guint) core->config.auto_answer_ms, on_auto_answer,
+                         g_object_ref (call), g_object_unref);
+  return TRUE;
+}
+
+/* Requests outside any call: OPTIONS answered (§11.2), the rest refused with the reason. */
+static void
+answer_out_of_dialog (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
+{
   g_autoptr(BellSipMsg) response = NULL;
   g_autofree char *from = NULL;
   g_autofree char *source = NULL;
@@ -117,7 +216,7 @@ on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *requ
   else if (m == BELL_SIP_METHOD_UNKNOWN)
     status = 501;
   else
-    status = 405;   /* a method we know but do not take (yet: calls come with the session layer) */
+    status = 405;   /* a method we know but do not take outside a call */
 
   {
     /* §19.3: a To tag of our own, unique for each answer. */
@@ -141,6 +240,165 @@ on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *requ
                                     "source", g_variant_new_string (source),
                                     "status", g_variant_new_int32 ((gint32) status),
                                     NULL));
+}
+
+static void
+on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *request, gpointer data)
+{
+  BellCore *core = data;
+
+  if (!dispatch_call_request (core, txn, request))
+    answer_out_of_dialog (core, txn, request);
+}
+
+/* Calls (core thread) */
+
+static void
+on_call_changed (BellSipCall *call, gpointer data)
+{
+  BellCore *core = data;
+  const char *reason = bell_sip_call_get_reason (call);
+
+  emit_event (core, bell_event_new ("call",
+                                    "id", g_variant_new_int32 ((gint32) bell_sip_call_get_id (call)),
+                                    "direction", g_variant_new_string (bell_sip_call_is_outgoing (call) ? "outgoing" : "incoming"),
+                                    "state", g_variant_new_string (bell_call_state_to_string (bell_sip_call_get_state (call))),
+                                    "peer", g_variant_new_string (bell_sip_call_get_peer (call)),
+                                    "code", g_variant_new_int32 ((gint32) bell_sip_call_get_code (call)),
+                                    "reason", reason ? g_variant_new_string (reason) : NULL,
+                                    NULL));
+}
+
+static void
+on_ack (BellSipTransactions *txns, BellSipMsg *ack, BellSipFlow *flow, gpointer data)
+{
+  BellSipCall *call = find_call (data, ack);
+
+  if (call)
+    bell_sip_call_handle_ack (call, ack);
+}
+
+static void
+on_stray_response (BellSipTransactions *txns, BellSipMsg *response, BellSipFlow *flow, gpointer data)
+{
+  BellCore *core = data;
+
+  /* Retransmitted 2xx of a call (or of its other forks): match on the Call-ID. */
+  for (guint i = 0; i < core->calls->len; i++)
+    if (g_strcmp0 (bell_sip_call_get_call_id (core->calls->pdata[i]), NULL) != 0 &&
+        bell_str_equal_cstr (bell_sip_msg_get_call_id (response),
+                             bell_sip_call_get_call_id (core->calls->pdata[i])))
+      {
+        bell_sip_call_handle_stray (core->calls->pdata[i], response);
+        return;
+      }
+}
+
+typedef struct
+{
+  BellCore             *core;
+  char                 *uri;
+  BellSipTransportKind  transport;
+  guint                 id;
+} CallJob;
+
+static void
+call_job_free (CallJob *job)
+{
+  g_free (job->uri);
+  g_free (job);
+}
+
+static gboolean
+do_call (gpointer data)
+{
+  CallJob *job = data;
+  BellCore *core = job->core;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
+                           ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
+  BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, NULL, job->transport,
+                                                  &bell_sip_signalling_only_sdp, &error);
+
+  if (!call)
+    {
+      emit_event (core, bell_event_new ("call",
+                                        "direction", g_variant_new_string ("outgoing"),
+                                        "state", g_variant_new_string ("ended"),
+                                        "peer", g_variant_new_string (job->uri),
+                                        "code", g_variant_new_int32 (0),
+                                        "reason", g_variant_new_string (error->message),
+                                        NULL));
+      return G_SOURCE_REMOVE;
+    }
+  drop_ended_calls (core);
+  g_ptr_array_add (core->calls, call);
+  g_signal_connect (call, "changed", G_CALLBACK (on_call_changed), core);
+  bell_sip_call_start (call);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_call (BellCore *core, const char *uri, BellSipTransportKind transport)
+{
+  CallJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_return_if_fail (uri != NULL);
+  job = g_new0 (CallJob, 1);
+  job->core = core;
+  job->uri = g_strdup (uri);
+  job->transport = transport;
+  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_call, job,
+                              (GDestroyNotify) call_job_free);
+}
+
+static gboolean
+do_answer (gpointer data)
+{
+  CallJob *job = data;
+  BellSipCall *call = call_by_id (job->core, job->id);
+
+  if (call)
+    bell_sip_call_answer (call);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_answer (BellCore *core, guint call_id)
+{
+  CallJob *job = g_new0 (CallJob, 1);
+
+  job->core = core;
+  job->id = call_id;
+  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_answer, job,
+                              (GDestroyNotify) call_job_free);
+}
+
+static gboolean
+do_hangup (gpointer data)
+{
+  CallJob *job = data;
+  BellCore *core = job->core;
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < core->calls->len; i++)
+    if (!job->id || bell_sip_call_get_id (core->calls->pdata[i]) == job->id)
+      g_ptr_array_add (calls, g_object_ref (core->calls->pdata[i]));
+  for (guint i = 0; i < calls->len; i++)
+    bell_sip_call_hangup (calls->pdata[i]);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_hangup (BellCore *core, guint call_id)
+{
+  CallJob *job = g_new0 (CallJob, 1);
+
+  job->core = core;
+  job->id = call_id;
+  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_hangup, job,
+                              (GDestroyNotify) call_job_free);
 }
 
 /* OPTIONS (core thread) */
@@ -576,6 +834,9 @@ core_thread (gpointer data)
   core->txns = bell_sip_transactions_new (core->transport, core->clock);
   g_signal_connect (core->txns, "request", G_CALLBACK (on_request), core);
   core->registrations = g_ptr_array_new_with_free_func (g_object_unref);
+  core->calls = g_ptr_array_new_with_free_func (g_object_unref);
+  g_signal_connect (core->txns, "ack", G_CALLBACK (on_ack), core);
+  g_signal_connect (core->txns, "stray-response", G_CALLBACK (on_stray_response), core);
   core->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (core->network, "network-changed", G_CALLBACK (on_network_changed), core);
   core->cancel = g_cancellable_new ();
@@ -603,6 +864,10 @@ core_thread (gpointer data)
     g_dbus_connection_signal_unsubscribe (core->system_bus, core->sleep_watch);
   g_clear_object (&core->system_bus);
   g_clear_pointer (&core->registrations, g_ptr_array_unref);
+  if (core->calls)
+    for (guint i = 0; i < core->calls->len; i++)
+      g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);
+  g_clear_pointer (&core->calls, g_ptr_array_unref);
   g_clear_object (&core->txns);
   g_clear_object (&core->transport);
   while (g_main_context_iteration (core->context, FALSE))

@@ -35,6 +35,8 @@ typedef struct
   gboolean    tls_accept_untrusted;  /* testing only; reported in the "listening" event */
   const char *tls_cert_file;         /* for a TLS listener */
   const char *tls_key_file;
+  gint        auto_answer_ms;        /* answer incoming calls after this long; -1: ring only */
+  guint       max_calls;             /* calls at once; more get 486 Busy Here (0: 4) */
 } BellCoreConfig;
 
 /* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no
@@ -56,11 +58,20 @@ void      bell_core_register (BellCore *core, const BellRegConfig *config);
 /* Un-registers every account; an "unregistered" event follows when all are done. */
 void      bell_core_unregister_all (BellCore *core);
 
+/* Calls uri (sip: or sips:, direct or through a proxy) with signalling-only media until the
+ * media layer exists. "call" events follow: {id, direction, state, peer, code, reason}. */
+void      bell_core_call       (BellCore *core, const char *uri, BellSipTransportKind transport);
+void      bell_core_answer     (BellCore *core, guint call_id);
+/* Ends a call whatever its state (CANCEL, decline, BYE); 0: every call. */
+void      bell_core_hangup     (BellCore *core, guint call_id);
+
 /* Signal "event" (BellEvent *event), on the creating thread's main context. Event names so far:
  *   "listening" {transport, address, port, tls_verify}
  *   "options"   {uri, status, reason, allow, supported, transport, server} or {uri, error}
  *   "incoming"  {method, from, source, status}: a request the core answered by itself
  *   "registration" {aor, state, reason, code, expires, contact, message}
- *   "unregistered" {}: after bell_core_unregister_all(), when every account is done */
+ *   "unregistered" {}: after bell_core_unregister_all(), when every account is done
+ *   "call" {id, direction, state, peer, code, reason}: dialing, ringing, incoming, connected,
+ *          ended */
 
 G_END_DECLS

@@ -1,0 +1,846 @@
+/* bell-sip-call.c: the INVITE session state machine (RFC 3261 §13-§15). */
+#define G_LOG_DOMAIN "bell-sip-call"
+
+#include "bell-sip-call.h"
+
+#include <string.h>
+
+#include "bell-sip-locate.h"
+
+struct _BellSipCall
+{
+  GObject              parent_instance;
+
+  BellSipTransactions *txns;
+  BellClock           *clock;
+  BellSipOfferAnswer   sdp;
+  guint                id;
+  gboolean             outgoing;
+  BellCallState        state;
+  guint                code;
+  char                *reason;
+
+  char                *peer;           /* the URI we call, or the caller's From URI */
+  char                *from;           /* outgoing: our From URI */
+  BellSipUri          *target;         /* outgoing: parsed peer */
+  BellSipTransportKind transport;
+  char                *call_id;
+  char                *local_tag;
+  char                *local_contact;
+  char                *local_sdp;
+  char                *remote_sdp;
+
+  BellSipTransaction  *invite;         /* client or server INVITE transaction */
+  BellSipMsg          *ok;             /* our 2xx, retransmitted until the ACK (§13.3.1.4) */
+  BellSipDialog       *dialog;
+  GPtrArray           *targets;        /* BellSipTarget: where in-dialog requests go */
+  guint32              invite_cseq;
+  gboolean             cancel_pending; /* hung up before a provisional response */
+  guint                ok_timer;
+  guint                ok_interval_ms;
+  guint                ok_elapsed_ms;
+  GCancellable        *cancel;
+};
+
+G_DEFINE_FINAL_TYPE (BellSipCall, bell_sip_call, G_TYPE_OBJECT)
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+static gint next_id = 1;
+
+const char *
+bell_call_state_to_string (BellCallState state)
+{
+  static const char *const names[] = { "dialing", "ringing", "incoming", "connected", "ended" };
+  return state < G_N_ELEMENTS (names) ? names[state] : "?";
+}
+
+/* The interim SDP: our first audio stream on PCMU or PCMA, inactive; other streams refused. */
+
+static char *
+local_ip_line (void)
+{
+  /* No media flows, so no address is promised: 0.0.0.0 (RFC 3264 §6.1 allows it). */
+  return g_strdup ("c=IN IP4 0.0.0.0\r\n");
+}
+
+static char *
+signalling_only_offer (gpointer user_data)
+{
+  g_autofree char *c = local_ip_line ();
+
+  return g_strdup_printf ("v=0\r\no=bellbird %u 1 IN IP4 0.0.0.0\r\ns=-\r\n%st=0 0\r\n"
+                          "m=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
+                          "a=rtpmap:8 PCMA/8000\r\na=inactive\r\n", g_random_int (), c);
+}
+
+static char *
+signalling_only_answer (const char *offer, gpointer user_data, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit (offer, "\n", -1);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *c = local_ip_line ();
+  gboolean audio_taken = FALSE;
+  guint streams = 0;
+
+  g_string_append_printf (out, "v=0\r\no=bellbird %u 1 IN IP4 0.0.0.0\r\ns=-\r\n%st=0 0\r\n",
+                          g_random_int (), c);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) f = NULL;
+      const char *codec = NULL;
+      if (!g_str_has_prefix (lines[i], "m="))
+        continue;
+      streams++;
+      f = g_strsplit_set (g_strstrip (lines[i] + 2), " ", -1);
+      if (g_strv_length (f) < 4)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "malformed m= line in the offer");
+          return NULL;
+        }
+      for (guint k = 3; f[k] && !codec && !audio_taken && g_str_equal (f[0], "audio"); k++)
+        if (g_str_equal (f[k], "0") || g_str_equal (f[k], "8"))
+          codec = f[k];
+      if (codec)
+        {
+          audio_taken = TRUE;
+          g_string_append_printf (out, "m=audio 9 %s %s\r\na=rtpmap:%s %s/8000\r\na=inactive\r\n",
+                                  f[2], codec, codec, g_str_equal (codec, "0") ? "PCMU" : "PCMA");
+        }
+      else
+        /* §6: a stream we do not take is answered with port 0, same format list. */
+        g_string_append_printf (out, "m=%s 0 %s %s\r\n", f[0], f[2], f[3]);
+    }
+  if (!streams)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the offer has no media stream");
+      return NULL;
+    }
+  if (!audio_taken)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "no common audio codec (PCMU or PCMA)");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+signalling_only_apply (const char *answer, gpointer user_data, GError **error)
+{
+  if (!strstr (answer, "m=audio "))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the answer has no audio stream");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const BellSipOfferAnswer bell_sip_signalling_only_sdp = {
+  signalling_only_offer, signalling_only_answer, signalling_only_apply, NULL,
+};
+
+/* State */
+
+static void
+set_state (BellSipCall *self, BellCallState state, guint code, const char *reason)
+{
+  if (self->state == BELL_CALL_ENDED)
+    return;
+  self->state = state;
+  if (code)
+    self->code = code;
+  if (reason)
+    {
+      g_free (self->reason);
+      self->reason = g_strdup (reason);
+    }
+  g_debug ("call %u: %s (%u %s)", self->id, bell_call_state_to_string (state), self->code,
+           self->reason ? self->reason : "");
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
+end_call (BellSipCall *self, guint code, const char *reason)
+{
+  bell_clock_clear (self->clock, &self->ok_timer);
+  if (self->dialog)
+    bell_sip_dialog_terminate (self->dialog);
+  if (self->invite)
+    bell_sip_transaction_detach (self->invite);
+  set_state (self, BELL_CALL_ENDED, code, reason);
+}
+
+static char *
+body_of (BellSipMsg *msg)
+{
+  gsize len;
+  const char *body = bell_sip_msg_peek_body (msg, &len);
+  const BellSipHeader *ct = bell_sip_msg_find (msg, BELL_SIP_HDR_CONTENT_TYPE);
+
+  if (!len || !ct || !bell_str_equal_ci_cstr (ct->parsed.media_type->subtype, "sdp"))
+    return NULL;
+  return g_strndup (body, len);
+}
+
+/* Our Contact toward a destination: where the peer reaches us in this dialog. */
+static char *
+contact_toward (BellSipCall *self, BellSipTransportKind kind, GInetSocketAddress *dest)
+{
+  BellSipTransport *transport = bell_sip_transactions_get_transport (self->txns);
+  g_autoptr(GInetSocketAddress) local = dest ? bell_sip_transport_get_local_address (transport, kind, dest)
+                                              : NULL;
+  g_autofree char *ip = NULL;
+  const char *tparam = kind == BELL_SIP_TRANSPORT_TCP ? ";transport=tcp"
+                       : kind == BELL_SIP_TRANSPORT_TLS ? ";transport=tls" : "";
+
+  if (!local)
+    return g_strdup ("sip:bellbird@invalid.invalid");
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (local));
+  if (g_inet_address_get_family (g_inet_socket_address_get_address (local)) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("sip:bellbird@[%s]:%u%s", ip, g_inet_socket_address_get_port (local),
+                            tparam);
+  return g_strdup_printf ("sip:bellbird@%s:%u%s", ip, g_inet_socket_address_get_port (local),
+                          tparam);
+}
+
+/* In-dialog requests go to the first route, or to the remote target (§12.2.1.1, §8.1.2);
+ * we locate it once and keep the answer. */
+typedef void (*TargetsReady) (BellSipCall *self, gpointer data);
+
+typedef struct
+{
+  BellSipCall  *call;
+  TargetsReady  ready;
+  gpointer      data;
+} LocateJob;
+
+static void
+on_dialog_targets (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LocateJob *job = user_data;
+  BellSipCall *self = job->call;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
+
+  if (located && located->len)
+    {
+      g_clear_pointer (&self->targets, g_ptr_array_unref);
+      self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
+      for (guint i = 0; i < located->len; i++)
+        {
+          const BellSipLocateTarget *t = located->pdata[i];
+          BellSipTarget target = { t->transport, t->address, t->host, NULL };
+          g_ptr_array_add (self->targets, bell_sip_target_copy (&target));
+        }
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("call %u: cannot reach the peer's target: %s", self->id, error ? error->message : "?");
+  if (self->targets)
+    job->ready (self, job->data);
+  g_object_unref (self);
+  g_free (job);
+}
+
+static void
+with_dialog_targets (BellSipCall *self, TargetsReady ready, gpointer data)
+{
+  const char *const *routes = bell_sip_dialog_get_route_set (self->dialog);
+  g_autoptr(BellSipUri) uri = NULL;
+  LocateJob *job;
+
+  if (self->targets)
+    {
+      ready (self, data);
+      return;
+    }
+  if (routes && routes[0])
+    {
+      /* "<sip:proxy;lr>": the URI between the angle brackets. */
+      const char *lt = strchr (routes[0], '<'), *gt = lt ? strchr (lt, '>') : NULL;
+      g_autofree char *u = lt && gt ? g_strndup (lt + 1, (gsize) (gt - lt - 1)) : g_strdup (routes[0]);
+      uri = bell_sip_uri_new (u, NULL);
+    }
+  else
+    uri = bell_sip_uri_new (bell_sip_dialog_get_remote_target (self->dialog), NULL);
+  if (!uri)
+    {
+      g_message ("call %u: the peer's address does not parse", self->id);
+      return;
+    }
+  job = g_new0 (LocateJob, 1);
+  job->call = g_object_ref (self);
+  job->ready = ready;
+  job->data = data;
+  bell_sip_locate_async (uri, BELL_SIP_TRANSPORT_ANY,
+                         bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
+                         NULL, self->cancel, on_dialog_targets, job);
+}
+
+/* Outgoing */
+
+static void
+on_ack_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipFlow) flow = bell_sip_transport_send_request_finish (BELL_SIP_TRANSPORT (source),
+                                                                        result, &error);
+  if (!flow)
+    g_message ("ACK not sent: %s", error->message);
+}
+
+static void
+send_ack (BellSipCall *self, gpointer data)
+{
+  g_autoptr(BellSipMsg) ack = bell_sip_dialog_new_ack (self->dialog, self->invite_cseq, NULL);
+  g_autofree char *branch = g_strdup_printf ("z9hG4bK%08x%08x", g_random_int (), g_random_int ());
+
+  /* §13.2.2.4: the ACK for a 2xx is the TU's, outside any transaction. */
+  if (ack)
+    bell_sip_transport_send_request_async (bell_sip_transactions_get_transport (self->txns), ack,
+                                           self->targets->pdata[0], branch, NULL, on_ack_sent,
+                                           NULL);
+}
+
+static void
+on_bye_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error, gpointer data)
+{
+  BellSipCall *self = data;
+
+  /* Whatever the answer (or none, §15.1.1), the call is over. */
+  if (!response || bell_sip_msg_get_status (response) >= 200)
+    end_call (self, 0, "hung up");
+}
+
+static void
+send_bye (BellSipCall *self, gpointer data)
+{
+  g_autoptr(BellSipMsg) bye = bell_sip_dialog_new_request (self->dialog, BELL_SIP_METHOD_BYE, NULL);
+  g_autoptr(BellSipTransaction) txn = NULL;
+
+  if (bye)
+    txn = bell_sip_transactions_send (self->txns, bye, self->targets, on_bye_response,
+                                      g_object_ref (self), g_object_unref);
+}
+
+static void
+on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
+                    gpointer data)
+{
+  BellSipCall *self = data;
+  guint status;
+
+  if (!response)
+    {
+      end_call (self, g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TIMEOUT) ? 408 : 503,
+                error->message);
+      return;
+    }
+  status = bell_sip_msg_get_status (response);
+  if (status < 200)
+    {
+      if (status > 100 && bell_str_is_set (bell_sip_msg_get_to (response)->tag) && !self->dialog)
+        self->dialog = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (txn), response, NULL);
+      if (self->cancel_pending)
+        {
+          /* We hung up before anything came back: now a CANCEL may go (§9.1). */
+          g_autoptr(BellSipTransaction) cancel = bell_sip_transactions_cancel (self->txns, txn, NULL,
+                                                                               NULL, NULL, NULL);
+          self->cancel_pending = FALSE;
+          return;
+        }
+      if (status > 100 && self->state == BELL_CALL_DIALING)
+        set_state (self, BELL_CALL_RINGING, status, NULL);
+      return;
+    }
+  if (status < 300)
+    {
+      g_autoptr(GError) sdp_error = NULL;
+      g_autofree char *answer = body_of (response);
+
+      /* A 2xx from another fork after we are connected: ACK it, then BYE it (§13.2.2.4). */
+      if (self->state == BELL_CALL_CONNECTED || self->state == BELL_CALL_ENDED)
+        {
+          bell_sip_call_handle_stray (self, response);
+          return;
+        }
+      g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
+      self->dialog = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (txn), response, NULL);
+      if (!self->dialog)
+        {
+          end_call (self, 500, "the answer has no To tag");
+          return;
+        }
+      with_dialog_targets (self, send_ack, NULL);
+      if (!answer || !self->sdp.apply_answer (answer, self->sdp.user_data, &sdp_error))
+        {
+          /* §13.2.2.4: ACK, then end the call we cannot use. */
+          g_message ("call %u: unusable answer: %s", self->id, sdp_error ? sdp_error->message : "no SDP");
+          self->remote_sdp = g_steal_pointer (&answer);
+          set_state (self, BELL_CALL_CONNECTED, status, NULL);
+          bell_sip_call_hangup (self);
+          return;
+        }
+      self->remote_sdp = g_steal_pointer (&answer);
+      set_state (self, BELL_CALL_CONNECTED, status, NULL);
+      /* Hung up while the 2xx was on its way: it is answered, so end it with a BYE. */
+      if (self->cancel_pending)
+        bell_sip_call_hangup (self);
+      return;
+    }
+  {
+    g_autofree char *reason = bell_str_dup (bell_sip_msg_get_reason (response));
+    end_call (self, status, self->cancel_pending || status == 487 ? "cancelled" : reason);
+  }
+}
+
+static void
+on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  BellSipCall *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
+  g_autoptr(GPtrArray) targets = NULL;
+  g_autoptr(BellSipMsg) invite = NULL;
+  g_autofree char *to = NULL;
+  const BellSipLocateTarget *first;
+
+  if (!located)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        end_call (self, 0, error->message);
+      g_object_unref (self);
+      return;
+    }
+  if (self->state == BELL_CALL_ENDED)
+    {
+      g_object_unref (self);
+      return;
+    }
+  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
+  for (guint i = 0; i < located->len; i++)
+    {
+      const BellSipLocateTarget *t = located->pdata[i];
+      BellSipTarget target = { t->transport, t->address, t->host, NULL };
+      g_ptr_array_add (targets, bell_sip_target_copy (&target));
+    }
+  first = located->pdata[0];
+  self->local_contact = contact_toward (self, first->transport, first->address);
+  self->local_sdp = self->sdp.create_offer (self->sdp.user_data);
+
+  invite = bell_sip_msg_new_request (BELL_SIP_METHOD_INVITE, NULL, self->peer, &error);
+  if (!invite)
+    {
+      end_call (self, 0, error->message);
+      g_object_unref (self);
+      return;
+    }
+  to = g_strdup_printf ("<%s>", self->peer);
+  bell_sip_msg_add_headerf (invite, "From", NULL, "<%s>;tag=%s", self->from, self->local_tag);
+  bell_sip_msg_add_header (invite, "To", to, NULL);
+  bell_sip_msg_add_header (invite, "Call-ID", self->call_id, NULL);
+  self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
+  bell_sip_msg_add_headerf (invite, "CSeq", NULL, "%u INVITE", self->invite_cseq);
+  bell_sip_msg_add_header (invite, "Max-Forwards", "70", NULL);
+  bell_sip_msg_add_headerf (invite, "Contact", NULL, "<%s>", self->local_contact);
+  bell_sip_msg_add_header (invite, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
+  bell_sip_msg_add_header (invite, "Supported", "replaces, timer", NULL);
+  bell_sip_msg_add_header (invite, "User-Agent", "Bellbird/" BELL_VERSION, NULL);
+  bell_sip_msg_set_body (invite, "application/sdp", self->local_sdp, strlen (self->local_sdp));
+  self->invite = bell_sip_transactions_send (self->txns, invite, targets, on_invite_response, self,
+                                             NULL);
+  g_object_unref (self);
+}
+
+void
+bell_sip_call_start (BellSipCall *self)
+{
+  g_return_if_fail (self->outgoing && self->state == BELL_CALL_DIALING);
+  set_state (self, BELL_CALL_DIALING, 0, NULL);
+  bell_sip_locate_async (self->target, self->transport,
+                         bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
+                         NULL, self->cancel, on_call_located, g_object_ref (self));
+}
+
+/* Incoming */
+
+static void
+on_ok_retransmit (gpointer data)
+{
+  BellSipCall *self = data;
+  BellSipTimers t = { 500, 4000, 5000 };
+
+  self->ok_timer = 0;
+  self->ok_elapsed_ms += self->ok_interval_ms;
+  /* §13.3.1.4: no ACK after 64*T1: confirm the session, then end it with a BYE. */
+  if (self->ok_elapsed_ms >= 64 * t.t1_ms)
+    {
+      g_message ("call %u: no ACK for our 200: hanging up", self->id);
+      with_dialog_targets (self, send_bye, NULL);
+      end_call (self, 408, "no ACK from the caller");
+      return;
+    }
+  bell_sip_transport_send_on_flow (bell_sip_transactions_get_transport (self->txns), self->ok,
+                                   bell_sip_transaction_get_flow (self->invite), NULL);
+  self->ok_interval_ms = MIN (self->ok_interval_ms * 2, t.t2_ms);
+  self->ok_timer = bell_clock_schedule (self->clock, self->ok_interval_ms, on_ok_retransmit, self, NULL);
+}
+
+void
+bell_sip_call_answer (BellSipCall *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipMsg) ok = NULL;
+  g_autofree char *offer = NULL;
+  BellSipMsg *request;
+
+  g_return_if_fail (BELL_IS_SIP_CALL (self));
+  if (self->outgoing || self->state != BELL_CALL_INCOMING)
+    return;
+  request = bell_sip_transaction_get_request (self->invite);
+  offer = body_of (request);
+  /* An INVITE without SDP wants our offer in the 200 (§13.2.1); with one, our answer. */
+  self->local_sdp = offer ? self->sdp.create_answer (offer, self->sdp.user_data, &error)
+                          : self->sdp.create_offer (self->sdp.user_data);
+  if (!self->local_sdp)
+    {
+      bell_sip_transaction_respond_status (self->invite, 488, NULL, self->local_tag);
+      end_call (self, 488, error ? error->message : "no acceptable media");
+      return;
+    }
+  self->remote_sdp = g_steal_pointer (&offer);
+  ok = bell_sip_msg_new_response_to (request, 200, NULL, self->local_tag);
+  bell_sip_msg_add_headerf (ok, "Contact", NULL, "<%s>", self->local_contact);
+  bell_sip_msg_add_header (ok, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
+  bell_sip_msg_add_header (ok, "Supported", "replaces, timer", NULL);
+  bell_sip_msg_set_body (ok, "application/sdp", self->local_sdp, strlen (self->local_sdp));
+  if (!bell_sip_transaction_respond (self->invite, ok, &error))
+    {
+      end_call (self, 0, error->message);
+      return;
+    }
+  self->ok = g_steal_pointer (&ok);
+  /* The 2xx is ours to retransmit until the ACK, T1 doubling to T2 (§13.3.1.4); over a
+   * reliable flow once is enough. */
+  if (bell_sip_flow_get_kind (bell_sip_transaction_get_flow (self->invite)) == BELL_SIP_TRANSPORT_UDP)
+    {
+      self->ok_interval_ms = 500;
+      self->ok_timer = bell_clock_schedule (self->clock, self->ok_interval_ms, on_ok_retransmit,
+                                            self, NULL);
+    }
+  set_state (self, BELL_CALL_CONNECTED, 200, NULL);
+}
+
+void
+bell_sip_call_reject (BellSipCall *self, guint status)
+{
+  g_return_if_fail (BELL_IS_SIP_CALL (self));
+  if (self->outgoing || self->state != BELL_CALL_INCOMING)
+    return;
+  bell_sip_transaction_respond_status (self->invite, status, NULL, self->local_tag);
+  end_call (self, status, status == 486 ? "busy" : "declined");
+}
+
+void
+bell_sip_call_hangup (BellSipCall *self)
+{
+  g_return_if_fail (BELL_IS_SIP_CALL (self));
+  switch (self->state)
+    {
+    case BELL_CALL_DIALING:
+    case BELL_CALL_RINGING:
+      if (self->invite && bell_sip_transaction_get_state (self->invite) == BELL_SIP_TXN_PROCEEDING)
+        {
+          g_autoptr(BellSipTransaction) cancel = bell_sip_transactions_cancel (self->txns, self->invite,
+                                                                               NULL, NULL, NULL, NULL);
+        }
+      else if (self->invite)
+        self->cancel_pending = TRUE;   /* CANCEL once a provisional response comes (§9.1) */
+      else
+        {
+          g_cancellable_cancel (self->cancel);
+          end_call (self, 0, "cancelled");
+        }
+      break;
+    case BELL_CALL_INCOMING:
+      bell_sip_call_reject (self, 603);
+      break;
+    case BELL_CALL_CONNECTED:
+      bell_clock_clear (self->clock, &self->ok_timer);
+      with_dialog_targets (self, send_bye, NULL);
+      break;
+    case BELL_CALL_ENDED:
+    default:
+      break;
+    }
+}
+
+gboolean
+bell_sip_call_matches (BellSipCall *self, BellSipMsg *msg)
+{
+  if (self->dialog)
+    return bell_sip_dialog_matches (self->dialog, msg);
+  return bell_str_equal_cstr (bell_sip_msg_get_call_id (msg), self->call_id);
+}
+
+void
+bell_sip_call_handle_request (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *request)
+{
+  BellSipMethod method = bell_sip_msg_get_method (request);
+  guint check;
+
+  if (method == BELL_SIP_METHOD_CANCEL)
+    {
+      /* §9.2: 200 to the CANCEL, 487 to the INVITE it cancels. */
+      bell_sip_transaction_respond_status (txn, 200, NULL, self->local_tag);
+      if (self->state == BELL_CALL_INCOMING)
+        {
+          bell_sip_transaction_respond_status (self->invite, 487, NULL, self->local_tag);
+          end_call (self, 487, "cancelled by the caller");
+        }
+      return;
+    }
+  if (!self->dialog)
+    {
+      bell_sip_transaction_respond_status (txn, 481, NULL, NULL);
+      return;
+    }
+  check = bell_sip_dialog_receive_request (self->dialog, request);
+  if (check)
+    {
+      bell_sip_transaction_respond_status (txn, check, NULL, NULL);
+      return;
+    }
+  switch (method)
+    {
+    case BELL_SIP_METHOD_BYE:
+      bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
+      end_call (self, 0, "the other side hung up");
+      break;
+    case BELL_SIP_METHOD_INVITE:
+      {
+        /* A re-INVITE (hold, resume, refresh): answer with the same media for now. */
+        g_autoptr(BellSipMsg) ok = bell_sip_msg_new_response_to (request, 200, NULL, NULL);
+        g_autofree char *offer = body_of (request);
+        g_autofree char *answer = offer ? self->sdp.create_answer (offer, self->sdp.user_data, NULL)
+                                        : g_strdup (self->local_sdp);
+        if (!answer)
+          {
+            bell_sip_transaction_respond_status (txn, 488, NULL, NULL);
+            return;
+          }
+        bell_sip_msg_add_headerf (ok, "Contact", NULL, "<%s>", self->local_contact);
+        bell_sip_msg_set_body (ok, "application/sdp", answer, strlen (answer));
+        bell_sip_transaction_respond (txn, ok, NULL);
+      }
+      break;
+    case BELL_SIP_METHOD_OPTIONS:
+    case BELL_SIP_METHOD_INFO:
+    case BELL_SIP_METHOD_UPDATE:
+      bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
+      break;
+    default:
+      bell_sip_transaction_respond_status (txn, 405, NULL, NULL);
+      break;
+    }
+}
+
+void
+bell_sip_call_handle_ack (BellSipCall *self, BellSipMsg *ack)
+{
+  if (!self->dialog || !bell_sip_dialog_matches (self->dialog, ack))
+    return;
+  bell_sip_dialog_receive_request (self->dialog, ack);
+  bell_clock_clear (self->clock, &self->ok_timer);
+}
+
+void
+bell_sip_call_handle_stray (BellSipCall *self, BellSipMsg *response)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A retransmitted 2xx of our dialog: ACK it again. A 2xx of another fork: ACK and BYE it
+   * (§13.2.2.4), with a dialog of its own made just for that. */
+  if (self->dialog && bell_sip_dialog_matches (self->dialog, response))
+    {
+      with_dialog_targets (self, send_ack, NULL);
+      return;
+    }
+  if (self->invite)
+    {
+      g_autoptr(BellSipDialog) fork = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (self->invite),
+                                                               response, &error);
+      if (fork)
+        {
+          g_autoptr(BellSipCall) other = g_object_new (BELL_TYPE_SIP_CALL, NULL);
+          other->txns = g_object_ref (self->txns);
+          other->clock = bell_clock_ref (self->clock);
+          other->sdp = self->sdp;
+          other->dialog = g_steal_pointer (&fork);
+          other->invite_cseq = self->invite_cseq;
+          with_dialog_targets (other, send_ack, NULL);
+          with_dialog_targets (other, send_bye, NULL);
+        }
+    }
+}
+
+BellSipCall *
+bell_sip_call_new_incoming (BellSipTransactions *txns, BellSipTransaction *invite,
+                            const BellSipOfferAnswer *sdp)
+{
+  BellSipCall *self = g_object_new (BELL_TYPE_SIP_CALL, NULL);
+  BellSipMsg *request = bell_sip_transaction_get_request (invite);
+  BellSipFlow *flow = bell_sip_transaction_get_flow (invite);
+  g_autoptr(BellSipMsg) ringing = NULL;
+
+  self->txns = g_object_ref (txns);
+  self->clock = bell_clock_ref (bell_sip_transactions_get_clock (txns));
+  self->sdp = *sdp;
+  self->outgoing = FALSE;
+  self->invite = bell_sip_transaction_ref (invite);
+  self->call_id = bell_str_dup (bell_sip_msg_get_call_id (request));
+  self->peer = bell_str_dup (bell_sip_msg_get_from (request)->uri.text);
+  self->local_contact = contact_toward (self, bell_sip_flow_get_kind (flow), bell_sip_flow_get_remote (flow));
+  self->dialog = bell_sip_dialog_new_uas (request, self->local_tag, self->local_contact, NULL);
+  self->state = BELL_CALL_INCOMING;
+  ringing = bell_sip_msg_new_response_to (request, 180, NULL, self->local_tag);
+  bell_sip_msg_add_headerf (ringing, "Contact", NULL, "<%s>", self->local_contact);
+  bell_sip_transaction_respond (invite, ringing, NULL);
+  return self;
+}
+
+BellSipCall *
+bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const char *from_uri,
+                            BellSipTransportKind transport, const BellSipOfferAnswer *sdp,
+                            GError **error)
+{
+  g_autoptr(BellSipCall) self = g_object_new (BELL_TYPE_SIP_CALL, NULL);
+
+  self->target = bell_sip_uri_new (uri, error);
+  if (!self->target)
+    return NULL;
+  if (!bell_sip_uri_is_sip (self->target))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "“%s”: only sip: and sips: addresses can be called directly", uri);
+      return NULL;
+    }
+  self->txns = g_object_ref (txns);
+  self->clock = bell_clock_ref (bell_sip_transactions_get_clock (txns));
+  self->sdp = *sdp;
+  self->outgoing = TRUE;
+  self->peer = g_strdup (uri);
+  /* RFC 3323 §4.1.1.3: without an account, an anonymous From. */
+  self->from = g_strdup (from_uri ? from_uri : "sip:anonymous@anonymous.invalid");
+  self->transport = transport;
+  self->call_id = g_strdup_printf ("%08x%08x%08x@bellbird", g_random_int (), g_random_int (),
+                                   g_random_int ());
+  self->state = BELL_CALL_DIALING;
+  return g_steal_pointer (&self);
+}
+
+guint
+bell_sip_call_get_id (BellSipCall *self)
+{
+  return self->id;
+}
+
+gboolean
+bell_sip_call_is_outgoing (BellSipCall *self)
+{
+  return self->outgoing;
+}
+
+BellCallState
+bell_sip_call_get_state (BellSipCall *self)
+{
+  return self->state;
+}
+
+const char *
+bell_sip_call_get_peer (BellSipCall *self)
+{
+  return self->peer;
+}
+
+const char *
+bell_sip_call_get_call_id (BellSipCall *self)
+{
+  return self->call_id;
+}
+
+guint
+bell_sip_call_get_code (BellSipCall *self)
+{
+  return self->code;
+}
+
+const char *
+bell_sip_call_get_reason (BellSipCall *self)
+{
+  return self->reason;
+}
+
+const char *
+bell_sip_call_get_remote_sdp (BellSipCall *self)
+{
+  return self->remote_sdp;
+}
+
+static void
+bell_sip_call_dispose (GObject *object)
+{
+  BellSipCall *self = BELL_SIP_CALL (object);
+
+  if (self->cancel)
+    g_cancellable_cancel (self->cancel);
+  if (self->clock)
+    bell_clock_clear (self->clock, &self->ok_timer);
+  if (self->invite)
+    {
+      bell_sip_transaction_detach (self->invite);
+      g_clear_pointer (&self->invite, bell_sip_transaction_unref);
+    }
+  g_clear_object (&self->txns);
+  G_OBJECT_CLASS (bell_sip_call_parent_class)->dispose (object);
+}
+
+static void
+bell_sip_call_finalize (GObject *object)
+{
+  BellSipCall *self = BELL_SIP_CALL (object);
+
+  g_clear_pointer (&self->clock, bell_clock_unref);
+  g_clear_pointer (&self->target, bell_sip_uri_free);
+  g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
+  g_clear_pointer (&self->ok, bell_sip_msg_unref);
+  g_clear_pointer (&self->targets, g_ptr_array_unref);
+  g_clear_object (&self->cancel);
+  g_free (self->reason);
+  g_free (self->peer);
+  g_free (self->from);
+  g_free (self->call_id);
+  g_free (self->local_tag);
+  g_free (self->local_contact);
+  g_free (self->local_sdp);
+  g_free (self->remote_sdp);
+  G_OBJECT_CLASS (bell_sip_call_parent_class)->finalize (object);
+}
+
+static void
+bell_sip_call_class_init (BellSipCallClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bell_sip_call_dispose;
+  object_class->finalize = bell_sip_call_finalize;
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+bell_sip_call_init (BellSipCall *self)
+{
+  self->id = (guint) g_atomic_int_add (&next_id, 1);
+  self->cancel = g_cancellable_new ();
+  self->local_tag = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+}

@@ -1,0 +1,77 @@
+/* bell-sip-call.h: one call, placed or received (RFC 3261 §13-§15: INVITE, ACK, CANCEL, BYE).
+ *
+ * A call owns its INVITE transaction and its dialog, and carries an SDP offer and answer that a
+ * BellSipOfferAnswer makes (the media layer; until it exists, a signalling-only one that says
+ * so in its SDP). Everything runs on the core thread.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "bell-sip-dialog.h"
+#include "bell-sip-transaction.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BELL_CALL_DIALING,      /* outgoing, INVITE sent */
+  BELL_CALL_RINGING,      /* outgoing, the callee is alerted (180/183) */
+  BELL_CALL_INCOMING,     /* incoming, we ring */
+  BELL_CALL_CONNECTED,
+  BELL_CALL_ENDED,
+} BellCallState;
+
+const char *bell_call_state_to_string (BellCallState state);
+
+/* Who makes the SDP. Strings returned are owned by the caller. */
+typedef struct
+{
+  char    *(*create_offer)  (gpointer user_data);
+  /* NULL with an error: the offer is unacceptable (the call is refused with 488). */
+  char    *(*create_answer) (const char *offer, gpointer user_data, GError **error);
+  gboolean (*apply_answer)  (const char *answer, gpointer user_data, GError **error);
+  gpointer   user_data;
+} BellSipOfferAnswer;
+
+/* The interim offer/answer of a core without media: valid SDP, every stream inactive
+ * (RFC 3264 §6.1), audio on the first common of PCMU and PCMA. */
+extern const BellSipOfferAnswer bell_sip_signalling_only_sdp;
+
+#define BELL_TYPE_SIP_CALL (bell_sip_call_get_type ())
+G_DECLARE_FINAL_TYPE (BellSipCall, bell_sip_call, BELL, SIP_CALL, GObject)
+
+/* Calls uri (sip:, sips: or tel: via a registrar later) from from_uri (NULL: anonymous). */
+BellSipCall *bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri,
+                                         const char *from_uri, BellSipTransportKind transport,
+                                         const BellSipOfferAnswer *sdp, GError **error);
+/* A new INVITE (no To tag): answers 180 Ringing at once. */
+BellSipCall *bell_sip_call_new_incoming (BellSipTransactions *txns, BellSipTransaction *invite,
+                                         const BellSipOfferAnswer *sdp);
+
+void          bell_sip_call_start   (BellSipCall *self);   /* outgoing: send the INVITE */
+void          bell_sip_call_answer  (BellSipCall *self);
+/* Hangs up whatever the state: CANCEL, decline (603), or BYE. */
+void          bell_sip_call_hangup  (BellSipCall *self);
+/* Refuses an incoming call with status (486 busy, 603 decline ...). */
+void          bell_sip_call_reject  (BellSipCall *self, guint status);
+
+/* From the core's dispatch: does msg belong to this call, and handle it. */
+gboolean      bell_sip_call_matches        (BellSipCall *self, BellSipMsg *msg);
+void          bell_sip_call_handle_request (BellSipCall *self, BellSipTransaction *txn,
+                                            BellSipMsg *request);
+void          bell_sip_call_handle_ack     (BellSipCall *self, BellSipMsg *ack);
+void          bell_sip_call_handle_stray   (BellSipCall *self, BellSipMsg *response);
+
+guint         bell_sip_call_get_id        (BellSipCall *self);
+gboolean      bell_sip_call_is_outgoing   (BellSipCall *self);
+BellCallState bell_sip_call_get_state     (BellSipCall *self);
+const char   *bell_sip_call_get_peer      (BellSipCall *self);
+const char   *bell_sip_call_get_call_id   (BellSipCall *self);
+/* Why it ended (or the last status), for the user: code 0 when no SIP status applies. */
+guint         bell_sip_call_get_code      (BellSipCall *self);
+const char   *bell_sip_call_get_reason    (BellSipCall *self);
+const char   *bell_sip_call_get_remote_sdp (BellSipCall *self);
+
+/* Signal "changed" () after every state change. */
+
+G_END_DECLS
