@@ -163,7 +163,10 @@ dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSipMsg *requ
   if (method == BELL_SIP_METHOD_CANCEL)
     {
       BellSipTransaction *invite = bell_sip_transactions_find_invite (core->txns, request);
-      call = invite ? find_call (core, bell_sip_transaction_get_request (invite)) : NULL;
+      call = NULL;
+      for (guint i = 0; invite && i < core->calls->len && !call; i++)
+        if (bell_sip_call_get_invite (core->calls->pdata[i]) == invite)
+          call = core->calls->pdata[i];
       if (!call)
         return FALSE;
       bell_sip_call_handle_request (call, txn, request);
@@ -285,8 +288,7 @@ on_stray_response (BellSipTransactions *txns, BellSipMsg *response, BellSipFlow 
 
   /* Retransmitted 2xx of a call (or of its other forks): match on the Call-ID. */
   for (guint i = 0; i < core->calls->len; i++)
-    if (g_strcmp0 (bell_sip_call_get_call_id (core->calls->pdata[i]), NULL) != 0 &&
-        bell_str_equal_cstr (bell_sip_msg_get_call_id (response),
+    if (bell_str_equal_cstr (bell_sip_msg_get_call_id (response),
                              bell_sip_call_get_call_id (core->calls->pdata[i])))
       {
         bell_sip_call_handle_stray (core->calls->pdata[i], response);

@@ -48,15 +48,47 @@ wait_event (Recorder *r, const char *name)
 }
 
 static BellCore *
-start_core (guint listen, const char *address, guint16 port, Recorder *r)
+start_core_full (guint listen, const char *address, guint16 port, gint auto_answer_ms,
+                 Recorder *r)
 {
   g_autoptr(GError) error = NULL;
-  BellCoreConfig config = { .bind_address = address, .bind_port = port, .listen = listen };
+  BellCoreConfig config = { .bind_address = address, .bind_port = port, .listen = listen,
+                            .auto_answer_ms = auto_answer_ms };
   BellCore *core = bell_core_new (&config, &error);
 
   g_assert_no_error (error);
   g_signal_connect (core, "event", G_CALLBACK (on_event), r);
   return core;
+}
+
+static BellCore *
+start_core (guint listen, const char *address, guint16 port, Recorder *r)
+{
+  return start_core_full (listen, address, port, -1, r);
+}
+
+/* The first "call" event in state state. */
+static BellEvent *
+wait_call_state (Recorder *r, const char *state)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (TIMEOUT_MS, on_timeout, &timed_out);
+
+  for (;;)
+    {
+      for (guint i = 0; i < r->events->len; i++)
+        {
+          BellEvent *ev = r->events->pdata[i];
+          if (g_str_equal (bell_event_get_name (ev), "call") &&
+              g_strcmp0 (bell_event_get_string (ev, "state"), state) == 0)
+            {
+              g_source_remove (id);
+              return ev;
+            }
+        }
+      g_assert_false (timed_out);
+      g_main_context_iteration (NULL, TRUE);
+    }
 }
 
 /* Events still queued for the main loop would reach a recorder that is gone: disconnect. */
@@ -238,6 +270,92 @@ test_bind_in_use (void)
   recorder_clear (&r);
 }
 
+/* A direct call between two cores: rung, answered, hung up by the caller (BYE). */
+static void
+test_call_answered (void)
+{
+  Recorder rs, rc;
+  g_autoptr(BellCore) callee = NULL;
+  g_autoptr(BellCore) caller = NULL;
+  g_autofree char *uri = NULL;
+  BellEvent *ev;
+
+  recorder_init (&rs);
+  recorder_init (&rc);
+  callee = start_core_full (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, 0, &rs);
+  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bell_core_get_port (callee, BELL_SIP_TRANSPORT_UDP));
+  bell_core_call (caller, uri, BELL_SIP_TRANSPORT_ANY);
+  wait_call_state (&rc, "ringing");
+  ev = wait_call_state (&rc, "connected");
+  g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 200);
+  wait_call_state (&rs, "connected");
+  bell_core_hangup (caller, 0);
+  wait_call_state (&rc, "ended");
+  ev = wait_call_state (&rs, "ended");
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "reason"), "hung up"));
+  stop_core (&caller, &rc);
+  stop_core (&callee, &rs);
+  recorder_clear (&rs);
+  recorder_clear (&rc);
+}
+
+/* The caller gives up while the callee rings: CANCEL, 487 on both sides. */
+static void
+test_call_cancelled (void)
+{
+  Recorder rs, rc;
+  g_autoptr(BellCore) callee = NULL;
+  g_autoptr(BellCore) caller = NULL;
+  g_autofree char *uri = NULL;
+  BellEvent *ev;
+
+  recorder_init (&rs);
+  recorder_init (&rc);
+  callee = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rs);   /* rings only */
+  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bell_core_get_port (callee, BELL_SIP_TRANSPORT_UDP));
+  bell_core_call (caller, uri, BELL_SIP_TRANSPORT_ANY);
+  wait_call_state (&rs, "incoming");
+  wait_call_state (&rc, "ringing");
+  bell_core_hangup (caller, 0);
+  ev = wait_call_state (&rc, "ended");
+  g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 487);
+  ev = wait_call_state (&rs, "ended");
+  g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 487);
+  stop_core (&caller, &rc);
+  stop_core (&callee, &rs);
+  recorder_clear (&rs);
+  recorder_clear (&rc);
+}
+
+/* The callee declines: the caller hears 603 and the call ends. */
+static void
+test_call_declined (void)
+{
+  Recorder rs, rc;
+  g_autoptr(BellCore) callee = NULL;
+  g_autoptr(BellCore) caller = NULL;
+  g_autofree char *uri = NULL;
+  BellEvent *ev;
+
+  recorder_init (&rs);
+  recorder_init (&rc);
+  callee = start_core (BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0, &rs);
+  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u;transport=tcp",
+                         bell_core_get_port (callee, BELL_SIP_TRANSPORT_TCP));
+  bell_core_call (caller, uri, BELL_SIP_TRANSPORT_ANY);
+  ev = wait_call_state (&rs, "incoming");
+  bell_core_hangup (callee, (guint) bell_event_get_int (ev, "id", 0));
+  ev = wait_call_state (&rc, "ended");
+  g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 603);
+  stop_core (&caller, &rc);
+  stop_core (&callee, &rs);
+  recorder_clear (&rs);
+  recorder_clear (&rc);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -247,6 +365,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/options-srv-failover", test_options_srv_failover);
   g_test_add_func ("/core/options-errors", test_options_errors);
   g_test_add_func ("/core/bind-in-use", test_bind_in_use);
+  g_test_add_func ("/core/call-answered", test_call_answered);
+  g_test_add_func ("/core/call-cancelled", test_call_cancelled);
+  g_test_add_func ("/core/call-declined", test_call_declined);
 
   return g_test_run ();
 }

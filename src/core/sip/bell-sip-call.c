@@ -738,6 +738,12 @@ bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const ch
   return g_steal_pointer (&self);
 }
 
+BellSipTransaction *
+bell_sip_call_get_invite (BellSipCall *self)
+{
+  return self->invite;
+}
+
 guint
 bell_sip_call_get_id (BellSipCall *self)
 {

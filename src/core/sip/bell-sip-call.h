@@ -62,6 +62,8 @@ void          bell_sip_call_handle_request (BellSipCall *self, BellSipTransactio
 void          bell_sip_call_handle_ack     (BellSipCall *self, BellSipMsg *ack);
 void          bell_sip_call_handle_stray   (BellSipCall *self, BellSipMsg *response);
 
+/* The call's INVITE transaction (client or server). */
+BellSipTransaction *bell_sip_call_get_invite (BellSipCall *self);
 guint         bell_sip_call_get_id        (BellSipCall *self);
 gboolean      bell_sip_call_is_outgoing   (BellSipCall *self);
 BellCallState bell_sip_call_get_state     (BellSipCall *self);
