@@ -493,21 +493,17 @@ send_options (OptionsJob *job, GPtrArray *located)
 {
   BellCore *core = job->core;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
+  g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(BellSipMsg) request = NULL;
   g_autoptr(BellSipTransaction) txn = NULL;
   g_autofree char *call_id = NULL;
   g_autofree char *to = NULL;
 
   if (located)
-    for (guint i = 0; i < located->len; i++)
-      {
-        const BellSipLocateTarget *t = located->pdata[i];
-        BellSipTarget target = { t->transport, t->address, t->host, NULL };
-        g_ptr_array_add (targets, bell_sip_target_copy (&target));
-      }
+    targets = bell_sip_targets_from_located (located);
   else
     {
+      targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
       BellSipTarget target = { g_str_has_prefix (job->ws_url, "wss:") ? BELL_SIP_TRANSPORT_WSS
                                                                        : BELL_SIP_TRANSPORT_WS,
                                NULL, NULL, job->ws_url };

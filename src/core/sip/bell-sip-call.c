@@ -189,18 +189,10 @@ contact_toward (BellSipCall *self, BellSipTransportKind kind, GInetSocketAddress
   BellSipTransport *transport = bell_sip_transactions_get_transport (self->txns);
   g_autoptr(GInetSocketAddress) local = dest ? bell_sip_transport_get_local_address (transport, kind, dest)
                                               : NULL;
-  g_autofree char *ip = NULL;
-  const char *tparam = kind == BELL_SIP_TRANSPORT_TCP ? ";transport=tcp"
-                       : kind == BELL_SIP_TRANSPORT_TLS ? ";transport=tls" : "";
 
   if (!local)
     return g_strdup ("sip:bellbird@invalid.invalid");
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (local));
-  if (g_inet_address_get_family (g_inet_socket_address_get_address (local)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("sip:bellbird@[%s]:%u%s", ip, g_inet_socket_address_get_port (local),
-                            tparam);
-  return g_strdup_printf ("sip:bellbird@%s:%u%s", ip, g_inet_socket_address_get_port (local),
-                          tparam);
+  return bell_sip_contact_uri ("bellbird", local, kind);
 }
 
 /* In-dialog requests go to the first route, or to the remote target (§12.2.1.1, §8.1.2);
@@ -225,13 +217,7 @@ on_dialog_targets (GObject *source, GAsyncResult *result, gpointer user_data)
   if (located && located->len)
     {
       g_clear_pointer (&self->targets, g_ptr_array_unref);
-      self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
-      for (guint i = 0; i < located->len; i++)
-        {
-          const BellSipLocateTarget *t = located->pdata[i];
-          BellSipTarget target = { t->transport, t->address, t->host, NULL };
-          g_ptr_array_add (self->targets, bell_sip_target_copy (&target));
-        }
+      self->targets = bell_sip_targets_from_located (located);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_message ("call %u: cannot reach the peer's target: %s", self->id, error ? error->message : "?");
@@ -416,13 +402,7 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_unref (self);
       return;
     }
-  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
-  for (guint i = 0; i < located->len; i++)
-    {
-      const BellSipLocateTarget *t = located->pdata[i];
-      BellSipTarget target = { t->transport, t->address, t->host, NULL };
-      g_ptr_array_add (targets, bell_sip_target_copy (&target));
-    }
+  targets = bell_sip_targets_from_located (located);
   first = located->pdata[0];
   self->local_contact = contact_toward (self, first->transport, first->address);
   self->local_sdp = self->sdp.create_offer (self->sdp.user_data);

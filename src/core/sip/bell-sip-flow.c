@@ -59,6 +59,22 @@ bell_sip_transport_kind_default_port (BellSipTransportKind kind)
   return 5060;
 }
 
+char *
+bell_sip_contact_uri (const char *user, GInetSocketAddress *address, BellSipTransportKind kind)
+{
+  g_autofree char *host = NULL;
+  const char *tparam = kind == BELL_SIP_TRANSPORT_TCP ? ";transport=tcp"
+                       : kind == BELL_SIP_TRANSPORT_TLS ? ";transport=tls" : "";
+
+  if (!user || !*user)
+    user = "bellbird";
+  if (kind == BELL_SIP_TRANSPORT_WS || kind == BELL_SIP_TRANSPORT_WSS)
+    return g_strdup_printf ("sip:%s@%08x.invalid;transport=ws", user, g_random_int ());
+  g_return_val_if_fail (address != NULL, NULL);
+  host = _bell_sip_address_to_string (address);   /* "ip:port", "[v6]:port" */
+  return g_strdup_printf ("sip:%s@%s%s", user, host, tparam);
+}
+
 BellSipFlow *
 _bell_sip_flow_new (BellSipTransportKind kind, GInetSocketAddress *local,
                     GInetSocketAddress *remote)

@@ -33,6 +33,11 @@ gboolean             bell_sip_transport_kind_is_reliable (BellSipTransportKind k
 gboolean             bell_sip_transport_kind_is_secure   (BellSipTransportKind kind);
 guint16              bell_sip_transport_kind_default_port (BellSipTransportKind kind);
 
+/* "sip:USER@ADDRESS:PORT;transport=tcp" (no transport param for UDP; IPv6 in brackets; for
+ * WebSocket a made-up .invalid host, RFC 7118 §5.2): a Contact URI for where we are reached. */
+char                *bell_sip_contact_uri (const char *user, GInetSocketAddress *address,
+                                           BellSipTransportKind kind);
+
 typedef struct _BellSipFlow BellSipFlow;
 
 #define BELL_TYPE_SIP_FLOW (bell_sip_flow_get_type ())

@@ -168,34 +168,17 @@ contact_uri_for (BellSipRegistration *self, BellSipFlow *flow, const BellSipTarg
   g_autoptr(GInetSocketAddress) local = NULL;
   GInetSocketAddress *address = flow ? bell_sip_flow_get_public (flow) : NULL;
   BellSipTransportKind kind = flow ? bell_sip_flow_get_kind (flow) : target->kind;
-  g_autofree char *ip = NULL;
   g_autofree char *user = bell_str_dup (self->aor->user);
-  const char *tparam = "";
 
-  switch (kind)
-    {
-    case BELL_SIP_TRANSPORT_TCP: tparam = ";transport=tcp"; break;
-    case BELL_SIP_TRANSPORT_TLS: tparam = ";transport=tls"; break;
-    case BELL_SIP_TRANSPORT_WS:
-    case BELL_SIP_TRANSPORT_WSS:
-      /* RFC 7118 §5.2: not reachable directly; the registrar uses the WebSocket. */
-      return g_strdup_printf ("sip:%s@%08x.invalid;transport=ws", user ? user : "bellbird",
-                              g_random_int ());
-    default: break;
-    }
-  if (!address)
+  /* Where the registrar saw us, else where the route toward it leaves from. */
+  if (!address && kind != BELL_SIP_TRANSPORT_WS && kind != BELL_SIP_TRANSPORT_WSS)
     {
       local = bell_sip_transport_get_local_address (transport, kind, target->address);
       address = local;
+      if (!address)
+        return NULL;
     }
-  if (!address)
-    return NULL;
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (address));
-  if (g_inet_address_get_family (g_inet_socket_address_get_address (address)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("sip:%s@[%s]:%u%s", user ? user : "bellbird", ip,
-                            g_inet_socket_address_get_port (address), tparam);
-  return g_strdup_printf ("sip:%s@%s:%u%s", user ? user : "bellbird", ip,
-                          g_inet_socket_address_get_port (address), tparam);
+  return bell_sip_contact_uri (user, address, kind);
 }
 
 static BellSipMsg *
@@ -500,13 +483,7 @@ on_located (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   g_clear_pointer (&self->targets, g_ptr_array_unref);
-  self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
-  for (guint i = 0; i < located->len; i++)
-    {
-      const BellSipLocateTarget *t = located->pdata[i];
-      BellSipTarget target = { t->transport, t->address, t->host, NULL };
-      g_ptr_array_add (self->targets, bell_sip_target_copy (&target));
-    }
+  self->targets = bell_sip_targets_from_located (located);
   /* A new route may mean a new local address; the old binding is registered afresh. */
   g_clear_pointer (&self->contact, g_free);
   g_clear_pointer (&self->old_contact, g_free);

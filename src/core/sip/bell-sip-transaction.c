@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "bell-sip-txn"
 
 #include "bell-sip-transaction.h"
+#include "bell-sip-locate.h"
 
 #include <string.h>
 
@@ -81,6 +82,20 @@ bell_sip_target_copy (const BellSipTarget *target)
   copy->host = g_strdup (target->host);
   copy->url = g_strdup (target->url);
   return copy;
+}
+
+GPtrArray *
+bell_sip_targets_from_located (GPtrArray *located)
+{
+  GPtrArray *targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
+
+  for (guint i = 0; i < located->len; i++)
+    {
+      const BellSipLocateTarget *t = located->pdata[i];
+      BellSipTarget target = { t->transport, t->address, t->host, NULL };
+      g_ptr_array_add (targets, bell_sip_target_copy (&target));
+    }
+  return targets;
 }
 
 void

@@ -113,6 +113,9 @@ BellSipMsg         *bell_sip_transaction_get_last_response (BellSipTransaction *
 
 BellSipTarget *bell_sip_target_copy (const BellSipTarget *target);
 void           bell_sip_target_free (BellSipTarget *target);
+/* The BellSipTarget list for bell_sip_transactions_send() from what bell_sip_locate_finish()
+ * gave (BellSipLocateTarget), in order. */
+GPtrArray     *bell_sip_targets_from_located (GPtrArray *located);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellSipTransaction, bell_sip_transaction_unref)
 
