@@ -628,6 +628,7 @@ register_job_free (RegisterJob *job)
     }
   g_free ((char *) job->config.registrar);
   g_free ((char *) job->config.instance_id);
+  g_free ((char *) job->config.tls_ca_file);
   g_free (job);
 }
 
@@ -689,6 +690,7 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
   job->config.password = g_strdup (config->password);
   job->config.registrar = g_strdup (config->registrar);
   job->config.instance_id = g_strdup (config->instance_id);
+  job->config.tls_ca_file = g_strdup (config->tls_ca_file);
   g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_register, job,
                               (GDestroyNotify) register_job_free);
 }

@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <glib/gstdio.h>
 
 #include <libsoup/soup.h>
 
@@ -652,6 +653,95 @@ test_ipv6_udp (Fixture *f, gconstpointer data)
   g_assert_cmpint (via->host_type, ==, BELL_HOST_IPV6);
 }
 
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_remove (file);
+    }
+  g_rmdir (path);
+}
+
+static gboolean
+run_command (const char *cwd, const char *command)
+{
+  g_auto(GStrv) argv = NULL;
+  int status = -1;
+
+  if (!g_shell_parse_argv (command, NULL, &argv, NULL))
+    return FALSE;
+  return g_spawn_sync (cwd, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status (status, NULL);
+}
+
+/* TLS with an account's own CA (a target's tls_ca_file) while the transport's default is the
+ * system store, which does not know our test CA. */
+static void
+test_tls_account_ca (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bellbird-tls-XXXXXX", NULL);
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "srv.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "srv.key", NULL);
+  g_autoptr(GInetSocketAddress) to_b = NULL;
+  g_autoptr(BellSipMsg) r1 = make_options ("sips:bob@127.0.0.1", "tls-1@test", 0);
+  g_autoptr(BellSipMsg) r2 = make_options ("sips:bob@127.0.0.1", "tls-2@test", 0);
+  BellSipTransportConfig config = { 0 };
+  BellSipTarget target = { BELL_SIP_TRANSPORT_TLS, NULL, "127.0.0.1", NULL, NULL };
+  SendResult r = { FALSE, NULL, NULL };
+
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+
+  if (!openssl ||
+      !run_command (dir, "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+                         "-days 2 -subj /CN=Bellbird-Test-CA") ||
+      !run_command (dir, "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr "
+                         "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1") ||
+      !run_command (dir, "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+                         "-CAcreateserial -out srv.pem -days 2 -copy_extensions copy"))
+    {
+      remove_dir (dir);
+      g_test_skip ("the openssl command cannot make test certificates here");
+      return;
+    }
+  config.tls_cert_file = cert;
+  config.tls_key_file = key;
+  bell_sip_transport_configure (f->b, &config);
+  g_assert_true (bell_sip_transport_listen (f->b, BELL_SIP_TRANSPORT_TLS, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  to_b = loopback ("127.0.0.1", bell_sip_transport_get_port (f->b, BELL_SIP_TRANSPORT_TLS,
+                                                             G_SOCKET_FAMILY_IPV4));
+  target.address = to_b;
+
+  /* Without the account's CA: refused, and the reason says why. */
+  bell_sip_transport_send_request_async (f->a, r1, &target, "z9hG4bKtls1", NULL, on_sent, &r);
+  while (!r.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (r.error, BELL_SIP_TRANSPORT_ERROR, BELL_SIP_TRANSPORT_ERROR_TLS);
+  g_assert_nonnull (strstr (r.error->message, "not trusted"));
+  g_clear_error (&r.error);
+
+  /* With it: verified, delivered. */
+  r = (SendResult){ FALSE, NULL, NULL };
+  target.tls_ca_file = ca;
+  bell_sip_transport_send_request_async (f->a, r2, &target, "z9hG4bKtls2", NULL, on_sent, &r);
+  while (!r.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (r.error);
+  g_assert_cmpint (bell_sip_flow_get_kind (r.flow), ==, BELL_SIP_TRANSPORT_TLS);
+  wait_for_count (f->got_b, 1);
+  g_assert_true (bell_str_equal_cstr (bell_sip_msg_get_call_id (f->got_b->pdata[0]), "tls-2@test"));
+  bell_sip_flow_unref (r.flow);
+  remove_dir (dir);
+}
+
 /* A SIP-over-WebSocket server (RFC 7118) that answers every request 200 OK. */
 static void
 on_ws_server_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
@@ -764,6 +854,7 @@ main (int argc, char **argv)
   ADD ("/sip/transport/connect-refused", test_connect_refused, FALSE);
   ADD ("/sip/transport/ipv6-udp", test_ipv6_udp, FALSE);
   ADD ("/sip/transport/ws-exchange", test_ws_exchange, FALSE);
+  ADD ("/sip/transport/tls-account-ca", test_tls_account_ca, FALSE);
 #undef ADD
 
   return g_test_run ();

@@ -26,6 +26,7 @@ struct _BellSipRegistration
   char                *registrar_text;
   char                *display_name;
   char                *instance_id;
+  char                *tls_ca_file;
   BellSipTransportKind transport;
   guint                expires_wanted;
   guint                retry_base_s;
@@ -484,6 +485,11 @@ on_located (GObject *source, GAsyncResult *result, gpointer data)
     }
   g_clear_pointer (&self->targets, g_ptr_array_unref);
   self->targets = bell_sip_targets_from_located (located);
+  for (guint i = 0; i < self->targets->len && self->tls_ca_file; i++)
+    {
+      BellSipTarget *t = self->targets->pdata[i];
+      t->tls_ca_file = g_strdup (self->tls_ca_file);
+    }
   /* A new route may mean a new local address; the old binding is registered afresh. */
   g_clear_pointer (&self->contact, g_free);
   g_clear_pointer (&self->old_contact, g_free);
@@ -673,6 +679,7 @@ bell_sip_registration_finalize (GObject *object)
   g_free (self->registrar_text);
   g_free (self->display_name);
   g_free (self->instance_id);
+  g_free (self->tls_ca_file);
   g_free (self->call_id);
   g_free (self->from_tag);
   g_free (self->message);
@@ -741,6 +748,7 @@ bell_sip_registration_new (BellSipTransactions *txns, const BellRegConfig *confi
   self->registrar_text = g_steal_pointer (&registrar);
   self->display_name = g_strdup (config->display_name);
   self->transport = config->transport;
+  self->tls_ca_file = g_strdup (config->tls_ca_file);
   self->expires_wanted = config->expires ? config->expires : DEFAULT_EXPIRES;
   self->retry_base_s = config->retry_base_s ? config->retry_base_s : 5;
   self->retry_max_s = config->retry_max_s ? config->retry_max_s : 300;

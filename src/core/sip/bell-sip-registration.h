@@ -45,6 +45,7 @@ typedef struct
   const char          *password;      /* copied into wiped memory */
   const char          *registrar;     /* default: sip:<AOR domain> */
   BellSipTransportKind transport;     /* ANY: by RFC 3263 */
+  const char          *tls_ca_file;   /* this account's CA for TLS; NULL: the core's */
   guint                expires;       /* asked for; default 600 s */
   const char          *instance_id;   /* urn:uuid:... for +sip.instance; default: made up */
   guint                retry_base_s;  /* first back-off; default 5 s, doubling up to retry_max_s */

@@ -81,6 +81,7 @@ bell_sip_target_copy (const BellSipTarget *target)
   copy->address = target->address ? g_object_ref (target->address) : NULL;
   copy->host = g_strdup (target->host);
   copy->url = g_strdup (target->url);
+  copy->tls_ca_file = g_strdup (target->tls_ca_file);
   return copy;
 }
 
@@ -104,6 +105,7 @@ bell_sip_target_free (BellSipTarget *target)
   g_clear_object (&target->address);
   g_free ((char *) target->host);
   g_free ((char *) target->url);
+  g_free ((char *) target->tls_ca_file);
   g_free (target);
 }
 

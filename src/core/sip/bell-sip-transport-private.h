@@ -27,6 +27,7 @@ typedef struct
   BellSipTarget target;      /* address referenced, strings owned below */
   char         *host;
   char         *url;
+  char         *tls_ca_file;
   char         *branch;
   gboolean      mtu_fallback;  /* went to TCP for size: fall back to UDP if TCP fails */
 } BellSipSendData;
@@ -90,10 +91,12 @@ const BellSipTransportConfig *_bell_sip_transport_get_config  (BellSipTransport 
 /* TLS (bell-sip-transport-tls.c): sets up conn->ops for a TLS session as client or server.
  * The transport keeps the two TLS configurations (client, server) in slots. */
 typedef struct _BellSipTlsConfig BellSipTlsConfig;
-BellSipTlsConfig **_bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server);
+BellSipTlsConfig **_bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server,
+                                                 const char *ca_file);
 gboolean _bell_sip_transport_tls_server_ready (BellSipTransport *self, GError **error);
 gboolean _bell_sip_connection_setup_tls       (BellSipTransport *self, BellSipConnection *conn,
-                                               gboolean client, GError **error);
+                                               gboolean client, const char *ca_file,
+                                               GError **error);
 /* WebSocket (bell-sip-transport-ws.c): sends the request of task (a BellSipSendData) over
  * ws/wss, opening the WebSocket first if needed; links are kept per URL by the transport. */
 void        _bell_sip_transport_send_ws          (BellSipTransport *self, GTask *task,

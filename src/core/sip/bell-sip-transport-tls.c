@@ -53,10 +53,11 @@ static const BellSipStreamOps tls_ops = {
 };
 
 /* The configurations are made once, on first use, from the transport's settings. */
+/* ca_file: an account's own CA (client side), NULL for the transport's setting. */
 static BellSipTlsConfig *
-get_config (BellSipTransport *self, gboolean server, GError **error)
+get_config (BellSipTransport *self, gboolean server, const char *ca_file, GError **error)
 {
-  BellSipTlsConfig **slot = _bell_sip_transport_tls_slot (self, server);
+  BellSipTlsConfig **slot = _bell_sip_transport_tls_slot (self, server, ca_file);
   const BellSipTransportConfig *config = _bell_sip_transport_get_config (self);
 
   if (*slot)
@@ -73,8 +74,8 @@ get_config (BellSipTransport *self, gboolean server, GError **error)
     }
   else
     {
-      *slot = bell_sip_tls_config_new_client (config->tls_ca_file, config->tls_accept_untrusted,
-                                              error);
+      *slot = bell_sip_tls_config_new_client (ca_file ? ca_file : config->tls_ca_file,
+                                              config->tls_accept_untrusted, error);
       if (*slot && config->tls_accept_untrusted)
         g_message ("TLS certificates are not verified (accept-untrusted is on)");
     }
@@ -84,14 +85,14 @@ get_config (BellSipTransport *self, gboolean server, GError **error)
 gboolean
 _bell_sip_transport_tls_server_ready (BellSipTransport *self, GError **error)
 {
-  return get_config (self, TRUE, error) != NULL;
+  return get_config (self, TRUE, NULL, error) != NULL;
 }
 
 gboolean
 _bell_sip_connection_setup_tls (BellSipTransport *self, BellSipConnection *conn, gboolean client,
-                                GError **error)
+                                const char *ca_file, GError **error)
 {
-  BellSipTlsConfig *config = get_config (self, !client, error);
+  BellSipTlsConfig *config = get_config (self, !client, ca_file, error);
   int fd = g_socket_get_fd (conn->socket);
   g_autofree char *name = NULL;
   BellSipTls *tls;

@@ -51,6 +51,7 @@ struct _BellSipTransport
   guint8                 *datagram;      /* receive buffer, 64 KiB */
   GHashTable             *ws_links;      /* URL → WebSocket link (bell-sip-transport-ws.c) */
   BellSipTlsConfig       *tls_client;    /* made on first use */
+  GHashTable             *tls_clients;   /* an account's CA file → its client config */
   BellSipTlsConfig       *tls_server;
 };
 
@@ -142,6 +143,7 @@ bell_sip_transport_finalize (GObject *object)
   g_ptr_array_unref (self->dead);
   g_free (self->datagram);
   g_clear_pointer (&self->tls_client, bell_sip_tls_config_unref);
+  g_clear_pointer (&self->tls_clients, g_hash_table_unref);
   g_clear_pointer (&self->tls_server, bell_sip_tls_config_unref);
   g_free ((char *) self->config.tls_ca_file);
   g_free ((char *) self->config.tls_cert_file);
@@ -264,10 +266,33 @@ _bell_sip_transport_emit_flow_failed (BellSipTransport *self, BellSipFlow *flow,
   g_signal_emit (self, signals[SIGNAL_FLOW_FAILED], 0, flow, error);
 }
 
-BellSipTlsConfig **
-_bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server)
+static void
+tls_slot_free (gpointer data)
 {
-  return server ? &self->tls_server : &self->tls_client;
+  BellSipTlsConfig **slot = data;
+
+  g_clear_pointer (slot, bell_sip_tls_config_unref);
+  g_free (slot);
+}
+
+BellSipTlsConfig **
+_bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server, const char *ca_file)
+{
+  BellSipTlsConfig **slot;
+
+  if (server)
+    return &self->tls_server;
+  if (!ca_file)
+    return &self->tls_client;
+  if (!self->tls_clients)
+    self->tls_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tls_slot_free);
+  slot = g_hash_table_lookup (self->tls_clients, ca_file);
+  if (!slot)
+    {
+      slot = g_new0 (BellSipTlsConfig *, 1);
+      g_hash_table_insert (self->tls_clients, g_strdup (ca_file), slot);
+    }
+  return slot;
 }
 
 void
@@ -599,7 +624,8 @@ on_listener_ready (GSocket *socket, GIOCondition condition, gpointer data)
           continue;
         }
       conn = _bell_sip_connection_new (self, kind, client, FALSE, NULL);
-      if (kind == BELL_SIP_TRANSPORT_TLS && !_bell_sip_connection_setup_tls (self, conn, FALSE, &error))
+      if (kind == BELL_SIP_TRANSPORT_TLS &&
+          !_bell_sip_connection_setup_tls (self, conn, FALSE, NULL, &error))
         {
           g_message ("TLS connection refused: %s", error->message);
           g_socket_close (client, NULL);
@@ -848,7 +874,7 @@ make_via (BellSipTransport *self, BellSipTransportKind kind, const BellSipTarget
 
 static BellSipConnection *
 connect_to (BellSipTransport *self, BellSipTransportKind kind, GInetSocketAddress *address,
-            const char *host, GError **error)
+            const char *host, const char *ca_file, GError **error)
 {
   g_autofree char *key = address_key (kind, address);
   BellSipConnection *conn = g_hash_table_lookup (self->connections, key);
@@ -871,7 +897,8 @@ connect_to (BellSipTransport *self, BellSipTransportKind kind, GInetSocketAddres
   g_socket_set_blocking (socket, FALSE);
   conn = _bell_sip_connection_new (self, kind, socket, TRUE, host);
   _bell_sip_connection_set_remote (conn, address);
-  if (kind == BELL_SIP_TRANSPORT_TLS && !_bell_sip_connection_setup_tls (self, conn, TRUE, error))
+  if (kind == BELL_SIP_TRANSPORT_TLS &&
+      !_bell_sip_connection_setup_tls (self, conn, TRUE, ca_file, error))
     {
       conn->closed = TRUE;
       conn->flow->conn = NULL;
@@ -928,6 +955,7 @@ send_data_free (BellSipSendData *d)
   g_clear_object (&d->target.address);
   g_free (d->host);
   g_free (d->url);
+  g_free (d->tls_ca_file);
   g_free (d->branch);
   g_free (d);
 }
@@ -1000,7 +1028,8 @@ send_request_as (BellSipTransport *self, GTask *task, BellSipTransportKind kind)
           bell_sip_msg_prepend_header (d->request, "Via", via, NULL);
           g_clear_pointer (&bytes, g_bytes_unref);
           bytes = bell_sip_msg_to_bytes (d->request);
-          conn = connect_to (self, BELL_SIP_TRANSPORT_TCP, d->target.address, d->host, &error);
+          conn = connect_to (self, BELL_SIP_TRANSPORT_TCP, d->target.address, d->host, NULL,
+                             &error);
           if (conn)
             send_bytes_on_connection (conn, bytes, tcp_task);
           else
@@ -1038,7 +1067,8 @@ send_request_as (BellSipTransport *self, GTask *task, BellSipTransportKind kind)
     }
 
   {
-    BellSipConnection *conn = connect_to (self, kind, d->target.address, d->host, &error);
+    BellSipConnection *conn = connect_to (self, kind, d->target.address, d->host,
+                                          d->tls_ca_file, &error);
     if (!conn)
       g_task_return_error (task, g_steal_pointer (&error));
     else
@@ -1071,8 +1101,10 @@ bell_sip_transport_send_request_async (BellSipTransport *self, BellSipMsg *reque
   d->target = *target;
   d->host = g_strdup (target->host);
   d->url = g_strdup (target->url);
+  d->tls_ca_file = g_strdup (target->tls_ca_file);
   d->target.host = d->host;
   d->target.url = d->url;
+  d->target.tls_ca_file = d->tls_ca_file;
   d->target.address = target->address ? g_object_ref (target->address) : NULL;
   d->branch = g_strdup (branch);
   d->mtu_fallback = target->kind == BELL_SIP_TRANSPORT_UDP;
@@ -1211,7 +1243,7 @@ bell_sip_transport_send_response (BellSipTransport *self, BellSipMsg *response, 
       return bell_sip_transport_send_on_flow (self, response, out, error);
     }
   {
-    BellSipConnection *conn = connect_to (self, flow->kind, G_INET_SOCKET_ADDRESS (to), NULL,
+    BellSipConnection *conn = connect_to (self, flow->kind, G_INET_SOCKET_ADDRESS (to), NULL, NULL,
                                           error);
     g_autoptr(GBytes) bytes = NULL;
     g_autoptr(GTask) task = NULL;

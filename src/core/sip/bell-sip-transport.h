@@ -40,6 +40,7 @@ typedef struct
   GInetSocketAddress  *address;   /* not used for WS/WSS */
   const char          *host;
   const char          *url;
+  const char          *tls_ca_file;  /* an account's own CA for TLS; NULL: the transport's */
 } BellSipTarget;
 
 /* TLS and limits. */
