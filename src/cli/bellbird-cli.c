@@ -244,8 +244,10 @@ print_event_text (Cli *cli, BellEvent *event)
       printf ("%" G_GINT64_FORMAT " %s\n", bell_event_get_int (event, "status", 0),
               bell_event_get_string (event, "reason"));
       printf ("Transport: %s\n", bell_event_get_string (event, "transport"));
-      printf ("Allow: %s\n", bell_event_get_string (event, "allow"));
-      printf ("Supported: %s\n", bell_event_get_string (event, "supported"));
+      if (*bell_event_get_string (event, "allow"))
+        printf ("Allow: %s\n", bell_event_get_string (event, "allow"));
+      if (*bell_event_get_string (event, "supported"))
+        printf ("Supported: %s\n", bell_event_get_string (event, "supported"));
       if (*bell_event_get_string (event, "server"))
         printf ("Server: %s\n", bell_event_get_string (event, "server"));
     }
@@ -422,8 +424,15 @@ run_core (Cli *cli, const char *command, const char *arg)
 
   if (g_str_equal (command, "options"))
     {
+      const char *password = cli->password_env ? g_getenv (cli->password_env) : NULL;
+
+      if (cli->password_env && !password)
+        {
+          fprintf (stderr, _("error: the environment variable %s is not set\n"), cli->password_env);
+          return 2;
+        }
       cli->status = 1;
-      bell_core_options (core, arg, cli->kind);
+      bell_core_options_auth (core, arg, cli->kind, cli->user, cli->auth_user, password);
     }
   else if (g_str_equal (command, "call"))
     {

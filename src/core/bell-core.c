@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bell-clock.h"
+#include "sip/bell-sip-auth.h"
 #include "sip/bell-sip-call.h"
 #include "sip/bell-sip-locate.h"
 #include "sip/bell-sip-transaction.h"
@@ -410,20 +411,60 @@ bell_core_hangup (BellCore *core, guint call_id)
  * thread join itself. */
 typedef struct
 {
+  gint                  ref_count;   /* one for each transaction it waits on */
   BellCore             *core;
   char                 *uri_text;
   char                 *ws_url;
   BellSipUri           *uri;
   BellSipTransportKind  transport;
+  char                 *from;        /* From URI: the user's, or anonymous */
+  BellSipCredentials   *credentials; /* NULL: no password given */
+  GPtrArray            *targets;
+  char                 *call_id;
+  char                 *from_tag;
+  guint32               cseq;
 } OptionsJob;
+
+static OptionsJob *
+options_job_ref (OptionsJob *job)
+{
+  job->ref_count++;
+  return job;
+}
 
 static void
 options_job_free (OptionsJob *job)
 {
+  if (--job->ref_count > 0)
+    return;
   g_free (job->uri_text);
   g_free (job->ws_url);
   g_clear_pointer (&job->uri, bell_sip_uri_free);
+  g_free (job->from);
+  g_clear_pointer (&job->credentials, bell_sip_credentials_free);
+  g_clear_pointer (&job->targets, g_ptr_array_unref);
+  g_free (job->call_id);
+  g_free (job->from_tag);
   g_free (job);
+}
+
+static BellSipMsg *
+build_options (OptionsJob *job, GError **error)
+{
+  g_autoptr(BellSipMsg) request = bell_sip_msg_new_request (BELL_SIP_METHOD_OPTIONS, NULL,
+                                                            job->uri_text, error);
+  g_autofree char *to = g_strdup_printf ("<%s>", job->uri_text);
+
+  if (!request)
+    return NULL;
+  bell_sip_msg_add_headerf (request, "From", NULL, "<%s>;tag=%s", job->from, job->from_tag);
+  bell_sip_msg_add_header (request, "To", to, NULL);
+  bell_sip_msg_add_header (request, "Call-ID", job->call_id, NULL);
+  bell_sip_msg_add_headerf (request, "CSeq", NULL, "%u OPTIONS", ++job->cseq);
+  bell_sip_msg_add_header (request, "Max-Forwards", "70", NULL);
+  bell_sip_msg_add_header (request, "Accept", BELL_ACCEPT, NULL);
+  bell_sip_msg_add_header (request, "User-Agent", BELL_USER_AGENT, NULL);
+  return g_steal_pointer (&request);
 }
 
 static void
@@ -468,6 +509,26 @@ on_options_response (BellSipTransaction *txn, BellSipMsg *response, const GError
     }
   if (bell_sip_msg_get_status (response) < 200)
     return;
+  /* Challenged and we have a password: answer once (the Digest layer refuses a second time
+   * for the same nonce, so a wrong password ends here, not in a loop). */
+  if ((bell_sip_msg_get_status (response) == 401 || bell_sip_msg_get_status (response) == 407) &&
+      job->credentials)
+    {
+      g_autoptr(GError) auth_error = NULL;
+      g_autoptr(BellSipMsg) again = build_options (job, NULL);
+      if (again && bell_sip_auth_answer (job->credentials, response, again, &auth_error))
+        {
+          g_autoptr(BellSipTransaction) retry =
+            bell_sip_transactions_send (job->core->txns, again, job->targets, on_options_response,
+                                        options_job_ref (job), (GDestroyNotify) options_job_free);
+          return;
+        }
+      if (auth_error)
+        {
+          options_fail (job, auth_error->message);
+          return;
+        }
+    }
   reason = bell_str_dup (bell_sip_msg_get_reason (response));
   allow = joined_tokens (response, BELL_SIP_HDR_ALLOW);
   supported = joined_tokens (response, BELL_SIP_HDR_SUPPORTED);
@@ -493,40 +554,30 @@ send_options (OptionsJob *job, GPtrArray *located)
 {
   BellCore *core = job->core;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(BellSipMsg) request = NULL;
   g_autoptr(BellSipTransaction) txn = NULL;
-  g_autofree char *call_id = NULL;
-  g_autofree char *to = NULL;
 
   if (located)
-    targets = bell_sip_targets_from_located (located);
+    job->targets = bell_sip_targets_from_located (located);
   else
     {
-      targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
       BellSipTarget target = { g_str_has_prefix (job->ws_url, "wss:") ? BELL_SIP_TRANSPORT_WSS
                                                                        : BELL_SIP_TRANSPORT_WS,
-                               NULL, NULL, job->ws_url };
-      g_ptr_array_add (targets, bell_sip_target_copy (&target));
+                               NULL, NULL, job->ws_url, NULL };
+      job->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_sip_target_free);
+      g_ptr_array_add (job->targets, bell_sip_target_copy (&target));
     }
-
-  request = bell_sip_msg_new_request (BELL_SIP_METHOD_OPTIONS, NULL, job->uri_text, &error);
+  job->call_id = g_strdup_printf ("%08x%08x@bellbird", g_random_int (), g_random_int ());
+  job->from_tag = g_strdup_printf ("%08x", g_random_int ());
+  request = build_options (job, &error);
   if (!request)
     {
       options_fail (job, error->message);
       options_job_free (job);
       return;
     }
-  call_id = g_strdup_printf ("%08x%08x@bellbird", g_random_int (), g_random_int ());
-  to = g_strdup_printf ("<%s>", job->uri_text);
-  bell_sip_msg_add_headerf (request, "From", NULL, "<sip:bellbird@localhost>;tag=%08x", g_random_int ());
-  bell_sip_msg_add_header (request, "To", to, NULL);
-  bell_sip_msg_add_header (request, "Call-ID", call_id, NULL);
-  bell_sip_msg_add_header (request, "CSeq", "1 OPTIONS", NULL);
-  bell_sip_msg_add_header (request, "Max-Forwards", "70", NULL);
-  bell_sip_msg_add_header (request, "Accept", BELL_ACCEPT, NULL);
-  bell_sip_msg_add_header (request, "User-Agent", BELL_USER_AGENT, NULL);
-  txn = bell_sip_transactions_send (core->txns, request, targets, on_options_response, job,
+  /* The transaction takes over the job's reference. */
+  txn = bell_sip_transactions_send (core->txns, request, job->targets, on_options_response, job,
                                     (GDestroyNotify) options_job_free);
 }
 
@@ -595,14 +646,30 @@ do_options (gpointer data)
 void
 bell_core_options (BellCore *core, const char *uri, BellSipTransportKind transport)
 {
+  bell_core_options_auth (core, uri, transport, NULL, NULL, NULL);
+}
+
+void
+bell_core_options_auth (BellCore *core, const char *uri, BellSipTransportKind transport,
+                        const char *from, const char *auth_user, const char *password)
+{
   OptionsJob *job;
 
   g_return_if_fail (BELL_IS_CORE (core));
   g_return_if_fail (uri != NULL);
   job = g_new0 (OptionsJob, 1);
+  job->ref_count = 1;
   job->core = core;
   job->uri_text = g_strdup (uri);
   job->transport = transport;
+  job->from = g_strdup (from ? from : "sip:bellbird@localhost");
+  if (password)
+    {
+      g_autoptr(BellSipUri) parsed = from ? bell_sip_uri_new (from, NULL) : NULL;
+      g_autofree char *user = auth_user ? g_strdup (auth_user)
+                              : parsed ? bell_sip_uri_dup_user (parsed, NULL) : NULL;
+      job->credentials = bell_sip_credentials_new (user ? user : "bellbird", password);
+    }
   g_main_context_invoke (core->context, do_options, job);
 }
 

@@ -51,6 +51,10 @@ guint16   bell_core_get_port (BellCore *core, BellSipTransportKind kind);
  * rules of RFC 3263) and reports an "options" event: status, reason, allow, supported,
  * transport, server; or error. */
 void      bell_core_options  (BellCore *core, const char *uri, BellSipTransportKind transport);
+/* The same from an account (from, a sip: URI) answering Digest challenges with its password
+ * (auth_user NULL: the user part of from). */
+void      bell_core_options_auth (BellCore *core, const char *uri, BellSipTransportKind transport,
+                                  const char *from, const char *auth_user, const char *password);
 
 /* Keeps an account registered (config is copied). Reports "registration" events:
  * {aor, state, reason, code, expires, contact, message}. */
