@@ -401,9 +401,10 @@ run_core (Cli *cli, const char *command, const char *arg)
   else
     config.listen = BELL_SIP_TRANSPORT_UDP;   /* a client still needs a UDP socket to answer on */
 
-  if (g_str_equal (command, "register"))
+  if (g_str_equal (command, "register") || g_str_equal (command, "call"))
     {
-      /* Incoming requests reach us on what we registered: listen on UDP and TCP. */
+      /* Requests come back to our Contact (a callee's BYE, calls for what we registered),
+       * perhaps over a new connection: listen on UDP and TCP. */
       config.listen = BELL_SIP_TRANSPORT_UDP | BELL_SIP_TRANSPORT_TCP |
                       (cli->tls_cert ? BELL_SIP_TRANSPORT_TLS : 0);
     }

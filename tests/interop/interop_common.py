@@ -929,3 +929,205 @@ def reg_state(*states):
 def line_count(proc):
     with proc._cond:
         return len(proc.lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Calls (added for the call tests: bellbird-cli call/listen against sipp and baresip)
+
+def start_sipp_call(peers, name, port, scenario=None, builtin=None, remote=None, calls=1,
+                    rate=None, timeout_s=15, transport="udp", extra=()):
+    """Starts sipp on 127.0.0.1:port with either one of our scenarios (scenarios/SCENARIO, -sf)
+    or a built-in one (-sn BUILTIN), -nostdin, a message trace, counters (-trace_stat), an error
+    log, a bounded run (-timeout ... -timeout_error) and companion ports on free ports.
+    Returns the Proc with msg_path, errlog_path and stat_path set."""
+    d = peers.mkdtemp(name)
+    companion = free_port(span=4)
+    argv = [sipp_path()]
+    argv += ["-sn", builtin] if builtin else ["-sf", os.path.join(SCENARIOS, scenario)]
+    argv += ["-p", str(port), "-i", LOOPBACK, "-t", SIPP_TRANSPORT[transport],
+             "-m", str(calls), "-nostdin",
+             "-trace_msg", "-message_file", os.path.join(d, "messages.log"),
+             "-trace_err", "-error_file", os.path.join(d, "errors.log"),
+             "-trace_stat", "-stf", os.path.join(d, "stats.csv"),
+             "-timeout", "%ds" % timeout_s, "-timeout_error",
+             "-recv_timeout", "8000",
+             "-mp", str(companion), "-cp", str(companion + 3)]
+    if rate:
+        argv += ["-r", str(rate)]
+    argv += list(extra)
+    if remote:
+        argv.append(remote)
+    p = peers.start(name, argv, cwd=d)
+    p.msg_path = os.path.join(d, "messages.log")
+    p.errlog_path = os.path.join(d, "errors.log")
+    p.stat_path = os.path.join(d, "stats.csv")
+    return p
+
+
+def sipp_stats(p):
+    """The last row of sipp's -trace_stat file as {column: value} (cumulative columns end in
+    '(C)'), or {} when there is none."""
+    rows = [l for l in read_text(getattr(p, "stat_path", "")).splitlines() if l.strip()]
+    if len(rows) < 2:
+        return {}
+    head = rows[0].rstrip(";").split(";")
+    last = rows[-1].rstrip(";").split(";")
+    return dict(zip(head, last))
+
+
+def sipp_stat_int(p, column):
+    try:
+        return int(sipp_stats(p).get(column, ""))
+    except ValueError:
+        return None
+
+
+def trace_requests(msgs, method, direction="received"):
+    """Requests METHOD in a parsed sipp trace (parse_trace), in one direction."""
+    return [m for m in msgs if m["dir"] == direction
+            and first_line(m).split(" ", 1)[0] == method]
+
+
+def trace_responses(msgs, code, direction="sent", cseq_method=None):
+    """Responses with status CODE in a parsed sipp trace, in one direction; cseq_method: only
+    those whose CSeq names that method."""
+    out = []
+    for m in msgs:
+        fl = first_line(m).split(" ")
+        if m["dir"] != direction or len(fl) < 2 or fl[0] != "SIP/2.0" or fl[1] != str(code):
+            continue
+        if cseq_method and (header(m, "CSeq") or "").split()[-1:] != [cseq_method]:
+            continue
+        out.append(m)
+    return out
+
+
+def via_branch(msg):
+    m = re.search(r";\s*branch=([^;,\s]+)", header(msg, "Via") or "", re.I)
+    return m.group(1) if m else None
+
+
+def tag_of(value):
+    m = re.search(r";\s*tag=([^;,\s>]+)", value or "", re.I)
+    return m.group(1) if m else None
+
+
+def call_argv(uri, duration=None, transport=None, bind=LOOPBACK + ":0", extra=()):
+    """bellbird-cli call URI --events (bound to 127.0.0.1 unless bind is None)."""
+    argv = [bellbird_cli(), "call", uri, "--events"]
+    if bind:
+        argv += ["--bind", bind]
+    if duration is not None:
+        argv += ["--duration", str(duration)]
+    if transport:
+        argv += ["--transport", transport]
+    return argv + list(extra)
+
+
+def start_call(peers, name, uri, **kw):
+    """Starts `bellbird-cli call URI --events ...` with its events collected live
+    (kw: see call_argv)."""
+    return peers.start(name, call_argv(uri, **kw), collect=True)
+
+
+def call_events(proc, call_id=None):
+    """{"event":"call",...} events printed by proc (of one call id when given)."""
+    return [e for e in proc.events() if e.get("event") == "call"
+            and (call_id is None or e.get("id") == call_id)]
+
+
+def call_state(*states):
+    """Predicate for wait_event: a call event in one of states."""
+    return lambda ev: ev.get("event") == "call" and ev.get("state") in states
+
+
+def call_histories(proc):
+    """{call id: [state, ...]} in event order."""
+    out = {}
+    for e in call_events(proc):
+        out.setdefault(e.get("id"), []).append(e.get("state"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# baresip (headless: config, accounts and contacts in its own directory; see PEERS.md)
+
+def baresip_path():
+    return shutil.which("baresip")
+
+
+def baresip_module_dirs():
+    import glob
+    dirs = []
+    for pat in ("/usr/lib/baresip/modules", "/usr/lib/*/baresip/modules",
+                "/usr/local/lib/baresip/modules"):
+        dirs += [d for d in glob.glob(pat) if os.path.isdir(d)]
+    return dirs
+
+
+def baresip_has_module(name):
+    return any(os.path.exists(os.path.join(d, name + ".so")) for d in baresip_module_dirs())
+
+
+def write_wav(path, seconds, rate=8000, freq=440.0):
+    """A mono 16-bit WAV of a quiet sine tone (Python's wave module, no sox needed)."""
+    import math
+    import struct
+    import wave
+    n = int(seconds * rate)
+    frames = b"".join(struct.pack("<h", int(3000 * math.sin(2 * math.pi * freq * i / rate)))
+                      for i in range(n))
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return path
+
+
+def write_baresip_config(d, sip_port, account, wav, codecs="PCMU,PCMA"):
+    """Writes d/config, d/accounts (the one account line given, e.g.
+    '<sip:b@127.0.0.1:P>;regint=0;answermode=auto'), d/contacts (empty) for a headless baresip
+    on 127.0.0.1:sip_port: aufile source (wav), alsa,null player, G.711 only, no TLS use."""
+    mdir = (baresip_module_dirs() or ["/usr/lib/baresip/modules"])[0]
+    mods = ["g711", "aufile", "alsa", "account", "contact", "menu"]
+    lines = ["module_path %s" % mdir,
+             "sip_listen %s:%d" % (LOOPBACK, sip_port),
+             "net_interface %s" % LOOPBACK,
+             "audio_player alsa,null",
+             "audio_source aufile,%s" % wav,
+             "audio_alert alsa,null",
+             "rtp_ports %d-%d" % (sip_port + 2, sip_port + 8),
+             "call_local_timeout 20",
+             "sip_trans_def udp"]
+    lines += ["module %s.so" % m for m in mods if baresip_has_module(m)]
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(d, "accounts"), "w") as f:
+        f.write(account + ";audio_codecs=%s\n" % codecs)
+    with open(os.path.join(d, "contacts"), "w") as f:
+        f.write("")
+
+
+def start_baresip(peers, name, d, extra=()):
+    """Starts `baresip -f D -s ...` in D (SIP trace on, to its stdout). Stop it with
+    stop_baresip (it can linger after SIGTERM)."""
+    return peers.start(name, [baresip_path(), "-f", d, "-s"] + list(extra), cwd=d, collect=True)
+
+
+def stop_baresip(proc, grace=1.0):
+    """SIGTERM, a short wait, then SIGKILL, by pid."""
+    if proc.p.poll() is None:
+        proc.stopped = True
+        try:
+            proc.p.terminate()
+            proc.p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.p.kill()
+            try:
+                proc.p.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                pass
+        except OSError:
+            pass
+    proc.stop()
