@@ -11,8 +11,7 @@ typedef struct
   BellClockFunc  func;
   gpointer       user_data;
   GDestroyNotify destroy;
-  GSource       *source;   /* real clock only */
-  BellClock     *clock;    /* real clock only, not a reference */
+  GSequenceIter *position; /* in the clock's queue */
 } Timer;
 
 struct _BellClock
@@ -24,6 +23,8 @@ struct _BellClock
   guint         next_id;
   guint64       next_seq;
   GHashTable   *timers;    /* id → Timer */
+  GSequence    *queue;     /* Timer by due time, then scheduling order */
+  GSource      *source;    /* real clock: one source, ready at the earliest due time */
 };
 
 static void
@@ -31,15 +32,82 @@ timer_free (gpointer data)
 {
   Timer *t = data;
 
-  if (t->source)
-    {
-      g_source_destroy (t->source);
-      g_source_unref (t->source);
-    }
+  if (t->position)
+    g_sequence_remove (t->position);
   if (t->destroy)
     t->destroy (t->user_data);
   g_free (t);
 }
+
+static gint
+timer_compare (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const Timer *x = a, *y = b;
+
+  if (x->due_us != y->due_us)
+    return x->due_us < y->due_us ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static Timer *
+earliest (BellClock *clock)
+{
+  GSequenceIter *first = g_sequence_get_begin_iter (clock->queue);
+
+  return g_sequence_iter_is_end (first) ? NULL : g_sequence_get (first);
+}
+
+/* Real clock: thousands of pending timers (Timer K of every finished transaction) cost one
+ * source, not one each: GLib walks every source on each loop iteration. */
+static void
+rearm (BellClock *clock)
+{
+  Timer *t;
+
+  if (!clock->source)
+    return;
+  t = earliest (clock);
+  g_source_set_ready_time (clock->source, t ? t->due_us : -1);
+}
+
+/* Takes t out of the clock and runs it. */
+static void
+fire (BellClock *clock, Timer *t)
+{
+  BellClockFunc func = t->func;
+  gpointer user_data = t->user_data;
+  GDestroyNotify destroy = t->destroy;
+
+  t->destroy = NULL;
+  g_hash_table_remove (clock->timers, GUINT_TO_POINTER (t->id));
+  func (user_data);
+  if (destroy)
+    destroy (user_data);
+}
+
+static gboolean
+on_source_dispatch (gpointer data)
+{
+  BellClock *clock = data;
+  gint64 now = g_get_monotonic_time ();
+  Timer *t;
+
+  /* Only timers due now: those a callback schedules wait for the next iteration. */
+  bell_clock_ref (clock);
+  while ((t = earliest (clock)) && t->due_us <= now)
+    fire (clock, t);
+  rearm (clock);
+  bell_clock_unref (clock);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+clock_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs clock_source_funcs = { NULL, NULL, clock_source_dispatch, NULL, NULL, NULL };
 
 static BellClock *
 clock_new (gboolean is_virtual)
@@ -50,6 +118,7 @@ clock_new (gboolean is_virtual)
   clock->is_virtual = is_virtual;
   clock->next_id = 1;
   clock->timers = g_hash_table_new_full (NULL, NULL, NULL, timer_free);
+  clock->queue = g_sequence_new (NULL);
   return clock;
 }
 
@@ -59,6 +128,11 @@ bell_clock_new_real (GMainContext *context)
   BellClock *clock = clock_new (FALSE);
 
   clock->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  clock->source = g_source_new (&clock_source_funcs, sizeof (GSource));
+  g_source_set_callback (clock->source, on_source_dispatch, clock, NULL);
+  g_source_set_static_name (clock->source, "[bellbird] clock");
+  g_source_set_ready_time (clock->source, -1);
+  g_source_attach (clock->source, clock->context);
   return clock;
 }
 
@@ -82,7 +156,13 @@ bell_clock_unref (BellClock *clock)
   g_return_if_fail (clock != NULL);
   if (!g_atomic_int_dec_and_test (&clock->ref_count))
     return;
+  if (clock->source)
+    {
+      g_source_destroy (clock->source);
+      g_clear_pointer (&clock->source, g_source_unref);
+    }
   g_hash_table_destroy (clock->timers);
+  g_sequence_free (clock->queue);
   g_clear_pointer (&clock->context, g_main_context_unref);
   g_free (clock);
 }
@@ -91,26 +171,6 @@ gint64
 bell_clock_now (BellClock *clock)
 {
   return clock->is_virtual ? clock->now_us : g_get_monotonic_time ();
-}
-
-static gboolean
-on_real_timeout (gpointer data)
-{
-  Timer *t = data;
-  BellClock *clock = t->clock;
-  BellClockFunc func = t->func;
-  gpointer user_data = t->user_data;
-  GDestroyNotify destroy = t->destroy;
-
-  /* Take the timer out first: the callback may schedule or cancel others. */
-  t->destroy = NULL;
-  g_source_unref (t->source);
-  t->source = NULL;  /* it is being dispatched and removes itself: we return FALSE */
-  g_hash_table_remove (clock->timers, GUINT_TO_POINTER (t->id));
-  func (user_data);
-  if (destroy)
-    destroy (user_data);
-  return G_SOURCE_REMOVE;
 }
 
 guint
@@ -128,15 +188,10 @@ bell_clock_schedule (BellClock *clock, guint delay_ms, BellClockFunc func, gpoin
   t->func = func;
   t->user_data = user_data;
   t->destroy = destroy;
-  if (!clock->is_virtual)
-    {
-      t->clock = clock;
-      t->source = g_timeout_source_new (delay_ms);
-      g_source_set_callback (t->source, on_real_timeout, t, NULL);
-      g_source_set_static_name (t->source, "[bellbird] clock timer");
-      g_source_attach (t->source, clock->context);
-    }
+  t->position = g_sequence_insert_sorted (clock->queue, t, timer_compare, NULL);
   g_hash_table_insert (clock->timers, GUINT_TO_POINTER (t->id), t);
+  if (t->position == g_sequence_get_begin_iter (clock->queue))
+    rearm (clock);
   return t->id;
 }
 
@@ -145,19 +200,7 @@ bell_clock_cancel (BellClock *clock, guint id)
 {
   if (id)
     g_hash_table_remove (clock->timers, GUINT_TO_POINTER (id));
-}
-
-static Timer *
-earliest (BellClock *clock)
-{
-  GHashTableIter iter;
-  Timer *t, *best = NULL;
-
-  g_hash_table_iter_init (&iter, clock->timers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &t))
-    if (!best || t->due_us < best->due_us || (t->due_us == best->due_us && t->seq < best->seq))
-      best = t;
-  return best;
+  /* A cancelled first timer leaves the source early: it finds nothing due and re-arms. */
 }
 
 guint
@@ -171,16 +214,8 @@ bell_clock_advance (BellClock *clock, guint ms)
   target = clock->now_us + (gint64) ms * 1000;
   while ((t = earliest (clock)) && t->due_us <= target)
     {
-      BellClockFunc func = t->func;
-      gpointer user_data = t->user_data;
-      GDestroyNotify destroy = t->destroy;
-
       clock->now_us = MAX (clock->now_us, t->due_us);
-      t->destroy = NULL;
-      g_hash_table_remove (clock->timers, GUINT_TO_POINTER (t->id));
-      func (user_data);
-      if (destroy)
-        destroy (user_data);
+      fire (clock, t);
       fired++;
     }
   clock->now_us = target;

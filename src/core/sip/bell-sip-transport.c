@@ -8,6 +8,7 @@
 #include "bell-sip-tls.h"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #define UDP_MTU_LIMIT       1300  /* §18.1.1: larger requests go over TCP */
@@ -652,6 +653,10 @@ bind_socket (GSocketFamily family, GSocketType type, GInetAddress *address, guin
     return NULL;
   if (family == G_SOCKET_FAMILY_IPV6)
     g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 1, NULL);
+  /* Bursts (every account refreshing at once) overflow the default UDP receive buffer and
+   * cost a T1 retransmission each: ask for more (the kernel may cap it at rmem_max). */
+  if (type == G_SOCKET_TYPE_DATAGRAM)
+    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 1024 * 1024, NULL);
   bind_to = g_inet_socket_address_new (address, port);
   if (!g_socket_bind (socket, bind_to, type == G_SOCKET_TYPE_STREAM, error))
     return NULL;
