@@ -220,6 +220,11 @@ bell_scan_quoted (const char *p, const char *end)
   g_assert (p < end && *p == '"');
   for (p++; p < end; p++)
     {
+      /* Most of a quoted string is plain qdtext: one table test a byte. */
+      while (p < end && bell_cc (*p, BELL_CC_QDTEXT))
+        p++;
+      if (p >= end)
+        break;
       if (*p == '"')
         return p + 1;
       if (*p == '\\')

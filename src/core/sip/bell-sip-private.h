@@ -23,6 +23,7 @@ enum
   BELL_CC_HOST       = 1 << 9,  /* hostname, IPv4: alphanum - . */
   BELL_CC_TEL        = 1 << 10, /* tel: number: hexdigits * # - . ( ) + */
   BELL_CC_SCHEME     = 1 << 11, /* alphanum + - . */
+  BELL_CC_QDTEXT     = 1 << 12, /* qdtext without LWS: %x20-7E but " and \, HT, UTF-8 bytes */
 };
 
 extern const guint16 bell_sip_cc[256];
