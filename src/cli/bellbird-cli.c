@@ -72,7 +72,8 @@ usage (FILE *out)
              "  --tls-cert FILE --tls-key FILE   certificate for listening on TLS\n"
              "  --tls-accept-untrusted           TESTING ONLY: accept any TLS certificate\n"
              "  --duration SECONDS               stop after this long\n"
-             "  --user sip:USER@DOMAIN           the account (address of record)\n"
+             "  --user sip:USER@DOMAIN           the account (address of record; call and options:\n"
+             "                                   the From, answering challenges with the password)\n"
              "  --auth-user NAME                 user name for Digest, if not USER\n"
              "  --password-env VAR               read the password from environment variable VAR\n"
              "  --registrar URI                  registrar (default: sip:DOMAIN)\n"
@@ -365,7 +366,13 @@ run_core (Cli *cli, const char *command, const char *arg)
   g_autoptr(BellCore) core = NULL;
   g_autofree char *address = NULL;
   BellCoreConfig config = { 0 };
+  const char *password = cli->password_env ? g_getenv (cli->password_env) : NULL;
 
+  if (cli->password_env && !password)
+    {
+      fprintf (stderr, _("error: the environment variable %s is not set\n"), cli->password_env);
+      return 2;
+    }
   if (!parse_bind (cli->bind, &address, &config.bind_port, &error))
     {
       fprintf (stderr, "error: %s\n", error->message);
@@ -425,31 +432,18 @@ run_core (Cli *cli, const char *command, const char *arg)
 
   if (g_str_equal (command, "options"))
     {
-      const char *password = cli->password_env ? g_getenv (cli->password_env) : NULL;
-
-      if (cli->password_env && !password)
-        {
-          fprintf (stderr, _("error: the environment variable %s is not set\n"), cli->password_env);
-          return 2;
-        }
       cli->status = 1;
       bell_core_options_auth (core, arg, cli->kind, cli->user, cli->auth_user, password);
     }
   else if (g_str_equal (command, "call"))
     {
       cli->status = 1;
-      bell_core_call (core, arg, cli->kind);
+      bell_core_call_auth (core, arg, cli->kind, cli->user, cli->auth_user, password);
     }
   else if (g_str_equal (command, "register"))
     {
       BellRegConfig reg = { 0 };
-      const char *password = cli->password_env ? g_getenv (cli->password_env) : NULL;
 
-      if (cli->password_env && !password)
-        {
-          fprintf (stderr, _("error: the environment variable %s is not set\n"), cli->password_env);
-          return 2;
-        }
       reg.aor = cli->user;
       reg.auth_user = cli->auth_user;
       reg.password = password;

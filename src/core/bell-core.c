@@ -303,12 +303,16 @@ typedef struct
   char                 *uri;
   BellSipTransportKind  transport;
   guint                 id;
+  char                 *from;         /* NULL: anonymous */
+  BellSipCredentials   *credentials;  /* NULL: no password given */
 } CallJob;
 
 static void
 call_job_free (CallJob *job)
 {
   g_free (job->uri);
+  g_free (job->from);
+  g_clear_pointer (&job->credentials, bell_sip_credentials_free);
   g_free (job);
 }
 
@@ -320,7 +324,7 @@ do_call (gpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
                            ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
-  BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, NULL, job->transport,
+  BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
                                                   &bell_sip_signalling_only_sdp, &error);
 
   if (!call)
@@ -337,12 +341,36 @@ do_call (gpointer data)
   drop_ended_calls (core);
   g_ptr_array_add (core->calls, call);
   g_signal_connect (call, "changed", G_CALLBACK (on_call_changed), core);
+  if (job->credentials)
+    bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
   bell_sip_call_start (call);
   return G_SOURCE_REMOVE;
 }
 
 void
 bell_core_call (BellCore *core, const char *uri, BellSipTransportKind transport)
+{
+  bell_core_call_auth (core, uri, transport, NULL, NULL, NULL);
+}
+
+/* Credentials for an account's password, the user being auth_user or from's user part;
+ * NULL without a password. */
+static BellSipCredentials *
+credentials_for (const char *from, const char *auth_user, const char *password)
+{
+  g_autoptr(BellSipUri) parsed = NULL;
+  g_autofree char *user = NULL;
+
+  if (!password)
+    return NULL;
+  parsed = from ? bell_sip_uri_new (from, NULL) : NULL;
+  user = auth_user ? g_strdup (auth_user) : parsed ? bell_sip_uri_dup_user (parsed, NULL) : NULL;
+  return bell_sip_credentials_new (user ? user : "bellbird", password);
+}
+
+void
+bell_core_call_auth (BellCore *core, const char *uri, BellSipTransportKind transport,
+                     const char *from, const char *auth_user, const char *password)
 {
   CallJob *job;
 
@@ -352,6 +380,8 @@ bell_core_call (BellCore *core, const char *uri, BellSipTransportKind transport)
   job->core = core;
   job->uri = g_strdup (uri);
   job->transport = transport;
+  job->from = g_strdup (from);
+  job->credentials = credentials_for (from, auth_user, password);
   g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_call, job,
                               (GDestroyNotify) call_job_free);
 }
@@ -663,13 +693,7 @@ bell_core_options_auth (BellCore *core, const char *uri, BellSipTransportKind tr
   job->uri_text = g_strdup (uri);
   job->transport = transport;
   job->from = g_strdup (from ? from : "sip:bellbird@localhost");
-  if (password)
-    {
-      g_autoptr(BellSipUri) parsed = from ? bell_sip_uri_new (from, NULL) : NULL;
-      g_autofree char *user = auth_user ? g_strdup (auth_user)
-                              : parsed ? bell_sip_uri_dup_user (parsed, NULL) : NULL;
-      job->credentials = bell_sip_credentials_new (user ? user : "bellbird", password);
-    }
+  job->credentials = credentials_for (from, auth_user, password);
   g_main_context_invoke (core->context, do_options, job);
 }
 

@@ -65,6 +65,10 @@ void      bell_core_unregister_all (BellCore *core);
 /* Calls uri (sip: or sips:, direct or through a proxy) with signalling-only media until the
  * media layer exists. "call" events follow: {id, direction, state, peer, code, reason}. */
 void      bell_core_call       (BellCore *core, const char *uri, BellSipTransportKind transport);
+/* The same from an account: From is from (a sip: URI) and 401/407 are answered with password
+ * (auth_user NULL: the user part of from). */
+void      bell_core_call_auth  (BellCore *core, const char *uri, BellSipTransportKind transport,
+                                const char *from, const char *auth_user, const char *password);
 void      bell_core_answer     (BellCore *core, guint call_id);
 /* Ends a call whatever its state (CANCEL, decline, BYE); 0: every call. */
 void      bell_core_hangup     (BellCore *core, guint call_id);

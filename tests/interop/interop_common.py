@@ -5,6 +5,7 @@ Every peer runs as a subprocess in its own temporary directory and is stopped by
 Only 127.0.0.1 is used. Tests print TAP on stdout (meson's `protocol: 'tap'`).
 """
 
+import hashlib
 import json
 import os
 import re
@@ -496,6 +497,38 @@ def header(msg, name):
         if sep and k.strip().lower() == name.lower():
             return v.strip()
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Digest (RFC 7616) as the peers check it
+
+_PARAM = re.compile(r'([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+def digest_params(value):
+    """'Digest a="x", b=y' -> {'a': 'x', 'b': 'y'} (keys lower-case), None if not Digest."""
+    if not value or not value.strip().lower().startswith("digest "):
+        return None
+    out = {}
+    for m in _PARAM.finditer(value.strip()[7:]):
+        out[m.group(1).lower()] = m.group(2) if m.group(2) is not None else m.group(3)
+    return out
+
+
+def digest_expected(p, method, password):
+    alg = (p.get("algorithm") or "MD5").upper()
+    if alg == "MD5":
+        H = lambda s: hashlib.md5(s.encode()).hexdigest()      # noqa: E731
+    elif alg == "SHA-256":
+        H = lambda s: hashlib.sha256(s.encode()).hexdigest()   # noqa: E731
+    else:
+        return None
+    ha1 = H("%s:%s:%s" % (p.get("username"), p.get("realm"), password))
+    ha2 = H("%s:%s" % (method, p.get("uri")))
+    if p.get("qop"):
+        return H("%s:%s:%s:%s:%s:%s" % (ha1, p.get("nonce"), p.get("nc"), p.get("cnonce"),
+                                      p.get("qop"), ha2))
+    return H("%s:%s:%s" % (ha1, p.get("nonce"), ha2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1012,9 +1045,12 @@ def tag_of(value):
     return m.group(1) if m else None
 
 
-def call_argv(uri, duration=None, transport=None, bind=LOOPBACK + ":0", extra=()):
-    """bellbird-cli call URI --events (bound to 127.0.0.1 unless bind is None)."""
+def call_argv(uri, duration=None, transport=None, bind=LOOPBACK + ":0", user=None, extra=()):
+    """bellbird-cli call URI --events (bound to 127.0.0.1 unless bind is None); with user, from
+    that account, its password in $BELLBIRD_TEST_PASSWORD."""
     argv = [bellbird_cli(), "call", uri, "--events"]
+    if user:
+        argv += ["--user", user, "--password-env", "BELLBIRD_TEST_PASSWORD"]
     if bind:
         argv += ["--bind", bind]
     if duration is not None:
@@ -1024,10 +1060,14 @@ def call_argv(uri, duration=None, transport=None, bind=LOOPBACK + ":0", extra=()
     return argv + list(extra)
 
 
-def start_call(peers, name, uri, **kw):
+def start_call(peers, name, uri, password=None, **kw):
     """Starts `bellbird-cli call URI --events ...` with its events collected live
-    (kw: see call_argv)."""
-    return peers.start(name, call_argv(uri, **kw), collect=True)
+    (kw: see call_argv; password goes to the account given as user=)."""
+    env = None
+    if password is not None:
+        env = dict(os.environ)
+        env["BELLBIRD_TEST_PASSWORD"] = password
+    return peers.start(name, call_argv(uri, **kw), collect=True, env=env)
 
 
 def call_events(proc, call_id=None):

@@ -14,6 +14,9 @@
   call_uas_200_no_totag.xml 200 OK without a To tag: bellbird survives, gives up (exit 1) and
                             sends nothing to the dialog that was never formed.
   call_uas_ring_cancel.xml  bellbird-cli call gets SIGTERM while ringing -> CANCEL, 487, ACK.
+  call_uas_407.xml          407 to the INVITE: call --user --password-env sends it again with
+                            Proxy-Authorization (checked here) and connects.
+  call_uas_401_refused.xml  401 to every INVITE (a wrong password): one answer, then give up.
 """
 
 import signal
@@ -73,6 +76,18 @@ SIGTERM_DESCS = [
     "and CSeq number",
     "SIGTERM while ringing: bellbird ACKs the 487 (the INVITE's branch) and exits 1 with 'ended' "
     "code 487; sipp exits 0",
+]
+AUTH_DESCS = [
+    "407 to the INVITE: bellbird ACKs it and sends the INVITE again with the same Call-ID and "
+    "From tag, CSeq + 1, a new branch and a Proxy-Authorization whose MD5 qop=auth response is "
+    "right for alice's password (realm, nonce, opaque, uri of the Request-URI)",
+    "407 then 200: bellbird-cli call --user --password-env connects and exits 0 after its BYE; "
+    "its From is the account; sipp exits 0",
+]
+REFUSED_DESCS = [
+    "401 to every INVITE (wrong password): bellbird answers the first challenge once, ACKs both "
+    "401s, sends no third INVITE and exits 1 with 'ended' code 401 and reason 'authentication failed', "
+    "never connected",
 ]
 
 CASES = []
@@ -372,6 +387,65 @@ def case_sigterm_ringing(tap, peers):
            SIGTERM_DESCS[1],
            lambda: ["call exit %s, last event %s, %d ACK, sipp exit %s"
                     % (crc, last, len(acks), src)] + call.diag() + ic.sipp_diag(sipp))
+
+
+def call_with_password(peers, scenario, password):
+    """sipp runs scenario; bellbird-cli calls it from alice's account with password. Returns
+    (call, call exit, sipp, sipp exit, traced messages, INVITEs, ACKs)."""
+    sport = ic.free_port()
+    sipp = ic.start_sipp_call(peers, "sipp-auth", sport, scenario=scenario)
+    ic.wait_bound(sport, "udp", 5)
+    call = ic.start_call(peers, "call", "sip:pbx@%s:%d" % (ic.LOOPBACK, sport), duration=1,
+                         user="sip:alice@pbx.bellbird.test", password=password)
+    crc = finish(call, 12)
+    src = finish(sipp, 6)
+    msgs = ic.parse_trace(sipp.msg_path)
+    return (call, crc, sipp, src, msgs, ic.trace_requests(msgs, "INVITE"),
+            ic.trace_requests(msgs, "ACK"))
+
+
+@case(AUTH_DESCS)
+def case_auth_407(tap, peers):
+    call, crc, sipp, src, msgs, inv, acks = call_with_password(peers, "call_uas_407.xml",
+                                                               "s3cret-call")
+    p = ic.digest_params(ic.header(inv[1], "Proxy-Authorization")) if len(inv) == 2 else None
+    ok = (len(inv) == 2 and len(acks) == 2 and p is not None
+          and ic.header(inv[0], "Call-ID") == ic.header(inv[1], "Call-ID")
+          and ic.tag_of(ic.header(inv[0], "From")) == ic.tag_of(ic.header(inv[1], "From"))
+          and int(cseq_num(inv[1])) == int(cseq_num(inv[0])) + 1
+          and ic.via_branch(inv[0]) != ic.via_branch(inv[1])
+          and ic.via_branch(acks[0]) == ic.via_branch(inv[0])
+          and p.get("username") == "alice" and p.get("realm") == "pbx.bellbird.test"
+          and p.get("nonce") == "a7c3e9f1b2d4c6e8a0b2c4d6e8f0a1b3" and p.get("opaque") == "p1b2x3"
+          and p.get("qop") == "auth"
+          and p.get("uri") == ic.first_line(inv[1]).split()[1]
+          and p.get("response") == ic.digest_expected(p, "INVITE", "s3cret-call"))
+    tap.ok(ok, AUTH_DESCS[0],
+           lambda: ["%d INVITE, %d ACK; credentials %s" % (len(inv), len(acks), p)]
+           + ["  %s %s" % (m["dir"], ic.first_line(m)) for m in msgs] + ic.sipp_diag(sipp))
+    st = states(call)
+    frm = ic.header(inv[0], "From") if inv else None
+    tap.ok(crc == 0 and src == 0 and "connected" in st and frm
+           and "sip:alice@pbx.bellbird.test" in frm, AUTH_DESCS[1],
+           lambda: ["call exit %s, sipp exit %s, states %s, From %s" % (crc, src, st, frm)]
+           + call.diag() + ic.sipp_diag(sipp))
+
+
+@case(REFUSED_DESCS)
+def case_auth_refused(tap, peers):
+    call, crc, sipp, src, msgs, inv, acks = call_with_password(peers, "call_uas_401_refused.xml",
+                                                               "wrong")
+    last = last_call_event(call)
+    st = states(call)
+    ok = (len(inv) == 2 and len(acks) == 2 and crc == 1 and "connected" not in st
+          and last and last.get("state") == "ended" and last.get("code") == 401
+          and "authentication failed" in (last.get("reason") or "")
+          and ic.header(inv[1], "Authorization"))
+    tap.ok(ok, REFUSED_DESCS[0],
+           lambda: ["%d INVITE, %d ACK; call exit %s, sipp exit %s, states %s, last %s"
+                    % (len(inv), len(acks), crc, src, st, last)]
+           + ["  %s %s" % (m["dir"], ic.first_line(m)) for m in msgs]
+           + call.diag() + ic.sipp_diag(sipp))
 
 
 def body(tap):

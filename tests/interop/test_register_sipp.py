@@ -17,7 +17,6 @@ Scenarios in scenarios/reg_*.xml (written for Bellbird after reading the REGISTE
 Every scenario then answers the un-REGISTER (expires 0) that bellbird sends on exit.
 """
 
-import hashlib
 import re
 import signal
 import time
@@ -82,35 +81,6 @@ def missing():
 
 # --------------------------------------------------------------------------------------------
 # Digest helpers (RFC 2617 / RFC 7616 / RFC 8760)
-
-_PARAM = re.compile(r'([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
-
-
-def digest_params(value):
-    """'Digest a="x", b=y' -> {'a': 'x', 'b': 'y'} (keys lower-case), None if not Digest."""
-    if not value or not value.strip().lower().startswith("digest "):
-        return None
-    out = {}
-    for m in _PARAM.finditer(value.strip()[7:]):
-        out[m.group(1).lower()] = m.group(2) if m.group(2) is not None else m.group(3)
-    return out
-
-
-def digest_expected(p, method, password):
-    alg = (p.get("algorithm") or "MD5").upper()
-    if alg == "MD5":
-        H = lambda s: hashlib.md5(s.encode()).hexdigest()      # noqa: E731
-    elif alg == "SHA-256":
-        H = lambda s: hashlib.sha256(s.encode()).hexdigest()   # noqa: E731
-    else:
-        return None
-    ha1 = H("%s:%s:%s" % (p.get("username"), p.get("realm"), password))
-    ha2 = H("%s:%s" % (method, p.get("uri")))
-    if p.get("qop"):
-        return H("%s:%s:%s:%s:%s:%s" % (ha1, p.get("nonce"), p.get("nc"), p.get("cnonce"),
-                                      p.get("qop"), ha2))
-    return H("%s:%s:%s" % (ha1, p.get("nonce"), ha2))
-
 
 def all_headers(msg, name):
     out = []
@@ -198,7 +168,7 @@ def check_auth(reg, password, realm, nonce=None, opaque=None, algorithm=None, qo
     auths = all_headers(reg, "Authorization")
     if len(auths) != 1:
         return ["want exactly 1 Authorization header, got %d" % len(auths)]
-    p = digest_params(auths[0])
+    p = ic.digest_params(auths[0])
     if p is None:
         return ["Authorization is not Digest: %s" % auths[0]]
     bad = []
@@ -230,7 +200,7 @@ def check_auth(reg, password, realm, nonce=None, opaque=None, algorithm=None, qo
     resp = p.get("response") or ""
     if not re.fullmatch(r"[0-9a-f]{%d}" % want_len, resp):
         bad.append("response %r is not %d lower-case hex digits" % (resp, want_len))
-    exp = digest_expected(p, "REGISTER", password)
+    exp = ic.digest_expected(p, "REGISTER", password)
     if exp is None or exp != resp:
         bad.append("response %s does not recompute (want %s)" % (resp, exp))
     return bad

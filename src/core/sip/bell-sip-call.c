@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "bell-sip-auth.h"
 #include "bell-sip-locate.h"
 
 struct _BellSipCall
@@ -34,6 +35,8 @@ struct _BellSipCall
   BellSipMsg          *ok;             /* our 2xx, retransmitted until the ACK (§13.3.1.4) */
   BellSipDialog       *dialog;
   GPtrArray           *targets;        /* BellSipTarget: where in-dialog requests go */
+  GPtrArray           *invite_targets; /* outgoing: where the INVITE (and its retries) go */
+  BellSipCredentials  *credentials;    /* outgoing: answers 401/407 (NULL: no password) */
   guint32              invite_cseq;
   gboolean             cancel_pending; /* hung up before a provisional response */
   guint                ok_timer;
@@ -308,6 +311,8 @@ send_bye (BellSipCall *self, gpointer data)
                                       g_object_ref (self), g_object_unref);
 }
 
+static gboolean retry_with_credentials (BellSipCall *self, BellSipMsg *response);
+
 static void
 on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
                     gpointer data)
@@ -373,10 +378,78 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
         bell_sip_call_hangup (self);
       return;
     }
+  if (status == 401 || status == 407)
+    {
+      if (retry_with_credentials (self, response))
+        return;
+      if (!self->cancel_pending)
+        {
+          end_call (self, status, self->credentials
+                                  ? "authentication failed: the user name or password was refused"
+                                  : "the callee asks for a password: call from an account");
+          return;
+        }
+    }
   {
     g_autofree char *reason = bell_str_dup (bell_sip_msg_get_reason (response));
     end_call (self, status, self->cancel_pending || status == 487 ? "cancelled" : reason);
   }
+}
+
+/* The INVITE with self->invite_cseq; a retry after a challenge is the same request with the
+ * next CSeq (§22.2), so it is built again rather than copied. */
+static BellSipMsg *
+build_invite (BellSipCall *self, GError **error)
+{
+  g_autoptr(BellSipMsg) invite = bell_sip_msg_new_request (BELL_SIP_METHOD_INVITE, NULL, self->peer,
+                                                           error);
+  g_autofree char *to = NULL;
+
+  if (!invite)
+    return NULL;
+  to = g_strdup_printf ("<%s>", self->peer);
+  bell_sip_msg_add_headerf (invite, "From", NULL, "<%s>;tag=%s", self->from, self->local_tag);
+  bell_sip_msg_add_header (invite, "To", to, NULL);
+  bell_sip_msg_add_header (invite, "Call-ID", self->call_id, NULL);
+  bell_sip_msg_add_headerf (invite, "CSeq", NULL, "%u INVITE", self->invite_cseq);
+  bell_sip_msg_add_header (invite, "Max-Forwards", "70", NULL);
+  bell_sip_msg_add_headerf (invite, "Contact", NULL, "<%s>", self->local_contact);
+  bell_sip_msg_add_header (invite, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
+  bell_sip_msg_add_header (invite, "Supported", "replaces, timer", NULL);
+  bell_sip_msg_add_header (invite, "User-Agent", "Bellbird/" BELL_VERSION, NULL);
+  bell_sip_msg_set_body (invite, "application/sdp", self->local_sdp, strlen (self->local_sdp));
+  return g_steal_pointer (&invite);
+}
+
+/* A 401/407 to our INVITE: send it again with credentials, once per challenge (the Digest
+ * layer refuses a second challenge for the same realm, so a wrong password ends the call).
+ * Returns FALSE when the call should end with this response. */
+static gboolean
+retry_with_credentials (BellSipCall *self, BellSipMsg *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipMsg) again = NULL;
+
+  if (!self->credentials || self->cancel_pending || self->state == BELL_CALL_ENDED)
+    return FALSE;
+  self->invite_cseq++;
+  again = build_invite (self, &error);
+  if (!again || !bell_sip_auth_answer (self->credentials, response, again, &error))
+    {
+      g_message ("call %u: not answering the challenge: %s", self->id,
+                 error ? error->message : "no request");
+      return FALSE;
+    }
+  /* An early dialog from the challenged attempt ended with the 401/407. */
+  g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
+  if (self->invite)
+    {
+      bell_sip_transaction_detach (self->invite);
+      g_clear_pointer (&self->invite, bell_sip_transaction_unref);
+    }
+  self->invite = bell_sip_transactions_send (self->txns, again, self->invite_targets,
+                                             on_invite_response, self, NULL);
+  return TRUE;
 }
 
 static void
@@ -387,7 +460,6 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
   g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(BellSipMsg) invite = NULL;
-  g_autofree char *to = NULL;
   const BellSipLocateTarget *first;
 
   if (!located)
@@ -407,25 +479,15 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
   self->local_contact = contact_toward (self, first->transport, first->address);
   self->local_sdp = self->sdp.create_offer (self->sdp.user_data);
 
-  invite = bell_sip_msg_new_request (BELL_SIP_METHOD_INVITE, NULL, self->peer, &error);
+  self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
+  invite = build_invite (self, &error);
   if (!invite)
     {
       end_call (self, 0, error->message);
       g_object_unref (self);
       return;
     }
-  to = g_strdup_printf ("<%s>", self->peer);
-  bell_sip_msg_add_headerf (invite, "From", NULL, "<%s>;tag=%s", self->from, self->local_tag);
-  bell_sip_msg_add_header (invite, "To", to, NULL);
-  bell_sip_msg_add_header (invite, "Call-ID", self->call_id, NULL);
-  self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
-  bell_sip_msg_add_headerf (invite, "CSeq", NULL, "%u INVITE", self->invite_cseq);
-  bell_sip_msg_add_header (invite, "Max-Forwards", "70", NULL);
-  bell_sip_msg_add_headerf (invite, "Contact", NULL, "<%s>", self->local_contact);
-  bell_sip_msg_add_header (invite, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
-  bell_sip_msg_add_header (invite, "Supported", "replaces, timer", NULL);
-  bell_sip_msg_add_header (invite, "User-Agent", "Bellbird/" BELL_VERSION, NULL);
-  bell_sip_msg_set_body (invite, "application/sdp", self->local_sdp, strlen (self->local_sdp));
+  self->invite_targets = g_ptr_array_ref (targets);
   self->invite = bell_sip_transactions_send (self->txns, invite, targets, on_invite_response, self,
                                              NULL);
   g_object_unref (self);
@@ -718,6 +780,14 @@ bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const ch
   return g_steal_pointer (&self);
 }
 
+void
+bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credentials)
+{
+  g_return_if_fail (BELL_IS_SIP_CALL (self) && self->outgoing);
+  g_clear_pointer (&self->credentials, bell_sip_credentials_free);
+  self->credentials = credentials;
+}
+
 BellSipTransaction *
 bell_sip_call_get_invite (BellSipCall *self)
 {
@@ -800,6 +870,8 @@ bell_sip_call_finalize (GObject *object)
   g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
   g_clear_pointer (&self->ok, bell_sip_msg_unref);
   g_clear_pointer (&self->targets, g_ptr_array_unref);
+  g_clear_pointer (&self->invite_targets, g_ptr_array_unref);
+  g_clear_pointer (&self->credentials, bell_sip_credentials_free);
   g_clear_object (&self->cancel);
   g_free (self->reason);
   g_free (self->peer);

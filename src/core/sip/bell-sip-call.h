@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "bell-sip-auth.h"
 #include "bell-sip-dialog.h"
 #include "bell-sip-transaction.h"
 
@@ -44,6 +45,8 @@ G_DECLARE_FINAL_TYPE (BellSipCall, bell_sip_call, BELL, SIP_CALL, GObject)
 BellSipCall *bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri,
                                          const char *from_uri, BellSipTransportKind transport,
                                          const BellSipOfferAnswer *sdp, GError **error);
+/* Outgoing, before bell_sip_call_start(): answer 401/407 with these (the call takes them). */
+void         bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credentials);
 /* A new INVITE (no To tag): answers 180 Ringing at once. */
 BellSipCall *bell_sip_call_new_incoming (BellSipTransactions *txns, BellSipTransaction *invite,
                                          const BellSipOfferAnswer *sdp);
