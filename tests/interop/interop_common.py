@@ -628,6 +628,15 @@ def kamailio_path():
         None)
 
 
+def kamailio_missing():
+    """Why a kamailio interop test cannot run here, or None."""
+    if not bellbird_cli():
+        return "BELLBIRD_CLI not set or not executable"
+    if not kamailio_path():
+        return "kamailio not installed (package kamailio)"
+    return None
+
+
 def kamcmd_path():
     return shutil.which("kamcmd") or next(
         (p for p in ("/usr/sbin/kamcmd", "/usr/local/sbin/kamcmd") if os.access(p, os.X_OK)),
@@ -647,12 +656,47 @@ def kamailio_has_module(name):
     return any(os.path.exists(os.path.join(d, name + ".so")) for d in kamailio_module_dirs())
 
 
+# The proxy part of the request route (write_kamailio_cfg(calls=True)).
+_KAMAILIO_CALL_ROUTE = """
+  if (has_totag()) {
+    if (loose_route()) {
+      xlog("L_NOTICE", "BBROUTE t=[$TV(Sn)] rm=[$rm] ci=[$ci] ru=[$ru]\\n");
+      t_relay();
+      exit;
+    }
+    if (is_method("ACK") && t_check_trans()) { t_relay(); exit; }
+    if (!is_method("ACK")) sl_send_reply("404", "Not Here");
+    exit;
+  }
+  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+  if (is_method("INVITE")) {
+    $var(pw) = "";
+%s
+    if (!pv_proxy_authenticate("%s", "$var(pw)", "0")) {
+      $var(rc) = $rc;
+      xlog("L_NOTICE", "BBPAUTH t=[$TV(Sn)] rc=[$var(rc)] ci=[$ci] cs=[$cs]\\n");
+      proxy_challenge("%s", "1");
+      exit;
+    }
+    consume_credentials();
+    record_route();
+    if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+    xlog("L_NOTICE", "BBRELAY t=[$TV(Sn)] ci=[$ci] cs=[$cs] ru=[$ru]\\n");
+    t_relay();
+    exit;
+  }"""
+
+
 def write_kamailio_cfg(rundir, port, tls_port=None, users=None, realm=KAMAILIO_REALM,
                        cert=None, key=None, ctl=True, max_expires=3600, min_expires=0,
-                       nonce_expire=300, transports=("udp", "tcp")):
+                       nonce_expire=300, transports=("udp", "tcp"), calls=False):
     """Writes RUNDIR/kamailio.cfg (and tls.cfg when tls_port is given) for a Digest registrar on
     127.0.0.1:port (each of transports) and tls:127.0.0.1:tls_port. users: {name: password}.
-    ctl=True adds the ctl module with a binrpc unix socket RUNDIR/ctl.sock (for kamcmd)."""
+    ctl=True adds the ctl module with a binrpc unix socket RUNDIR/ctl.sock (for kamcmd).
+    calls=True makes it a proxy too: a new INVITE must carry Proxy-Authorization of a user (407
+    otherwise; BBPAUTH logs the check), is record-routed to the callee's registered contact
+    (BBRELAY, or 404 when not registered); in-dialog requests follow their Route; CANCEL and
+    the ACK for a non-2xx go statelessly with the transaction."""
     users = users or {}
     lines = ["#!KAMAILIO",
              "debug=2", "log_stderror=yes", "memdbg=5", "memlog=5",
@@ -711,9 +755,10 @@ request_route {
     exit;
   }
   if (is_method("OPTIONS")) { sl_send_reply("200", "OK"); exit; }
+%s
   sl_send_reply("404", "Not Here");
 }
-""" % (pw, realm, realm))
+""" % (pw, realm, realm, _KAMAILIO_CALL_ROUTE % (pw, realm, realm) if calls else ""))
     cfg = os.path.join(rundir, "kamailio.cfg")
     with open(cfg, "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -81,14 +81,6 @@ ALL_DESCS = ([d for t in TRANSPORTS for d in a_descs(t)] + B_DESCS
 PLAN = len(ALL_DESCS)
 
 
-def missing():
-    if not ic.bellbird_cli():
-        return "BELLBIRD_CLI not set or not executable"
-    if not ic.kamailio_path():
-        return "kamailio not installed (package kamailio)"
-    return None
-
-
 def tls_missing():
     if not ic.kamailio_has_module("tls"):
         return "kamailio tls module missing (package kamailio-tls-modules)"
@@ -356,7 +348,7 @@ def case_refresh(tap, peers):
 
 
 def body(tap):
-    reason = missing()
+    reason = ic.kamailio_missing()
     if reason:
         tap.skip_rest(ALL_DESCS, reason)
         return

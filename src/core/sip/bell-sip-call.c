@@ -193,9 +193,18 @@ contact_toward (BellSipCall *self, BellSipTransportKind kind, GInetSocketAddress
   g_autoptr(GInetSocketAddress) local = dest ? bell_sip_transport_get_local_address (transport, kind, dest)
                                               : NULL;
 
+  g_autoptr(BellSipUri) from = NULL;
+  g_autofree char *user = NULL;
+
   if (!local)
     return g_strdup ("sip:bellbird@invalid.invalid");
-  return bell_sip_contact_uri ("bellbird", local, kind);
+  /* Calling from an account, our Contact names its user, as the registered Contact does:
+   * PBXes match the two (Asterisk endpoints identify callers by it). */
+  from = self->outgoing && self->from ? bell_sip_uri_new (self->from, NULL) : NULL;
+  user = from ? bell_str_dup (from->user) : NULL;   /* escaped as written, like the AOR's */
+  if (!user || !*user || g_str_equal (user, "anonymous"))
+    return bell_sip_contact_uri ("bellbird", local, kind);
+  return bell_sip_contact_uri (user, local, kind);
 }
 
 /* In-dialog requests go to the first route, or to the remote target (§12.2.1.1, §8.1.2);
