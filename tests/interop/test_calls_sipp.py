@@ -17,6 +17,7 @@
   call_uas_407.xml          407 to the INVITE: call --user --password-env sends it again with
                             Proxy-Authorization (checked here) and connects.
   call_uas_401_refused.xml  401 to every INVITE (a wrong password): one answer, then give up.
+  call_uas_302.xml          302 with two Contacts (q=0.2, q=0.9): the q=0.9 one is called.
 """
 
 import signal
@@ -88,6 +89,12 @@ REFUSED_DESCS = [
     "401 to every INVITE (wrong password): bellbird answers the first challenge once, ACKs both "
     "401s, sends no third INVITE and exits 1 with 'ended' code 401 and reason 'authentication failed', "
     "never connected",
+]
+REDIRECT_DESCS = [
+    "302 with Contacts q=0.2 and q=0.9: bellbird ACKs it and sends a new INVITE to the q=0.9 "
+    "Contact (Request-URI sip:moved@...), same Call-ID, From tag and To, CSeq + 1",
+    "302 then 200: the call connects and ends with BYE to the new Contact; call exits 0 with a "
+    "single 'connected'; sipp exits 0",
 ]
 
 CASES = []
@@ -389,17 +396,25 @@ def case_sigterm_ringing(tap, peers):
                     % (crc, last, len(acks), src)] + call.diag() + ic.sipp_diag(sipp))
 
 
-def call_with_password(peers, scenario, password):
-    """sipp runs scenario; bellbird-cli calls it from alice's account with password. Returns
-    (call, call exit, sipp, sipp exit, traced messages, INVITEs, ACKs)."""
+def call_scenario(peers, scenario, callee, **kw):
+    """sipp runs scenario; `bellbird-cli call sip:CALLEE@sipp --duration 1` (kw: more for
+    ic.start_call) calls it; both run to their end. Returns (call, call exit, sipp, sipp exit,
+    traced messages)."""
     sport = ic.free_port()
-    sipp = ic.start_sipp_call(peers, "sipp-auth", sport, scenario=scenario)
+    sipp = ic.start_sipp_call(peers, "sipp-" + callee, sport, scenario=scenario)
     ic.wait_bound(sport, "udp", 5)
-    call = ic.start_call(peers, "call", "sip:pbx@%s:%d" % (ic.LOOPBACK, sport), duration=1,
-                         user="sip:alice@pbx.bellbird.test", password=password)
+    call = ic.start_call(peers, "call", "sip:%s@%s:%d" % (callee, ic.LOOPBACK, sport), duration=1,
+                         **kw)
     crc = finish(call, 12)
     src = finish(sipp, 6)
-    msgs = ic.parse_trace(sipp.msg_path)
+    return call, crc, sipp, src, ic.parse_trace(sipp.msg_path)
+
+
+def call_with_password(peers, scenario, password):
+    """call_scenario from alice's account with password; also returns the INVITEs and ACKs."""
+    call, crc, sipp, src, msgs = call_scenario(peers, scenario, "pbx",
+                                               user="sip:alice@pbx.bellbird.test",
+                                               password=password)
     return (call, crc, sipp, src, msgs, ic.trace_requests(msgs, "INVITE"),
             ic.trace_requests(msgs, "ACK"))
 
@@ -446,6 +461,28 @@ def case_auth_refused(tap, peers):
                     % (len(inv), len(acks), crc, src, st, last)]
            + ["  %s %s" % (m["dir"], ic.first_line(m)) for m in msgs]
            + call.diag() + ic.sipp_diag(sipp))
+
+
+@case(REDIRECT_DESCS)
+def case_redirect(tap, peers):
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_302.xml", "old")
+    inv = ic.trace_requests(msgs, "INVITE")
+    acks = ic.trace_requests(msgs, "ACK")
+    byes = ic.trace_requests(msgs, "BYE")
+    ok = (len(inv) == 2 and len(acks) == 2
+          and ic.first_line(inv[0]).split()[1].startswith("sip:old@")
+          and ic.first_line(inv[1]).split()[1].startswith("sip:moved@")
+          and ic.header(inv[0], "Call-ID") == ic.header(inv[1], "Call-ID")
+          and ic.tag_of(ic.header(inv[0], "From")) == ic.tag_of(ic.header(inv[1], "From"))
+          and ic.header(inv[0], "To") == ic.header(inv[1], "To")
+          and int(cseq_num(inv[1])) == int(cseq_num(inv[0])) + 1)
+    tap.ok(ok, REDIRECT_DESCS[0],
+           lambda: ["  %s %s" % (m["dir"], ic.first_line(m)) for m in msgs] + ic.sipp_diag(sipp))
+    st = states(call)
+    tap.ok(crc == 0 and src == 0 and st.count("connected") == 1 and len(byes) == 1
+           and ic.first_line(byes[0]).split()[1].startswith("sip:moved@"), REDIRECT_DESCS[1],
+           lambda: ["call exit %s, sipp exit %s, states %s" % (crc, src, st)] + call.diag()
+           + ic.sipp_diag(sipp))
 
 
 def body(tap):

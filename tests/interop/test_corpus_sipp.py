@@ -23,6 +23,8 @@ Not run: asterisk-testsuite/uas-answer-then-bye.xml. Under Debian's sipp 3.6 its
 malformed twice over: the Request-URI is sip:service@:5060 (no remote host when sipp is the
 UAS) and its To holds two name-addrs (its ereg assigns the whole From to remote_tag). Bellbird
 drops it (no To to answer to); a callee's BYE is covered by test_calls_baresip.py instead.
+Not run: drachtio-srf/uas-302.xml, whose Contact is 172.29.0.13: following it would send
+traffic off loopback. test_calls_sipp.py's call_uas_302.xml redirects to loopback instead.
 
 Skipped (as passed) when the corpus or sipp is not there, e.g. on a user's machine.
 """

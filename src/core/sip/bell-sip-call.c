@@ -22,6 +22,8 @@ struct _BellSipCall
   char                *reason;
 
   char                *peer;           /* the URI we call, or the caller's From URI */
+  char                *request_uri;    /* outgoing: peer, or where a 3xx sent us */
+  guint                redirects;      /* outgoing: 3xx followed so far */
   char                *from;           /* outgoing: our From URI */
   BellSipUri          *target;         /* outgoing: parsed peer */
   BellSipTransportKind transport;
@@ -50,6 +52,9 @@ G_DEFINE_FINAL_TYPE (BellSipCall, bell_sip_call, G_TYPE_OBJECT)
 enum { SIGNAL_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 static gint next_id = 1;
+
+/* Redirects followed per call: enough for a forwarding chain, not for a redirect loop. */
+#define MAX_REDIRECTS 5
 
 const char *
 bell_call_state_to_string (BellCallState state)
@@ -321,6 +326,8 @@ send_bye (BellSipCall *self, gpointer data)
 }
 
 static gboolean retry_with_credentials (BellSipCall *self, BellSipMsg *response);
+static gboolean follow_redirect (BellSipCall *self, BellSipMsg *response);
+static void     on_call_located (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static void
 on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
@@ -387,6 +394,8 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
         bell_sip_call_hangup (self);
       return;
     }
+  if (status < 400 && follow_redirect (self, response))
+    return;
   if (status == 401 || status == 407)
     {
       if (retry_with_credentials (self, response))
@@ -410,8 +419,8 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
 static BellSipMsg *
 build_invite (BellSipCall *self, GError **error)
 {
-  g_autoptr(BellSipMsg) invite = bell_sip_msg_new_request (BELL_SIP_METHOD_INVITE, NULL, self->peer,
-                                                           error);
+  g_autoptr(BellSipMsg) invite = bell_sip_msg_new_request (BELL_SIP_METHOD_INVITE, NULL,
+                                                           self->request_uri, error);
   g_autofree char *to = NULL;
 
   if (!invite)
@@ -428,6 +437,69 @@ build_invite (BellSipCall *self, GError **error)
   bell_sip_msg_add_header (invite, "User-Agent", "Bellbird/" BELL_VERSION, NULL);
   bell_sip_msg_set_body (invite, "application/sdp", self->local_sdp, strlen (self->local_sdp));
   return g_steal_pointer (&invite);
+}
+
+/* Drops the INVITE transaction that got its final answer, before a new INVITE replaces it. */
+static void
+forget_invite (BellSipCall *self)
+{
+  /* An early dialog from that attempt ended with its final answer. */
+  g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
+  if (self->invite)
+    {
+      bell_sip_transaction_detach (self->invite);
+      g_clear_pointer (&self->invite, bell_sip_transaction_unref);
+    }
+}
+
+/* A Contact's q in thousandths; without one it counts as 1.0. */
+static gint
+contact_q (const BellSipNameAddr *na)
+{
+  return na->q1000 < 0 ? 1000 : na->q1000;
+}
+
+/* A 3xx to our INVITE (§8.1.3.4): call the best sip:/sips: Contact it gives (highest q, first
+ * of equals) with a new INVITE, same Call-ID, tags and To, CSeq + 1. Not a URI we are already
+ * calling, and at most MAX_REDIRECTS times. Returns FALSE when the call should end with this
+ * response. */
+static gboolean
+follow_redirect (BellSipCall *self, BellSipMsg *response)
+{
+  const BellSipNameAddr *best = NULL;
+  g_autofree char *uri = NULL;
+
+  if (self->cancel_pending || self->state == BELL_CALL_ENDED || self->redirects >= MAX_REDIRECTS)
+    return FALSE;
+  for (const BellSipHeader *h = bell_sip_msg_find_next (response, BELL_SIP_HDR_CONTACT, NULL); h;
+       h = bell_sip_msg_find_next (response, BELL_SIP_HDR_CONTACT, h))
+    {
+      const BellSipNameAddr *na = h->parsed.name_addr;
+      g_autofree char *text = NULL;
+
+      if (!na || na->star || !bell_sip_uri_is_sip (&na->uri))
+        continue;
+      text = bell_str_dup (na->uri.text);
+      if (g_str_equal (text, self->request_uri))
+        continue;
+      if (!best || contact_q (na) > contact_q (best))
+        best = na;
+    }
+  if (!best)
+    return FALSE;
+  uri = bell_str_dup (best->uri.text);
+  g_message ("call %u: redirected (%u) to %s", self->id, bell_sip_msg_get_status (response), uri);
+  g_clear_pointer (&self->target, bell_sip_uri_free);
+  self->target = bell_sip_uri_copy (&best->uri);
+  g_free (self->request_uri);
+  self->request_uri = g_steal_pointer (&uri);
+  self->redirects++;
+  self->invite_cseq++;
+  forget_invite (self);
+  bell_sip_locate_async (self->target, self->transport,
+                         bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
+                         NULL, self->cancel, on_call_located, g_object_ref (self));
+  return TRUE;
 }
 
 /* A 401/407 to our INVITE: send it again with credentials, once per challenge (the Digest
@@ -449,13 +521,7 @@ retry_with_credentials (BellSipCall *self, BellSipMsg *response)
                  error ? error->message : "no request");
       return FALSE;
     }
-  /* An early dialog from the challenged attempt ended with the 401/407. */
-  g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
-  if (self->invite)
-    {
-      bell_sip_transaction_detach (self->invite);
-      g_clear_pointer (&self->invite, bell_sip_transaction_unref);
-    }
+  forget_invite (self);
   self->invite = bell_sip_transactions_send (self->txns, again, self->invite_targets,
                                              on_invite_response, self, NULL);
   return TRUE;
@@ -485,10 +551,13 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   targets = bell_sip_targets_from_located (located);
   first = located->pdata[0];
+  g_free (self->local_contact);
   self->local_contact = contact_toward (self, first->transport, first->address);
-  self->local_sdp = self->sdp.create_offer (self->sdp.user_data);
-
-  self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
+  /* After a redirect: the same offer, and the CSeq already moved on. */
+  if (!self->local_sdp)
+    self->local_sdp = self->sdp.create_offer (self->sdp.user_data);
+  if (!self->invite_cseq)
+    self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
   invite = build_invite (self, &error);
   if (!invite)
     {
@@ -496,6 +565,7 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_unref (self);
       return;
     }
+  g_clear_pointer (&self->invite_targets, g_ptr_array_unref);
   self->invite_targets = g_ptr_array_ref (targets);
   self->invite = bell_sip_transactions_send (self->txns, invite, targets, on_invite_response, self,
                                              NULL);
@@ -780,6 +850,7 @@ bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const ch
   self->sdp = *sdp;
   self->outgoing = TRUE;
   self->peer = g_strdup (uri);
+  self->request_uri = g_strdup (uri);
   /* RFC 3323 §4.1.1.3: without an account, an anonymous From. */
   self->from = g_strdup (from_uri ? from_uri : "sip:anonymous@anonymous.invalid");
   self->transport = transport;
@@ -884,6 +955,7 @@ bell_sip_call_finalize (GObject *object)
   g_clear_object (&self->cancel);
   g_free (self->reason);
   g_free (self->peer);
+  g_free (self->request_uri);
   g_free (self->from);
   g_free (self->call_id);
   g_free (self->local_tag);
