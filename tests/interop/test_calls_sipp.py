@@ -18,8 +18,11 @@
                             Proxy-Authorization (checked here) and connects.
   call_uas_401_refused.xml  401 to every INVITE (a wrong password): one answer, then give up.
   call_uas_302.xml          302 with two Contacts (q=0.2, q=0.9): the q=0.9 one is called.
+  (generated here)          302 to every INVITE, alternating between two Contacts: bellbird
+                            follows 5 redirects, then gives up with the 6th 302.
 """
 
+import os
 import signal
 import time
 
@@ -95,6 +98,10 @@ REDIRECT_DESCS = [
     "Contact (Request-URI sip:moved@...), same Call-ID, From tag and To, CSeq + 1",
     "302 then 200: the call connects and ends with BYE to the new Contact; call exits 0 with a "
     "single 'connected'; sipp exits 0",
+]
+REDIRECT_LOOP_DESCS = [
+    "302 to every INVITE (two Contacts in turn): bellbird follows 5 redirects (6 INVITEs, each "
+    "302 ACKed, no 7th INVITE within 1.5 s), then ends with code 302 (exit 1), never connected",
 ]
 
 CASES = []
@@ -483,6 +490,47 @@ def case_redirect(tap, peers):
            and ic.first_line(byes[0]).split()[1].startswith("sip:moved@"), REDIRECT_DESCS[1],
            lambda: ["call exit %s, sipp exit %s, states %s" % (crc, src, st)] + call.diag()
            + ic.sipp_diag(sipp))
+
+
+def redirect_loop_scenario(path, rounds):
+    """Writes a sipp scenario that answers `rounds` INVITEs (one Call-ID) with 302, sending the
+    caller to sip:hop1@ and sip:hop2@ in turn, then checks that no further INVITE comes."""
+    step = """
+  <recv request="INVITE"/>
+  <send><![CDATA[
+
+      SIP/2.0 302 Moved Temporarily
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=bbloop%(i)d-[pid]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:hop%(hop)d@[local_ip]:[local_port]>
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="ACK"/>
+"""
+    body = "".join(step % {"i": i, "hop": 1 + i % 2} for i in range(rounds))
+    with open(path, "w") as f:
+        f.write('<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
+                '<scenario name="bellbird redirect loop">%s'
+                '  <recv request="INVITE" timeout="1500" ontimeout="done"/>\n'
+                '  <label id="done"/>\n</scenario>\n' % body)
+    return path
+
+
+@case(REDIRECT_LOOP_DESCS)
+def case_redirect_loop(tap, peers):
+    scenario = redirect_loop_scenario(os.path.join(peers.mkdtemp("loop"), "loop.xml"), 6)
+    call, crc, sipp, src, msgs = call_scenario(peers, scenario, "loop")
+    inv = ic.trace_requests(msgs, "INVITE")
+    acks = ic.trace_requests(msgs, "ACK")
+    last = last_call_event(call)
+    tap.ok(len(inv) == 6 and len(acks) == 6 and crc == 1 and last
+           and last.get("code") == 302 and "connected" not in states(call), REDIRECT_LOOP_DESCS[0],
+           lambda: ["%d INVITE, %d ACK, call exit %s, sipp exit %s, last %s"
+                    % (len(inv), len(acks), crc, src, last)] + call.diag() + ic.sipp_diag(sipp))
 
 
 def body(tap):
