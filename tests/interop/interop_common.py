@@ -1090,12 +1090,15 @@ def tag_of(value):
     return m.group(1) if m else None
 
 
-def call_argv(uri, duration=None, transport=None, bind=LOOPBACK + ":0", user=None, extra=()):
+def call_argv(uri, duration=None, transport=None, bind=LOOPBACK + ":0", user=None,
+              password_env=None, extra=()):
     """bellbird-cli call URI --events (bound to 127.0.0.1 unless bind is None); with user, from
-    that account, its password in $BELLBIRD_TEST_PASSWORD."""
+    that account, its password (if any) in $PASSWORD_ENV."""
     argv = [bellbird_cli(), "call", uri, "--events"]
     if user:
-        argv += ["--user", user, "--password-env", "BELLBIRD_TEST_PASSWORD"]
+        argv += ["--user", user]
+    if password_env:
+        argv += ["--password-env", password_env]
     if bind:
         argv += ["--bind", bind]
     if duration is not None:
@@ -1112,6 +1115,7 @@ def start_call(peers, name, uri, password=None, **kw):
     if password is not None:
         env = dict(os.environ)
         env["BELLBIRD_TEST_PASSWORD"] = password
+        kw["password_env"] = "BELLBIRD_TEST_PASSWORD"
     return peers.start(name, call_argv(uri, **kw), collect=True, env=env)
 
 

@@ -103,6 +103,10 @@ REDIRECT_LOOP_DESCS = [
     "302 to every INVITE (two Contacts in turn): bellbird follows 5 redirects (6 INVITEs, each "
     "302 ACKed, no 7th INVITE within 1.5 s), then ends with code 302 (exit 1), never connected",
 ]
+NO_PASSWORD_DESCS = [
+    "401 to a call from an account without a password: one INVITE, its 401 ACKed, 'ended' code "
+    "401 saying the account has no password (exit 1)",
+]
 
 CASES = []
 ALL_DESCS = []
@@ -490,6 +494,19 @@ def case_redirect(tap, peers):
            and ic.first_line(byes[0]).split()[1].startswith("sip:moved@"), REDIRECT_DESCS[1],
            lambda: ["call exit %s, sipp exit %s, states %s" % (crc, src, st)] + call.diag()
            + ic.sipp_diag(sipp))
+
+
+@case(NO_PASSWORD_DESCS)
+def case_auth_no_password(tap, peers):
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_401_refused.xml", "pbx",
+                                               user="sip:alice@pbx.bellbird.test")
+    inv = ic.trace_requests(msgs, "INVITE")
+    acks = ic.trace_requests(msgs, "ACK")
+    last = last_call_event(call)
+    tap.ok(len(inv) == 1 and len(acks) == 1 and crc == 1 and last and last.get("code") == 401
+           and "has none" in (last.get("reason") or ""), NO_PASSWORD_DESCS[0],
+           lambda: ["%d INVITE, %d ACK, call exit %s, last %s" % (len(inv), len(acks), crc, last)]
+           + call.diag() + ic.sipp_diag(sipp))
 
 
 def redirect_loop_scenario(path, rounds):

@@ -402,9 +402,11 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
         return;
       if (!self->cancel_pending)
         {
-          end_call (self, status, self->credentials
-                                  ? "authentication failed: the user name or password was refused"
-                                  : "the callee asks for a password: call from an account");
+          end_call (self, status,
+                    self->credentials ? "authentication failed: the user name or password was refused"
+                    : g_str_has_prefix (self->from, "sip:anonymous@")
+                      ? "the callee asks for a password: call from an account"
+                      : "the callee asks for a password and this account has none");
           return;
         }
     }
