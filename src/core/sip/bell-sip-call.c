@@ -461,15 +461,28 @@ contact_q (const BellSipNameAddr *na)
   return na->q1000 < 0 ? 1000 : na->q1000;
 }
 
+/* A redirect Contact as a Request-URI: without its ?headers, which a Request-URI cannot
+ * carry (§19.1.5). */
+static char *
+redirect_uri (const BellSipUri *uri)
+{
+  gsize len = uri->text.len;
+
+  if (uri->headers.len)
+    len = (gsize) (uri->headers.p - uri->text.p) - 1;   /* up to the '?' */
+  return g_strndup (uri->text.p, len);
+}
+
 /* A 3xx to our INVITE (§8.1.3.4): call the best sip:/sips: Contact it gives (highest q, first
  * of equals) with a new INVITE, same Call-ID, tags and To, CSeq + 1. Not a URI we are already
- * calling, and at most MAX_REDIRECTS times. Returns FALSE when the call should end with this
- * response. */
+ * calling, not sip: when we called sips: (§19.1.4: no downgrade), and at most MAX_REDIRECTS
+ * times. Returns FALSE when the call should end with this response. */
 static gboolean
 follow_redirect (BellSipCall *self, BellSipMsg *response)
 {
   const BellSipNameAddr *best = NULL;
   g_autofree char *uri = NULL;
+  g_autoptr(BellSipUri) target = NULL;
 
   if (self->cancel_pending || self->state == BELL_CALL_ENDED || self->redirects >= MAX_REDIRECTS)
     return FALSE;
@@ -481,7 +494,9 @@ follow_redirect (BellSipCall *self, BellSipMsg *response)
 
       if (!na || na->star || !bell_sip_uri_is_sip (&na->uri))
         continue;
-      text = bell_str_dup (na->uri.text);
+      if (self->target->scheme == BELL_URI_SCHEME_SIPS && na->uri.scheme != BELL_URI_SCHEME_SIPS)
+        continue;
+      text = redirect_uri (&na->uri);
       if (g_str_equal (text, self->request_uri))
         continue;
       if (!best || contact_q (na) > contact_q (best))
@@ -489,10 +504,13 @@ follow_redirect (BellSipCall *self, BellSipMsg *response)
     }
   if (!best)
     return FALSE;
-  uri = bell_str_dup (best->uri.text);
+  uri = redirect_uri (&best->uri);
+  target = bell_sip_uri_new (uri, NULL);
+  if (!target)
+    return FALSE;
   g_message ("call %u: redirected (%u) to %s", self->id, bell_sip_msg_get_status (response), uri);
   g_clear_pointer (&self->target, bell_sip_uri_free);
-  self->target = bell_sip_uri_copy (&best->uri);
+  self->target = g_steal_pointer (&target);
   g_free (self->request_uri);
   self->request_uri = g_steal_pointer (&uri);
   self->redirects++;
