@@ -19,7 +19,6 @@ Every scenario then answers the un-REGISTER (expires 0) that bellbird sends on e
 
 import re
 import signal
-import time
 
 import interop_common as ic
 
