@@ -11,20 +11,8 @@
  */
 #define G_LOG_DOMAIN "fuzz-sip-frame"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz-common.h"
 #include "bell-sip-msg.h"
-
-#ifndef BELL_FUZZ_ENTRY
-# define BELL_FUZZ_ENTRY LLVMFuzzerTestOneInput
-# define BELL_FUZZ_INIT  LLVMFuzzerInitialize
-#endif
-
-int BELL_FUZZ_ENTRY (const uint8_t *data, size_t size);
-int BELL_FUZZ_INIT (int *argc, char ***argv);
 
 #define MAX_STEPS 512
 
@@ -34,21 +22,6 @@ typedef struct
   gsize              skip;
   gsize              len;
 } Step;
-
-static volatile guint8 sink;
-
-static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
-fail (const char *fmt, ...)
-{
-  va_list args;
-
-  fputs ("fuzz-sip-frame: invariant broken: ", stderr);
-  va_start (args, fmt);
-  vfprintf (stderr, fmt, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  abort ();
-}
 
 static const char *
 result_name (BellSipFrameResult r)

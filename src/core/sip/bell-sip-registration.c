@@ -230,14 +230,14 @@ static guint
 granted_expires (BellSipRegistration *self, BellSipMsg *response)
 {
   guint64 expires;
+  g_autoptr(BellSipUri) ours = self->contact ? bell_sip_uri_new (self->contact, NULL) : NULL;
 
-  for (const BellSipHeader *h = bell_sip_msg_find (response, BELL_SIP_HDR_CONTACT); h;
+  for (const BellSipHeader *h = bell_sip_msg_find (response, BELL_SIP_HDR_CONTACT); h && ours;
        h = bell_sip_msg_find_next (response, BELL_SIP_HDR_CONTACT, h))
     {
       const BellSipNameAddr *na = h->parsed.name_addr;
-      g_autofree char *uri = bell_str_dup (na->uri.text);
-      g_autoptr(BellSipUri) ours = self->contact ? bell_sip_uri_new (self->contact, NULL) : NULL;
-      if (!na->star && ours && bell_sip_uri_equal (&na->uri, ours) && na->expires >= 0)
+
+      if (!na->star && bell_sip_uri_equal (&na->uri, ours) && na->expires >= 0)
         return (guint) na->expires;
     }
   if (bell_sip_msg_get_number (response, BELL_SIP_HDR_EXPIRES, &expires))
