@@ -511,6 +511,18 @@ test_algorithm_names (void)
 
 /* ---- answering challenges ---------------------------------------------------------------- */
 
+/* next carries exactly one Authorization for REALM, answering that algorithm and nonce. */
+static void
+assert_single_answer (BellSipMsg *next, const char *algorithm, const char *nonce)
+{
+  g_autofree char *got_algorithm = answer_field (next, BELL_SIP_HDR_AUTHORIZATION, REALM, "algorithm");
+  g_autofree char *got_nonce = answer_field (next, BELL_SIP_HDR_AUTHORIZATION, REALM, "nonce");
+
+  g_assert_cmpuint (count_headers (next, BELL_SIP_HDR_AUTHORIZATION), ==, 1);
+  g_assert_cmpstr (got_algorithm, ==, algorithm);
+  g_assert_cmpstr (got_nonce, ==, nonce);
+}
+
 static void
 test_prefers_sha256 (void)
 {
@@ -523,14 +535,9 @@ test_prefers_sha256 (void)
       g_autoptr(BellSipMsg) challenge = order ? new_challenge (401, sha, md5, NULL)
                                               : new_challenge (401, md5, sha, NULL);
       g_autoptr(BellSipMsg) next = new_register ();
-      g_autofree char *algorithm = NULL, *nonce = NULL;
 
       answer_ok (creds, challenge, next);
-      g_assert_cmpuint (count_headers (next, BELL_SIP_HDR_AUTHORIZATION), ==, 1);
-      algorithm = answer_field (next, BELL_SIP_HDR_AUTHORIZATION, REALM, "algorithm");
-      nonce = answer_field (next, BELL_SIP_HDR_AUTHORIZATION, REALM, "nonce");
-      g_assert_cmpstr (algorithm, ==, "SHA-256");
-      g_assert_cmpstr (nonce, ==, "\"n-sha\"");
+      assert_single_answer (next, "SHA-256", "\"n-sha\"");
     }
 }
 
@@ -564,14 +571,9 @@ test_ignores_unsupported (void)
     "Digest realm=\"" REALM "\", nonce=\"n3\", algorithm=SHA-256, qop=\"auth-conf\"",
     "Digest realm=\"" REALM "\", nonce=\"n4\", algorithm=MD5, qop=\"auth\"", NULL);
   g_autoptr(BellSipMsg) next = new_register ();
-  g_autofree char *algorithm = NULL, *nonce = NULL;
 
   answer_ok (creds, challenge, next);
-  g_assert_cmpuint (count_headers (next, BELL_SIP_HDR_AUTHORIZATION), ==, 1);
-  algorithm = answer_field (next, BELL_SIP_HDR_AUTHORIZATION, REALM, "algorithm");
-  nonce = answer_field (next, BELL_SIP_HDR_AUTHORIZATION, REALM, "nonce");
-  g_assert_cmpstr (algorithm, ==, "MD5");
-  g_assert_cmpstr (nonce, ==, "\"n4\"");
+  assert_single_answer (next, "MD5", "\"n4\"");
 }
 
 static void
