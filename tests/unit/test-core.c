@@ -270,90 +270,90 @@ test_bind_in_use (void)
   recorder_clear (&r);
 }
 
+/* Two cores on loopback, the caller (UDP) calling the callee: the calls' common set-up. */
+typedef struct
+{
+  Recorder  rs, rc;   /* the callee's and the caller's events */
+  BellCore *callee;
+  BellCore *caller;
+} CallPair;
+
+/* Starts both cores and places the call: over UDP, or TCP when callee_tcp (the URI says so);
+ * the callee answers after auto_answer_ms (-1: it only rings). */
+static void
+call_pair_start (CallPair *p, gboolean callee_tcp, gint auto_answer_ms)
+{
+  BellSipTransportKind kind = callee_tcp ? BELL_SIP_TRANSPORT_TCP : BELL_SIP_TRANSPORT_UDP;
+  g_autofree char *uri = NULL;
+
+  recorder_init (&p->rs);
+  recorder_init (&p->rc);
+  p->callee = start_core_full (kind, "127.0.0.1", 0, auto_answer_ms, &p->rs);
+  p->caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &p->rc);
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u%s", bell_core_get_port (p->callee, kind),
+                         callee_tcp ? ";transport=tcp" : "");
+  bell_core_call (p->caller, uri, BELL_SIP_TRANSPORT_ANY);
+}
+
+static void
+call_pair_stop (CallPair *p)
+{
+  stop_core (&p->caller, &p->rc);
+  stop_core (&p->callee, &p->rs);
+  recorder_clear (&p->rs);
+  recorder_clear (&p->rc);
+}
+
 /* A direct call between two cores: rung, answered, hung up by the caller (BYE). */
 static void
 test_call_answered (void)
 {
-  Recorder rs, rc;
-  g_autoptr(BellCore) callee = NULL;
-  g_autoptr(BellCore) caller = NULL;
-  g_autofree char *uri = NULL;
+  CallPair p;
   BellEvent *ev;
 
-  recorder_init (&rs);
-  recorder_init (&rc);
-  callee = start_core_full (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, 0, &rs);
-  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
-  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bell_core_get_port (callee, BELL_SIP_TRANSPORT_UDP));
-  bell_core_call (caller, uri, BELL_SIP_TRANSPORT_ANY);
-  wait_call_state (&rc, "ringing");
-  ev = wait_call_state (&rc, "connected");
+  call_pair_start (&p, FALSE, 0);
+  wait_call_state (&p.rc, "ringing");
+  ev = wait_call_state (&p.rc, "connected");
   g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 200);
-  wait_call_state (&rs, "connected");
-  bell_core_hangup (caller, 0);
-  wait_call_state (&rc, "ended");
-  ev = wait_call_state (&rs, "ended");
+  wait_call_state (&p.rs, "connected");
+  bell_core_hangup (p.caller, 0);
+  wait_call_state (&p.rc, "ended");
+  ev = wait_call_state (&p.rs, "ended");
   g_assert_nonnull (strstr (bell_event_get_string (ev, "reason"), "hung up"));
-  stop_core (&caller, &rc);
-  stop_core (&callee, &rs);
-  recorder_clear (&rs);
-  recorder_clear (&rc);
+  call_pair_stop (&p);
 }
 
 /* The caller gives up while the callee rings: CANCEL, 487 on both sides. */
 static void
 test_call_cancelled (void)
 {
-  Recorder rs, rc;
-  g_autoptr(BellCore) callee = NULL;
-  g_autoptr(BellCore) caller = NULL;
-  g_autofree char *uri = NULL;
+  CallPair p;
   BellEvent *ev;
 
-  recorder_init (&rs);
-  recorder_init (&rc);
-  callee = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rs);   /* rings only */
-  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
-  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bell_core_get_port (callee, BELL_SIP_TRANSPORT_UDP));
-  bell_core_call (caller, uri, BELL_SIP_TRANSPORT_ANY);
-  wait_call_state (&rs, "incoming");
-  wait_call_state (&rc, "ringing");
-  bell_core_hangup (caller, 0);
-  ev = wait_call_state (&rc, "ended");
+  call_pair_start (&p, FALSE, -1);   /* rings only */
+  wait_call_state (&p.rs, "incoming");
+  wait_call_state (&p.rc, "ringing");
+  bell_core_hangup (p.caller, 0);
+  ev = wait_call_state (&p.rc, "ended");
   g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 487);
-  ev = wait_call_state (&rs, "ended");
+  ev = wait_call_state (&p.rs, "ended");
   g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 487);
-  stop_core (&caller, &rc);
-  stop_core (&callee, &rs);
-  recorder_clear (&rs);
-  recorder_clear (&rc);
+  call_pair_stop (&p);
 }
 
 /* The callee declines: the caller hears 603 and the call ends. */
 static void
 test_call_declined (void)
 {
-  Recorder rs, rc;
-  g_autoptr(BellCore) callee = NULL;
-  g_autoptr(BellCore) caller = NULL;
-  g_autofree char *uri = NULL;
+  CallPair p;
   BellEvent *ev;
 
-  recorder_init (&rs);
-  recorder_init (&rc);
-  callee = start_core (BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0, &rs);
-  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
-  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u;transport=tcp",
-                         bell_core_get_port (callee, BELL_SIP_TRANSPORT_TCP));
-  bell_core_call (caller, uri, BELL_SIP_TRANSPORT_ANY);
-  ev = wait_call_state (&rs, "incoming");
-  bell_core_hangup (callee, (guint) bell_event_get_int (ev, "id", 0));
-  ev = wait_call_state (&rc, "ended");
+  call_pair_start (&p, TRUE, -1);
+  ev = wait_call_state (&p.rs, "incoming");
+  bell_core_hangup (p.callee, (guint) bell_event_get_int (ev, "id", 0));
+  ev = wait_call_state (&p.rc, "ended");
   g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 603);
-  stop_core (&caller, &rc);
-  stop_core (&callee, &rs);
-  recorder_clear (&rs);
-  recorder_clear (&rc);
+  call_pair_stop (&p);
 }
 
 int
