@@ -12,6 +12,7 @@
 #include "bell-sip-error.h"
 #include "bell-sip-header.h"
 #include "bell-sip-msg.h"
+#include "sip-test-util.h"
 
 #define assert_str_eq(s, expected)                                                      \
   G_STMT_START {                                                                        \
@@ -126,45 +127,6 @@ file_slice (GBytes *bytes, const char *after, const char *until)
     if (memcmp (b, until, strlen (until)) == 0)
       return (BellStr){ a, b - a };
   g_assert_not_reached ();
-}
-
-static const BellSipHeader *
-nth_header (const BellSipMsg *msg, BellSipHdrId id, guint n)
-{
-  const BellSipHeader *h = NULL;
-
-  for (guint i = 0; i <= n; i++)
-    if ((h = bell_sip_msg_find_next (msg, id, h)) == NULL)
-      return NULL;
-  return h;
-}
-
-static char *
-collapse_lws (BellStr s)
-{
-  GString *out = g_string_new (NULL);
-  gboolean space = FALSE;
-
-  for (gsize i = 0; i < s.len; i++)
-    {
-      char c = s.p[i];
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-        {
-          space = TRUE;
-          continue;
-        }
-      if (space && out->len > 0)
-        g_string_append_c (out, ' ');
-      space = FALSE;
-      g_string_append_c (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
-static gboolean
-has_crlf (BellStr s)
-{
-  return memchr (s.p, '\r', s.len) != NULL || memchr (s.p, '\n', s.len) != NULL;
 }
 
 static BellSipUri *
@@ -289,17 +251,17 @@ values_wsinv (const BellSipMsg *msg, GBytes *bytes)
 
   /* One Via header, then v: with two values over three lines. */
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_VIA), ==, 3);
-  h = nth_header (msg, BELL_SIP_HDR_VIA, 0);
+  h = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 0);
   assert_str_eq (h->parsed.via->transport, "UDP");
   assert_str_eq (h->parsed.via->host, "192.0.2.2");
   assert_str_eq (h->parsed.via->branch, "390skdjuw");
   g_assert_cmpuint (h->line, ==, 12);
-  h = nth_header (msg, BELL_SIP_HDR_VIA, 1);
+  h = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 1);
   assert_str_eq (h->parsed.via->transport, "TCP");
   assert_str_eq (h->parsed.via->host, "spindle.example.com");
   assert_str_eq (h->parsed.via->branch, "z9hG4bK9ikj8");
   g_assert_false (h->joined);
-  h = nth_header (msg, BELL_SIP_HDR_VIA, 2);
+  h = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 2);
   assert_str_eq (h->parsed.via->transport, "UDP");
   assert_str_eq (h->parsed.via->host, "192.168.255.111");
   assert_str_eq (h->parsed.via->branch, "z9hG4bK30239");
@@ -314,8 +276,8 @@ values_wsinv (const BellSipMsg *msg, GBytes *bytes)
   h = bell_sip_msg_find_by_name (msg, "NewFangledHeader");
   g_assert_nonnull (h);
   g_assert_cmpint (h->id, ==, BELL_SIP_HDR_OTHER);
-  g_assert_false (has_crlf (h->value));
-  newfangled = collapse_lws (h->value);
+  g_assert_false (sip_test_has_crlf (h->value));
+  newfangled = sip_test_collapse_lws (h->value);
   g_assert_cmpstr (newfangled, ==, "newfangled value continued newfangled value");
   h = bell_sip_msg_find_by_name (msg, "unknownheaderwithunusualvalue");
   g_assert_nonnull (h);
@@ -458,12 +420,12 @@ values_escnull (const BellSipMsg *msg, GBytes *bytes)
                                      &bell_sip_msg_get_from (msg)->uri));
 
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_CONTACT), ==, 2);
-  c1 = bell_sip_uri_dup_user (&nth_header (msg, BELL_SIP_HDR_CONTACT, 0)->parsed.name_addr->uri, &len);
+  c1 = bell_sip_uri_dup_user (&sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 0)->parsed.name_addr->uri, &len);
   g_assert_cmpmem (c1, len, "\0", 1);
-  c2 = bell_sip_uri_dup_user (&nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->uri, &len);
+  c2 = bell_sip_uri_dup_user (&sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->uri, &len);
   g_assert_cmpmem (c2, len, "\0\0", 2);
-  g_assert_false (bell_sip_uri_equal (&nth_header (msg, BELL_SIP_HDR_CONTACT, 0)->parsed.name_addr->uri,
-                                      &nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->uri));
+  g_assert_false (bell_sip_uri_equal (&sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 0)->parsed.name_addr->uri,
+                                      &sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->uri));
 }
 
 static void
@@ -487,7 +449,7 @@ values_esc02 (const BellSipMsg *msg, GBytes *bytes)
   g_assert_nonnull (h);
   g_assert_cmpint (h->id, ==, BELL_SIP_HDR_OTHER);
   assert_str_eq (h->value, "<sip:alias2@host2.example.com>");
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->uri.user, "alias3");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->uri.user, "alias3");
 }
 
 static void
@@ -554,7 +516,7 @@ values_longreq (const BellSipMsg *msg, GBytes *bytes)
   g_assert_nonnull (h);
   assert_str_mem (h->value, unk_value.p, unk_value.len);
 
-  last = nth_header (msg, BELL_SIP_HDR_VIA, 33);
+  last = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 33);
   g_assert_nonnull (last);
   assert_str_eq (last->parsed.via->host, "host.example.com");
   assert_str_eq (last->parsed.via->received, "192.0.2.5");
@@ -591,7 +553,7 @@ values_semiuri (const BellSipMsg *msg, GBytes *bytes)
   user = bell_sip_uri_dup_user (ruri, &len);
   g_assert_cmpstr (user, ==, "user;par=u@example.net");
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_ACCEPT), ==, 6);
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_ACCEPT, 5)->parsed.media_type->subtype, "sipfrag");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_ACCEPT, 5)->parsed.media_type->subtype, "sipfrag");
 }
 
 static void
@@ -602,7 +564,7 @@ values_transports (const BellSipMsg *msg, GBytes *bytes)
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_VIA), ==, 5);
   for (guint i = 0; i < 5; i++)
     {
-      const BellSipVia *via = nth_header (msg, BELL_SIP_HDR_VIA, i)->parsed.via;
+      const BellSipVia *via = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, i)->parsed.via;
       g_autofree char *host = g_strdup_printf ("t%u.example.com", i + 1);
       assert_str_eq (via->transport, transports[i]);
       assert_str_eq (via->host, host);
@@ -855,7 +817,7 @@ values_mcl01 (const BellSipMsg *msg, GBytes *bytes)
 static void
 values_bcast (const BellSipMsg *msg, GBytes *bytes)
 {
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via->host, "255.255.255.255");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via->host, "255.255.255.255");
 }
 
 /* RFC 4475 §3.1.2: tolerated by a liberal parser, under conditions */
@@ -992,9 +954,9 @@ values_2_colons (const BellSipMsg *msg, GBytes *bytes)
 static void
 values_mult_ip_in_header (const BellSipMsg *msg, GBytes *bytes)
 {
-  const BellSipVia *v0 = nth_header (msg, BELL_SIP_HDR_VIA, 0)->parsed.via;
-  const BellSipVia *v1 = nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via;
-  const BellSipVia *v2 = nth_header (msg, BELL_SIP_HDR_VIA, 2)->parsed.via;
+  const BellSipVia *v0 = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 0)->parsed.via;
+  const BellSipVia *v1 = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via;
+  const BellSipVia *v2 = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 2)->parsed.via;
 
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_VIA), ==, 3);
   assert_str_eq (v0->host, "[2001:db8::9:1]");
@@ -1012,8 +974,8 @@ values_mult_ip_in_header (const BellSipMsg *msg, GBytes *bytes)
 static void
 values_ipv4_mapped (const BellSipMsg *msg, GBytes *bytes)
 {
-  const BellSipVia *v0 = nth_header (msg, BELL_SIP_HDR_VIA, 0)->parsed.via;
-  const BellSipVia *v1 = nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via;
+  const BellSipVia *v0 = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 0)->parsed.via;
+  const BellSipVia *v1 = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via;
   gsize blen;
   const char *b = bell_sip_msg_peek_body (msg, &blen);
   BellStr body = file_body (bytes);

@@ -6,6 +6,7 @@
 #include "bell-sip-error.h"
 #include "bell-sip-header.h"
 #include "bell-sip-msg.h"
+#include "sip-test-util.h"
 
 #define assert_str_eq(s, expected)                                                      \
   G_STMT_START {                                                                        \
@@ -60,17 +61,6 @@ get_number (const BellSipMsg *msg, BellSipHdrId id)
   if (!bell_sip_msg_get_number (msg, id, &v))
     g_error ("header %s absent", bell_sip_hdr_id_to_name (id));
   return v;
-}
-
-static const BellSipHeader *
-nth_header (const BellSipMsg *msg, BellSipHdrId id, guint n)
-{
-  const BellSipHeader *h = NULL;
-
-  for (guint i = 0; i <= n; i++)
-    if ((h = bell_sip_msg_find_next (msg, id, h)) == NULL)
-      return NULL;
-  return h;
 }
 
 /* The Content-Length printed in the text, read by hand rather than by our parser. */
@@ -319,9 +309,9 @@ assert_record_routes (const BellSipMsg *resp, gboolean expected)
       return;
     }
   g_assert_cmpuint (bell_sip_msg_count (resp, BELL_SIP_HDR_RECORD_ROUTE), ==, 2);
-  assert_str_eq (nth_header (resp, BELL_SIP_HDR_RECORD_ROUTE, 0)->parsed.name_addr->uri.host,
+  assert_str_eq (sip_test_nth_header (resp, BELL_SIP_HDR_RECORD_ROUTE, 0)->parsed.name_addr->uri.host,
                  "server10.biloxi.example.com");
-  assert_str_eq (nth_header (resp, BELL_SIP_HDR_RECORD_ROUTE, 1)->parsed.name_addr->uri.host,
+  assert_str_eq (sip_test_nth_header (resp, BELL_SIP_HDR_RECORD_ROUTE, 1)->parsed.name_addr->uri.host,
                  "bigbox3.site3.atlanta.example.com");
 }
 
@@ -458,14 +448,14 @@ test_prepend_remove_via (void)
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_VIA), ==, 2);
   assert_str_eq (bell_sip_msg_get_via (msg)->branch, "z9hG4bKtop");
   assert_str_eq (bell_sip_msg_get_via (msg)->transport, "TCP");
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bK776asdhds");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bK776asdhds");
   /* Before the first one of its kind: the first header in order is the new Via. */
   g_assert_cmpint (bell_sip_msg_get_header_at (msg, 0)->id, ==, BELL_SIP_HDR_VIA);
   assert_str_eq (bell_sip_msg_get_header_at (msg, 0)->parsed.via->branch, "z9hG4bKtop");
 
   back = reparse (msg, NULL);
   assert_str_eq (bell_sip_msg_get_via (back)->branch, "z9hG4bKtop");
-  assert_str_eq (nth_header (back, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bK776asdhds");
+  assert_str_eq (sip_test_nth_header (back, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bK776asdhds");
 
   g_assert_true (bell_sip_msg_remove_first (msg, BELL_SIP_HDR_VIA));
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_VIA), ==, 1);
@@ -489,7 +479,7 @@ test_prepend_in_place (void)
   g_assert_no_error (error);
   first = bell_sip_msg_find (msg, BELL_SIP_HDR_ROUTE);
   assert_str_eq (first->parsed.name_addr->uri.host, "p1.example.com");
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_ROUTE, 1)->parsed.name_addr->uri.host, "p2.example.com");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_ROUTE, 1)->parsed.name_addr->uri.host, "p2.example.com");
   /* The Via is still the first header. */
   g_assert_cmpint (bell_sip_msg_get_header_at (msg, 0)->id, ==, BELL_SIP_HDR_VIA);
 }
@@ -608,13 +598,13 @@ test_add_list (void)
   g_assert_false (bell_sip_msg_has_token (msg, BELL_SIP_HDR_ALLOW, "REFER"));
   g_assert_true (bell_sip_msg_has_token (msg, BELL_SIP_HDR_SUPPORTED, "timer"));
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_CONTACT), ==, 3);
-  g_assert_cmpint (nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->expires, ==, 60);
-  g_assert_cmpint (nth_header (msg, BELL_SIP_HDR_CONTACT, 2)->parsed.name_addr->q1000, ==, 500);
+  g_assert_cmpint (sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr->expires, ==, 60);
+  g_assert_cmpint (sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 2)->parsed.name_addr->q1000, ==, 500);
 
   back = reparse (msg, NULL);
   g_assert_true (bell_sip_msg_has_token (back, BELL_SIP_HDR_ALLOW, "CANCEL"));
   g_assert_cmpuint (bell_sip_msg_count (back, BELL_SIP_HDR_CONTACT), ==, 3);
-  g_assert_cmpint (nth_header (back, BELL_SIP_HDR_CONTACT, 2)->parsed.name_addr->q1000, ==, 500);
+  g_assert_cmpint (sip_test_nth_header (back, BELL_SIP_HDR_CONTACT, 2)->parsed.name_addr->q1000, ==, 500);
 }
 
 /* bell-sip-header.h: a token list added in one call is one header, read token by token. */
@@ -766,7 +756,7 @@ test_edit_joined_list (void)
   back = reparse (msg, NULL);
   g_assert_cmpuint (bell_sip_msg_count (back, BELL_SIP_HDR_VIA), ==, 2);
   assert_str_eq (bell_sip_msg_get_via (back)->branch, "z9hG4bKmc1");
-  assert_str_eq (nth_header (back, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bKws1");
+  assert_str_eq (sip_test_nth_header (back, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bKws1");
 
   /* A proxy's Via goes on top of the joined ones. */
   g_assert_true (bell_sip_msg_prepend_header (msg, "Via", "SIP/2.0/UDP p.example.com;branch=z9hG4bKnew", &error));
@@ -775,8 +765,8 @@ test_edit_joined_list (void)
   back = reparse (msg, NULL);
   g_assert_cmpuint (bell_sip_msg_count (back, BELL_SIP_HDR_VIA), ==, 3);
   assert_str_eq (bell_sip_msg_get_via (back)->branch, "z9hG4bKnew");
-  assert_str_eq (nth_header (back, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bKmc1");
-  assert_str_eq (nth_header (back, BELL_SIP_HDR_VIA, 2)->parsed.via->branch, "z9hG4bKws1");
+  assert_str_eq (sip_test_nth_header (back, BELL_SIP_HDR_VIA, 1)->parsed.via->branch, "z9hG4bKmc1");
+  assert_str_eq (sip_test_nth_header (back, BELL_SIP_HDR_VIA, 2)->parsed.via->branch, "z9hG4bKws1");
 
   /* And all of them can go. */
   g_assert_cmpuint (bell_sip_msg_remove_headers (msg, BELL_SIP_HDR_VIA, NULL), ==, 3);

@@ -6,6 +6,7 @@
 #include "bell-sip-error.h"
 #include "bell-sip-header.h"
 #include "bell-sip-msg.h"
+#include "sip-test-util.h"
 
 #define assert_str_eq(s, expected)                                                      \
   G_STMT_START {                                                                        \
@@ -115,49 +116,6 @@ contains_ci (const char *haystack, const char *needle)
   g_autofree char *n = g_ascii_strdown (needle, -1);
 
   return strstr (h, n) != NULL;
-}
-
-/* Folding and runs of LWS are one SP (RFC 3261 §7.3.1). */
-static char *
-collapse_lws (BellStr s)
-{
-  GString *out = g_string_new (NULL);
-  gboolean space = FALSE;
-
-  for (gsize i = 0; i < s.len; i++)
-    {
-      char c = s.p[i];
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-        {
-          space = TRUE;
-          continue;
-        }
-      if (space && out->len > 0)
-        g_string_append_c (out, ' ');
-      space = FALSE;
-      g_string_append_c (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
-static gboolean
-has_crlf (BellStr s)
-{
-  return memchr (s.p, '\r', s.len) != NULL || memchr (s.p, '\n', s.len) != NULL;
-}
-
-static const BellSipHeader *
-nth_header (const BellSipMsg *msg, BellSipHdrId id, guint n)
-{
-  const BellSipHeader *h = NULL;
-
-  for (guint i = 0; i <= n; i++)
-    {
-      h = bell_sip_msg_find_next (msg, id, h);
-      if (h == NULL)
-        return NULL;
-    }
-  return h;
 }
 
 static guint64
@@ -435,7 +393,7 @@ test_parse_200_rr (void)
       g_assert_cmpuint (h->line, ==, 2 + i);
     }
   g_assert_cmpuint (i, ==, 3);
-  h = nth_header (msg, BELL_SIP_HDR_VIA, 2);
+  h = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 2);
   g_assert_true (h->parsed.via->has_rport);
   g_assert_cmpuint (h->parsed.via->rport, ==, 5066);
   g_assert_cmpuint (h->parsed.via->port, ==, 5066);
@@ -528,7 +486,7 @@ test_parse_register_auth (void)
 {
   g_autoptr(BellSipMsg) msg = parse_fixture ("register-auth.sip");
   const BellSipNameAddr *c1 = bell_sip_msg_get_contact (msg);
-  const BellSipHeader *c2 = nth_header (msg, BELL_SIP_HDR_CONTACT, 1);
+  const BellSipHeader *c2 = sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 1);
   const BellSipHeader *auth = bell_sip_msg_find (msg, BELL_SIP_HDR_AUTHORIZATION);
   g_autofree char *instance = NULL;
   BellStr v;
@@ -741,9 +699,9 @@ test_parse_compact_folded (void)
   h = bell_sip_msg_find (msg, BELL_SIP_HDR_SUBJECT);
   g_assert_nonnull (h);
   g_assert_cmpuint (h->line, ==, 11);
-  subject = collapse_lws (h->value);
+  subject = sip_test_collapse_lws (h->value);
   g_assert_cmpstr (subject, ==, "Transfer to Carol");
-  g_assert_false (has_crlf (h->value));
+  g_assert_false (sip_test_has_crlf (h->value));
 
   h = bell_sip_msg_find (msg, BELL_SIP_HDR_CONTENT_ENCODING);
   g_assert_nonnull (h);
@@ -771,7 +729,7 @@ test_parse_compact_folded (void)
   g_assert_cmpuint (h->parsed.token_params->number, ==, 1800);
   g_assert_true (bell_sip_params_get (h->parsed.token_params->params, "refresher", &v));
   assert_str_eq (v, "uac");
-  g_assert_false (has_crlf (h->value));
+  g_assert_false (sip_test_has_crlf (h->value));
 
   h = bell_sip_msg_find (msg, BELL_SIP_HDR_REFERRED_BY);
   g_assert_nonnull (h);
@@ -844,7 +802,7 @@ assert_via_list (const BellSipMsg *msg, gboolean one_line)
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_VIA), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
-      h[i] = nth_header (msg, BELL_SIP_HDR_VIA, i);
+      h[i] = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, i);
       g_assert_nonnull (h[i]);
       g_assert_cmpuint (h[i]->line, ==, one_line ? 2 : 2 + i);
       g_assert_true (h[i]->joined == (one_line && i > 0));
@@ -909,7 +867,7 @@ test_parse_ipv6 (void)
   g_autoptr(BellSipMsg) msg = parse_fixture ("ipv6.sip");
   const BellSipUri *ruri = bell_sip_msg_get_request_uri (msg);
   const BellSipVia *v1 = bell_sip_msg_get_via (msg);
-  const BellSipVia *v2 = nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via;
+  const BellSipVia *v2 = sip_test_nth_header (msg, BELL_SIP_HDR_VIA, 1)->parsed.via;
   const BellSipNameAddr *to = bell_sip_msg_get_to (msg);
   const BellSipNameAddr *from = bell_sip_msg_get_from (msg);
   const BellSipNameAddr *contact = bell_sip_msg_get_contact (msg);
@@ -1529,7 +1487,6 @@ test_frame_header_section_too_large (void)
   }
 }
 
-
 typedef struct {
   const char *headers;
   gsize       body;
@@ -1755,16 +1712,16 @@ test_parse_list_splitting (void)
   g_autofree char *display = NULL;
 
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_CONTACT), ==, 2);
-  c1 = nth_header (msg, BELL_SIP_HDR_CONTACT, 0)->parsed.name_addr;
-  c2 = nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr;
+  c1 = sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 0)->parsed.name_addr;
+  c2 = sip_test_nth_header (msg, BELL_SIP_HDR_CONTACT, 1)->parsed.name_addr;
   display = bell_sip_unquote (c1->display);
   g_assert_cmpstr (display, ==, "Doe, John");
   assert_str_eq (c1->uri.user, "a,b");
   g_assert_cmpint (c1->q1000, ==, 100);
   assert_str_eq (c2->uri.user, "c");
   g_assert_cmpuint (bell_sip_msg_count (msg, BELL_SIP_HDR_ROUTE), ==, 3);
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_ROUTE, 2)->parsed.name_addr->uri.host, "p3.example.com");
-  assert_str_eq (nth_header (msg, BELL_SIP_HDR_ROUTE, 2)->value, "<sip:p3.example.com;lr>");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_ROUTE, 2)->parsed.name_addr->uri.host, "p3.example.com");
+  assert_str_eq (sip_test_nth_header (msg, BELL_SIP_HDR_ROUTE, 2)->value, "<sip:p3.example.com;lr>");
 }
 
 static void
@@ -1859,8 +1816,8 @@ is_cl (const BellSipHeader *h)
 static void
 assert_same_name_addr (const BellSipNameAddr *a, const BellSipNameAddr *b)
 {
-  g_autofree char *da = collapse_lws (a->display);
-  g_autofree char *db = collapse_lws (b->display);
+  g_autofree char *da = sip_test_collapse_lws (a->display);
+  g_autofree char *db = sip_test_collapse_lws (b->display);
 
   g_assert_cmpstr (da, ==, db);
   g_assert_true (a->star == b->star);
@@ -1919,8 +1876,8 @@ assert_same_msg (const BellSipMsg *a, const BellSipMsg *b)
       g_assert_cmpint (ha->id, ==, hb->id);
       if (ha->id == BELL_SIP_HDR_OTHER)
         {
-          g_autofree char *va = collapse_lws (ha->value);
-          g_autofree char *vb = collapse_lws (hb->value);
+          g_autofree char *va = sip_test_collapse_lws (ha->value);
+          g_autofree char *vb = sip_test_collapse_lws (hb->value);
           g_assert_true (bell_str_equal_ci (ha->name, hb->name));
           g_assert_cmpstr (va, ==, vb);
         }
@@ -1958,8 +1915,8 @@ assert_same_msg (const BellSipMsg *a, const BellSipMsg *b)
         case BELL_SIP_HDR_AUTHORIZATION:
         case BELL_SIP_HDR_WWW_AUTHENTICATE:
           {
-            g_autofree char *pa = collapse_lws (ha->parsed.auth->params);
-            g_autofree char *pb = collapse_lws (hb->parsed.auth->params);
+            g_autofree char *pa = sip_test_collapse_lws (ha->parsed.auth->params);
+            g_autofree char *pb = sip_test_collapse_lws (hb->parsed.auth->params);
             g_assert_true (bell_str_equal (ha->parsed.auth->scheme, hb->parsed.auth->scheme));
             g_assert_cmpstr (pa, ==, pb);
           }
