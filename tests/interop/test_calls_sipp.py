@@ -210,18 +210,12 @@ def case_builtin_uas(tap, peers):
 
 @case(BUSY_DESCS)
 def case_486(tap, peers):
-    sport = ic.free_port()
-    sipp = ic.start_sipp_call(peers, "sipp-486", sport, scenario="call_uas_486.xml")
-    ic.wait_bound(sport, "udp", 5)
-    call = ic.start_call(peers, "call", "sip:busy@%s:%d" % (ic.LOOPBACK, sport), duration=1)
-    crc = finish(call, 10)
-    src = finish(sipp, 6)
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_486.xml", "busy")
     last = last_call_event(call)
     st = states(call)
     tap.ok(crc == 1 and last and last.get("state") == "ended" and last.get("code") == 486
            and "connected" not in st, BUSY_DESCS[0],
            lambda: ["call exit %s, states %s, last event %s" % (crc, st, last)] + call.diag())
-    msgs = ic.parse_trace(sipp.msg_path)
     inv = ic.trace_requests(msgs, "INVITE")
     acks = ic.trace_requests(msgs, "ACK")
     busy = ic.trace_responses(msgs, 486)
@@ -236,13 +230,7 @@ def case_486(tap, peers):
 
 @case(LOSE_DESCS)
 def case_lose_invite(tap, peers):
-    sport = ic.free_port()
-    sipp = ic.start_sipp_call(peers, "sipp-lose", sport, scenario="call_uas_lose_invite.xml")
-    ic.wait_bound(sport, "udp", 5)
-    call = ic.start_call(peers, "call", "sip:lossy@%s:%d" % (ic.LOOPBACK, sport), duration=1)
-    crc = finish(call, 12)
-    src = finish(sipp, 6)
-    msgs = ic.parse_trace(sipp.msg_path)
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_lose_invite.xml", "lossy")
     inv = ic.trace_requests(msgs, "INVITE")
     ok200 = ic.trace_responses(msgs, 200, cseq_method="INVITE")
     gap = inv[1]["time"] - inv[0]["time"] if len(inv) >= 2 else None
@@ -262,13 +250,8 @@ def case_lose_invite(tap, peers):
 
 @case(TWICE_DESCS)
 def case_resend_200(tap, peers):
-    sport = ic.free_port()
-    sipp = ic.start_sipp_call(peers, "sipp-200x2", sport, scenario="call_uas_resend_200.xml")
-    ic.wait_bound(sport, "udp", 5)
-    call = ic.start_call(peers, "call", "sip:twice@%s:%d" % (ic.LOOPBACK, sport), duration=2)
-    crc = finish(call, 12)
-    src = finish(sipp, 6)
-    msgs = ic.parse_trace(sipp.msg_path)
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_resend_200.xml", "twice",
+                                               duration=2)
     oks = ic.trace_responses(msgs, 200, cseq_method="INVITE")
     acks = ic.trace_requests(msgs, "ACK")
     inv = ic.trace_requests(msgs, "INVITE")
@@ -350,12 +333,7 @@ def case_require(tap, peers):
 
 @case(NOTAG_DESCS)
 def case_no_totag(tap, peers):
-    sport = ic.free_port()
-    sipp = ic.start_sipp_call(peers, "sipp-notag", sport, scenario="call_uas_200_no_totag.xml")
-    ic.wait_bound(sport, "udp", 5)
-    call = ic.start_call(peers, "call", "sip:notag@%s:%d" % (ic.LOOPBACK, sport), duration=1)
-    crc = finish(call, 10)
-    src = finish(sipp, 6)
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_200_no_totag.xml", "notag")
     last = last_call_event(call)
     tap.ok(crc == 1 and last and last.get("state") == "ended" and last.get("reason"),
            NOTAG_DESCS[0],
@@ -363,7 +341,6 @@ def case_no_totag(tap, peers):
            + call.diag())
     if last:
         tap.note("ended event: code %s, reason %r" % (last.get("code"), last.get("reason")))
-    msgs = ic.parse_trace(sipp.msg_path)
     got = [ic.first_line(m) for m in msgs if m["dir"] == "received"]
     bad = [g for g in got if g.split(" ", 1)[0] in ("ACK", "BYE")]
     tap.ok(not bad, NOTAG_DESCS[1],
@@ -408,15 +385,15 @@ def case_sigterm_ringing(tap, peers):
                     % (crc, last, len(acks), src)] + call.diag() + ic.sipp_diag(sipp))
 
 
-def call_scenario(peers, scenario, callee, **kw):
-    """sipp runs scenario; `bellbird-cli call sip:CALLEE@sipp --duration 1` (kw: more for
-    ic.start_call) calls it; both run to their end. Returns (call, call exit, sipp, sipp exit,
-    traced messages)."""
+def call_scenario(peers, scenario, callee, duration=1, **kw):
+    """sipp runs scenario; `bellbird-cli call sip:CALLEE@sipp --duration DURATION` (kw: more
+    for ic.start_call) calls it; both run to their end. Returns (call, call exit, sipp, sipp
+    exit, traced messages)."""
     sport = ic.free_port()
     sipp = ic.start_sipp_call(peers, "sipp-" + callee, sport, scenario=scenario)
     ic.wait_bound(sport, "udp", 5)
-    call = ic.start_call(peers, "call", "sip:%s@%s:%d" % (callee, ic.LOOPBACK, sport), duration=1,
-                         **kw)
+    call = ic.start_call(peers, "call", "sip:%s@%s:%d" % (callee, ic.LOOPBACK, sport),
+                         duration=duration, **kw)
     crc = finish(call, 12)
     src = finish(sipp, 6)
     return call, crc, sipp, src, ic.parse_trace(sipp.msg_path)
