@@ -277,6 +277,13 @@ bell_sip_credentials_new (const char *username, const char *password)
   return creds;
 }
 
+BellSipCredentials *
+bell_sip_credentials_new_like (const BellSipCredentials *creds)
+{
+  g_return_val_if_fail (creds != NULL, NULL);
+  return bell_sip_credentials_new (creds->username, creds->password);
+}
+
 void
 bell_sip_credentials_free (BellSipCredentials *creds)
 {

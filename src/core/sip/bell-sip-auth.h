@@ -41,6 +41,8 @@ typedef struct _BellSipCredentials BellSipCredentials;
 /* password may be NULL (challenges then fail with BELL_SIP_AUTH_ERROR_NO_CREDENTIALS); it is
  * copied into memory that is wiped when the object is freed, and never logged. */
 BellSipCredentials *bell_sip_credentials_new  (const char *username, const char *password);
+/* The same user and password, for another dialog: no challenge remembered. */
+BellSipCredentials *bell_sip_credentials_new_like (const BellSipCredentials *creds);
 void                bell_sip_credentials_free (BellSipCredentials *creds);
 
 /* Answers a 401 or 407 to a request. Both WWW-Authenticate and Proxy-Authenticate headers are

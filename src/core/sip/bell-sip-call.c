@@ -1,55 +1,17 @@
-/* bell-sip-call.c: the INVITE session state machine (RFC 3261 §13-§15). */
+/* bell-sip-call.c: the INVITE session (RFC 3261 §13-§15): setting a call up both ways (3xx,
+ * 401/407, 422, forking), CANCEL, BYE, and the dispatch of what comes in its dialog. */
 #define G_LOG_DOMAIN "bell-sip-call"
 
-#include "bell-sip-call.h"
+#include "bell-sip-call-private.h"
 
 #include <string.h>
 
 #include "bell-sip-auth.h"
 #include "bell-sip-locate.h"
 
-struct _BellSipCall
-{
-  GObject              parent_instance;
-
-  BellSipTransactions *txns;
-  BellClock           *clock;
-  BellSipOfferAnswer   sdp;
-  guint                id;
-  gboolean             outgoing;
-  BellCallState        state;
-  guint                code;
-  char                *reason;
-
-  char                *peer;           /* the URI we call, or the caller's From URI */
-  char                *request_uri;    /* outgoing: peer, or where a 3xx sent us */
-  guint                redirects;      /* outgoing: 3xx followed so far */
-  char                *from;           /* outgoing: our From URI */
-  BellSipUri          *target;         /* outgoing: parsed peer */
-  BellSipTransportKind transport;
-  char                *call_id;
-  char                *local_tag;
-  char                *local_contact;
-  char                *local_sdp;
-  char                *remote_sdp;
-
-  BellSipTransaction  *invite;         /* client or server INVITE transaction */
-  BellSipMsg          *ok;             /* our 2xx, retransmitted until the ACK (§13.3.1.4) */
-  BellSipDialog       *dialog;
-  GPtrArray           *targets;        /* BellSipTarget: where in-dialog requests go */
-  GPtrArray           *invite_targets; /* outgoing: where the INVITE (and its retries) go */
-  BellSipCredentials  *credentials;    /* outgoing: answers 401/407 (NULL: no password) */
-  guint32              invite_cseq;
-  gboolean             cancel_pending; /* hung up before a provisional response */
-  guint                ok_timer;
-  guint                ok_interval_ms;
-  guint                ok_elapsed_ms;
-  GCancellable        *cancel;
-};
-
 G_DEFINE_FINAL_TYPE (BellSipCall, bell_sip_call, G_TYPE_OBJECT)
 
-enum { SIGNAL_CHANGED, N_SIGNALS };
+enum { SIGNAL_CHANGED, SIGNAL_HOLD_CHANGED, SIGNAL_TRANSFER, SIGNAL_REFER, N_SIGNALS };
 static guint signals[N_SIGNALS];
 static gint next_id = 1;
 
@@ -63,94 +25,10 @@ bell_call_state_to_string (BellCallState state)
   return state < G_N_ELEMENTS (names) ? names[state] : "?";
 }
 
-/* The interim SDP: our first audio stream on PCMU or PCMA, inactive; other streams refused. */
-
-static char *
-local_ip_line (void)
-{
-  /* No media flows, so no address is promised: 0.0.0.0 (RFC 3264 §6.1 allows it). */
-  return g_strdup ("c=IN IP4 0.0.0.0\r\n");
-}
-
-static char *
-signalling_only_offer (gpointer user_data)
-{
-  g_autofree char *c = local_ip_line ();
-
-  return g_strdup_printf ("v=0\r\no=bellbird %u 1 IN IP4 0.0.0.0\r\ns=-\r\n%st=0 0\r\n"
-                          "m=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
-                          "a=rtpmap:8 PCMA/8000\r\na=inactive\r\n", g_random_int (), c);
-}
-
-static char *
-signalling_only_answer (const char *offer, gpointer user_data, GError **error)
-{
-  g_auto(GStrv) lines = g_strsplit (offer, "\n", -1);
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree char *c = local_ip_line ();
-  gboolean audio_taken = FALSE;
-  guint streams = 0;
-
-  g_string_append_printf (out, "v=0\r\no=bellbird %u 1 IN IP4 0.0.0.0\r\ns=-\r\n%st=0 0\r\n",
-                          g_random_int (), c);
-  for (guint i = 0; lines[i]; i++)
-    {
-      g_auto(GStrv) f = NULL;
-      const char *codec = NULL;
-      if (!g_str_has_prefix (lines[i], "m="))
-        continue;
-      streams++;
-      f = g_strsplit_set (g_strstrip (lines[i] + 2), " ", -1);
-      if (g_strv_length (f) < 4)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "malformed m= line in the offer");
-          return NULL;
-        }
-      for (guint k = 3; f[k] && !codec && !audio_taken && g_str_equal (f[0], "audio"); k++)
-        if (g_str_equal (f[k], "0") || g_str_equal (f[k], "8"))
-          codec = f[k];
-      if (codec)
-        {
-          audio_taken = TRUE;
-          g_string_append_printf (out, "m=audio 9 %s %s\r\na=rtpmap:%s %s/8000\r\na=inactive\r\n",
-                                  f[2], codec, codec, g_str_equal (codec, "0") ? "PCMU" : "PCMA");
-        }
-      else
-        /* §6: a stream we do not take is answered with port 0, same format list. */
-        g_string_append_printf (out, "m=%s 0 %s %s\r\n", f[0], f[2], f[3]);
-    }
-  if (!streams)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the offer has no media stream");
-      return NULL;
-    }
-  if (!audio_taken)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "no common audio codec (PCMU or PCMA)");
-      return NULL;
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-static gboolean
-signalling_only_apply (const char *answer, gpointer user_data, GError **error)
-{
-  if (!strstr (answer, "m=audio "))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the answer has no audio stream");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-const BellSipOfferAnswer bell_sip_signalling_only_sdp = {
-  signalling_only_offer, signalling_only_answer, signalling_only_apply, NULL,
-};
-
 /* State */
 
-static void
-set_state (BellSipCall *self, BellCallState state, guint code, const char *reason)
+void
+bell_sip_call_set_state (BellSipCall *self, BellCallState state, guint code, const char *reason)
 {
   if (self->state == BELL_CALL_ENDED)
     return;
@@ -167,19 +45,41 @@ set_state (BellSipCall *self, BellCallState state, guint code, const char *reaso
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
-static void
-end_call (BellSipCall *self, guint code, const char *reason)
+void
+bell_sip_call_end (BellSipCall *self, guint code, const char *reason)
 {
-  bell_clock_clear (self->clock, &self->ok_timer);
+  bell_sip_call_ok_acked (self);
+  bell_sip_call_modify_clear (self);
+  bell_sip_call_timer_clear (self);
+  bell_sip_call_refer_clear (self);
   if (self->dialog)
     bell_sip_dialog_terminate (self->dialog);
   if (self->invite)
     bell_sip_transaction_detach (self->invite);
-  set_state (self, BELL_CALL_ENDED, code, reason);
+  bell_sip_call_set_state (self, BELL_CALL_ENDED, code, reason);
 }
 
-static char *
-body_of (BellSipMsg *msg)
+void
+bell_sip_call_emit_hold_changed (BellSipCall *self)
+{
+  g_signal_emit (self, signals[SIGNAL_HOLD_CHANGED], 0);
+}
+
+void
+bell_sip_call_emit_transfer (BellSipCall *self, guint status, const char *reason)
+{
+  g_signal_emit (self, signals[SIGNAL_TRANSFER], 0, status, reason);
+}
+
+void
+bell_sip_call_emit_refer (BellSipCall *self, const char *uri, const char *replaces,
+                          const char *referred_by)
+{
+  g_signal_emit (self, signals[SIGNAL_REFER], 0, uri, replaces, referred_by);
+}
+
+char *
+bell_sip_call_body_of (BellSipMsg *msg)
 {
   gsize len;
   const char *body = bell_sip_msg_peek_body (msg, &len);
@@ -190,144 +90,113 @@ body_of (BellSipMsg *msg)
   return g_strndup (body, len);
 }
 
-/* Our Contact toward a destination: where the peer reaches us in this dialog. */
-static char *
-contact_toward (BellSipCall *self, BellSipTransportKind kind, GInetSocketAddress *dest)
+void
+bell_sip_call_add_capabilities (BellSipMsg *msg)
 {
-  BellSipTransport *transport = bell_sip_transactions_get_transport (self->txns);
-  g_autoptr(GInetSocketAddress) local = dest ? bell_sip_transport_get_local_address (transport, kind, dest)
-                                              : NULL;
-
-  g_autoptr(BellSipUri) from = NULL;
-  g_autofree char *user = NULL;
-
-  if (!local)
-    return g_strdup ("sip:bellbird@invalid.invalid");
-  /* Calling from an account, our Contact names its user, as the registered Contact does:
-   * PBXes match the two (Asterisk endpoints identify callers by it). */
-  from = self->outgoing && self->from ? bell_sip_uri_new (self->from, NULL) : NULL;
-  user = from ? bell_str_dup (from->user) : NULL;   /* escaped as written, like the AOR's */
-  if (!user || !*user || g_str_equal (user, "anonymous"))
-    return bell_sip_contact_uri ("bellbird", local, kind);
-  return bell_sip_contact_uri (user, local, kind);
-}
-
-/* In-dialog requests go to the first route, or to the remote target (§12.2.1.1, §8.1.2);
- * we locate it once and keep the answer. */
-typedef void (*TargetsReady) (BellSipCall *self, gpointer data);
-
-typedef struct
-{
-  BellSipCall  *call;
-  TargetsReady  ready;
-  gpointer      data;
-} LocateJob;
-
-static void
-on_dialog_targets (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  LocateJob *job = user_data;
-  BellSipCall *self = job->call;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) located = bell_sip_locate_finish (result, &error);
-
-  if (located && located->len)
-    {
-      g_clear_pointer (&self->targets, g_ptr_array_unref);
-      self->targets = bell_sip_targets_from_located (located);
-    }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("call %u: cannot reach the peer's target: %s", self->id, error ? error->message : "?");
-  if (self->targets)
-    job->ready (self, job->data);
-  g_object_unref (self);
-  g_free (job);
-}
-
-static void
-with_dialog_targets (BellSipCall *self, TargetsReady ready, gpointer data)
-{
-  const char *const *routes = bell_sip_dialog_get_route_set (self->dialog);
-  g_autoptr(BellSipUri) uri = NULL;
-  LocateJob *job;
-
-  if (self->targets)
-    {
-      ready (self, data);
-      return;
-    }
-  if (routes && routes[0])
-    {
-      /* "<sip:proxy;lr>": the URI between the angle brackets. */
-      const char *lt = strchr (routes[0], '<'), *gt = lt ? strchr (lt, '>') : NULL;
-      g_autofree char *u = lt && gt ? g_strndup (lt + 1, (gsize) (gt - lt - 1)) : g_strdup (routes[0]);
-      uri = bell_sip_uri_new (u, NULL);
-    }
-  else
-    uri = bell_sip_uri_new (bell_sip_dialog_get_remote_target (self->dialog), NULL);
-  if (!uri)
-    {
-      g_message ("call %u: the peer's address does not parse", self->id);
-      return;
-    }
-  job = g_new0 (LocateJob, 1);
-  job->call = g_object_ref (self);
-  job->ready = ready;
-  job->data = data;
-  bell_sip_locate_async (uri, BELL_SIP_TRANSPORT_ANY,
-                         bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
-                         NULL, self->cancel, on_dialog_targets, job);
+  bell_sip_msg_add_header (msg, "Allow", BELL_CALL_ALLOW, NULL);
+  bell_sip_msg_add_header (msg, "Supported", BELL_CALL_SUPPORTED, NULL);
 }
 
 /* Outgoing */
 
 static void
-on_ack_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+on_bye_done (BellSipCall *self, BellSipMsg *request, BellSipMsg *response, const GError *error,
+             gpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BellSipFlow) flow = bell_sip_transport_send_request_finish (BELL_SIP_TRANSPORT (source),
-                                                                        result, &error);
-  if (!flow)
-    g_message ("ACK not sent: %s", error->message);
-}
-
-static void
-send_ack (BellSipCall *self, gpointer data)
-{
-  g_autoptr(BellSipMsg) ack = bell_sip_dialog_new_ack (self->dialog, self->invite_cseq, NULL);
-  g_autofree char *branch = g_strdup_printf ("z9hG4bK%08x%08x", g_random_int (), g_random_int ());
-
-  /* §13.2.2.4: the ACK for a 2xx is the TU's, outside any transaction. */
-  if (ack)
-    bell_sip_transport_send_request_async (bell_sip_transactions_get_transport (self->txns), ack,
-                                           self->targets->pdata[0], branch, NULL, on_ack_sent,
-                                           NULL);
-}
-
-static void
-on_bye_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error, gpointer data)
-{
-  BellSipCall *self = data;
-
   /* Whatever the answer (or none, §15.1.1), the call is over. */
-  if (!response || bell_sip_msg_get_status (response) >= 200)
-    end_call (self, 0, "hung up");
+  bell_sip_call_end (self, 0, data ? data : "hung up");
 }
 
-static void
-send_bye (BellSipCall *self, gpointer data)
+void
+bell_sip_call_bye (BellSipCall *self, const char *reason)
 {
-  g_autoptr(BellSipMsg) bye = bell_sip_dialog_new_request (self->dialog, BELL_SIP_METHOD_BYE, NULL);
-  g_autoptr(BellSipTransaction) txn = NULL;
-
-  if (bye)
-    txn = bell_sip_transactions_send (self->txns, bye, self->targets, on_bye_response,
-                                      g_object_ref (self), g_object_unref);
+  bell_sip_call_ok_acked (self);
+  bell_sip_call_send_request_in (self, NULL, BELL_SIP_METHOD_BYE, NULL, on_bye_done,
+                                 g_strdup (reason), g_free);
 }
 
 static gboolean retry_with_credentials (BellSipCall *self, BellSipMsg *response);
+static gboolean retry_with_timer (BellSipCall *self, BellSipMsg *response);
 static gboolean follow_redirect (BellSipCall *self, BellSipMsg *response);
 static void     on_call_located (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+on_provisional (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *response, guint status)
+{
+  const BellSipNameAddr *to = bell_sip_msg_get_to (response);
+
+  if (status > 100 && bell_str_is_set (to->tag) && !self->dialog)
+    self->dialog = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (txn), response, NULL);
+  else if (self->dialog && bell_sip_dialog_matches (self->dialog, response))
+    bell_sip_dialog_update_from_response (self->dialog, response);
+  if (self->cancel_pending)
+    {
+      /* We hung up before anything came back: now a CANCEL may go (§9.1). */
+      g_autoptr(BellSipTransaction) cancel = bell_sip_transactions_cancel (self->txns, txn, NULL,
+                                                                           NULL, NULL, NULL);
+      self->cancel_pending = FALSE;
+      return;
+    }
+  if (status > 100 && !bell_sip_call_prack_provisional (self, response))
+    return;   /* a copy of a reliable 1xx we took already */
+  if (status > 100 && self->state == BELL_CALL_DIALING)
+    bell_sip_call_set_state (self, BELL_CALL_RINGING, status, NULL);
+}
+
+static void
+on_answered (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *response, guint status)
+{
+  g_autoptr(GError) sdp_error = NULL;
+  g_autofree char *answer = bell_sip_call_body_of (response);
+  BellSipMsg *request = bell_sip_transaction_get_request (txn);
+  gboolean usable;
+
+  /* A 2xx from another fork after we are connected: ACK it, then BYE it (§13.2.2.4). */
+  if (self->state == BELL_CALL_CONNECTED || self->state == BELL_CALL_ENDED)
+    {
+      bell_sip_call_handle_stray (self, response);
+      return;
+    }
+  if (self->dialog && bell_sip_dialog_matches (self->dialog, response))
+    bell_sip_dialog_update_from_response (self->dialog, response);
+  else
+    {
+      g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
+      self->dialog = bell_sip_dialog_new_uac (request, response, NULL);
+      self->answered_early = FALSE;   /* that answer was another fork's */
+    }
+  if (!self->dialog)
+    {
+      bell_sip_call_end (self, 500, "the answer has no To tag");
+      return;
+    }
+  if (self->credentials)
+    bell_sip_auth_reset (self->credentials);
+  bell_sip_call_send_ack (self, request, NULL);
+  /* The answer is in the 2xx, unless a reliable 1xx of this dialog carried it (RFC 3262). */
+  usable = answer ? self->sdp.apply_answer (answer, self->sdp.user_data, &sdp_error)
+                  : self->answered_early;
+  if (answer)
+    {
+      g_free (self->remote_sdp);
+      self->remote_sdp = g_steal_pointer (&answer);
+    }
+  self->remote_first_holds = self->remote_sdp && bell_sip_sdp_is_hold (self->remote_sdp);
+  bell_sip_call_set_state (self, BELL_CALL_CONNECTED, status, NULL);
+  if (!usable)
+    {
+      /* §13.2.2.4: ACK, then end the call we cannot use. */
+      g_message ("call %u: unusable answer: %s", self->id, sdp_error ? sdp_error->message : "no SDP");
+      bell_sip_call_bye (self, "the answer has no usable media");
+      return;
+    }
+  bell_sip_call_timer_from_response (self, response);
+  /* Hung up while the 2xx was on its way: it is answered, so end it with a BYE. */
+  if (self->cancel_pending)
+    bell_sip_call_bye (self, "cancelled");
+  else
+    bell_sip_call_modify_sync (self);   /* hold asked for while it rang */
+}
 
 static void
 on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
@@ -338,63 +207,24 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
 
   if (!response)
     {
-      end_call (self, g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TIMEOUT) ? 408 : 503,
-                error->message);
+      bell_sip_call_end (self, g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TIMEOUT)
+                               ? 408 : 503, error->message);
       return;
     }
   status = bell_sip_msg_get_status (response);
   if (status < 200)
     {
-      if (status > 100 && bell_str_is_set (bell_sip_msg_get_to (response)->tag) && !self->dialog)
-        self->dialog = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (txn), response, NULL);
-      if (self->cancel_pending)
-        {
-          /* We hung up before anything came back: now a CANCEL may go (§9.1). */
-          g_autoptr(BellSipTransaction) cancel = bell_sip_transactions_cancel (self->txns, txn, NULL,
-                                                                               NULL, NULL, NULL);
-          self->cancel_pending = FALSE;
-          return;
-        }
-      if (status > 100 && self->state == BELL_CALL_DIALING)
-        set_state (self, BELL_CALL_RINGING, status, NULL);
+      on_provisional (self, txn, response, status);
       return;
     }
   if (status < 300)
     {
-      g_autoptr(GError) sdp_error = NULL;
-      g_autofree char *answer = body_of (response);
-
-      /* A 2xx from another fork after we are connected: ACK it, then BYE it (§13.2.2.4). */
-      if (self->state == BELL_CALL_CONNECTED || self->state == BELL_CALL_ENDED)
-        {
-          bell_sip_call_handle_stray (self, response);
-          return;
-        }
-      g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
-      self->dialog = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (txn), response, NULL);
-      if (!self->dialog)
-        {
-          end_call (self, 500, "the answer has no To tag");
-          return;
-        }
-      with_dialog_targets (self, send_ack, NULL);
-      if (!answer || !self->sdp.apply_answer (answer, self->sdp.user_data, &sdp_error))
-        {
-          /* §13.2.2.4: ACK, then end the call we cannot use. */
-          g_message ("call %u: unusable answer: %s", self->id, sdp_error ? sdp_error->message : "no SDP");
-          self->remote_sdp = g_steal_pointer (&answer);
-          set_state (self, BELL_CALL_CONNECTED, status, NULL);
-          bell_sip_call_hangup (self);
-          return;
-        }
-      self->remote_sdp = g_steal_pointer (&answer);
-      set_state (self, BELL_CALL_CONNECTED, status, NULL);
-      /* Hung up while the 2xx was on its way: it is answered, so end it with a BYE. */
-      if (self->cancel_pending)
-        bell_sip_call_hangup (self);
+      on_answered (self, txn, response, status);
       return;
     }
   if (status < 400 && follow_redirect (self, response))
+    return;
+  if (status == 422 && retry_with_timer (self, response))
     return;
   if (status == 401 || status == 407)
     {
@@ -402,17 +232,17 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
         return;
       if (!self->cancel_pending)
         {
-          end_call (self, status,
-                    self->credentials ? "authentication failed: the user name or password was refused"
-                    : g_str_has_prefix (self->from, "sip:anonymous@")
-                      ? "the callee asks for a password: call from an account"
-                      : "the callee asks for a password and this account has none");
+          bell_sip_call_end (self, status,
+                             self->credentials ? "authentication failed: the user name or password was refused"
+                             : g_str_has_prefix (self->from, "sip:anonymous@")
+                               ? "the callee asks for a password: call from an account"
+                               : "the callee asks for a password and this account has none");
           return;
         }
     }
   {
     g_autofree char *reason = bell_str_dup (bell_sip_msg_get_reason (response));
-    end_call (self, status, self->cancel_pending || status == 487 ? "cancelled" : reason);
+    bell_sip_call_end (self, status, self->cancel_pending || status == 487 ? "cancelled" : reason);
   }
 }
 
@@ -434,8 +264,11 @@ build_invite (BellSipCall *self, GError **error)
   bell_sip_msg_add_headerf (invite, "CSeq", NULL, "%u INVITE", self->invite_cseq);
   bell_sip_msg_add_header (invite, "Max-Forwards", "70", NULL);
   bell_sip_msg_add_headerf (invite, "Contact", NULL, "<%s>", self->local_contact);
-  bell_sip_msg_add_header (invite, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
-  bell_sip_msg_add_header (invite, "Supported", "replaces, timer", NULL);
+  bell_sip_call_add_capabilities (invite);
+  bell_sip_call_timer_offer (self, invite);
+  for (guint i = 0; self->extra_headers && i + 1 < self->extra_headers->len; i += 2)
+    bell_sip_msg_add_header (invite, self->extra_headers->pdata[i], self->extra_headers->pdata[i + 1],
+                             NULL);
   bell_sip_msg_add_header (invite, "User-Agent", "Bellbird/" BELL_VERSION, NULL);
   bell_sip_msg_set_body (invite, "application/sdp", self->local_sdp, strlen (self->local_sdp));
   return g_steal_pointer (&invite);
@@ -447,11 +280,58 @@ forget_invite (BellSipCall *self)
 {
   /* An early dialog from that attempt ended with its final answer. */
   g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
+  g_clear_pointer (&self->rseq_tag, g_free);
+  self->answered_early = FALSE;
   if (self->invite)
     {
       bell_sip_transaction_detach (self->invite);
       g_clear_pointer (&self->invite, bell_sip_transaction_unref);
     }
+}
+
+/* The INVITE again, CSeq + 1, to the same targets, after a 401/407 or a 422 (the caller has
+ * changed what the new one needs). */
+static gboolean
+send_invite_again (BellSipCall *self, BellSipMsg *challenge)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipMsg) again = NULL;
+
+  self->invite_cseq++;
+  again = build_invite (self, &error);
+  if (self->credentials && again)
+    bell_sip_auth_authorize (self->credentials, again);
+  if (!again || (challenge && !bell_sip_auth_answer (self->credentials, challenge, again, &error)))
+    {
+      g_message ("call %u: not sending the INVITE again: %s", self->id,
+                 error ? error->message : "no request");
+      return FALSE;
+    }
+  forget_invite (self);
+  self->invite = bell_sip_transactions_send (self->txns, again, self->invite_targets,
+                                             on_invite_response, self, NULL);
+  return TRUE;
+}
+
+/* A 401/407 to our INVITE: send it again with credentials, once per challenge (the Digest
+ * layer refuses a second challenge for the same realm, so a wrong password ends the call).
+ * Returns FALSE when the call should end with this response. */
+static gboolean
+retry_with_credentials (BellSipCall *self, BellSipMsg *response)
+{
+  if (!self->credentials || self->cancel_pending || self->state == BELL_CALL_ENDED)
+    return FALSE;
+  return send_invite_again (self, response);
+}
+
+/* 422 Session Interval Too Small (RFC 4028 §7.4): again with the Min-SE it asks for. */
+static gboolean
+retry_with_timer (BellSipCall *self, BellSipMsg *response)
+{
+  if (self->cancel_pending || self->state == BELL_CALL_ENDED ||
+      !bell_sip_call_timer_handle_422 (self, response))
+    return FALSE;
+  return send_invite_again (self, NULL);
 }
 
 /* A Contact's q in thousandths; without one it counts as 1.0. */
@@ -522,31 +402,6 @@ follow_redirect (BellSipCall *self, BellSipMsg *response)
   return TRUE;
 }
 
-/* A 401/407 to our INVITE: send it again with credentials, once per challenge (the Digest
- * layer refuses a second challenge for the same realm, so a wrong password ends the call).
- * Returns FALSE when the call should end with this response. */
-static gboolean
-retry_with_credentials (BellSipCall *self, BellSipMsg *response)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BellSipMsg) again = NULL;
-
-  if (!self->credentials || self->cancel_pending || self->state == BELL_CALL_ENDED)
-    return FALSE;
-  self->invite_cseq++;
-  again = build_invite (self, &error);
-  if (!again || !bell_sip_auth_answer (self->credentials, response, again, &error))
-    {
-      g_message ("call %u: not answering the challenge: %s", self->id,
-                 error ? error->message : "no request");
-      return FALSE;
-    }
-  forget_invite (self);
-  self->invite = bell_sip_transactions_send (self->txns, again, self->invite_targets,
-                                             on_invite_response, self, NULL);
-  return TRUE;
-}
-
 static void
 on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -560,7 +415,7 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!located)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        end_call (self, 0, error->message);
+        bell_sip_call_end (self, 0, error->message);
       g_object_unref (self);
       return;
     }
@@ -572,16 +427,19 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
   targets = bell_sip_targets_from_located (located);
   first = located->pdata[0];
   g_free (self->local_contact);
-  self->local_contact = contact_toward (self, first->transport, first->address);
+  self->local_contact = bell_sip_call_contact_toward (self, first->transport, first->address);
   /* After a redirect: the same offer, and the CSeq already moved on. */
   if (!self->local_sdp)
-    self->local_sdp = self->sdp.create_offer (self->sdp.user_data);
+    {
+      self->local_hold = self->want_hold;
+      self->local_sdp = self->sdp.create_offer (self->local_hold, self->sdp.user_data);
+    }
   if (!self->invite_cseq)
     self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
   invite = build_invite (self, &error);
   if (!invite)
     {
-      end_call (self, 0, error->message);
+      bell_sip_call_end (self, 0, error->message);
       g_object_unref (self);
       return;
     }
@@ -596,35 +454,13 @@ void
 bell_sip_call_start (BellSipCall *self)
 {
   g_return_if_fail (self->outgoing && self->state == BELL_CALL_DIALING);
-  set_state (self, BELL_CALL_DIALING, 0, NULL);
+  bell_sip_call_set_state (self, BELL_CALL_DIALING, 0, NULL);
   bell_sip_locate_async (self->target, self->transport,
                          bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
                          NULL, self->cancel, on_call_located, g_object_ref (self));
 }
 
 /* Incoming */
-
-static void
-on_ok_retransmit (gpointer data)
-{
-  BellSipCall *self = data;
-  BellSipTimers t = { 500, 4000, 5000 };
-
-  self->ok_timer = 0;
-  self->ok_elapsed_ms += self->ok_interval_ms;
-  /* §13.3.1.4: no ACK after 64*T1: confirm the session, then end it with a BYE. */
-  if (self->ok_elapsed_ms >= 64 * t.t1_ms)
-    {
-      g_message ("call %u: no ACK for our 200: hanging up", self->id);
-      with_dialog_targets (self, send_bye, NULL);
-      end_call (self, 408, "no ACK from the caller");
-      return;
-    }
-  bell_sip_transport_send_on_flow (bell_sip_transactions_get_transport (self->txns), self->ok,
-                                   bell_sip_transaction_get_flow (self->invite), NULL);
-  self->ok_interval_ms = MIN (self->ok_interval_ms * 2, t.t2_ms);
-  self->ok_timer = bell_clock_schedule (self->clock, self->ok_interval_ms, on_ok_retransmit, self, NULL);
-}
 
 void
 bell_sip_call_answer (BellSipCall *self)
@@ -638,37 +474,32 @@ bell_sip_call_answer (BellSipCall *self)
   if (self->outgoing || self->state != BELL_CALL_INCOMING)
     return;
   request = bell_sip_transaction_get_request (self->invite);
-  offer = body_of (request);
-  /* An INVITE without SDP wants our offer in the 200 (§13.2.1); with one, our answer. */
-  self->local_sdp = offer ? self->sdp.create_answer (offer, self->sdp.user_data, &error)
-                          : self->sdp.create_offer (self->sdp.user_data);
+  offer = bell_sip_call_body_of (request);
+  /* An INVITE without SDP wants our offer in the 200 and its answer in the ACK (§13.2.1);
+   * with one, our answer. */
+  self->local_hold = self->want_hold;
+  self->local_sdp = offer ? self->sdp.create_answer (offer, self->local_hold, self->sdp.user_data, &error)
+                          : self->sdp.create_offer (self->local_hold, self->sdp.user_data);
   if (!self->local_sdp)
     {
       bell_sip_transaction_respond_status (self->invite, 488, NULL, self->local_tag);
-      end_call (self, 488, error ? error->message : "no acceptable media");
+      bell_sip_call_end (self, 488, error ? error->message : "no acceptable media");
       return;
     }
+  self->answer_in_ack = !offer;
+  self->remote_first_holds = offer && bell_sip_sdp_is_hold (offer);
   self->remote_sdp = g_steal_pointer (&offer);
   ok = bell_sip_msg_new_response_to (request, 200, NULL, self->local_tag);
   bell_sip_msg_add_headerf (ok, "Contact", NULL, "<%s>", self->local_contact);
-  bell_sip_msg_add_header (ok, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS", NULL);
-  bell_sip_msg_add_header (ok, "Supported", "replaces, timer", NULL);
+  bell_sip_call_add_capabilities (ok);
+  bell_sip_call_timer_answer (self, request, ok);
   bell_sip_msg_set_body (ok, "application/sdp", self->local_sdp, strlen (self->local_sdp));
-  if (!bell_sip_transaction_respond (self->invite, ok, &error))
+  if (!bell_sip_call_send_ok (self, self->invite, ok, &error))
     {
-      end_call (self, 0, error->message);
+      bell_sip_call_end (self, 0, error->message);
       return;
     }
-  self->ok = g_steal_pointer (&ok);
-  /* The 2xx is ours to retransmit until the ACK, T1 doubling to T2 (§13.3.1.4); over a
-   * reliable flow once is enough. */
-  if (bell_sip_flow_get_kind (bell_sip_transaction_get_flow (self->invite)) == BELL_SIP_TRANSPORT_UDP)
-    {
-      self->ok_interval_ms = 500;
-      self->ok_timer = bell_clock_schedule (self->clock, self->ok_interval_ms, on_ok_retransmit,
-                                            self, NULL);
-    }
-  set_state (self, BELL_CALL_CONNECTED, 200, NULL);
+  bell_sip_call_set_state (self, BELL_CALL_CONNECTED, 200, NULL);
 }
 
 void
@@ -678,7 +509,7 @@ bell_sip_call_reject (BellSipCall *self, guint status)
   if (self->outgoing || self->state != BELL_CALL_INCOMING)
     return;
   bell_sip_transaction_respond_status (self->invite, status, NULL, self->local_tag);
-  end_call (self, status, status == 486 ? "busy" : "declined");
+  bell_sip_call_end (self, status, status == 486 ? "busy" : "declined");
 }
 
 void
@@ -699,15 +530,14 @@ bell_sip_call_hangup (BellSipCall *self)
       else
         {
           g_cancellable_cancel (self->cancel);
-          end_call (self, 0, "cancelled");
+          bell_sip_call_end (self, 0, "cancelled");
         }
       break;
     case BELL_CALL_INCOMING:
       bell_sip_call_reject (self, 603);
       break;
     case BELL_CALL_CONNECTED:
-      bell_clock_clear (self->clock, &self->ok_timer);
-      with_dialog_targets (self, send_bye, NULL);
+      bell_sip_call_bye (self, NULL);
       break;
     case BELL_CALL_ENDED:
     default:
@@ -723,6 +553,28 @@ bell_sip_call_matches (BellSipCall *self, BellSipMsg *msg)
   return bell_str_equal_cstr (bell_sip_msg_get_call_id (msg), self->call_id);
 }
 
+/* A request that is not ours to take in this state: the status for it, or 0. */
+static guint
+refuse_in_dialog (BellSipCall *self, BellSipMethod method)
+{
+  switch (method)
+    {
+    case BELL_SIP_METHOD_BYE:
+    case BELL_SIP_METHOD_UPDATE:   /* RFC 3311: early dialogs too */
+    case BELL_SIP_METHOD_OPTIONS:
+    case BELL_SIP_METHOD_INFO:
+      return 0;
+    case BELL_SIP_METHOD_INVITE:
+    case BELL_SIP_METHOD_REFER:
+    case BELL_SIP_METHOD_NOTIFY:
+      return self->state == BELL_CALL_CONNECTED ? 0 : 491;
+    case BELL_SIP_METHOD_PRACK:
+      return 481;   /* we send no reliable 1xx (RFC 3262 §3: nothing to acknowledge) */
+    default:
+      return 405;
+    }
+}
+
 void
 bell_sip_call_handle_request (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *request)
 {
@@ -736,51 +588,48 @@ bell_sip_call_handle_request (BellSipCall *self, BellSipTransaction *txn, BellSi
       if (self->state == BELL_CALL_INCOMING)
         {
           bell_sip_transaction_respond_status (self->invite, 487, NULL, self->local_tag);
-          end_call (self, 487, "cancelled by the caller");
+          bell_sip_call_end (self, 487, "cancelled by the caller");
         }
       return;
     }
-  if (!self->dialog)
+  if (!self->dialog || self->state == BELL_CALL_ENDED)
     {
       bell_sip_transaction_respond_status (txn, 481, NULL, NULL);
       return;
     }
   check = bell_sip_dialog_receive_request (self->dialog, request);
+  if (!check)
+    check = refuse_in_dialog (self, method);
   if (check)
     {
-      bell_sip_transaction_respond_status (txn, check, NULL, NULL);
+      g_autoptr(BellSipMsg) refusal = bell_sip_msg_new_response_to (request, check, NULL, NULL);
+      if (check == 405)
+        bell_sip_msg_add_header (refusal, "Allow", BELL_CALL_ALLOW, NULL);
+      bell_sip_transaction_respond (txn, refusal, NULL);
       return;
     }
   switch (method)
     {
     case BELL_SIP_METHOD_BYE:
       bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
-      end_call (self, 0, "the other side hung up");
+      if (self->state == BELL_CALL_INCOMING)
+        bell_sip_transaction_respond_status (self->invite, 487, NULL, self->local_tag);
+      bell_sip_call_end (self, 0, "the other side hung up");
       break;
     case BELL_SIP_METHOD_INVITE:
-      {
-        /* A re-INVITE (hold, resume, refresh): answer with the same media for now. */
-        g_autoptr(BellSipMsg) ok = bell_sip_msg_new_response_to (request, 200, NULL, NULL);
-        g_autofree char *offer = body_of (request);
-        g_autofree char *answer = offer ? self->sdp.create_answer (offer, self->sdp.user_data, NULL)
-                                        : g_strdup (self->local_sdp);
-        if (!answer)
-          {
-            bell_sip_transaction_respond_status (txn, 488, NULL, NULL);
-            return;
-          }
-        bell_sip_msg_add_headerf (ok, "Contact", NULL, "<%s>", self->local_contact);
-        bell_sip_msg_set_body (ok, "application/sdp", answer, strlen (answer));
-        bell_sip_transaction_respond (txn, ok, NULL);
-      }
+      bell_sip_call_modify_handle_invite (self, txn, request);
       break;
-    case BELL_SIP_METHOD_OPTIONS:
-    case BELL_SIP_METHOD_INFO:
     case BELL_SIP_METHOD_UPDATE:
-      bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
+      bell_sip_call_modify_handle_update (self, txn, request);
       break;
-    default:
-      bell_sip_transaction_respond_status (txn, 405, NULL, NULL);
+    case BELL_SIP_METHOD_REFER:
+      bell_sip_call_refer_handle_refer (self, txn, request);
+      break;
+    case BELL_SIP_METHOD_NOTIFY:
+      bell_sip_call_refer_handle_notify (self, txn, request);
+      break;
+    default:   /* OPTIONS, INFO */
+      bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
       break;
     }
 }
@@ -791,7 +640,18 @@ bell_sip_call_handle_ack (BellSipCall *self, BellSipMsg *ack)
   if (!self->dialog || !bell_sip_dialog_matches (self->dialog, ack))
     return;
   bell_sip_dialog_receive_request (self->dialog, ack);
-  bell_clock_clear (self->clock, &self->ok_timer);
+  if (self->ok && bell_sip_msg_get_cseq (ack)->seq == self->ok_cseq)
+    {
+      bell_sip_call_ok_acked (self);
+      bell_sip_call_modify_handle_ack (self, ack);
+    }
+}
+
+static void
+on_fork_bye_done (BellSipCall *self, BellSipMsg *request, BellSipMsg *response,
+                  const GError *error, gpointer data)
+{
+  bell_sip_call_end (self, 0, "another fork answered first");
 }
 
 void
@@ -800,26 +660,29 @@ bell_sip_call_handle_stray (BellSipCall *self, BellSipMsg *response)
   g_autoptr(GError) error = NULL;
 
   /* A retransmitted 2xx of our dialog: ACK it again. A 2xx of another fork: ACK and BYE it
-   * (§13.2.2.4), with a dialog of its own made just for that. */
+   * (§13.2.2.4), with a call object of its own made just for that. */
   if (self->dialog && bell_sip_dialog_matches (self->dialog, response))
     {
-      with_dialog_targets (self, send_ack, NULL);
+      if (self->invite && bell_sip_msg_get_cseq (response)->seq == self->invite_cseq)
+        bell_sip_call_send_ack (self, bell_sip_transaction_get_request (self->invite), NULL);
       return;
     }
   if (self->invite)
     {
-      g_autoptr(BellSipDialog) fork = bell_sip_dialog_new_uac (bell_sip_transaction_get_request (self->invite),
-                                                               response, &error);
+      BellSipMsg *invite = bell_sip_transaction_get_request (self->invite);
+      g_autoptr(BellSipDialog) fork = bell_sip_dialog_new_uac (invite, response, &error);
       if (fork)
         {
           g_autoptr(BellSipCall) other = g_object_new (BELL_TYPE_SIP_CALL, NULL);
           other->txns = g_object_ref (self->txns);
           other->clock = bell_clock_ref (self->clock);
           other->sdp = self->sdp;
+          other->outgoing = TRUE;
+          other->state = BELL_CALL_CONNECTED;
           other->dialog = g_steal_pointer (&fork);
-          other->invite_cseq = self->invite_cseq;
-          with_dialog_targets (other, send_ack, NULL);
-          with_dialog_targets (other, send_bye, NULL);
+          bell_sip_call_send_ack (other, invite, NULL);
+          bell_sip_call_send_request_in (other, NULL, BELL_SIP_METHOD_BYE, NULL, on_fork_bye_done,
+                                         NULL, NULL);
         }
     }
 }
@@ -840,7 +703,9 @@ bell_sip_call_new_incoming (BellSipTransactions *txns, BellSipTransaction *invit
   self->invite = bell_sip_transaction_ref (invite);
   self->call_id = bell_str_dup (bell_sip_msg_get_call_id (request));
   self->peer = bell_str_dup (bell_sip_msg_get_from (request)->uri.text);
-  self->local_contact = contact_toward (self, bell_sip_flow_get_kind (flow), bell_sip_flow_get_remote (flow));
+  self->from = bell_str_dup (bell_sip_msg_get_to (request)->uri.text);
+  self->local_contact = bell_sip_call_contact_toward (self, bell_sip_flow_get_kind (flow),
+                                                      bell_sip_flow_get_remote (flow));
   self->dialog = bell_sip_dialog_new_uas (request, self->local_tag, self->local_contact, NULL);
   self->state = BELL_CALL_INCOMING;
   ringing = bell_sip_msg_new_response_to (request, 180, NULL, self->local_tag);
@@ -883,9 +748,19 @@ bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const ch
 void
 bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credentials)
 {
-  g_return_if_fail (BELL_IS_SIP_CALL (self) && self->outgoing);
+  g_return_if_fail (BELL_IS_SIP_CALL (self));
   g_clear_pointer (&self->credentials, bell_sip_credentials_free);
   self->credentials = credentials;
+}
+
+void
+bell_sip_call_add_header (BellSipCall *self, const char *name, const char *value)
+{
+  g_return_if_fail (BELL_IS_SIP_CALL (self) && self->outgoing && !self->invite);
+  if (!self->extra_headers)
+    self->extra_headers = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->extra_headers, g_strdup (name));
+  g_ptr_array_add (self->extra_headers, g_strdup (value));
 }
 
 BellSipTransaction *
@@ -942,6 +817,30 @@ bell_sip_call_get_remote_sdp (BellSipCall *self)
   return self->remote_sdp;
 }
 
+const char *
+bell_sip_call_get_local_uri (BellSipCall *self)
+{
+  return self->from;
+}
+
+BellSipCredentials *
+bell_sip_call_get_credentials (BellSipCall *self)
+{
+  return self->credentials;
+}
+
+gboolean
+bell_sip_call_get_hold (BellSipCall *self)
+{
+  return self->local_hold;
+}
+
+gboolean
+bell_sip_call_get_remote_hold (BellSipCall *self)
+{
+  return self->remote_hold;
+}
+
 static void
 bell_sip_call_dispose (GObject *object)
 {
@@ -950,7 +849,12 @@ bell_sip_call_dispose (GObject *object)
   if (self->cancel)
     g_cancellable_cancel (self->cancel);
   if (self->clock)
-    bell_clock_clear (self->clock, &self->ok_timer);
+    {
+      bell_sip_call_ok_acked (self);
+      bell_sip_call_modify_clear (self);
+      bell_sip_call_timer_clear (self);
+    }
+  bell_sip_call_refer_clear (self);
   if (self->invite)
     {
       bell_sip_transaction_detach (self->invite);
@@ -968,8 +872,10 @@ bell_sip_call_finalize (GObject *object)
   g_clear_pointer (&self->clock, bell_clock_unref);
   g_clear_pointer (&self->target, bell_sip_uri_free);
   g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
-  g_clear_pointer (&self->ok, bell_sip_msg_unref);
   g_clear_pointer (&self->targets, g_ptr_array_unref);
+  g_clear_pointer (&self->extra_headers, g_ptr_array_unref);
+  g_free (self->targets_uri);
+  g_free (self->rseq_tag);
   g_clear_pointer (&self->invite_targets, g_ptr_array_unref);
   g_clear_pointer (&self->credentials, bell_sip_credentials_free);
   g_clear_object (&self->cancel);
@@ -994,6 +900,15 @@ bell_sip_call_class_init (BellSipCallClass *klass)
   object_class->finalize = bell_sip_call_finalize;
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_HOLD_CHANGED] = g_signal_new ("hold-changed", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 0);
+  signals[SIGNAL_TRANSFER] = g_signal_new ("transfer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT,
+                                           G_TYPE_STRING);
+  signals[SIGNAL_REFER] = g_signal_new ("refer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+                                        G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

@@ -24,18 +24,20 @@ typedef enum
 
 const char *bell_call_state_to_string (BellCallState state);
 
-/* Who makes the SDP. Strings returned are owned by the caller. */
+/* Who makes the SDP. hold: we have put the call on hold, so our offer or answer must not ask
+ * to receive (RFC 3264 §8.4: sendonly, or inactive). Strings returned are owned by the caller. */
 typedef struct
 {
-  char    *(*create_offer)  (gpointer user_data);
+  char    *(*create_offer)  (gboolean hold, gpointer user_data);
   /* NULL with an error: the offer is unacceptable (the call is refused with 488). */
-  char    *(*create_answer) (const char *offer, gpointer user_data, GError **error);
+  char    *(*create_answer) (const char *offer, gboolean hold, gpointer user_data,
+                             GError **error);
   gboolean (*apply_answer)  (const char *answer, gpointer user_data, GError **error);
   gpointer   user_data;
 } BellSipOfferAnswer;
 
-/* The interim offer/answer of a core without media: valid SDP, every stream inactive
- * (RFC 3264 §6.1), audio on the first common of PCMU and PCMA. */
+/* The interim offer/answer of a core without media (bell-sip-sdp-interim.c): valid SDP, every
+ * stream inactive (RFC 3264 §6.1), audio on the first common of PCMU and PCMA. */
 extern const BellSipOfferAnswer bell_sip_signalling_only_sdp;
 
 #define BELL_TYPE_SIP_CALL (bell_sip_call_get_type ())
@@ -45,8 +47,11 @@ G_DECLARE_FINAL_TYPE (BellSipCall, bell_sip_call, BELL, SIP_CALL, GObject)
 BellSipCall *bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri,
                                          const char *from_uri, BellSipTransportKind transport,
                                          const BellSipOfferAnswer *sdp, GError **error);
-/* Outgoing, before bell_sip_call_start(): answer 401/407 with these (the call takes them). */
+/* Before bell_sip_call_start() (or, incoming, at once): answer 401/407 to our requests with
+ * these (the call takes them). */
 void         bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credentials);
+/* Outgoing, before bell_sip_call_start(): a header for the INVITE (Replaces, Referred-By). */
+void         bell_sip_call_add_header      (BellSipCall *self, const char *name, const char *value);
 /* A new INVITE (no To tag): answers 180 Ringing at once. */
 BellSipCall *bell_sip_call_new_incoming (BellSipTransactions *txns, BellSipTransaction *invite,
                                          const BellSipOfferAnswer *sdp);
@@ -57,6 +62,23 @@ void          bell_sip_call_answer  (BellSipCall *self);
 void          bell_sip_call_hangup  (BellSipCall *self);
 /* Refuses an incoming call with status (486 busy, 603 decline ...). */
 void          bell_sip_call_reject  (BellSipCall *self, guint status);
+/* Puts a connected call on hold or takes it off (re-INVITE, RFC 3264 §8.4), now or as soon as
+ * a pending offer/answer allows; "hold-changed" follows when the peer agreed. */
+void          bell_sip_call_hold    (BellSipCall *self, gboolean hold);
+/* Our address changed (network): tell the peer the new Contact with a re-INVITE (§12.2). */
+void          bell_sip_call_refresh_contact (BellSipCall *self);
+/* Transfers a connected call (REFER, RFC 3515) to uri (blind), or, with replaces, to the peer
+ * of that other call, which the transferee then replaces (attended, RFC 3891). "transfer"
+ * signals follow; once the peer reports success the call is hung up. */
+gboolean      bell_sip_call_transfer (BellSipCall *self, const char *uri, BellSipCall *replaces,
+                                      GError **error);
+/* The call our peer's REFER made us place (from the "refer" signal): its progress goes back
+ * to the peer in NOTIFYs. NULL: it could not be placed. */
+void          bell_sip_call_set_refer_child (BellSipCall *self, BellSipCall *child);
+/* An INVITE with Replaces (RFC 3891 §3) names this call? (Call-ID, to-tag = our tag,
+ * from-tag = theirs.) */
+gboolean      bell_sip_call_is_replaced_by (BellSipCall *self, const char *replaces,
+                                            gboolean *early_only);
 
 /* From the core's dispatch: does msg belong to this call, and handle it. */
 gboolean      bell_sip_call_matches        (BellSipCall *self, BellSipMsg *msg);
@@ -76,7 +98,20 @@ const char   *bell_sip_call_get_call_id   (BellSipCall *self);
 guint         bell_sip_call_get_code      (BellSipCall *self);
 const char   *bell_sip_call_get_reason    (BellSipCall *self);
 const char   *bell_sip_call_get_remote_sdp (BellSipCall *self);
+/* Our identity in the call: From when we called, the To we were called at otherwise. */
+const char   *bell_sip_call_get_local_uri (BellSipCall *self);
+BellSipCredentials *bell_sip_call_get_credentials (BellSipCall *self);
+gboolean      bell_sip_call_get_hold        (BellSipCall *self);  /* we hold it */
+gboolean      bell_sip_call_get_remote_hold (BellSipCall *self);  /* the peer holds it */
 
-/* Signal "changed" () after every state change. */
+/* Signals:
+ *   "changed" ()                    after every state change;
+ *   "hold-changed" ()               our hold or the peer's changed;
+ *   "transfer" (guint status, const char *reason)  our REFER's progress: 202 when taken, then
+ *                                   what the NOTIFYs report; final at >= 200 (other than 202);
+ *   "refer" (const char *uri, const char *replaces, const char *referred_by)  the peer asks us
+ *                                   to call uri (replaces: a Replaces value or NULL); the
+ *                                   handler places that call and gives it to
+ *                                   bell_sip_call_set_refer_child(). */
 
 G_END_DECLS

@@ -364,3 +364,10 @@ bell_sip_dialog_get_local_seq (BellSipDialog *dialog)
 {
   return dialog->local_seq;
 }
+
+void
+bell_sip_dialog_set_local_contact (BellSipDialog *dialog, const char *uri)
+{
+  g_free (dialog->local_contact);
+  dialog->local_contact = g_strdup (uri);
+}

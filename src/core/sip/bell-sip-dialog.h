@@ -61,6 +61,8 @@ const char        *bell_sip_dialog_get_remote_target (BellSipDialog *dialog);
 /* The route set as name-addr values, first hop first; NULL-terminated. */
 const char *const *bell_sip_dialog_get_route_set (BellSipDialog *dialog);
 guint32            bell_sip_dialog_get_local_seq  (BellSipDialog *dialog);
+/* Our Contact changed (a new address): the next requests carry it (a target refresh). */
+void               bell_sip_dialog_set_local_contact (BellSipDialog *dialog, const char *uri);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellSipDialog, bell_sip_dialog_unref)
 
