@@ -12,6 +12,7 @@
 
 #include "bell-core.h"
 #include "bell-sip-msg.h"
+#include "cli-call-plan.h"
 
 typedef struct
 {
@@ -32,6 +33,10 @@ typedef struct
   gboolean   once;
   double     auto_answer;   /* seconds; < 0: ring only */
   int        max_calls;
+  double     hold_after;    /* seconds; < 0: never */
+  double     hold_for;
+  char      *transfer_to;
+  gboolean   attended;
 
   /* run state */
   GMainLoop *loop;
@@ -43,6 +48,8 @@ typedef struct
   gboolean   call_mode;
   gboolean   hanging_up;
   int        calls_ended;
+  GHashTable *live_calls;   /* ids of calls not ended yet */
+  CliCallPlan *plan;
   BellCore  *core;
   BellSipTransportKind kind;
 } Cli;
@@ -81,6 +88,11 @@ usage (FILE *out)
              "  --once                           register once, report, un-register and exit\n"
              "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
              "  --max-calls N                    listen: exit after N calls have ended\n"
+             "  --hold-after SECONDS             put each call on hold this long after it connects\n"
+             "  --hold-for SECONDS               and take it off hold this long after that\n"
+             "  --transfer-to URI                transfer each call to URI once it connects (after\n"
+             "                                   the hold, with --hold-after)\n"
+             "  --attended                       call URI first, then hand the call over to it\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -279,6 +291,18 @@ print_event_text (Cli *cli, BellEvent *event)
         printf (" (%s)", reason);
       printf ("\n");
     }
+  else if (g_str_equal (name, "hold"))
+    printf (_("call %" G_GINT64_FORMAT ": %s\n"), bell_event_get_int (event, "id", 0),
+            bell_event_get_bool (event, "local") ? _("on hold")
+            : bell_event_get_bool (event, "remote") ? _("held by the other side") : _("off hold"));
+  else if (g_str_equal (name, "transfer"))
+    printf (_("call %" G_GINT64_FORMAT ": transfer %" G_GINT64_FORMAT " %s\n"),
+            bell_event_get_int (event, "id", 0), bell_event_get_int (event, "code", 0),
+            bell_event_get_string (event, "reason"));
+  else if (g_str_equal (name, "referred"))
+    printf (_("call %" G_GINT64_FORMAT ": transferred by the other side to %s (call %" G_GINT64_FORMAT ")\n"),
+            bell_event_get_int (event, "id", 0), bell_event_get_string (event, "uri"),
+            bell_event_get_int (event, "call", 0));
   else if (g_str_equal (name, "incoming"))
     printf (_("%s from %s (%s): answered %" G_GINT64_FORMAT "\n"),
             bell_event_get_string (event, "method"), bell_event_get_string (event, "from"),
@@ -328,22 +352,30 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
     }
   else if (g_str_equal (name, "unregistered"))
     g_main_loop_quit (cli->loop);
-  else if (g_str_equal (name, "call"))
+  if (cli->plan)
+    cli_call_plan_event (cli->plan, event);
+  if (g_str_equal (name, "call"))
     {
       const char *state = bell_event_get_string (event, "state");
+      gpointer id = GINT_TO_POINTER ((gint) bell_event_get_int (event, "id", 0));
       if (g_str_equal (state, "connected"))
         {
-          cli->call_connected = TRUE;
-          if (!cli->loop_is_listen && cli->duration > 0)
+          if (!cli->call_connected && !cli->loop_is_listen && cli->duration > 0)
             g_timeout_add ((guint) (cli->duration * 1000), on_call_duration, cli);
+          cli->call_connected = TRUE;
         }
-      else if (g_str_equal (state, "ended"))
+      if (!g_str_equal (state, "ended"))
+        g_hash_table_add (cli->live_calls, id);
+      else
         {
+          g_hash_table_remove (cli->live_calls, id);
           cli->calls_ended++;
-          if (!cli->loop_is_listen)
+          /* call: done when no call is left (a transfer or a consultation call may outlive
+           * the first one). 0: a call was answered (and any transfer asked for worked);
+           * 1: none connected. */
+          if (!cli->loop_is_listen && g_hash_table_size (cli->live_calls) == 0)
             {
-              /* 0: the call was answered and ended; 1: it never connected. */
-              cli->status = cli->call_connected ? 0 : 1;
+              cli->status = cli->call_connected && !(cli->plan && cli_call_plan_failed (cli->plan)) ? 0 : 1;
               g_main_loop_quit (cli->loop);
             }
           else if (cli->max_calls > 0 && cli->calls_ended >= cli->max_calls)
@@ -423,6 +455,17 @@ run_core (Cli *cli, const char *command, const char *arg)
     }
   cli->core = core;
   cli->loop = g_main_loop_new (NULL, FALSE);
+  cli->live_calls = g_hash_table_new (NULL, NULL);
+  if (cli->hold_after >= 0 || cli->transfer_to)
+    {
+      CliCallPlanOptions plan = {
+        .hold_after = cli->hold_after, .hold_for = cli->hold_for,
+        .transfer_to = cli->transfer_to, .attended = cli->attended,
+        .from = cli->user, .auth_user = cli->auth_user, .password = password,
+        .transport = cli->kind,
+      };
+      cli->plan = cli_call_plan_new (core, &plan);
+    }
   g_signal_connect (core, "event", G_CALLBACK (on_event), cli);
   g_unix_signal_add (SIGINT, on_signal, cli);
   g_unix_signal_add (SIGTERM, on_signal, cli);
@@ -457,6 +500,8 @@ run_core (Cli *cli, const char *command, const char *arg)
     cli->status = 0;
   g_main_loop_run (cli->loop);
   bell_core_shutdown (core);
+  g_clear_pointer (&cli->plan, cli_call_plan_free);
+  g_hash_table_unref (cli->live_calls);
   g_main_loop_unref (cli->loop);
   return cli->status;
 }
@@ -464,7 +509,7 @@ run_core (Cli *cli, const char *command, const char *arg)
 int
 main (int argc, char **argv)
 {
-  Cli cli = { .auto_answer = -1 };
+  Cli cli = { .auto_answer = -1, .hold_after = -1 };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
@@ -487,6 +532,10 @@ main (int argc, char **argv)
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_auto_answer,
       "answer calls after SECONDS", "SECONDS" },
     { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli.max_calls, "exit after N calls", "N" },
+    { "hold-after", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_after, "hold calls after SECONDS", "SECONDS" },
+    { "hold-for", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_for, "resume held calls after SECONDS", "SECONDS" },
+    { "transfer-to", 0, 0, G_OPTION_ARG_STRING, &cli.transfer_to, "transfer calls to URI", "URI" },
+    { "attended", 0, 0, G_OPTION_ARG_NONE, &cli.attended, "attended transfer", NULL },
     { NULL }
   };
   int status;
@@ -531,6 +580,12 @@ main (int argc, char **argv)
         }
     }
 
+  if ((cli.attended && !cli.transfer_to) || (cli.hold_for > 0 && cli.hold_after < 0))
+    {
+      fprintf (stderr, _("error: --attended needs --transfer-to, and --hold-for needs --hold-after\n"));
+      return 2;
+    }
+
   if (g_str_equal (argv[1], "parse"))
     status = cmd_parse (argc - 1, argv + 1);
   else if (g_str_equal (argv[1], "options") && argc == 3)
@@ -561,5 +616,6 @@ main (int argc, char **argv)
   g_free (cli.auth_user);
   g_free (cli.password_env);
   g_free (cli.registrar);
+  g_free (cli.transfer_to);
   return status;
 }

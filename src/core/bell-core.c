@@ -1,7 +1,7 @@
 /* bell-core.c: the core thread, its command queue and its events. */
 #define G_LOG_DOMAIN "bell-core"
 
-#include "bell-core.h"
+#include "bell-core-private.h"
 
 #include <string.h>
 
@@ -13,41 +13,11 @@
 #include "sip/bell-sip-transport.h"
 
 /* What we answer OPTIONS with (RFC 3261 §11.2), and the methods we take. */
-#define BELL_ALLOW      "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define BELL_ALLOW      "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK, REFER, NOTIFY, INFO"
 #define BELL_ACCEPT     "application/sdp"
-#define BELL_SUPPORTED  "replaces, timer, outbound, path"
+#define BELL_SUPPORTED  "100rel, replaces, timer, norefersub, outbound, path"
 #define BELL_USER_AGENT "Bellbird/" BELL_VERSION
 
-struct _BellCore
-{
-  GObject              parent_instance;
-
-  /* Fixed at creation, read from both threads. */
-  GMainContext        *owner;         /* where events are delivered */
-  GMainContext        *context;       /* the core thread's */
-  GThread             *thread;
-  GMainLoop           *loop;
-  BellCoreConfig       config;        /* strings owned */
-  guint16              ports[5];      /* per transport kind bit, filled before new() returns */
-
-  /* Start-up handshake between new() and the thread. */
-  GMutex               lock;
-  GCond                cond;
-  gboolean             started;
-  GError              *start_error;
-
-  /* Core thread only. */
-  BellClock           *clock;
-  BellSipTransport    *transport;
-  BellSipTransactions *txns;
-  GPtrArray           *registrations;   /* BellSipRegistration */
-  GPtrArray           *calls;           /* BellSipCall, ended ones dropped on the next change */
-  guint                stopping;        /* registrations still un-registering */
-  GNetworkMonitor     *network;
-  GDBusConnection     *system_bus;
-  guint                sleep_watch;
-  GCancellable        *cancel;          /* pending start-up lookups */
-};
 
 G_DEFINE_FINAL_TYPE (BellCore, bell_core, G_TYPE_OBJECT)
 G_DEFINE_QUARK (bell-core-error-quark, bell_core_error)
@@ -88,8 +58,8 @@ delivery_free (gpointer data)
   g_free (d);
 }
 
-static void
-emit_event (BellCore *core, BellEvent *event)
+void
+bell_core_emit (BellCore *core, BellEvent *event)
 {
   Delivery *d = g_new0 (Delivery, 1);
   g_autofree char *json = bell_event_to_json (event);
@@ -101,106 +71,6 @@ emit_event (BellCore *core, BellEvent *event)
 }
 
 /* Incoming requests the core answers itself. */
-
-static void on_call_changed (BellSipCall *call, gpointer data);
-
-static BellSipCall *
-find_call (BellCore *core, BellSipMsg *msg)
-{
-  for (guint i = 0; i < core->calls->len; i++)
-    if (bell_sip_call_matches (core->calls->pdata[i], msg) &&
-        bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED)
-      return core->calls->pdata[i];
-  return NULL;
-}
-
-static guint
-live_calls (BellCore *core)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < core->calls->len; i++)
-    n += bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED;
-  return n;
-}
-
-static void
-drop_ended_calls (BellCore *core)
-{
-  for (guint i = core->calls->len; i-- > 0;)
-    if (bell_sip_call_get_state (core->calls->pdata[i]) == BELL_CALL_ENDED)
-      {
-        g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);
-        g_ptr_array_remove_index (core->calls, i);
-      }
-}
-
-static BellSipCall *
-call_by_id (BellCore *core, guint id)
-{
-  for (guint i = 0; i < core->calls->len; i++)
-    if (bell_sip_call_get_id (core->calls->pdata[i]) == id)
-      return core->calls->pdata[i];
-  return NULL;
-}
-
-static void
-on_auto_answer (gpointer data)
-{
-  BellSipCall *call = data;
-
-  if (bell_sip_call_get_state (call) == BELL_CALL_INCOMING)
-    bell_sip_call_answer (call);
-}
-
-/* A request for a call, or one that starts a call: TRUE when handled here. */
-static gboolean
-dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
-{
-  BellSipMethod method = bell_sip_msg_get_method (request);
-  gboolean in_dialog = bell_str_is_set (bell_sip_msg_get_to (request)->tag);
-  BellSipCall *call;
-
-  if (method == BELL_SIP_METHOD_CANCEL)
-    {
-      BellSipTransaction *invite = bell_sip_transactions_find_invite (core->txns, request);
-      call = NULL;
-      for (guint i = 0; invite && i < core->calls->len && !call; i++)
-        if (bell_sip_call_get_invite (core->calls->pdata[i]) == invite)
-          call = core->calls->pdata[i];
-      if (!call)
-        return FALSE;
-      bell_sip_call_handle_request (call, txn, request);
-      return TRUE;
-    }
-  if (in_dialog)
-    {
-      call = find_call (core, request);
-      if (call)
-        bell_sip_call_handle_request (call, txn, request);
-      else
-        bell_sip_transaction_respond_status (txn, 481, NULL, NULL);   /* §12.2.2 */
-      return TRUE;
-    }
-  if (method != BELL_SIP_METHOD_INVITE)
-    return FALSE;
-
-  drop_ended_calls (core);
-  if (live_calls (core) >= (core->config.max_calls ? core->config.max_calls : 4))
-    {
-      g_autofree char *tag = g_strdup_printf ("%08x", g_random_int ());
-      bell_sip_transaction_respond_status (txn, 486, NULL, tag);
-      return TRUE;
-    }
-  call = bell_sip_call_new_incoming (core->txns, txn, &bell_sip_signalling_only_sdp);
-  g_ptr_array_add (core->calls, call);
-  g_signal_connect (call, "changed", G_CALLBACK (on_call_changed), core);
-  on_call_changed (call, core);
-  if (core->config.auto_answer_ms >= 0)
-    bell_clock_schedule (core->clock, (guint) core->config.auto_answer_ms, on_auto_answer,
-                         g_object_ref (call), g_object_unref);
-  return TRUE;
-}
 
 /* Requests outside any call: OPTIONS answered (§11.2), the rest refused with the reason. */
 static void
@@ -238,7 +108,7 @@ answer_out_of_dialog (BellCore *core, BellSipTransaction *txn, BellSipMsg *reque
 
   from = bell_str_dup (bell_sip_msg_get_from (request)->uri.text);
   source = bell_sip_flow_to_string (bell_sip_transaction_get_flow (txn));
-  emit_event (core, bell_event_new ("incoming",
+  bell_core_emit (core, bell_event_new ("incoming",
                                     "method", g_variant_new_string (method),
                                     "from", g_variant_new_string (from),
                                     "source", g_variant_new_string (source),
@@ -251,112 +121,12 @@ on_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg *requ
 {
   BellCore *core = data;
 
-  if (!dispatch_call_request (core, txn, request))
+  if (!bell_core_dispatch_call_request (core, txn, request))
     answer_out_of_dialog (core, txn, request);
 }
 
-/* Calls (core thread) */
-
-static void
-on_call_changed (BellSipCall *call, gpointer data)
-{
-  BellCore *core = data;
-  const char *reason = bell_sip_call_get_reason (call);
-
-  emit_event (core, bell_event_new ("call",
-                                    "id", g_variant_new_int32 ((gint32) bell_sip_call_get_id (call)),
-                                    "direction", g_variant_new_string (bell_sip_call_is_outgoing (call) ? "outgoing" : "incoming"),
-                                    "state", g_variant_new_string (bell_call_state_to_string (bell_sip_call_get_state (call))),
-                                    "peer", g_variant_new_string (bell_sip_call_get_peer (call)),
-                                    "code", g_variant_new_int32 ((gint32) bell_sip_call_get_code (call)),
-                                    "reason", reason ? g_variant_new_string (reason) : NULL,
-                                    NULL));
-}
-
-static void
-on_ack (BellSipTransactions *txns, BellSipMsg *ack, BellSipFlow *flow, gpointer data)
-{
-  BellSipCall *call = find_call (data, ack);
-
-  if (call)
-    bell_sip_call_handle_ack (call, ack);
-}
-
-static void
-on_stray_response (BellSipTransactions *txns, BellSipMsg *response, BellSipFlow *flow, gpointer data)
-{
-  BellCore *core = data;
-
-  /* Retransmitted 2xx of a call (or of its other forks): match on the Call-ID. */
-  for (guint i = 0; i < core->calls->len; i++)
-    if (bell_str_equal_cstr (bell_sip_msg_get_call_id (response),
-                             bell_sip_call_get_call_id (core->calls->pdata[i])))
-      {
-        bell_sip_call_handle_stray (core->calls->pdata[i], response);
-        return;
-      }
-}
-
-typedef struct
-{
-  BellCore             *core;
-  char                 *uri;
-  BellSipTransportKind  transport;
-  guint                 id;
-  char                 *from;         /* NULL: anonymous */
-  BellSipCredentials   *credentials;  /* NULL: no password given */
-} CallJob;
-
-static void
-call_job_free (CallJob *job)
-{
-  g_free (job->uri);
-  g_free (job->from);
-  g_clear_pointer (&job->credentials, bell_sip_credentials_free);
-  g_free (job);
-}
-
-static gboolean
-do_call (gpointer data)
-{
-  CallJob *job = data;
-  BellCore *core = job->core;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
-                           ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
-  BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
-                                                  &bell_sip_signalling_only_sdp, &error);
-
-  if (!call)
-    {
-      emit_event (core, bell_event_new ("call",
-                                        "direction", g_variant_new_string ("outgoing"),
-                                        "state", g_variant_new_string ("ended"),
-                                        "peer", g_variant_new_string (job->uri),
-                                        "code", g_variant_new_int32 (0),
-                                        "reason", g_variant_new_string (error->message),
-                                        NULL));
-      return G_SOURCE_REMOVE;
-    }
-  drop_ended_calls (core);
-  g_ptr_array_add (core->calls, call);
-  g_signal_connect (call, "changed", G_CALLBACK (on_call_changed), core);
-  if (job->credentials)
-    bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
-  bell_sip_call_start (call);
-  return G_SOURCE_REMOVE;
-}
-
-void
-bell_core_call (BellCore *core, const char *uri, BellSipTransportKind transport)
-{
-  bell_core_call_auth (core, uri, transport, NULL, NULL, NULL);
-}
-
-/* Credentials for an account's password, the user being auth_user or from's user part;
- * NULL without a password. */
-static BellSipCredentials *
-credentials_for (const char *from, const char *auth_user, const char *password)
+BellSipCredentials *
+bell_core_credentials_for (const char *from, const char *auth_user, const char *password)
 {
   g_autoptr(BellSipUri) parsed = NULL;
   g_autofree char *user = NULL;
@@ -366,72 +136,6 @@ credentials_for (const char *from, const char *auth_user, const char *password)
   parsed = from ? bell_sip_uri_new (from, NULL) : NULL;
   user = auth_user ? g_strdup (auth_user) : parsed ? bell_sip_uri_dup_user (parsed, NULL) : NULL;
   return bell_sip_credentials_new (user ? user : "bellbird", password);
-}
-
-void
-bell_core_call_auth (BellCore *core, const char *uri, BellSipTransportKind transport,
-                     const char *from, const char *auth_user, const char *password)
-{
-  CallJob *job;
-
-  g_return_if_fail (BELL_IS_CORE (core));
-  g_return_if_fail (uri != NULL);
-  job = g_new0 (CallJob, 1);
-  job->core = core;
-  job->uri = g_strdup (uri);
-  job->transport = transport;
-  job->from = g_strdup (from);
-  job->credentials = credentials_for (from, auth_user, password);
-  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_call, job,
-                              (GDestroyNotify) call_job_free);
-}
-
-static gboolean
-do_answer (gpointer data)
-{
-  CallJob *job = data;
-  BellSipCall *call = call_by_id (job->core, job->id);
-
-  if (call)
-    bell_sip_call_answer (call);
-  return G_SOURCE_REMOVE;
-}
-
-void
-bell_core_answer (BellCore *core, guint call_id)
-{
-  CallJob *job = g_new0 (CallJob, 1);
-
-  job->core = core;
-  job->id = call_id;
-  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_answer, job,
-                              (GDestroyNotify) call_job_free);
-}
-
-static gboolean
-do_hangup (gpointer data)
-{
-  CallJob *job = data;
-  BellCore *core = job->core;
-  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < core->calls->len; i++)
-    if (!job->id || bell_sip_call_get_id (core->calls->pdata[i]) == job->id)
-      g_ptr_array_add (calls, g_object_ref (core->calls->pdata[i]));
-  for (guint i = 0; i < calls->len; i++)
-    bell_sip_call_hangup (calls->pdata[i]);
-  return G_SOURCE_REMOVE;
-}
-
-void
-bell_core_hangup (BellCore *core, guint call_id)
-{
-  CallJob *job = g_new0 (CallJob, 1);
-
-  job->core = core;
-  job->id = call_id;
-  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_hangup, job,
-                              (GDestroyNotify) call_job_free);
 }
 
 /* OPTIONS (core thread) */
@@ -500,7 +204,7 @@ build_options (OptionsJob *job, GError **error)
 static void
 options_fail (OptionsJob *job, const char *message)
 {
-  emit_event (job->core, bell_event_new ("options",
+  bell_core_emit (job->core, bell_event_new ("options",
                                          "uri", g_variant_new_string (job->uri_text),
                                          "error", g_variant_new_string (message),
                                          NULL));
@@ -567,7 +271,7 @@ on_options_response (BellSipTransaction *txn, BellSipMsg *response, const GError
     h = bell_sip_msg_find (response, BELL_SIP_HDR_USER_AGENT);
   server = h ? bell_str_dup (h->value) : g_strdup ("");
   flow = bell_sip_flow_to_string (bell_sip_transaction_get_flow (txn));
-  emit_event (job->core, bell_event_new ("options",
+  bell_core_emit (job->core, bell_event_new ("options",
                                          "uri", g_variant_new_string (job->uri_text),
                                          "status", g_variant_new_int32 ((gint32) bell_sip_msg_get_status (response)),
                                          "reason", g_variant_new_string (reason),
@@ -693,7 +397,7 @@ bell_core_options_auth (BellCore *core, const char *uri, BellSipTransportKind tr
   job->uri_text = g_strdup (uri);
   job->transport = transport;
   job->from = g_strdup (from ? from : "sip:bellbird@localhost");
-  job->credentials = credentials_for (from, auth_user, password);
+  job->credentials = bell_core_credentials_for (from, auth_user, password);
   g_main_context_invoke (core->context, do_options, job);
 }
 
@@ -730,7 +434,7 @@ on_registration_changed (BellSipRegistration *reg, gpointer data)
   const char *contact = bell_sip_registration_get_contact (reg);
   const char *message = bell_sip_registration_get_message (reg);
 
-  emit_event (core, bell_event_new ("registration",
+  bell_core_emit (core, bell_event_new ("registration",
                                     "aor", g_variant_new_string (bell_sip_registration_get_aor (reg)),
                                     "state", g_variant_new_string (bell_reg_state_to_string (bell_sip_registration_get_state (reg))),
                                     "reason", g_variant_new_string (bell_reg_reason_to_string (bell_sip_registration_get_reason (reg))),
@@ -751,7 +455,7 @@ do_register (gpointer data)
 
   if (!reg)
     {
-      emit_event (core, bell_event_new ("registration",
+      bell_core_emit (core, bell_event_new ("registration",
                                         "aor", g_variant_new_string (job->config.aor),
                                         "state", g_variant_new_string ("failed"),
                                         "reason", g_variant_new_string ("config"),
@@ -761,6 +465,14 @@ do_register (gpointer data)
     }
   g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);
   g_ptr_array_add (core->registrations, reg);
+  if (job->config.password)
+    {
+      BellCoreAccount *account = g_new0 (BellCoreAccount, 1);
+      account->aor = g_strdup (job->config.aor);
+      account->credentials = bell_core_credentials_for (job->config.aor, job->config.auth_user,
+                                                        job->config.password);
+      g_ptr_array_add (core->accounts, account);
+    }
   bell_sip_registration_start (reg);
   return G_SOURCE_REMOVE;
 }
@@ -793,7 +505,7 @@ on_registration_stopped (BellSipRegistration *reg, gpointer data)
 
   g_signal_handlers_disconnect_by_func (reg, on_registration_stopped, core);
   if (core->stopping > 0 && --core->stopping == 0)
-    emit_event (core, bell_event_new ("unregistered", NULL, NULL));
+    bell_core_emit (core, bell_event_new ("unregistered", NULL, NULL));
 }
 
 static gboolean
@@ -811,7 +523,7 @@ do_unregister_all (gpointer data)
       bell_sip_registration_stop (regs->pdata[i]);
     }
   if (--core->stopping == 0)
-    emit_event (core, bell_event_new ("unregistered", NULL, NULL));
+    bell_core_emit (core, bell_event_new ("unregistered", NULL, NULL));
   return G_SOURCE_REMOVE;
 }
 
@@ -822,7 +534,8 @@ bell_core_unregister_all (BellCore *core)
   g_main_context_invoke (core->context, do_unregister_all, core);
 }
 
-/* A new network or a wake-up: addresses and NAT bindings may be gone, register again now. */
+/* A new network or a wake-up: addresses and NAT bindings may be gone: register again now, and
+ * calls in progress give their peers our new address. */
 static void
 kick_registrations (BellCore *core, const char *why)
 {
@@ -830,6 +543,7 @@ kick_registrations (BellCore *core, const char *why)
     g_message ("%s: registering again", why);
   for (guint i = 0; i < core->registrations->len; i++)
     bell_sip_registration_kick (core->registrations->pdata[i]);
+  bell_core_refresh_calls (core);
 }
 
 static void
@@ -898,7 +612,7 @@ open_listeners (BellCore *core, GError **error)
       /* Port 0: UDP and TCP share the number the first one got, as users expect. */
       if (port == 0 && kinds[i] != BELL_SIP_TRANSPORT_TLS)
         port = got;
-      emit_event (core, bell_event_new ("listening",
+      bell_core_emit (core, bell_event_new ("listening",
                                         "transport", g_variant_new_string (bell_sip_transport_kind_to_string (kinds[i])),
                                         "address", g_variant_new_string (core->config.bind_address ? core->config.bind_address : "*"),
                                         "port", g_variant_new_int32 (got),
@@ -926,8 +640,9 @@ core_thread (gpointer data)
   g_signal_connect (core->txns, "request", G_CALLBACK (on_request), core);
   core->registrations = g_ptr_array_new_with_free_func (g_object_unref);
   core->calls = g_ptr_array_new_with_free_func (g_object_unref);
-  g_signal_connect (core->txns, "ack", G_CALLBACK (on_ack), core);
-  g_signal_connect (core->txns, "stray-response", G_CALLBACK (on_stray_response), core);
+  core->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_core_account_free);
+  g_signal_connect (core->txns, "ack", G_CALLBACK (bell_core_on_ack), core);
+  g_signal_connect (core->txns, "stray-response", G_CALLBACK (bell_core_on_stray_response), core);
   core->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (core->network, "network-changed", G_CALLBACK (on_network_changed), core);
   core->cancel = g_cancellable_new ();
@@ -959,6 +674,7 @@ core_thread (gpointer data)
     for (guint i = 0; i < core->calls->len; i++)
       g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);
   g_clear_pointer (&core->calls, g_ptr_array_unref);
+  g_clear_pointer (&core->accounts, g_ptr_array_unref);
   g_clear_object (&core->txns);
   g_clear_object (&core->transport);
   while (g_main_context_iteration (core->context, FALSE))

@@ -70,8 +70,15 @@ void      bell_core_call       (BellCore *core, const char *uri, BellSipTranspor
 void      bell_core_call_auth  (BellCore *core, const char *uri, BellSipTransportKind transport,
                                 const char *from, const char *auth_user, const char *password);
 void      bell_core_answer     (BellCore *core, guint call_id);
+/* Answering while other calls are connected puts them on hold (call waiting). */
 /* Ends a call whatever its state (CANCEL, decline, BYE); 0: every call. */
 void      bell_core_hangup     (BellCore *core, guint call_id);
+/* Puts a connected call on hold (re-INVITE, sendonly/inactive) or takes it off. */
+void      bell_core_hold       (BellCore *core, guint call_id, gboolean hold);
+/* Transfers a connected call: to uri (blind; REFER), or with replaces_id to the peer of that
+ * other call, which then takes its place (attended; Replaces). On success the call ends. */
+void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
+                                guint replaces_id);
 
 /* Signal "event" (BellEvent *event), on the creating thread's main context. Event names so far:
  *   "listening" {transport, address, port, tls_verify}
@@ -80,6 +87,11 @@ void      bell_core_hangup     (BellCore *core, guint call_id);
  *   "registration" {aor, state, reason, code, expires, contact, message}
  *   "unregistered" {}: after bell_core_unregister_all(), when every account is done
  *   "call" {id, direction, state, peer, code, reason}: dialing, ringing, incoming, connected,
- *          ended */
+ *          ended
+ *   "hold" {id, local, remote}: we hold the call / the peer holds it
+ *   "transfer" {id, code, reason}: our transfer of call id: 202 when the peer took it, then
+ *          its progress (1xx); final: 2xx (the call then ends), other codes (it stays), 0 with
+ *          the reason when it could not be asked
+ *   "referred" {id, call, uri}: the peer of call id transferred us: new call "call" to uri */
 
 G_END_DECLS

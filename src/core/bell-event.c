@@ -89,6 +89,14 @@ bell_event_get_int (const BellEvent *event, const char *key, gint64 fallback)
   return fallback;
 }
 
+gboolean
+bell_event_get_bool (const BellEvent *event, const char *key)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (event->fields, key, G_VARIANT_TYPE_BOOLEAN);
+
+  return value && g_variant_get_boolean (value);
+}
+
 static void
 append_json_string (GString *out, const char *s)
 {

@@ -24,6 +24,8 @@ const char  *bell_event_get_name   (const BellEvent *event);
 GVariant    *bell_event_lookup     (const BellEvent *event, const char *key);
 const char  *bell_event_get_string (const BellEvent *event, const char *key);
 gint64       bell_event_get_int    (const BellEvent *event, const char *key, gint64 fallback);
+/* FALSE when absent. */
+gboolean     bell_event_get_bool   (const BellEvent *event, const char *key);
 /* {"event":"NAME",...} on one line. */
 char        *bell_event_to_json    (const BellEvent *event);
 

@@ -238,10 +238,10 @@ send_notify (BellSipCall *self, guint status, const char *reason, gboolean termi
 static char *
 uri_header (const BellSipUri *uri, const char *name)
 {
-  g_autofree char *headers = bell_str_dup (uri->headers);
-  g_auto(GStrv) pairs = g_strsplit (headers, "&", -1);
+  g_autofree char *headers = uri->headers.len ? bell_str_dup (uri->headers) : NULL;
+  g_auto(GStrv) pairs = headers ? g_strsplit (headers, "&", -1) : NULL;
 
-  for (guint i = 0; pairs[i]; i++)
+  for (guint i = 0; pairs && pairs[i]; i++)
     {
       char *eq = strchr (pairs[i], '=');
       if (eq && (gsize) (eq - pairs[i]) == strlen (name) &&

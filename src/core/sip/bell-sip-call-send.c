@@ -358,7 +358,8 @@ on_ok_retransmit (gpointer data)
     }
   bell_sip_transport_send_on_flow (bell_sip_transactions_get_transport (self->txns), self->ok,
                                    self->ok_flow, NULL);
-  self->ok_interval_ms = MIN (self->ok_interval_ms * 2, t.t2_ms);
+  /* The last wait ends at 64*T1 sharp, not a whole T2 later. */
+  self->ok_interval_ms = MIN (MIN (self->ok_interval_ms * 2, t.t2_ms), 64 * t.t1_ms - self->ok_elapsed_ms);
   self->ok_timer = bell_clock_schedule (self->clock, self->ok_interval_ms, on_ok_retransmit, self, NULL);
 }
 

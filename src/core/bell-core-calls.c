@@ -1,0 +1,513 @@
+/* bell-core-calls.c: the core's calls: incoming INVITEs (call waiting, Replaces), commands
+ * from the app (call, answer, hold, transfer, hang up), a REFER from a peer turned into a new
+ * call, and every change reported as an event. Core thread, except the bell_core_* commands,
+ * which queue a job to it. */
+#define G_LOG_DOMAIN "bell-core"
+
+#include "bell-core-private.h"
+
+#include "sip/bell-sip-call.h"
+
+static void add_call    (BellCore *core, BellSipCall *call);
+static void on_call_changed (BellSipCall *call, gpointer data);
+static void answer_call (BellCore *core, BellSipCall *call);
+
+static BellSipCall *
+find_call (BellCore *core, BellSipMsg *msg)
+{
+  for (guint i = 0; i < core->calls->len; i++)
+    if (bell_sip_call_matches (core->calls->pdata[i], msg) &&
+        bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED)
+      return core->calls->pdata[i];
+  return NULL;
+}
+
+static guint
+live_calls (BellCore *core)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < core->calls->len; i++)
+    n += bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED;
+  return n;
+}
+
+static void
+drop_ended_calls (BellCore *core)
+{
+  for (guint i = core->calls->len; i-- > 0;)
+    if (bell_sip_call_get_state (core->calls->pdata[i]) == BELL_CALL_ENDED)
+      {
+        g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);
+        g_ptr_array_remove_index (core->calls, i);
+      }
+}
+
+static BellSipCall *
+call_by_id (BellCore *core, guint id)
+{
+  for (guint i = 0; i < core->calls->len; i++)
+    if (bell_sip_call_get_id (core->calls->pdata[i]) == id)
+      return core->calls->pdata[i];
+  return NULL;
+}
+
+void
+bell_core_account_free (BellCoreAccount *account)
+{
+  g_free (account->aor);
+  bell_sip_credentials_free (account->credentials);
+  g_free (account);
+}
+
+/* Fresh credentials of the account a call is made or taken as (its AOR; with one account,
+ * that one), or NULL. */
+static BellSipCredentials *
+account_credentials (BellCore *core, const char *uri)
+{
+  g_autoptr(BellSipUri) wanted = uri ? bell_sip_uri_new (uri, NULL) : NULL;
+
+  for (guint i = 0; wanted && i < core->accounts->len; i++)
+    {
+      BellCoreAccount *account = core->accounts->pdata[i];
+      g_autoptr(BellSipUri) aor = bell_sip_uri_new (account->aor, NULL);
+      if (aor && bell_sip_uri_equal (aor, wanted))
+        return bell_sip_credentials_new_like (account->credentials);
+    }
+  if (core->accounts->len == 1)
+    return bell_sip_credentials_new_like (((BellCoreAccount *) core->accounts->pdata[0])->credentials);
+  return NULL;
+}
+
+static void
+on_auto_answer (gpointer data)
+{
+  BellSipCall *call = data;
+  BellCore *core = g_object_get_data (G_OBJECT (call), "bell-core");
+
+  if (core && bell_sip_call_get_state (call) == BELL_CALL_INCOMING)
+    answer_call (core, call);
+}
+
+/* RFC 3891: an INVITE with Replaces takes the place of a call of ours. TRUE when it was
+ * answered here (refused, or taken and the old call ended). */
+static gboolean
+replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
+{
+  const BellSipHeader *header = bell_sip_msg_find (request, BELL_SIP_HDR_REPLACES);
+  g_autofree char *value = NULL;
+  BellSipCall *old = NULL, *call;
+  gboolean early_only = FALSE;
+  BellCallState state;
+
+  if (!header)
+    return FALSE;
+  value = bell_str_dup (header->value);
+  for (guint i = 0; i < core->calls->len && !old; i++)
+    if (bell_sip_call_get_state (core->calls->pdata[i]) != BELL_CALL_ENDED &&
+        bell_sip_call_is_replaced_by (core->calls->pdata[i], value, &early_only))
+      old = core->calls->pdata[i];
+  state = old ? bell_sip_call_get_state (old) : BELL_CALL_ENDED;
+  /* §3: no such dialog, or an early one we started ourselves: 481; early-only but
+   * answered: 486. */
+  if (!old || (bell_sip_call_is_outgoing (old) && state != BELL_CALL_CONNECTED))
+    {
+      bell_sip_transaction_respond_status (txn, 481, NULL, NULL);
+      return TRUE;
+    }
+  if (early_only && state == BELL_CALL_CONNECTED)
+    {
+      bell_sip_transaction_respond_status (txn, 486, NULL, NULL);
+      return TRUE;
+    }
+  g_message ("call %u is replaced by a new call from %.*s", bell_sip_call_get_id (old),
+             BELL_STR_PRINTF (bell_sip_msg_get_from (request)->uri.text));
+  g_object_ref (old);
+  call = bell_sip_call_new_incoming (core->txns, txn, &bell_sip_signalling_only_sdp);
+  bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
+  add_call (core, call);
+  on_call_changed (call, core);
+  /* The user already took this conversation: the new leg is answered at once. */
+  if (state == BELL_CALL_INCOMING)
+    bell_sip_call_reject (old, 487);
+  else
+    bell_sip_call_hangup (old);
+  bell_sip_call_answer (call);
+  g_object_unref (old);
+  return TRUE;
+}
+
+gboolean
+bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
+{
+  BellSipMethod method = bell_sip_msg_get_method (request);
+  gboolean in_dialog = bell_str_is_set (bell_sip_msg_get_to (request)->tag);
+  BellSipCall *call;
+
+  if (method == BELL_SIP_METHOD_CANCEL)
+    {
+      BellSipTransaction *invite = bell_sip_transactions_find_invite (core->txns, request);
+      call = NULL;
+      for (guint i = 0; invite && i < core->calls->len && !call; i++)
+        if (bell_sip_call_get_invite (core->calls->pdata[i]) == invite)
+          call = core->calls->pdata[i];
+      if (!call)
+        return FALSE;
+      bell_sip_call_handle_request (call, txn, request);
+      return TRUE;
+    }
+  if (in_dialog)
+    {
+      call = find_call (core, request);
+      if (call)
+        bell_sip_call_handle_request (call, txn, request);
+      else
+        bell_sip_transaction_respond_status (txn, 481, NULL, NULL);   /* §12.2.2 */
+      return TRUE;
+    }
+  if (method != BELL_SIP_METHOD_INVITE)
+    return FALSE;
+
+  drop_ended_calls (core);
+  if (replace_call (core, txn, request))
+    return TRUE;
+  if (live_calls (core) >= (core->config.max_calls ? core->config.max_calls : 4))
+    {
+      g_autofree char *tag = g_strdup_printf ("%08x", g_random_int ());
+      bell_sip_transaction_respond_status (txn, 486, NULL, tag);
+      return TRUE;
+    }
+  /* While another call is up this one rings too (call waiting): the user chooses. */
+  call = bell_sip_call_new_incoming (core->txns, txn, &bell_sip_signalling_only_sdp);
+  bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
+  add_call (core, call);
+  on_call_changed (call, core);
+  if (core->config.auto_answer_ms >= 0)
+    bell_clock_schedule (core->clock, (guint) core->config.auto_answer_ms, on_auto_answer,
+                         g_object_ref (call), g_object_unref);
+  return TRUE;
+}
+
+void
+bell_core_on_ack (BellSipTransactions *txns, BellSipMsg *ack, BellSipFlow *flow, gpointer data)
+{
+  BellSipCall *call = find_call (data, ack);
+
+  if (call)
+    bell_sip_call_handle_ack (call, ack);
+}
+
+void
+bell_core_on_stray_response (BellSipTransactions *txns, BellSipMsg *response, BellSipFlow *flow,
+                             gpointer data)
+{
+  BellCore *core = data;
+
+  /* Retransmitted 2xx of a call (or of its other forks): match on the Call-ID. */
+  for (guint i = 0; i < core->calls->len; i++)
+    if (bell_str_equal_cstr (bell_sip_msg_get_call_id (response),
+                             bell_sip_call_get_call_id (core->calls->pdata[i])))
+      {
+        bell_sip_call_handle_stray (core->calls->pdata[i], response);
+        return;
+      }
+}
+
+void
+bell_core_refresh_calls (BellCore *core)
+{
+  for (guint i = 0; i < core->calls->len; i++)
+    bell_sip_call_refresh_contact (core->calls->pdata[i]);
+}
+
+/* Events */
+
+static GVariant *
+id_variant (BellSipCall *call)
+{
+  return g_variant_new_int32 ((gint32) bell_sip_call_get_id (call));
+}
+
+static void
+on_call_changed (BellSipCall *call, gpointer data)
+{
+  const char *reason = bell_sip_call_get_reason (call);
+
+  bell_core_emit (data, bell_event_new ("call",
+                                        "id", id_variant (call),
+                                        "direction", g_variant_new_string (bell_sip_call_is_outgoing (call) ? "outgoing" : "incoming"),
+                                        "state", g_variant_new_string (bell_call_state_to_string (bell_sip_call_get_state (call))),
+                                        "peer", g_variant_new_string (bell_sip_call_get_peer (call)),
+                                        "code", g_variant_new_int32 ((gint32) bell_sip_call_get_code (call)),
+                                        "reason", reason ? g_variant_new_string (reason) : NULL,
+                                        NULL));
+}
+
+static void
+on_hold_changed (BellSipCall *call, gpointer data)
+{
+  bell_core_emit (data, bell_event_new ("hold",
+                                        "id", id_variant (call),
+                                        "local", g_variant_new_boolean (bell_sip_call_get_hold (call)),
+                                        "remote", g_variant_new_boolean (bell_sip_call_get_remote_hold (call)),
+                                        NULL));
+}
+
+static void
+on_transfer (BellSipCall *call, guint status, const char *reason, gpointer data)
+{
+  bell_core_emit (data, bell_event_new ("transfer",
+                                        "id", id_variant (call),
+                                        "code", g_variant_new_int32 ((gint32) status),
+                                        "reason", g_variant_new_string (reason ? reason : ""),
+                                        NULL));
+}
+
+static void place_call (BellCore *core, BellSipCall *call);
+
+/* Our peer transfers us (RFC 3515): call where it says, as the same account, and let the
+ * REFER's subscription report how that call goes. */
+static void
+on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *referred_by,
+          gpointer data)
+{
+  BellCore *core = data;
+  g_autoptr(GError) error = NULL;
+  BellSipCredentials *credentials = bell_sip_call_get_credentials (call);
+  BellSipCall *child = bell_sip_call_new_outgoing (core->txns, uri, bell_sip_call_get_local_uri (call),
+                                                   BELL_SIP_TRANSPORT_ANY,
+                                                   &bell_sip_signalling_only_sdp, &error);
+
+  if (!child)
+    {
+      g_message ("call %u: cannot follow the transfer to %s: %s", bell_sip_call_get_id (call), uri,
+                 error->message);
+      bell_sip_call_set_refer_child (call, NULL);
+      return;
+    }
+  if (credentials)
+    bell_sip_call_set_credentials (child, bell_sip_credentials_new_like (credentials));
+  if (replaces)
+    bell_sip_call_add_header (child, "Replaces", replaces);
+  if (referred_by)
+    bell_sip_call_add_header (child, "Referred-By", referred_by);
+  bell_core_emit (core, bell_event_new ("referred",
+                                        "id", id_variant (call),
+                                        "call", id_variant (child),
+                                        "uri", g_variant_new_string (uri),
+                                        NULL));
+  bell_sip_call_set_refer_child (call, child);
+  place_call (core, child);
+}
+
+static void
+add_call (BellCore *core, BellSipCall *call)
+{
+  g_ptr_array_add (core->calls, call);
+  g_object_set_data (G_OBJECT (call), "bell-core", core);
+  g_signal_connect (call, "changed", G_CALLBACK (on_call_changed), core);
+  g_signal_connect (call, "hold-changed", G_CALLBACK (on_hold_changed), core);
+  g_signal_connect (call, "transfer", G_CALLBACK (on_transfer), core);
+  g_signal_connect (call, "refer", G_CALLBACK (on_refer), core);
+}
+
+static void
+place_call (BellCore *core, BellSipCall *call)
+{
+  drop_ended_calls (core);
+  add_call (core, call);
+  bell_sip_call_start (call);
+}
+
+/* Answering while other calls are up puts them on hold (call waiting). */
+static void
+answer_call (BellCore *core, BellSipCall *call)
+{
+  for (guint i = 0; i < core->calls->len; i++)
+    if (core->calls->pdata[i] != call &&
+        bell_sip_call_get_state (core->calls->pdata[i]) == BELL_CALL_CONNECTED)
+      bell_sip_call_hold (core->calls->pdata[i], TRUE);
+  bell_sip_call_answer (call);
+}
+
+/* Commands */
+
+typedef struct
+{
+  BellCore             *core;
+  char                 *uri;
+  BellSipTransportKind  transport;
+  guint                 id;
+  guint                 other;        /* hold: 1 to hold, 0 to resume; transfer: the call replaced */
+  char                 *from;         /* NULL: anonymous */
+  BellSipCredentials   *credentials;  /* NULL: no password given */
+} CallJob;
+
+static void
+call_job_free (CallJob *job)
+{
+  g_free (job->uri);
+  g_free (job->from);
+  g_clear_pointer (&job->credentials, bell_sip_credentials_free);
+  g_free (job);
+}
+
+static void
+queue_job (BellCore *core, GSourceFunc func, CallJob *job)
+{
+  job->core = core;
+  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, func, job,
+                              (GDestroyNotify) call_job_free);
+}
+
+static gboolean
+do_call (gpointer data)
+{
+  CallJob *job = data;
+  BellCore *core = job->core;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
+                           ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
+  BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
+                                                  &bell_sip_signalling_only_sdp, &error);
+
+  if (!call)
+    {
+      bell_core_emit (core, bell_event_new ("call",
+                                            "direction", g_variant_new_string ("outgoing"),
+                                            "state", g_variant_new_string ("ended"),
+                                            "peer", g_variant_new_string (job->uri),
+                                            "code", g_variant_new_int32 (0),
+                                            "reason", g_variant_new_string (error->message),
+                                            NULL));
+      return G_SOURCE_REMOVE;
+    }
+  if (job->credentials)
+    bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
+  place_call (core, call);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_call (BellCore *core, const char *uri, BellSipTransportKind transport)
+{
+  bell_core_call_auth (core, uri, transport, NULL, NULL, NULL);
+}
+
+void
+bell_core_call_auth (BellCore *core, const char *uri, BellSipTransportKind transport,
+                     const char *from, const char *auth_user, const char *password)
+{
+  CallJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_return_if_fail (uri != NULL);
+  job = g_new0 (CallJob, 1);
+  job->uri = g_strdup (uri);
+  job->transport = transport;
+  job->from = g_strdup (from);
+  job->credentials = bell_core_credentials_for (from, auth_user, password);
+  queue_job (core, do_call, job);
+}
+
+static gboolean
+do_answer (gpointer data)
+{
+  CallJob *job = data;
+  BellSipCall *call = call_by_id (job->core, job->id);
+
+  if (call)
+    answer_call (job->core, call);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_answer (BellCore *core, guint call_id)
+{
+  CallJob *job = g_new0 (CallJob, 1);
+
+  job->id = call_id;
+  queue_job (core, do_answer, job);
+}
+
+static gboolean
+do_hangup (gpointer data)
+{
+  CallJob *job = data;
+  BellCore *core = job->core;
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < core->calls->len; i++)
+    if (!job->id || bell_sip_call_get_id (core->calls->pdata[i]) == job->id)
+      g_ptr_array_add (calls, g_object_ref (core->calls->pdata[i]));
+  for (guint i = 0; i < calls->len; i++)
+    bell_sip_call_hangup (calls->pdata[i]);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_hangup (BellCore *core, guint call_id)
+{
+  CallJob *job = g_new0 (CallJob, 1);
+
+  job->id = call_id;
+  queue_job (core, do_hangup, job);
+}
+
+static gboolean
+do_hold (gpointer data)
+{
+  CallJob *job = data;
+  BellSipCall *call = call_by_id (job->core, job->id);
+
+  if (call)
+    bell_sip_call_hold (call, job->other != 0);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_hold (BellCore *core, guint call_id, gboolean hold)
+{
+  CallJob *job = g_new0 (CallJob, 1);
+
+  job->id = call_id;
+  job->other = hold ? 1 : 0;
+  queue_job (core, do_hold, job);
+}
+
+static gboolean
+do_transfer (gpointer data)
+{
+  CallJob *job = data;
+  g_autoptr(GError) error = NULL;
+  BellSipCall *call = call_by_id (job->core, job->id);
+  BellSipCall *replaces = job->other ? call_by_id (job->core, job->other) : NULL;
+
+  if (!call)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no call %u", job->id);
+  else if (job->other && !replaces)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no call %u", job->other);
+  else
+    bell_sip_call_transfer (call, job->uri, replaces, &error);
+  if (error)
+    bell_core_emit (job->core, bell_event_new ("transfer",
+                                               "id", g_variant_new_int32 ((gint32) job->id),
+                                               "code", g_variant_new_int32 (0),
+                                               "reason", g_variant_new_string (error->message),
+                                               NULL));
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_transfer (BellCore *core, guint call_id, const char *uri, guint replaces_id)
+{
+  CallJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_return_if_fail (uri != NULL || replaces_id != 0);
+  job = g_new0 (CallJob, 1);
+  job->id = call_id;
+  job->uri = g_strdup (uri);
+  job->other = replaces_id;
+  queue_job (core, do_transfer, job);
+}

@@ -1,0 +1,71 @@
+/* bell-core-private.h: the core's state, shared by bell-core.c (thread, commands, OPTIONS,
+ * registration) and bell-core-calls.c (calls). Core thread only, except where marked. */
+#pragma once
+
+#include "bell-core.h"
+#include "bell-clock.h"
+#include "sip/bell-sip-auth.h"
+#include "sip/bell-sip-transaction.h"
+#include "sip/bell-sip-transport.h"
+
+G_BEGIN_DECLS
+
+/* A registered account's identity and password, for calls made or taken as it. */
+typedef struct
+{
+  char               *aor;
+  BellSipCredentials *credentials;
+} BellCoreAccount;
+
+struct _BellCore
+{
+  GObject              parent_instance;
+
+  /* Fixed at creation, read from both threads. */
+  GMainContext        *owner;         /* where events are delivered */
+  GMainContext        *context;       /* the core thread's */
+  GThread             *thread;
+  GMainLoop           *loop;
+  BellCoreConfig       config;        /* strings owned */
+  guint16              ports[5];      /* per transport kind bit, filled before new() returns */
+
+  /* Start-up handshake between new() and the thread. */
+  GMutex               lock;
+  GCond                cond;
+  gboolean             started;
+  GError              *start_error;
+
+  /* Core thread only. */
+  BellClock           *clock;
+  BellSipTransport    *transport;
+  BellSipTransactions *txns;
+  GPtrArray           *registrations;   /* BellSipRegistration */
+  GPtrArray           *calls;           /* BellSipCall, ended ones dropped on the next change */
+  GPtrArray           *accounts;        /* BellCoreAccount: whose password answers challenges */
+  guint                stopping;        /* registrations still un-registering */
+  GNetworkMonitor     *network;
+  GDBusConnection     *system_bus;
+  guint                sleep_watch;
+  GCancellable        *cancel;          /* pending start-up lookups */
+};
+
+/* Hands an event to the thread that made the core (takes the reference). */
+void bell_core_emit (BellCore *core, BellEvent *event);
+/* Credentials for an account's password, the user being auth_user or from's user part;
+ * NULL without a password. */
+BellSipCredentials *bell_core_credentials_for (const char *from, const char *auth_user,
+                                               const char *password);
+
+/* bell-core-calls.c */
+/* A request for a call, or one that starts a call: TRUE when handled there. */
+gboolean bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn,
+                                          BellSipMsg *request);
+void     bell_core_on_ack            (BellSipTransactions *txns, BellSipMsg *ack,
+                                      BellSipFlow *flow, gpointer data);
+void     bell_core_on_stray_response (BellSipTransactions *txns, BellSipMsg *response,
+                                      BellSipFlow *flow, gpointer data);
+/* Our address may have changed: calls tell their peers the new one. */
+void     bell_core_refresh_calls     (BellCore *core);
+void     bell_core_account_free      (BellCoreAccount *account);
+
+G_END_DECLS
