@@ -12,9 +12,8 @@
 
 #include "bell-sip-auth.h"
 #include "bell-sip-registration.h"
+#include "virtual-time.h"
 
-/* Real time any one wait may take. */
-#define WAIT_MS      5000
 #define AOR          "sip:alice@127.0.0.1"
 #define PASSWORD     "secret"
 #define REALM        "bellbird.test"
@@ -120,7 +119,7 @@ seen_free (gpointer data)
 static gint64
 now_ms (Fixture *f)
 {
-  return bell_clock_now (f->clock) / 1000;
+  return vt_now_ms (f->clock);
 }
 
 static Seen *
@@ -137,87 +136,23 @@ last_seen (Fixture *f)
   return f->seen->pdata[f->seen->len - 1];
 }
 
-/* Main loop */
+/* Main loop (virtual-time.h) */
 
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
+#define settle() vt_settle ()
+#define WAIT_FOR(cond) VT_WAIT_FOR (cond)
+#define RUN_UNTIL(f, until_ms, cond) VT_RUN_UNTIL ((f)->clock, until_ms, cond)
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets sockets deliver (real time) while the virtual clock stands still. */
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (15, set_flag, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* Runs the real main loop until cond holds, for at most WAIT_MS; the clock stands still. */
-#define WAIT_FOR(cond) \
-  G_STMT_START \
-    { \
-      gint64 end_ = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND; \
-      guint tick_ = g_timeout_add (5, tick, NULL); \
-      while (!(cond) && g_get_monotonic_time () < end_) \
-        g_main_context_iteration (NULL, TRUE); \
-      g_source_remove (tick_); \
-      g_assert_true (cond); \
-    } \
-  G_STMT_END
-
-/* Moves the clock to until_ms timer by timer, letting the sockets deliver after each. */
 static void
 run_until (Fixture *f, gint64 until_ms)
 {
-  gint64 due;
-  guint steps = 0;
-
-  settle ();
-  while ((due = bell_clock_next_due (f->clock)) >= 0 && now_ms (f) + due <= until_ms)
-    {
-      g_assert_cmpuint (++steps, <, 10000);
-      bell_clock_advance (f->clock, (guint) due);
-      settle ();
-    }
-  if (now_ms (f) < until_ms)
-    bell_clock_advance (f->clock, (guint) (until_ms - now_ms (f)));
-  settle ();
+  vt_run_until (f->clock, until_ms);
 }
 
 static void
 run_for (Fixture *f, gint64 ms)
 {
-  run_until (f, now_ms (f) + ms);
+  vt_run_until (f->clock, now_ms (f) + ms);
 }
-
-/* Like run_until, but stops at the first timer after which cond holds; FALSE if it never did. */
-#define RUN_UNTIL(f, until_ms, cond) \
-  G_STMT_START \
-    { \
-      gint64 due_; \
-      guint steps_ = 0; \
-      settle (); \
-      while (!(cond) && (due_ = bell_clock_next_due ((f)->clock)) >= 0 && \
-             now_ms (f) + due_ <= (until_ms)) \
-        { \
-          g_assert_cmpuint (++steps_, <, 10000); \
-          bell_clock_advance ((f)->clock, (guint) due_); \
-          settle (); \
-        } \
-      g_assert_true (cond); \
-    } \
-  G_STMT_END
 
 /* The fake registrar */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bell-sip-transaction.h"
+#include "virtual-time.h"
 
 #define WAIT_MS 2000
 
@@ -93,23 +94,7 @@ teardown (Fixture *f, gconstpointer data)
   bell_clock_unref (f->clock);
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets sockets deliver (real time) while the virtual clock stands still. */
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (15, set_flag, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
+#define settle() vt_settle ()
 
 /* All datagrams the peer has received so far, parsed. */
 static GPtrArray *
@@ -507,7 +492,7 @@ test_failover (Fixture *f, gconstpointer data)
   g_ptr_array_add (targets, bell_sip_target_copy (&t1));
   g_ptr_array_add (targets, bell_sip_target_copy (&t2));
   txn = bell_sip_transactions_send (f->txns, options, targets, on_response, f, NULL);
-  g_timeout_add (WAIT_MS, set_flag, &done);
+  g_timeout_add (WAIT_MS, vt_set_flag, &done);
   while (!done)
     {
       g_autoptr(GPtrArray) some = peer_drain (f);
