@@ -1220,3 +1220,39 @@ def stop_baresip(proc, grace=1.0):
         except OSError:
             pass
     proc.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Scripts made of cases: each case a function (tap, peers) with its TAP descriptions, run in a
+# Peers of its own so that one broken case neither hides the others nor leaks processes.
+
+class Cases:
+    def __init__(self):
+        self.cases = []
+        self.descs = []
+
+    def case(self, descs):
+        def deco(fn):
+            self.cases.append((fn, descs))
+            self.descs.extend(descs)
+            return fn
+        return deco
+
+    def run(self, missing=None):
+        """Runs every case as TAP; missing() returns why nothing can run (or None)."""
+        def body(tap):
+            reason = missing() if missing else None
+            if reason:
+                tap.skip_rest(self.descs, reason)
+                return
+            for fn, descs in self.cases:
+                n0 = tap.n
+                with Peers() as peers:
+                    try:
+                        fn(tap, peers)
+                    except Exception:  # noqa: BLE001 - one broken case must not hide the others
+                        import traceback
+                        tb = traceback.format_exc()
+                        for d in descs[tap.n - n0:]:
+                            tap.ok(False, d, ["exception in the test script:", tb])
+        run_tests(len(self.descs), body)

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Interop: Bellbird with Bellbird, three `bellbird-cli` on 127.0.0.1 (TAP): the mid-call
+features where Bellbird plays every role.
+
+- call waiting: A (listen --auto-answer) is in a call with B when C calls; A answers C and
+  its call with B goes on hold.
+- hold and resume: B calls A with --hold-after/--hold-for.
+- blind transfer: B calls A with --transfer-to C: A follows the REFER, calls C, and B's call
+  ends "transferred" once A's NOTIFY says 200.
+- attended transfer: B calls A, holds it, calls C (consultation), then REFERs A to C with
+  Replaces: A's INVITE with Replaces takes the place of B's call at C.
+"""
+
+import time
+
+import interop_common as ic
+
+T = ic.Cases()
+
+WAITING_DESCS = [
+    "call waiting: A answers a second call (from C) while in a call with B; A's first call goes "
+    "on hold (hold event local=true for it), both calls connected",
+    "call waiting: B and C both exit 0 (their calls were answered and ended normally)",
+]
+HOLD_DESCS = [
+    "hold and resume: B's call to A reports hold local=true then local=false, stays connected "
+    "and B exits 0",
+]
+BLIND_DESCS = [
+    "blind transfer: B's REFER is taken (transfer 202), then NOTIFYs report 200; B's call ends "
+    "'transferred' and B exits 0",
+    "blind transfer: A reports 'referred' to C and its new call to C connects; C gets the call "
+    "from A's account (sip:alice@...)",
+]
+ATTENDED_DESCS = [
+    "attended transfer: B holds A, calls C (connected), REFERs A with Replaces; the transfer "
+    "reports 200 and both of B's calls end; B exits 0",
+    "attended transfer: A calls C with the Replaces header (referred uri has ?Replaces=) and C "
+    "answers it at once; C's call from B ends while its call from A is connected",
+]
+
+
+def listen(peers, name, extra=(), duration=20):
+    port = ic.free_port()
+    p = ic.start_listen(peers, name, port, transport="udp", extra=extra, duration=duration)
+    return p, port, ic.wait_listening(p, "UDP", port, 5)
+
+
+def uri(user, port):
+    return "sip:%s@%s:%d" % (user, ic.LOOPBACK, port)
+
+
+def events(proc, name):
+    return [e for e in proc.events() if e.get("event") == name]
+
+
+def finish(proc, timeout):
+    rc = proc.wait(timeout)
+    if rc is None:
+        proc.stop()
+    return rc
+
+
+def wait_state(proc, state, timeout=8.0, call_id=None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if any(e.get("state") == state for e in ic.call_events(proc, call_id)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@T.case(WAITING_DESCS)
+def case_call_waiting(tap, peers):
+    a, aport, _ = listen(peers, "a", ["--auto-answer"])
+    b = ic.start_call(peers, "b", uri("alice", aport), duration=4)
+    wait_state(b, "connected")
+    c = ic.start_call(peers, "c", uri("alice", aport), duration=1)
+    crc = finish(c, 10)
+    brc = finish(b, 10)
+    hist = ic.call_histories(a)
+    held = [e for e in events(a, "hold") if e.get("id") == 1 and e.get("local")]
+    tap.ok(len(hist) == 2 and all("connected" in h for h in hist.values()) and held,
+           WAITING_DESCS[0],
+           lambda: ["A's calls %s, hold events %s" % (hist, events(a, "hold"))] + a.diag())
+    tap.ok(brc == 0 and crc == 0, WAITING_DESCS[1],
+           lambda: ["B exit %s, C exit %s" % (brc, crc)] + b.diag() + c.diag())
+
+
+@T.case(HOLD_DESCS)
+def case_hold_resume(tap, peers):
+    a, aport, _ = listen(peers, "a", ["--auto-answer"])
+    b = ic.start_call(peers, "b", uri("alice", aport), duration=3,
+                      extra=["--hold-after", "0.5", "--hold-for", "0.5"])
+    brc = finish(b, 10)
+    holds = [e.get("local") for e in events(b, "hold")]
+    st = [e.get("state") for e in ic.call_events(b)]
+    tap.ok(brc == 0 and holds == [True, False] and st.count("connected") == 1, HOLD_DESCS[0],
+           lambda: ["B exit %s, hold local values %s, states %s" % (brc, holds, st)] + b.diag())
+
+
+@T.case(BLIND_DESCS)
+def case_blind_transfer(tap, peers):
+    a, aport, _ = listen(peers, "a", ["--auto-answer"])
+    c, cport, _ = listen(peers, "c", ["--auto-answer"])
+    b = ic.start_call(peers, "b", uri("alice", aport), extra=["--transfer-to", uri("carol", cport)])
+    brc = finish(b, 10)
+    codes = [e.get("code") for e in events(b, "transfer")]
+    last = ic.call_events(b)[-1:] or [{}]
+    tap.ok(brc == 0 and codes[:1] == [202] and codes[-1:] == [200]
+           and last[0].get("reason") == "transferred", BLIND_DESCS[0],
+           lambda: ["B exit %s, transfer codes %s, last call event %s" % (brc, codes, last)]
+           + b.diag())
+    referred = events(a, "referred")
+    new_id = referred[0].get("call") if referred else None
+    ok_a = bool(referred) and wait_state(a, "connected", call_id=new_id)
+    ok_c = wait_state(c, "connected")
+    from_a = [e.get("peer") for e in ic.call_events(c)]
+    tap.ok(ok_a and ok_c and any(p and p.startswith("sip:alice@") for p in from_a), BLIND_DESCS[1],
+           lambda: ["A referred %s, A's new call connected %s; C connected %s, peers %s"
+                    % (referred, ok_a, ok_c, from_a)] + a.diag() + c.diag())
+
+
+@T.case(ATTENDED_DESCS)
+def case_attended_transfer(tap, peers):
+    a, aport, _ = listen(peers, "a", ["--auto-answer"])
+    c, cport, _ = listen(peers, "c", ["--auto-answer"])
+    b = ic.start_call(peers, "b", uri("alice", aport),
+                      extra=["--hold-after", "0.5", "--attended", "--transfer-to", uri("carol", cport)])
+    brc = finish(b, 12)
+    codes = [e.get("code") for e in events(b, "transfer")]
+    hist_b = ic.call_histories(b)
+    tap.ok(brc == 0 and codes[-1:] == [200] and len(hist_b) == 2
+           and all(h[-1:] == ["ended"] and "connected" in h for h in hist_b.values()),
+           ATTENDED_DESCS[0],
+           lambda: ["B exit %s, transfer codes %s, B's calls %s" % (brc, codes, hist_b)] + b.diag())
+    referred = events(a, "referred")
+    replaces = bool(referred) and "?Replaces=" in (referred[0].get("uri") or "")
+    wait_state(c, "connected", call_id=2)
+    hist_c = ic.call_histories(c)
+    tap.ok(replaces and hist_c.get(1, [])[-1:] == ["ended"]
+           and hist_c.get(2, [])[-1:] == ["connected"], ATTENDED_DESCS[1],
+           lambda: ["A referred %s (Replaces in uri: %s); C's calls %s"
+                    % (referred, replaces, hist_c)] + a.diag() + c.diag())
+
+
+def missing():
+    return None if ic.bellbird_cli() else "BELLBIRD_CLI not set or not executable"
+
+
+if __name__ == "__main__":
+    T.run(missing)
