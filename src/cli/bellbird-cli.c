@@ -33,6 +33,7 @@ typedef struct
   gboolean   once;
   double     auto_answer;   /* seconds; < 0: ring only */
   int        max_calls;
+  int        reject;        /* refuse incoming calls with this status; 0: don't */
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
   char      *transfer_to;
@@ -88,6 +89,7 @@ usage (FILE *out)
              "  --once                           register once, report, un-register and exit\n"
              "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
              "  --max-calls N                    listen: exit after N calls have ended\n"
+             "  --reject CODE                    listen: refuse calls (486 busy, 603 decline)\n"
              "  --hold-after SECONDS             put each call on hold this long after it connects\n"
              "  --hold-for SECONDS               and take it off hold this long after that\n"
              "  --transfer-to URI                transfer each call to URI once it connects (after\n"
@@ -364,6 +366,8 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
             g_timeout_add ((guint) (cli->duration * 1000), on_call_duration, cli);
           cli->call_connected = TRUE;
         }
+      if (g_str_equal (state, "incoming") && cli->reject)
+        bell_core_reject (cli->core, (guint) GPOINTER_TO_INT (id), (guint) cli->reject);
       if (!g_str_equal (state, "ended"))
         g_hash_table_add (cli->live_calls, id);
       else
@@ -532,6 +536,7 @@ main (int argc, char **argv)
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_auto_answer,
       "answer calls after SECONDS", "SECONDS" },
     { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli.max_calls, "exit after N calls", "N" },
+    { "reject", 0, 0, G_OPTION_ARG_INT, &cli.reject, "refuse calls with CODE", "CODE" },
     { "hold-after", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_after, "hold calls after SECONDS", "SECONDS" },
     { "hold-for", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_for, "resume held calls after SECONDS", "SECONDS" },
     { "transfer-to", 0, 0, G_OPTION_ARG_STRING, &cli.transfer_to, "transfer calls to URI", "URI" },
@@ -580,6 +585,11 @@ main (int argc, char **argv)
         }
     }
 
+  if (cli.reject && (cli.reject < 400 || cli.reject > 699 || cli.auto_answer >= 0))
+    {
+      fprintf (stderr, _("error: --reject wants a status from 400 to 699, without --auto-answer\n"));
+      return 2;
+    }
   if ((cli.attended && !cli.transfer_to) || (cli.hold_for > 0 && cli.hold_after < 0))
     {
       fprintf (stderr, _("error: --attended needs --transfer-to, and --hold-for needs --hold-after\n"));

@@ -338,7 +338,8 @@ typedef struct
   char                 *uri;
   BellSipTransportKind  transport;
   guint                 id;
-  guint                 other;        /* hold: 1 to hold, 0 to resume; transfer: the call replaced */
+  guint                 other;        /* hold: 1 to hold, 0 to resume; transfer: the call replaced;
+                                       * reject: the status */
   char                 *from;         /* NULL: anonymous */
   BellSipCredentials   *credentials;  /* NULL: no password given */
 } CallJob;
@@ -452,6 +453,29 @@ bell_core_hangup (BellCore *core, guint call_id)
 
   job->id = call_id;
   queue_job (core, do_hangup, job);
+}
+
+static gboolean
+do_reject (gpointer data)
+{
+  CallJob *job = data;
+  BellSipCall *call = call_by_id (job->core, job->id);
+
+  if (call)
+    bell_sip_call_reject (call, job->other);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_reject (BellCore *core, guint call_id, guint status)
+{
+  CallJob *job;
+
+  g_return_if_fail (status >= 400 && status < 700);
+  job = g_new0 (CallJob, 1);
+  job->id = call_id;
+  job->other = status;
+  queue_job (core, do_reject, job);
 }
 
 static gboolean

@@ -71,6 +71,8 @@ void      bell_core_call_auth  (BellCore *core, const char *uri, BellSipTranspor
                                 const char *from, const char *auth_user, const char *password);
 void      bell_core_answer     (BellCore *core, guint call_id);
 /* Answering while other calls are connected puts them on hold (call waiting). */
+/* Refuses a ringing incoming call: 486 busy, 603 decline, or another 4xx-6xx status. */
+void      bell_core_reject     (BellCore *core, guint call_id, guint status);
 /* Ends a call whatever its state (CANCEL, decline, BYE); 0: every call. */
 void      bell_core_hangup     (BellCore *core, guint call_id);
 /* Puts a connected call on hold (re-INVITE, sendonly/inactive) or takes it off. */

@@ -2,6 +2,7 @@
 """Interop: Bellbird with Bellbird, three `bellbird-cli` on 127.0.0.1 (TAP): the mid-call
 features where Bellbird plays every role.
 
+- refusing: A (listen --reject 486 / 603) refuses B's call busy or declined.
 - call waiting: A (listen --auto-answer) is in a call with B when C calls; A answers C and
   its call with B goes on hold.
 - hold and resume: B calls A with --hold-after/--hold-for.
@@ -17,6 +18,11 @@ import interop_common as ic
 
 T = ic.Cases()
 
+REJECT_DESCS = [
+    "listen --reject 486: B's call ends with code 486 (exit 1, never connected); A's call goes "
+    "incoming -> ended with code 486 'busy'",
+    "listen --reject 603: B's call ends with code 603 (exit 1); A's call ends with 603 'declined'",
+]
 WAITING_DESCS = [
     "call waiting: A answers a second call (from C) while in a call with B; A's first call goes "
     "on hold (hold event local=true for it), both calls connected",
@@ -68,6 +74,21 @@ def wait_state(proc, state, timeout=8.0, call_id=None):
             return True
         time.sleep(0.05)
     return False
+
+
+@T.case(REJECT_DESCS)
+def case_reject(tap, peers):
+    for code, desc, why in ((486, REJECT_DESCS[0], "busy"), (603, REJECT_DESCS[1], "declined")):
+        a, aport, _ = listen(peers, "a%d" % code, ["--reject", str(code)])
+        b = ic.start_call(peers, "b%d" % code, uri("alice", aport))
+        brc = finish(b, 10)
+        last_b = (ic.call_events(b) or [{}])[-1]
+        hist_a = ic.call_histories(a)
+        last_a = (ic.call_events(a) or [{}])[-1]
+        tap.ok(brc == 1 and last_b.get("code") == code and hist_a == {1: ["incoming", "ended"]}
+               and last_a.get("code") == code and last_a.get("reason") == why, desc,
+               lambda: ["B exit %s, B last %s; A %s, A last %s" % (brc, last_b, hist_a, last_a)]
+               + b.diag() + a.diag())
 
 
 @T.case(WAITING_DESCS)
