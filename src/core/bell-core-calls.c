@@ -295,6 +295,7 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
                                         "id", id_variant (call),
                                         "call", id_variant (child),
                                         "uri", g_variant_new_string (uri),
+                                        "replaces", replaces ? g_variant_new_string (replaces) : NULL,
                                         NULL));
   bell_sip_call_set_refer_child (call, child);
   place_call (core, child);

@@ -94,6 +94,7 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *   "transfer" {id, code, reason}: our transfer of call id: 202 when the peer took it, then
  *          its progress (1xx); final: 2xx (the call then ends), other codes (it stays), 0 with
  *          the reason when it could not be asked
- *   "referred" {id, call, uri}: the peer of call id transferred us: new call "call" to uri */
+ *   "referred" {id, call, uri, replaces}: the peer of call id transferred us: new call "call"
+ *          to uri (replacing the call of the peer's Replaces value, when there is one) */
 
 G_END_DECLS

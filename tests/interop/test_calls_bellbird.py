@@ -41,7 +41,7 @@ BLIND_DESCS = [
 ATTENDED_DESCS = [
     "attended transfer: B holds A, calls C (connected), REFERs A with Replaces; the transfer "
     "reports 200 and both of B's calls end; B exits 0",
-    "attended transfer: A calls C with the Replaces header (referred uri has ?Replaces=) and C "
+    "attended transfer: A calls C with the Replaces header (its 'referred' event has it) and C "
     "answers it at once; C's call from B ends while its call from A is connected",
 ]
 
@@ -156,7 +156,7 @@ def case_attended_transfer(tap, peers):
            ATTENDED_DESCS[0],
            lambda: ["B exit %s, transfer codes %s, B's calls %s" % (brc, codes, hist_b)] + b.diag())
     referred = events(a, "referred")
-    replaces = bool(referred) and "?Replaces=" in (referred[0].get("uri") or "")
+    replaces = bool(referred) and bool(referred[0].get("replaces"))
     wait_state(c, "connected", call_id=2)
     hist_c = ic.call_histories(c)
     tap.ok(replaces and hist_c.get(1, [])[-1:] == ["ended"]
