@@ -33,6 +33,8 @@ typedef struct
   gboolean   once;
   double     auto_answer;   /* seconds; < 0: ring only */
   int        max_calls;
+  int        max_concurrent; /* calls at once, more get 486; 0: the core's default */
+  gboolean   call_waiting;
   int        reject;        /* refuse incoming calls with this status; 0: don't */
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
@@ -89,6 +91,9 @@ usage (FILE *out)
              "  --once                           register once, report, un-register and exit\n"
              "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
              "  --max-calls N                    listen: exit after N calls have ended\n"
+             "  --max-concurrent N               calls at once; more are refused busy (default 4)\n"
+             "  --call-waiting                   --auto-answer puts the other calls on hold, as a\n"
+             "                                   person answering a second call does\n"
              "  --reject CODE                    listen: refuse calls (486 busy, 603 decline)\n"
              "  --hold-after SECONDS             put each call on hold this long after it connects\n"
              "  --hold-for SECONDS               and take it off hold this long after that\n"
@@ -416,6 +421,8 @@ run_core (Cli *cli, const char *command, const char *arg)
     }
   config.bind_address = address;
   config.auto_answer_ms = cli->auto_answer >= 0 ? (gint) (cli->auto_answer * 1000) : -1;
+  config.auto_answer_holds = cli->call_waiting;
+  config.max_calls = cli->max_concurrent > 0 ? (guint) cli->max_concurrent : 0;
   config.tls_ca_file = cli->tls_ca;
   config.tls_cert_file = cli->tls_cert;
   config.tls_key_file = cli->tls_key;
@@ -536,6 +543,8 @@ main (int argc, char **argv)
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_auto_answer,
       "answer calls after SECONDS", "SECONDS" },
     { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli.max_calls, "exit after N calls", "N" },
+    { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &cli.max_concurrent, "calls at once", "N" },
+    { "call-waiting", 0, 0, G_OPTION_ARG_NONE, &cli.call_waiting, "answering holds other calls", NULL },
     { "reject", 0, 0, G_OPTION_ARG_INT, &cli.reject, "refuse calls with CODE", "CODE" },
     { "hold-after", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_after, "hold calls after SECONDS", "SECONDS" },
     { "hold-for", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_for, "resume held calls after SECONDS", "SECONDS" },

@@ -86,7 +86,12 @@ on_auto_answer (gpointer data)
   BellCore *core = g_object_get_data (G_OBJECT (call), "bell-core");
 
   if (core && bell_sip_call_get_state (call) == BELL_CALL_INCOMING)
-    answer_call (core, call);
+    {
+      if (core->config.auto_answer_holds)
+        answer_call (core, call);
+      else
+        bell_sip_call_answer (call);
+    }
 }
 
 /* RFC 3891: an INVITE with Replaces takes the place of a call of ours. TRUE when it was

@@ -36,6 +36,8 @@ typedef struct
   const char *tls_cert_file;         /* for a TLS listener */
   const char *tls_key_file;
   gint        auto_answer_ms;        /* answer incoming calls after this long; -1: ring only */
+  gboolean    auto_answer_holds;     /* auto-answering holds the other calls, as a person at a
+                                      * phone does (call waiting); off: an answering machine */
   guint       max_calls;             /* calls at once; more get 486 Busy Here (0: 4) */
 } BellCoreConfig;
 

@@ -3,8 +3,9 @@
 features where Bellbird plays every role.
 
 - refusing: A (listen --reject 486 / 603) refuses B's call busy or declined.
-- call waiting: A (listen --auto-answer) is in a call with B when C calls; A answers C and
-  its call with B goes on hold.
+- call waiting: A (listen --auto-answer --call-waiting) is in a call with B when C calls; A
+  answers C and its call with B goes on hold; without --call-waiting (an answering machine)
+  both stay up unheld.
 - hold and resume: B calls A with --hold-after/--hold-for.
 - blind transfer: B calls A with --transfer-to C: A follows the REFER, calls C, and B's call
   ends "transferred" once A's NOTIFY says 200.
@@ -27,6 +28,8 @@ WAITING_DESCS = [
     "call waiting: A answers a second call (from C) while in a call with B; A's first call goes "
     "on hold (hold event local=true for it), both calls connected",
     "call waiting: B and C both exit 0 (their calls were answered and ended normally)",
+    "answering machine (--auto-answer without --call-waiting): a second caller is answered and "
+    "the first call is not put on hold (no hold event)",
 ]
 HOLD_DESCS = [
     "hold and resume: B's call to A reports hold local=true then local=false, stays connected "
@@ -93,7 +96,7 @@ def case_reject(tap, peers):
 
 @T.case(WAITING_DESCS)
 def case_call_waiting(tap, peers):
-    a, aport, _ = listen(peers, "a", ["--auto-answer"])
+    a, aport, _ = listen(peers, "a", ["--auto-answer", "--call-waiting"])
     b = ic.start_call(peers, "b", uri("alice", aport), duration=4)
     wait_state(b, "connected")
     c = ic.start_call(peers, "c", uri("alice", aport), duration=1)
@@ -106,6 +109,16 @@ def case_call_waiting(tap, peers):
            lambda: ["A's calls %s, hold events %s" % (hist, events(a, "hold"))] + a.diag())
     tap.ok(brc == 0 and crc == 0, WAITING_DESCS[1],
            lambda: ["B exit %s, C exit %s" % (brc, crc)] + b.diag() + c.diag())
+
+    m, mport, _ = listen(peers, "machine", ["--auto-answer"])
+    b2 = ic.start_call(peers, "b2", uri("alice", mport), duration=2)
+    wait_state(b2, "connected")
+    c2 = ic.start_call(peers, "c2", uri("alice", mport), duration=0.5)
+    rcs = (finish(c2, 10), finish(b2, 10))
+    hist = ic.call_histories(m)
+    tap.ok(rcs == (0, 0) and len(hist) == 2 and not events(m, "hold"), WAITING_DESCS[2],
+           lambda: ["exits %s, calls %s, hold events %s" % (rcs, hist, events(m, "hold"))]
+           + m.diag())
 
 
 @T.case(HOLD_DESCS)
