@@ -87,6 +87,7 @@ struct _BellSipCall
   guint32              refer_cseq;      /* that REFER's CSeq: the id of its subscription */
   guint                refer_notified;  /* the last status we NOTIFYed */
   gboolean             transferring;    /* our REFER is out: NOTIFYs tell how it goes */
+  gboolean             transfer_accepted; /* its 202 (or a first NOTIFY) was reported */
 };
 
 /* bell-sip-call.c */

@@ -41,10 +41,14 @@ on_refer_done (BellSipCall *self, BellSipMsg *request, BellSipMsg *response, con
   g_autofree char *reason = response ? bell_str_dup (bell_sip_msg_get_reason (response))
                                      : g_strdup (error ? error->message : "no answer");
 
-  if (!self->transferring)
-    return;   /* a NOTIFY already told the end */
+  /* A NOTIFY may overtake the 202 (it is a request of its own, handled at once): it said
+   * the REFER was taken already, and perhaps how it ended. */
+  if (!self->transferring || self->transfer_accepted)
+    return;
   if (status >= 300)
     self->transferring = FALSE;
+  else
+    self->transfer_accepted = TRUE;
   bell_sip_call_emit_transfer (self, status, reason);
 }
 
@@ -124,6 +128,7 @@ bell_sip_call_transfer (BellSipCall *self, const char *uri, BellSipCall *replace
   r->referred_by = g_strdup_printf ("<%s>", self->from ? self->from : "sip:anonymous@anonymous.invalid");
   g_message ("call %u: transferring to %s", self->id, r->refer_to);
   self->transferring = TRUE;
+  self->transfer_accepted = FALSE;
   bell_sip_call_send_request_in (self, NULL, BELL_SIP_METHOD_REFER, fill_refer, on_refer_done, r,
                                  (GDestroyNotify) refer_free);
   return TRUE;
@@ -170,6 +175,12 @@ bell_sip_call_refer_handle_notify (BellSipCall *self, BellSipTransaction *txn, B
       return;
     }
   bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
+  /* A NOTIFY means the REFER was accepted (RFC 3515 §2.4.4), whether or not its 202 came. */
+  if (!self->transfer_accepted)
+    {
+      self->transfer_accepted = TRUE;
+      bell_sip_call_emit_transfer (self, 202, "Accepted");
+    }
   terminated = state && bell_str_equal_ci_cstr (state->parsed.token_params->value, "terminated");
   status = sipfrag_status (request, &reason);
   if (!status)
