@@ -10,7 +10,7 @@
 #                2400 3200"),
 #                CALL_TRIES (2: tries at a rate before it counts as not held),
 #                CALL_SCENARIO (call-uac.xml, a file in bench/scenarios, or "builtin": sipp's
-#                own -sn uac), CALL_BARESIP_MAX_CALLS (4), CALL_BELLBIRD_ARGS (more options for
+#                own -sn uac), CALL_MAX_CALLS (1000: calls at once, both peers), CALL_BELLBIRD_ARGS (more options for
 #                bellbird-cli listen, split on blanks), CALL_PEERS ("bellbird baresip"),
 #                CALL_KEEP (set: keep the traces), CALL_CLI (a bellbird-cli to use instead of
 #                building one, e.g. one built from a clean checkout while the tree is being edited)
@@ -28,16 +28,12 @@
 #       `<sip:bench@127.0.0.1>;regint=0;answermode=auto`, modules g711.so (it refuses an offer
 #       it has no codec for; sipp offers PCMU) and account.so only: no audio source, player or
 #       driver, so it sends no RTP, but it does open its RTP/RTCP sockets for each call;
-#       sip_listen and net_interface 127.0.0.1, call_max_calls 4 (CALL_BARESIP_MAX_CALLS).
-#     Both take at most 4 calls at once and refuse a fifth with 486 Busy Here: baresip's default
-#     call_max_calls, and Bellbird's core default (BellCoreConfig.max_calls 0 = 4; bellbird-cli
-#     has no option for it: its --max-calls N only makes `listen` exit after N calls ended, so
-#     it is not used here). With 4 at once, 5 INVITEs in a row from sipp (sipp running late by
-#     5/R s, 8 ms at 600 calls/s, sends the calls it owes together) reach the peer before it
-#     can have read the first BYE, so the fifth gets 486 however fast the peer is: from a few
-#     hundred calls/s on, the cap and sipp's regularity, not the peer's CPU, can set the max
-#     (see "peer%" in the table; CALL_BARESIP_MAX_CALLS and CALL_BELLBIRD_ARGS are there to
-#     compare with a higher cap once bellbird-cli can be given one).
+#       sip_listen and net_interface 127.0.0.1.
+#     Both take CALL_MAX_CALLS calls at once (bellbird-cli --max-concurrent, baresip
+#     call_max_calls), 1000 by default: both stacks' default of 4 lets the cap, not the peer,
+#     set the max (sipp, running a few ms late, sends the calls it owes together, and the
+#     fifth INVITE in a row gets 486 however fast the peer is). `listen --auto-answer` is an
+#     answering machine: answering a call does not hold the others (--call-waiting would).
 #   sipp calls it: scenarios/call-uac.xml, sipp's built-in uac (INVITE; 100/180 optional; 200;
 #     ACK; BYE; 200) less its pause (why: see the file), at a fixed rate R (-r R) for
 #     STEP_SECONDS (-m R*STEP_SECONDS calls), Request-URI sip:bench@127.0.0.1:P. sipp binds
@@ -88,11 +84,13 @@ step=${1:-10}
 rates=${CALL_RATES:-100 200 300 400 500 600 800 1000 1200 1600 2400 3200}
 tries=${CALL_TRIES:-2}
 scenario=${CALL_SCENARIO:-call-uac.xml}
-baresip_max_calls=${CALL_BARESIP_MAX_CALLS:-4}
+max_calls=${CALL_MAX_CALLS:-1000}
 peers=${CALL_PEERS:-bellbird baresip}
 settle=0.5
 
 die () { echo "run-call-bench.sh: $*" >&2; exit 1; }
+# shellcheck source=bench-lib.sh
+. "$here/bench-lib.sh"
 for tool in sipp baresip ss awk python3 /usr/bin/time; do
   command -v "$tool" > /dev/null || die "$tool not found (packages sip-tester, baresip-core, time)"
 done
@@ -135,69 +133,14 @@ if [ -n "${CALL_CLI:-}" ]; then
   [ -x "$CALL_CLI" ] || die "CALL_CLI: $CALL_CLI is not an executable"
   cli=$CALL_CLI
 else
-  if [ ! -f "$builddir/build.ninja" ]; then
-    [ ! -d "$builddir/meson-private" ] || rm -rf "$builddir"
-    setup=(meson setup "$builddir" "$srcdir" -Dbench=true --buildtype=release -Dgui=disabled)
-  else
-    setup=(meson configure "$builddir" -Dbench=true -Dbuildtype=release)
-  fi
-  if ! "${setup[@]}" > "$tmp/setup.log" 2>&1; then
-    tail -n 20 "$tmp/setup.log" >&2
-    die "meson failed"
-  fi
-  if ! ninja -C "$builddir" src/cli/bellbird-cli > "$tmp/build.log" 2>&1; then
-    grep -E -A5 'error|FAILED' "$tmp/build.log" | head -n 40 >&2
-    die "build failed"
-  fi
+  bench_build "$builddir" "$srcdir" "$tmp" src/cli/bellbird-cli
   cli=$builddir/src/cli/bellbird-cli
 fi
 
 # Helpers ---------------------------------------------------------------------------------
-# A free port P on 127.0.0.1 with UDP and TCP free on P and P+1 (baresip takes P+1 for TLS).
-free_port () {
-  python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    p = random.randrange(20000, 60000, 2)
-    socks = []
-    try:
-        for port in (p, p + 1):
-            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                s = socket.socket(socket.AF_INET, kind)
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-EOF
-}
-
 udp_listens () { [ -n "$(ss -Hnlu "sport = :$1" 2> /dev/null)" ]; }
 
-# CPU nanoseconds of PID, all threads (schedstat), and utime+stime ticks (stat).
-cpu_ns () {
-  cat /proc/"$1"/task/*/schedstat 2> /dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
-}
-cpu_ticks () {
-  # Fields after the ")" of the command name: utime is the 12th, stime the 13th.
-  sed 's/.*) //' /proc/"$1"/stat | awk '{ print $12 + $13 }'
-}
 rcvbuf_errors () { awk '/^Udp:/ { x = $6 } END { print x }' /proc/net/snmp; }
-
-stop_pid () {   # PID [SIGNAL]: stop a process we started and reap it
-  local p=$1 sig=${2:-TERM}
-  kill -"$sig" "$p" 2> /dev/null || true
-  for _ in $(seq 1 20); do
-    kill -0 "$p" 2> /dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$p" 2> /dev/null || true
-  wait "$p" 2> /dev/null || true
-}
 
 # Starts the peer on a fresh port, waits until it listens; sets peer_pid, peer_port.
 start_peer () {   # PEER NAME BOUND_SECONDS
@@ -206,7 +149,7 @@ start_peer () {   # PEER NAME BOUND_SECONDS
   if [ "$peer" = bellbird ]; then
     # shellcheck disable=SC2086  # CALL_BELLBIRD_ARGS: options split on blanks
     "$cli" --events --bind "127.0.0.1:$peer_port" listen --auto-answer --duration "$bound" \
-      ${CALL_BELLBIRD_ARGS:-} > "$tmp/$name.out" 2> "$tmp/$name.err" &
+      --max-concurrent "$max_calls" ${CALL_BELLBIRD_ARGS:-} > "$tmp/$name.out" 2> "$tmp/$name.err" &
     peer_pid=$!
   else
     local cfg=$tmp/$name.baresip
@@ -216,7 +159,7 @@ poll_method		epoll
 sip_listen		127.0.0.1:$peer_port
 net_interface		127.0.0.1
 sip_trans_def		udp
-call_max_calls		$baresip_max_calls
+call_max_calls		$max_calls
 module_path		$modules
 module			g711.so
 module_app		account.so
@@ -357,7 +300,7 @@ for nm in "${steps[@]}"; do
     "$([ -z "${res[$nm.why]}" ] && echo held || echo "not held: ${res[$nm.why]}")"
 done
 echo
-echo "486s: Busy Here received (bellbird-cli takes 4 calls at once, baresip $baresip_max_calls)."
+echo "486s: Busy Here received (both peers take $max_calls calls at once)."
 echo "reINV: INVITEs the peer sent sipp (a re-INVITE, e.g. putting a call on hold: it fails the call"
 echo "if sipp is still in it). rtd ms: every INVITE-to-200 time seen by sipp was in this bucket or a"
 echo "faster one. answrd: calls the peer reported answered. CPU: the peer's threads' schedstat over"

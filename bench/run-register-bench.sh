@@ -76,6 +76,8 @@ ready_max=15
 max_rounds=3
 
 die () { echo "run-register-bench.sh: $*" >&2; exit 1; }
+# shellcheck source=bench-lib.sh
+. "$here/bench-lib.sh"
 for tool in sipp baresip ss awk python3; do
   command -v "$tool" > /dev/null || die "$tool not found (packages sip-tester, baresip-core)"
 done
@@ -105,46 +107,10 @@ cleanup () {
 trap cleanup EXIT
 
 # Build -----------------------------------------------------------------------------------
-if [ ! -f "$builddir/build.ninja" ]; then
-  [ ! -d "$builddir/meson-private" ] || rm -rf "$builddir"
-  setup=(meson setup "$builddir" "$srcdir" -Dbench=true --buildtype=release -Dgui=disabled)
-else
-  setup=(meson configure "$builddir" -Dbench=true -Dbuildtype=release)
-fi
-if ! "${setup[@]}" > "$tmp/setup.log" 2>&1; then
-  tail -n 20 "$tmp/setup.log" >&2
-  die "meson failed"
-fi
-if ! ninja -C "$builddir" bench/bench-register > "$tmp/build.log" 2>&1; then
-  grep -E -A5 'error|FAILED' "$tmp/build.log" | head -n 40 >&2
-  die "build failed"
-fi
+bench_build "$builddir" "$srcdir" "$tmp" bench/bench-register
 bench=$builddir/bench/bench-register
 
 # Helpers ---------------------------------------------------------------------------------
-# A free port P on 127.0.0.1 with UDP and TCP free on P and P+1 (baresip takes P+1 for TLS).
-free_port () {
-  python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    p = random.randrange(20000, 60000, 2)
-    socks = []
-    try:
-        for port in (p, p + 1):
-            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                s = socket.socket(socket.AF_INET, kind)
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-EOF
-}
-
 wait_udp_listen () {   # PORT
   local i
   for i in $(seq 1 60); do
@@ -153,15 +119,6 @@ wait_udp_listen () {   # PORT
   done
   die "sipp does not listen on UDP $1"
 }
-
-# CPU nanoseconds of PID, all threads (schedstat), and utime+stime ticks (stat).
-cpu_ns () {
-  cat /proc/"$1"/task/*/schedstat 2> /dev/null | awk '{ s += $1 } END { printf "%d", s }'
-}
-cpu_ticks () {
-  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat
-}
-now () { date '+%Y-%m-%d %H:%M:%S.%6N'; }
 
 # Waits (up to 3 s) for a moment when sipp has written nothing for 150 ms: the clients send in
 # bursts (every account refreshes at about the same time), and a window that starts and ends
@@ -181,17 +138,6 @@ wait_quiet () {   # FILE
     fi
   done
   echo "run-register-bench.sh: warning: no quiet moment in the traffic; window edges may cut a burst" >&2
-}
-
-stop_pid () {   # PID [SIGNAL]: stop a process we started and reap it
-  local p=$1 sig=${2:-TERM} i
-  kill -"$sig" "$p" 2> /dev/null || true
-  for i in $(seq 1 20); do
-    kill -0 "$p" 2> /dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$p" 2> /dev/null || true
-  wait "$p" 2> /dev/null || true
 }
 
 # sipp on 127.0.0.1 only: SIP on PORT, its control socket and media ports too (by default
