@@ -102,6 +102,7 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   const BellSipHeader *header = bell_sip_msg_find (request, BELL_SIP_HDR_REPLACES);
   g_autofree char *value = NULL;
   BellSipCall *old = NULL, *call;
+  BellSipOfferAnswer oa;
   gboolean early_only = FALSE;
   BellCallState state;
 
@@ -128,7 +129,8 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   g_message ("call %u is replaced by a new call from %.*s", bell_sip_call_get_id (old),
              BELL_STR_PRINTF (bell_sip_msg_get_from (request)->uri.text));
   g_object_ref (old);
-  call = bell_sip_call_new_incoming (core->txns, txn, &bell_sip_signalling_only_sdp);
+  oa = bell_sip_sdp_interim_new ();
+  call = bell_sip_call_new_incoming (core->txns, txn, &oa);
   bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
   add_call (core, call);
   on_call_changed (call, core);
@@ -147,6 +149,7 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
 {
   BellSipMethod method = bell_sip_msg_get_method (request);
   gboolean in_dialog = bell_str_is_set (bell_sip_msg_get_to (request)->tag);
+  BellSipOfferAnswer oa;
   BellSipCall *call;
 
   if (method == BELL_SIP_METHOD_CANCEL)
@@ -182,8 +185,11 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
       bell_sip_transaction_respond_status (txn, 486, NULL, tag);
       return TRUE;
     }
+  if (bell_sip_call_refuse_short_session (txn, request))
+    return TRUE;
   /* While another call is up this one rings too (call waiting): the user chooses. */
-  call = bell_sip_call_new_incoming (core->txns, txn, &bell_sip_signalling_only_sdp);
+  oa = bell_sip_sdp_interim_new ();
+  call = bell_sip_call_new_incoming (core->txns, txn, &oa);
   bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
   add_call (core, call);
   on_call_changed (call, core);
@@ -279,9 +285,10 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
   BellCore *core = data;
   g_autoptr(GError) error = NULL;
   BellSipCredentials *credentials = bell_sip_call_get_credentials (call);
+  BellSipOfferAnswer oa = bell_sip_sdp_interim_new ();
   BellSipCall *child = bell_sip_call_new_outgoing (core->txns, uri, bell_sip_call_get_local_uri (call),
                                                    BELL_SIP_TRANSPORT_ANY,
-                                                   &bell_sip_signalling_only_sdp, &error);
+                                                   &oa, &error);
 
   if (!child)
     {
@@ -375,8 +382,9 @@ do_call (gpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
                            ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
+  BellSipOfferAnswer oa = bell_sip_sdp_interim_new ();
   BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
-                                                  &bell_sip_signalling_only_sdp, &error);
+                                                  &oa, &error);
 
   if (!call)
     {

@@ -284,10 +284,10 @@ call_peer (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = g_strdup_printf ("sip:peer@127.0.0.1:%u", f->peer_port);
+  BellSipOfferAnswer oa = bell_sip_sdp_interim_new ();
 
   f->call = bell_sip_call_new_outgoing (f->ua_txns, uri, "sip:alice@127.0.0.1",
-                                        BELL_SIP_TRANSPORT_UDP, &bell_sip_signalling_only_sdp,
-                                        &error);
+                                        BELL_SIP_TRANSPORT_UDP, &oa, &error);
   g_assert_no_error (error);
   bell_sip_call_start (f->call);
   VT_WAIT_FOR (bell_sip_call_get_state (f->call) == BELL_CALL_CONNECTED && count_got (f, BELL_SIP_METHOD_ACK) >= 1);

@@ -104,7 +104,7 @@ bell_sip_call_modify_handle_invite (BellSipCall *self, BellSipTransaction *txn, 
       refuse (txn, request, 500, TRUE);
       return;
     }
-  if (bell_sip_call_timer_refuse (self, txn, request))
+  if (bell_sip_call_refuse_short_session (txn, request))
     return;
   if (offer)
     {
@@ -184,7 +184,7 @@ bell_sip_call_modify_handle_update (BellSipCall *self, BellSipTransaction *txn, 
       refuse (txn, request, 491, FALSE);
       return;
     }
-  if (bell_sip_call_timer_refuse (self, txn, request))
+  if (bell_sip_call_refuse_short_session (txn, request))
     return;
   if (offer && !(sdp = answer_offer (self, offer, &changed, &error)))
     {

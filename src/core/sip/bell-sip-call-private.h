@@ -152,10 +152,6 @@ gboolean bell_sip_call_timer_handle_422  (BellSipCall *self, BellSipMsg *respons
 /* A 2xx to our INVITE, re-INVITE or UPDATE: start (or restart, or stop) the timer it
  * negotiates (RFC 4028 §7.2). */
 void  bell_sip_call_timer_from_response  (BellSipCall *self, BellSipMsg *response);
-/* An INVITE or UPDATE we are about to answer: TRUE when its Session-Expires is below our
- * minimum and it has been refused here (422 with Min-SE, RFC 4028 §8.1). */
-gboolean bell_sip_call_timer_refuse      (BellSipCall *self, BellSipTransaction *txn,
-                                          BellSipMsg *request);
 /* Our 2xx to that request: Session-Expires (and Require: timer) as RFC 4028 §9 says, and the
  * timer restarted. */
 void  bell_sip_call_timer_answer         (BellSipCall *self, BellSipMsg *request, BellSipMsg *ok);

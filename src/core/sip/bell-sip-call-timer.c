@@ -99,15 +99,18 @@ bell_sip_call_timer_from_response (BellSipCall *self, BellSipMsg *response)
 }
 
 gboolean
-bell_sip_call_timer_refuse (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *request)
+bell_sip_call_refuse_short_session (BellSipTransaction *txn, BellSipMsg *request)
 {
   const BellSipHeader *se = bell_sip_msg_find (request, BELL_SIP_HDR_SESSION_EXPIRES);
   g_autoptr(BellSipMsg) response = NULL;
+  g_autofree char *tag = NULL;
 
   if (!se || se->parsed.token_params->number >= OUR_MIN_SE)
     return FALSE;
-  /* §8.1: too short: 422 with the least we take. */
-  response = bell_sip_msg_new_response_to (request, 422, NULL, self->local_tag);
+  /* §8.1: too short: 422 with the least we take (a To tag of its own outside a dialog). */
+  if (!bell_str_is_set (bell_sip_msg_get_to (request)->tag))
+    tag = g_strdup_printf ("%08x", g_random_int ());
+  response = bell_sip_msg_new_response_to (request, 422, NULL, tag);
   bell_sip_msg_add_headerf (response, "Min-SE", NULL, "%u", OUR_MIN_SE);
   bell_sip_transaction_respond (txn, response, NULL);
   return TRUE;
@@ -126,7 +129,8 @@ bell_sip_call_timer_answer (BellSipCall *self, BellSipMsg *request, BellSipMsg *
       arm (self, 0, FALSE);   /* §9: no Session-Expires asked, none given */
       return;
     }
-  interval = MIN (MAX (se->parsed.token_params->number, OUR_MIN_SE), MAX_SESSION_EXPIRES);
+  /* §9: never more than asked (what is too short was refused with 422 before). */
+  interval = MIN (se->parsed.token_params->number, MAX_SESSION_EXPIRES);
   /* §9: the refresher the request names; if none, the UAC when it can, else us. */
   if (refresher_is (se, "uac"))
     uac_refreshes = uac_supports;

@@ -677,6 +677,8 @@ bell_sip_call_handle_stray (BellSipCall *self, BellSipMsg *response)
           other->txns = g_object_ref (self->txns);
           other->clock = bell_clock_ref (self->clock);
           other->sdp = self->sdp;
+          other->sdp.user_data = NULL;   /* self's session: other makes no SDP */
+          other->sdp.destroy = NULL;
           other->outgoing = TRUE;
           other->state = BELL_CALL_CONNECTED;
           other->dialog = g_steal_pointer (&fork);
@@ -721,6 +723,7 @@ bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const ch
 {
   g_autoptr(BellSipCall) self = g_object_new (BELL_TYPE_SIP_CALL, NULL);
 
+  self->sdp = *sdp;
   self->target = bell_sip_uri_new (uri, error);
   if (!self->target)
     return NULL;
@@ -732,7 +735,6 @@ bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri, const ch
     }
   self->txns = g_object_ref (txns);
   self->clock = bell_clock_ref (bell_sip_transactions_get_clock (txns));
-  self->sdp = *sdp;
   self->outgoing = TRUE;
   self->peer = g_strdup (uri);
   self->request_uri = g_strdup (uri);
@@ -870,6 +872,8 @@ bell_sip_call_finalize (GObject *object)
   BellSipCall *self = BELL_SIP_CALL (object);
 
   g_clear_pointer (&self->clock, bell_clock_unref);
+  if (self->sdp.destroy)
+    g_clear_pointer (&self->sdp.user_data, self->sdp.destroy);
   g_clear_pointer (&self->target, bell_sip_uri_free);
   g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
   g_clear_pointer (&self->targets, g_ptr_array_unref);

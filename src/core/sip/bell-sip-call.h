@@ -33,17 +33,20 @@ typedef struct
   char    *(*create_answer) (const char *offer, gboolean hold, gpointer user_data,
                              GError **error);
   gboolean (*apply_answer)  (const char *answer, gpointer user_data, GError **error);
-  gpointer   user_data;
+  gpointer   user_data;       /* one call's session: the call frees it with destroy */
+  GDestroyNotify destroy;
 } BellSipOfferAnswer;
 
-/* The interim offer/answer of a core without media (bell-sip-sdp-interim.c): valid SDP, every
- * stream inactive (RFC 3264 §6.1), audio on the first common of PCMU and PCMA. */
-extern const BellSipOfferAnswer bell_sip_signalling_only_sdp;
+/* The interim offer/answer of a core without media (bell-sip-sdp-interim.c), for one call:
+ * valid SDP, every stream inactive (RFC 3264 §6.1), audio on the first common of PCMU and
+ * PCMA, one o= session whose version goes up with each description. */
+BellSipOfferAnswer bell_sip_sdp_interim_new (void);
 
 #define BELL_TYPE_SIP_CALL (bell_sip_call_get_type ())
 G_DECLARE_FINAL_TYPE (BellSipCall, bell_sip_call, BELL, SIP_CALL, GObject)
 
-/* Calls uri (sip:, sips: or tel: via a registrar later) from from_uri (NULL: anonymous). */
+/* Calls uri (sip:, sips: or tel: via a registrar later) from from_uri (NULL: anonymous).
+ * The call takes sdp's user_data (freed even when this fails). */
 BellSipCall *bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *uri,
                                          const char *from_uri, BellSipTransportKind transport,
                                          const BellSipOfferAnswer *sdp, GError **error);
@@ -52,7 +55,7 @@ BellSipCall *bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *
 void         bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credentials);
 /* Outgoing, before bell_sip_call_start(): a header for the INVITE (Replaces, Referred-By). */
 void         bell_sip_call_add_header      (BellSipCall *self, const char *name, const char *value);
-/* A new INVITE (no To tag): answers 180 Ringing at once. */
+/* A new INVITE (no To tag): answers 180 Ringing at once. The call takes sdp's user_data. */
 BellSipCall *bell_sip_call_new_incoming (BellSipTransactions *txns, BellSipTransaction *invite,
                                          const BellSipOfferAnswer *sdp);
 
@@ -79,6 +82,10 @@ void          bell_sip_call_set_refer_child (BellSipCall *self, BellSipCall *chi
  * from-tag = theirs.) */
 gboolean      bell_sip_call_is_replaced_by (BellSipCall *self, const char *replaces,
                                             gboolean *early_only);
+
+/* An INVITE (new or re-) or UPDATE whose Session-Expires is below our minimum: TRUE when it
+ * has been refused here (422 with Min-SE, RFC 4028 §8.1). */
+gboolean      bell_sip_call_refuse_short_session (BellSipTransaction *txn, BellSipMsg *request);
 
 /* From the core's dispatch: does msg belong to this call, and handle it. */
 gboolean      bell_sip_call_matches        (BellSipCall *self, BellSipMsg *msg);

@@ -10,7 +10,22 @@
 
 #include <string.h>
 
-/* The interim SDP: our first audio stream on PCMU or PCMA, inactive; other streams refused. */
+/* The interim SDP: our first audio stream on PCMU or PCMA, inactive; other streams refused.
+ * One session per call: the same o= line throughout, its version one up for each new
+ * description (RFC 3264 §8). */
+
+typedef struct
+{
+  guint32 session_id;
+  guint64 version;
+} Session;
+
+static char *
+origin_line (Session *session)
+{
+  return g_strdup_printf ("o=bellbird %u %" G_GUINT64_FORMAT " IN IP4 0.0.0.0\r\n",
+                          session->session_id, ++session->version);
+}
 
 static char *
 local_ip_line (void)
@@ -23,10 +38,11 @@ static char *
 signalling_only_offer (gboolean hold, gpointer user_data)
 {
   g_autofree char *c = local_ip_line ();
+  g_autofree char *o = origin_line (user_data);
 
-  return g_strdup_printf ("v=0\r\no=bellbird %u 1 IN IP4 0.0.0.0\r\ns=-\r\n%st=0 0\r\n"
+  return g_strdup_printf ("v=0\r\n%ss=-\r\n%st=0 0\r\n"
                           "m=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
-                          "a=rtpmap:8 PCMA/8000\r\na=inactive\r\n", g_random_int (), c);
+                          "a=rtpmap:8 PCMA/8000\r\na=inactive\r\n", o, c);
 }
 
 static char *
@@ -35,11 +51,11 @@ signalling_only_answer (const char *offer, gboolean hold, gpointer user_data, GE
   g_auto(GStrv) lines = g_strsplit (offer, "\n", -1);
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *c = local_ip_line ();
+  g_autofree char *o = origin_line (user_data);
   gboolean audio_taken = FALSE;
   guint streams = 0;
 
-  g_string_append_printf (out, "v=0\r\no=bellbird %u 1 IN IP4 0.0.0.0\r\ns=-\r\n%st=0 0\r\n",
-                          g_random_int (), c);
+  g_string_append_printf (out, "v=0\r\n%ss=-\r\n%st=0 0\r\n", o, c);
   for (guint i = 0; lines[i]; i++)
     {
       g_auto(GStrv) f = NULL;
@@ -90,6 +106,14 @@ signalling_only_apply (const char *answer, gpointer user_data, GError **error)
   return TRUE;
 }
 
-const BellSipOfferAnswer bell_sip_signalling_only_sdp = {
-  signalling_only_offer, signalling_only_answer, signalling_only_apply, NULL,
-};
+BellSipOfferAnswer
+bell_sip_sdp_interim_new (void)
+{
+  Session *session = g_new0 (Session, 1);
+  BellSipOfferAnswer oa = {
+    signalling_only_offer, signalling_only_answer, signalling_only_apply, session, g_free,
+  };
+
+  session->session_id = g_random_int_range (1, G_MAXINT32);
+  return oa;
+}
