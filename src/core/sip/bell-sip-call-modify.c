@@ -149,11 +149,24 @@ bell_sip_call_modify_handle_ack (BellSipCall *self, BellSipMsg *ack)
     {
       self->answer_in_ack = FALSE;
       answer = bell_sip_call_body_of (ack);
-      if (!answer || !self->sdp.apply_answer (answer, self->sdp.user_data, &error))
+      if (!answer)
+        {
+          /* RFC 3261 §13.2.2.4 wants the answer here; some PBXes (Asterisk's test suite
+           * expects it) leave it out. Dropping the call for it helps no one: the session we
+           * had goes on. */
+          g_message ("call %u: the ACK carries no answer to our offer: keeping the session as it was",
+                     self->id);
+          /* An offerless re-INVITE is how peers take a call off hold: take it so. */
+          set_remote_hold (self, FALSE, &changed);
+          if (changed)
+            bell_sip_call_emit_hold_changed (self);
+          bell_sip_call_modify_sync (self);
+          return;
+        }
+      if (!self->sdp.apply_answer (answer, self->sdp.user_data, &error))
         {
           /* We cannot use the session the ACK describes: end it (§13.3.1.4). */
-          g_message ("call %u: the answer in the ACK is unusable: %s", self->id,
-                     error ? error->message : "no SDP");
+          g_message ("call %u: the answer in the ACK is unusable: %s", self->id, error->message);
           bell_sip_call_hangup (self);
           return;
         }

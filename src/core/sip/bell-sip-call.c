@@ -435,7 +435,7 @@ on_call_located (GObject *source, GAsyncResult *result, gpointer user_data)
       self->local_sdp = self->sdp.create_offer (self->local_hold, self->sdp.user_data);
     }
   if (!self->invite_cseq)
-    self->invite_cseq = (guint32) g_random_int_range (1, 1 << 20);
+    self->invite_cseq = (guint32) g_random_int_range (1, 1 << 16);
   invite = build_invite (self, &error);
   if (!invite)
     {

@@ -127,8 +127,9 @@ bell_sip_dialog_new_uas (BellSipMsg *request, const char *local_tag, const char 
   d->route_set = route_set_from (request, FALSE);
   d->remote_seq = cseq->seq;
   d->remote_seq_set = TRUE;
-  /* Our own requests start at a random CSeq below 2^31 (§8.1.1.5). */
-  d->local_seq = g_random_int_range (1, 1 << 20);
+  /* Our own requests start at a random CSeq below 2^31 (§8.1.1.5); below 2^16, as most
+   * stacks do, since some peers (sipp scenarios) expect five digits at most. */
+  d->local_seq = g_random_int_range (1, 1 << 16);
   d->key = make_key (d->call_id, d->local_tag, d->remote_tag);
   return d;
 }
