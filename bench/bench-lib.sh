@@ -63,3 +63,15 @@ stop_pid () {   # PID [SIGNAL]: stop a process we started and reap it
   kill -KILL "$p" 2> /dev/null || true
   wait "$p" 2> /dev/null || true
 }
+
+# Kills the script's own background jobs still running, and their children, by pid (for an
+# EXIT trap: never by name).
+kill_our_jobs () {
+  local p c
+  for p in $(jobs -p); do
+    for c in $(pgrep -P "$p" 2> /dev/null || true); do
+      kill -KILL "$c" 2> /dev/null || true
+    done
+    kill -KILL "$p" 2> /dev/null || true
+  done
+}

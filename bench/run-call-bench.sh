@@ -112,14 +112,7 @@ fi
 
 tmp=$(mktemp -d)
 cleanup () {
-  local p c
-  # Only our own children still running (a peer, sipp under time), by pid.
-  for p in $(jobs -p); do
-    for c in $(pgrep -P "$p" 2> /dev/null || true); do
-      kill -KILL "$c" 2> /dev/null || true
-    done
-    kill -KILL "$p" 2> /dev/null || true
-  done
+  kill_our_jobs   # a peer, sipp under time
   if [ -n "${CALL_KEEP:-}" ]; then
     echo "run-call-bench.sh: files kept in $tmp" >&2
   else

@@ -90,14 +90,7 @@ case $here in *[[:space:]]*) die "run it from a path without spaces" ;; esac
 
 tmp=$(mktemp -d)
 cleanup () {
-  local p c
-  # Only our own children still running (sipp, sipp under time, a client), by pid.
-  for p in $(jobs -p); do
-    for c in $(pgrep -P "$p" 2> /dev/null || true); do
-      kill -KILL "$c" 2> /dev/null || true
-    done
-    kill -KILL "$p" 2> /dev/null || true
-  done
+  kill_our_jobs   # sipp, sipp under time, a client
   if [ -n "${REG_KEEP:-}" ]; then
     echo "run-register-bench.sh: files kept in $tmp" >&2
   else

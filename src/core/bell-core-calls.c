@@ -351,8 +351,8 @@ typedef struct
   char                 *uri;
   BellSipTransportKind  transport;
   guint                 id;
-  guint                 other;        /* hold: 1 to hold, 0 to resume; transfer: the call replaced;
-                                       * reject: the status */
+  guint                 action;       /* CallAction, for do_call_action */
+  guint                 other;        /* the action's value; transfer: the call replaced */
   char                 *from;         /* NULL: anonymous */
   BellSipCredentials   *credentials;  /* NULL: no password given */
 } CallJob;
@@ -425,24 +425,66 @@ bell_core_call_auth (BellCore *core, const char *uri, BellSipTransportKind trans
   queue_job (core, do_call, job);
 }
 
+/* Commands on one call: answer, hold or resume, reject. */
+typedef enum
+{
+  ACTION_ANSWER,
+  ACTION_HOLD,     /* value: 1 to hold, 0 to resume */
+  ACTION_REJECT,   /* value: the status */
+} CallAction;
+
 static gboolean
-do_answer (gpointer data)
+do_call_action (gpointer data)
 {
   CallJob *job = data;
   BellSipCall *call = call_by_id (job->core, job->id);
 
-  if (call)
-    answer_call (job->core, call);
+  if (!call)
+    return G_SOURCE_REMOVE;
+  switch ((CallAction) job->action)
+    {
+    case ACTION_ANSWER:
+      answer_call (job->core, call);
+      break;
+    case ACTION_HOLD:
+      bell_sip_call_hold (call, job->other != 0);
+      break;
+    case ACTION_REJECT:
+      bell_sip_call_reject (call, job->other);
+      break;
+    }
   return G_SOURCE_REMOVE;
+}
+
+static void
+queue_call_action (BellCore *core, guint call_id, CallAction action, guint value)
+{
+  CallJob *job = g_new0 (CallJob, 1);
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  job->id = call_id;
+  job->action = action;
+  job->other = value;
+  queue_job (core, do_call_action, job);
 }
 
 void
 bell_core_answer (BellCore *core, guint call_id)
 {
-  CallJob *job = g_new0 (CallJob, 1);
+  queue_call_action (core, call_id, ACTION_ANSWER, 0);
+}
 
-  job->id = call_id;
-  queue_job (core, do_answer, job);
+void
+bell_core_reject (BellCore *core, guint call_id, guint status)
+{
+  g_return_if_fail (status >= 400 && status < 700);
+  queue_call_action (core, call_id, ACTION_REJECT, status);
+}
+
+void
+bell_core_hold (BellCore *core, guint call_id, gboolean hold)
+{
+  queue_call_action (core, call_id, ACTION_HOLD, hold ? 1 : 0);
 }
 
 static gboolean
@@ -467,50 +509,6 @@ bell_core_hangup (BellCore *core, guint call_id)
 
   job->id = call_id;
   queue_job (core, do_hangup, job);
-}
-
-static gboolean
-do_reject (gpointer data)
-{
-  CallJob *job = data;
-  BellSipCall *call = call_by_id (job->core, job->id);
-
-  if (call)
-    bell_sip_call_reject (call, job->other);
-  return G_SOURCE_REMOVE;
-}
-
-void
-bell_core_reject (BellCore *core, guint call_id, guint status)
-{
-  CallJob *job;
-
-  g_return_if_fail (status >= 400 && status < 700);
-  job = g_new0 (CallJob, 1);
-  job->id = call_id;
-  job->other = status;
-  queue_job (core, do_reject, job);
-}
-
-static gboolean
-do_hold (gpointer data)
-{
-  CallJob *job = data;
-  BellSipCall *call = call_by_id (job->core, job->id);
-
-  if (call)
-    bell_sip_call_hold (call, job->other != 0);
-  return G_SOURCE_REMOVE;
-}
-
-void
-bell_core_hold (BellCore *core, guint call_id, gboolean hold)
-{
-  CallJob *job = g_new0 (CallJob, 1);
-
-  job->id = call_id;
-  job->other = hold ? 1 : 0;
-  queue_job (core, do_hold, job);
 }
 
 static gboolean

@@ -1240,19 +1240,24 @@ class Cases:
 
     def run(self, missing=None):
         """Runs every case as TAP; missing() returns why nothing can run (or None)."""
-        def body(tap):
-            reason = missing() if missing else None
-            if reason:
-                tap.skip_rest(self.descs, reason)
-                return
-            for fn, descs in self.cases:
-                n0 = tap.n
-                with Peers() as peers:
-                    try:
-                        fn(tap, peers)
-                    except Exception:  # noqa: BLE001 - one broken case must not hide the others
-                        import traceback
-                        tb = traceback.format_exc()
-                        for d in descs[tap.n - n0:]:
-                            tap.ok(False, d, ["exception in the test script:", tb])
-        run_tests(len(self.descs), body)
+        run_cases(self.cases, self.descs, missing)
+
+
+def run_cases(cases, descs, missing=None):
+    """Runs [(fn, descs), ...] as one TAP script of len(descs) lines (see Cases)."""
+    def body(tap):
+        reason = missing() if missing else None
+        if reason:
+            tap.skip_rest(descs, reason)
+            return
+        for fn, case_descs in cases:
+            n0 = tap.n
+            with Peers() as peers:
+                try:
+                    fn(tap, peers)
+                except Exception:  # noqa: BLE001 - one broken case must not hide the others
+                    import traceback
+                    tb = traceback.format_exc()
+                    for d in case_descs[tap.n - n0:]:
+                        tap.ok(False, d, ["exception in the test script:", tb])
+    run_tests(len(descs), body)

@@ -240,26 +240,10 @@ def case_callee_bye(tap, peers, transport, descs):
     tap.ok(cond, descs[0], diag)
 
 
-def body(tap):
-    reason = missing()
-    if reason:
-        tap.skip_rest(ALL_DESCS, reason)
-        return
-    cases = ((case_outgoing, OUT_DESCS), (case_incoming, IN_DESCS),
-             (lambda t, p: case_callee_bye(t, p, "udp", BYE_UDP_DESCS), BYE_UDP_DESCS),
-             (lambda t, p: case_callee_bye(t, p, "tcp", BYE_TCP_DESCS),
-              BYE_TCP_DESCS))
-    for fn, descs in cases:
-        n0 = tap.n
-        with ic.Peers() as peers:
-            try:
-                fn(tap, peers)
-            except Exception:  # noqa: BLE001 - one broken case must not hide the others
-                import traceback
-                tb = traceback.format_exc()
-                for d in descs[tap.n - n0:]:
-                    tap.ok(False, d, ["exception in the test script:", tb])
+CASES = ((case_outgoing, OUT_DESCS), (case_incoming, IN_DESCS),
+         (lambda t, p: case_callee_bye(t, p, "udp", BYE_UDP_DESCS), BYE_UDP_DESCS),
+         (lambda t, p: case_callee_bye(t, p, "tcp", BYE_TCP_DESCS), BYE_TCP_DESCS))
 
 
 if __name__ == "__main__":
-    ic.run_tests(len(ALL_DESCS), body)
+    ic.run_cases(CASES, ALL_DESCS, missing)

@@ -529,22 +529,6 @@ def case_redirect_loop(tap, peers):
                     % (len(inv), len(acks), crc, src, last)] + call.diag() + ic.sipp_diag(sipp))
 
 
-def body(tap):
-    reason = missing()
-    if reason:
-        tap.skip_rest(ALL_DESCS, reason)
-        return
-    for fn, descs in CASES:
-        n0 = tap.n
-        with ic.Peers() as peers:
-            try:
-                fn(tap, peers)
-            except Exception:  # noqa: BLE001 - one broken case must not hide the others
-                import traceback
-                tb = traceback.format_exc()
-                for d in descs[tap.n - n0:]:
-                    tap.ok(False, d, ["exception in the test script:", tb])
-
 
 if __name__ == "__main__":
-    ic.run_tests(len(ALL_DESCS), body)
+    ic.run_cases(CASES, ALL_DESCS, missing)

@@ -268,22 +268,6 @@ CASES = [(case_lose_200, LOSE_DESCS), (case_cancel_crossing, CROSS_DESCS),
          (case_never_ack, NOACK_DESCS)]
 
 
-def body(tap):
-    reason = missing()
-    if reason:
-        tap.skip_rest(ALL_DESCS, reason)
-        return
-    for fn, descs in CASES:
-        n0 = tap.n
-        with ic.Peers() as peers:
-            try:
-                fn(tap, peers)
-            except Exception:  # noqa: BLE001 - one broken case must not hide the others
-                import traceback
-                tb = traceback.format_exc()
-                for d in descs[tap.n - n0:]:
-                    tap.ok(False, d, ["exception in the test script:", tb])
-
 
 if __name__ == "__main__":
-    ic.run_tests(len(ALL_DESCS), body)
+    ic.run_cases(CASES, ALL_DESCS, missing)

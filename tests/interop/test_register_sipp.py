@@ -67,7 +67,6 @@ STALE_DESCS = [
 
 ALL_DESCS = (MD5_DESCS + SHA_DESCS + MULTI_DESCS + NOQOP_DESCS + STALE_DESCS + R503_DESCS
              + R423_DESCS)
-PLAN = len(ALL_DESCS)
 
 
 def missing():
@@ -382,25 +381,10 @@ def case_423(tap, peers):
            + r.diag())
 
 
-def body(tap):
-    reason = missing()
-    if reason:
-        tap.skip_rest(ALL_DESCS, reason)
-        return
-    for case, descs in ((case_md5, MD5_DESCS), (case_sha256, SHA_DESCS),
-                        (case_multi, MULTI_DESCS), (case_noqop, NOQOP_DESCS),
-                        (case_stale, STALE_DESCS), (case_503, R503_DESCS),
-                        (case_423, R423_DESCS)):
-        n0 = tap.n
-        with ic.Peers() as peers:
-            try:
-                case(tap, peers)
-            except Exception:  # noqa: BLE001 - one broken case must not hide the others
-                import traceback
-                tb = traceback.format_exc()
-                for d in descs[tap.n - n0:]:
-                    tap.ok(False, d, ["exception in the test script:", tb])
+CASES = ((case_md5, MD5_DESCS), (case_sha256, SHA_DESCS), (case_multi, MULTI_DESCS),
+         (case_noqop, NOQOP_DESCS), (case_stale, STALE_DESCS), (case_503, R503_DESCS),
+         (case_423, R423_DESCS))
 
 
 if __name__ == "__main__":
-    ic.run_tests(PLAN, body)
+    ic.run_cases(CASES, ALL_DESCS, missing)
