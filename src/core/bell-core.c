@@ -15,7 +15,7 @@
 /* What we answer OPTIONS with (RFC 3261 §11.2), and the methods we take. */
 #define BELL_ALLOW      "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK, REFER, NOTIFY, INFO"
 #define BELL_ACCEPT     "application/sdp"
-#define BELL_SUPPORTED  "100rel, replaces, timer, norefersub, outbound, path"
+#define BELL_SUPPORTED  "replaces, timer, norefersub, outbound, path"
 #define BELL_USER_AGENT "Bellbird/" BELL_VERSION
 
 

@@ -2047,6 +2047,27 @@ test_check_require (void)
   g_assert_nonnull (reason);
 }
 
+/* Extensions we implement pass; 100rel too is refused: we acknowledge reliable provisional
+ * responses as a caller, but never send them as a callee (RFC 3262 §3: a UAS that cannot
+ * must answer 420). */
+static void
+test_check_require_known (void)
+{
+  const char *known_lines[] = {
+    base_lines[0], base_lines[1], base_lines[2], base_lines[3], base_lines[4], base_lines[5],
+    base_lines[6], "Require: timer, replaces", base_lines[7],
+  };
+  const char *rel_lines[] = {
+    base_lines[0], base_lines[1], base_lines[2], base_lines[3], base_lines[4], base_lines[5],
+    base_lines[6], "Require: 100rel", base_lines[7],
+  };
+  g_autofree char *known = join_lines (known_lines, G_N_ELEMENTS (known_lines), NULL);
+  g_autofree char *rel = join_lines (rel_lines, G_N_ELEMENTS (rel_lines), NULL);
+
+  g_assert_cmpuint (check_text (known, NULL), ==, 0);
+  g_assert_cmpuint (check_text (rel, NULL), ==, 420);
+}
+
 static void
 test_check_scheme (void)
 {
@@ -2210,6 +2231,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sip/msg/check/missing-headers", test_check_missing);
   g_test_add_func ("/sip/msg/check/cseq-mismatch", test_check_cseq_mismatch);
   g_test_add_func ("/sip/msg/check/require", test_check_require);
+  g_test_add_func ("/sip/msg/check/require-known", test_check_require_known);
   g_test_add_func ("/sip/msg/check/scheme", test_check_scheme);
   g_test_add_func ("/sip/msg/check/content-type", test_check_content_type);
   g_test_add_func ("/sip/msg/check/response-vias", test_check_response_vias);

@@ -13,9 +13,11 @@
 
 G_BEGIN_DECLS
 
-/* What we put in Allow and Supported of every INVITE and its answers. */
-#define BELL_CALL_ALLOW     "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK, REFER, NOTIFY, INFO"
-#define BELL_CALL_SUPPORTED "100rel, replaces, timer, norefersub"
+/* What we put in Allow and Supported of every INVITE and its answers: 100rel only in requests
+ * (we PRACK reliable provisional responses, but send none). */
+#define BELL_CALL_ALLOW         "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK, REFER, NOTIFY, INFO"
+#define BELL_CALL_SUPPORTED     "100rel, replaces, timer, norefersub"
+#define BELL_CALL_SUPPORTED_UAS "replaces, timer, norefersub"
 
 struct _BellSipCall
 {

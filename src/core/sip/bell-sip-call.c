@@ -94,7 +94,8 @@ void
 bell_sip_call_add_capabilities (BellSipMsg *msg)
 {
   bell_sip_msg_add_header (msg, "Allow", BELL_CALL_ALLOW, NULL);
-  bell_sip_msg_add_header (msg, "Supported", BELL_CALL_SUPPORTED, NULL);
+  bell_sip_msg_add_header (msg, "Supported", bell_sip_msg_is_request (msg) ? BELL_CALL_SUPPORTED
+                                              : BELL_CALL_SUPPORTED_UAS, NULL);
 }
 
 /* Outgoing */

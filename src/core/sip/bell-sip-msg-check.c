@@ -4,9 +4,10 @@
 
 #include "bell-sip-msg-private.h"
 
-/* Option tags Bellbird implements: a Require naming any other gets 420 (§8.2.2.3). */
+/* Option tags Bellbird implements as the one receiving the request: a Require naming any
+ * other gets 420 (§8.2.2.3). Not 100rel: we PRACK as callers, but send no reliable 1xx. */
 static const char *const supported_options[] = {
-  "100rel", "replaces", "timer", "outbound", "path", "norefersub",
+  "replaces", "timer", "outbound", "path", "norefersub",
 };
 
 static gboolean

@@ -61,7 +61,7 @@ enum { SIGNAL_REQUEST, SIGNAL_ACK, SIGNAL_STRAY_RESPONSE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* Supported option tags, for the Unsupported header of a 420. */
-static const char *const supported_options = "100rel, replaces, timer, outbound, path, norefersub";
+static const char *const supported_options = "replaces, timer, outbound, path, norefersub";
 
 const char *
 bell_sip_txn_state_to_string (BellSipTxnState state)
