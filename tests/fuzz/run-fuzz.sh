@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-fuzz.sh: build the libFuzzer harnesses (clang, ASan+UBSan) and run one of them.
 #
-#   tests/fuzz/run-fuzz.sh msg|uri|frame [libFuzzer options...]    fuzz (default 60 s)
+#   tests/fuzz/run-fuzz.sh msg|uri|frame|sdp [libFuzzer options...] fuzz (default 60 s)
 #   tests/fuzz/run-fuzz.sh msg -runs=200000                        a number of runs
 #   tests/fuzz/run-fuzz.sh msg -max_total_time=600 -jobs=2         longer, two processes
 #   tests/fuzz/run-fuzz.sh msg tests/fuzz/crashes/msg-crash-...    reproduce one input
@@ -29,11 +29,12 @@ usage() {
 harness=$1
 shift
 case $harness in
-  msg|uri|frame) ;;
+  msg|uri|frame) target=fuzz-sip-$harness ;;
+  sdp) target=fuzz-sdp ;;
   -h|--help) usage ;;
-  *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame)" >&2; exit 2 ;;
+  *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame, sdp)" >&2; exit 2 ;;
 esac
-exe=$builddir/tests/fuzz/fuzz-sip-$harness
+exe=$builddir/tests/fuzz/$target
 
 command -v clang >/dev/null || { echo "run-fuzz.sh: clang is needed (apt-get install clang)" >&2; exit 1; }
 
@@ -51,7 +52,7 @@ if [ ! -f "$builddir/build.ninja" ]; then
     exit 1
   fi
 fi
-if ! ninja -C "$builddir" "tests/fuzz/fuzz-sip-$harness" > "$log" 2>&1; then
+if ! ninja -C "$builddir" "tests/fuzz/$target" > "$log" 2>&1; then
   grep -E -A5 'error|FAILED' "$log" | head -n 40 >&2
   echo "run-fuzz.sh: build failed" >&2
   exit 1
@@ -127,14 +128,91 @@ case $harness in
       i=$((i + 1))
     done
     ;;
+  sdp)
+    copy_seeds transform "$corpus"/sdp/sdp-transform/*.sdp
+    copy_seeds janus "$corpus"/fuzz-seeds/janus-sdp_fuzzer/2webrtc/*
+    copy_seeds pj-sdp "$pj"/sdp/*
+    copy_seeds pj-sdes "$pj"/sdes/*
+    i=0
+    for f in "$corpus"/sdp-offer-answer/pjmedia-sdp_neg_test/*/*.sdp; do
+      cp "$f" "$seeds/pjmedia-$i.sdp"
+      i=$((i + 1))
+    done
+    # pjproject's SDES seeds have no c= line, which we refuse: a copy with one reaches a=crypto.
+    for f in "$pj"/sdes/*; do
+      sed 's/^t=0 0/c=IN IP4 127.0.0.1\r\nt=0 0/' "$f" > "$seeds/pj-sdes-c-$(basename "$f")"
+    done
+    ;;
 esac
 shopt -u nullglob
 for f in "$here"/corpus/"$harness"/*; do
   if [ -f "$f" ]; then cp "$f" "$seeds/local-$(basename "$f")"; fi
 done
 
-dict=$work/sip.dict
-cat > "$dict" <<'EOF'
+dict=$work/$harness.dict
+if [ "$harness" = sdp ]; then
+  cat > "$dict" <<'EOF'
+"\x0d\x0a"
+"\x0a"
+"v=0"
+"o=- 1 1 IN IP4 192.0.2.1"
+"s=-"
+"c=IN IP4 "
+"c=IN IP6 "
+"IN IP4 "
+"IN IP6 "
+"t=0 0"
+"r="
+"z="
+"k="
+"b=AS:"
+"i="
+"u="
+"e="
+"p="
+"m=audio "
+"m=video "
+"m=application "
+" RTP/AVP "
+" RTP/SAVP "
+" UDP/TLS/RTP/SAVPF "
+"a=rtpmap:"
+"a=fmtp:"
+"a=ptime:"
+"a=maxptime:"
+"a=sendrecv"
+"a=sendonly"
+"a=recvonly"
+"a=inactive"
+"a=rtcp:"
+"a=rtcp-mux"
+"a=rtcp-fb:"
+"a=crypto:"
+" AES_CM_128_HMAC_SHA1_80 "
+"inline:"
+"|2^20"
+"|1:4"
+";inline:"
+"a=mid:"
+"a=label:"
+" PCMU/8000"
+" opus/48000/2"
+" telephone-event/8000"
+"0.0.0.0"
+"224.2.1.1/127/3"
+"2001:db8::1"
+"ff15::101/3"
+"/"
+":"
+" "
+"65535"
+"65536"
+"127"
+"128"
+"18446744073709551616"
+EOF
+else
+  cat > "$dict" <<'EOF'
 "\x0d\x0a"
 "\x0d\x0a\x0d\x0a"
 "\x0d\x0a "
@@ -244,6 +322,7 @@ cat > "$dict" <<'EOF'
 "4294967296"
 "-1"
 EOF
+fi
 
 # --- run --------------------------------------------------------------------------------------
 have_limit=
