@@ -201,7 +201,7 @@ def case_incoming(tap, peers):
     bye200 = [m for m in msgs if m["dir"] == "received" and status(m) == 200
               and cseq_method(m) == "BYE"]
     answer = sdp_of(r200[0]) if r200 else ""
-    codec_ok = bool(re.search(r"^m=audio \d+ RTP/AVP (0|8)\s*$", answer, re.M))
+    codec_ok = bool(re.search(r"^m=audio \d+ RTP/AVP (0|8)( \d+)?\s*$", answer, re.M))
     established = "Call established" in ic.read_text(bs.out_path)
     tap.ok(r180 and r200 and codec_ok and "a=inactive" in answer and ack and bye and bye200
            and established, IN_DESCS[1],

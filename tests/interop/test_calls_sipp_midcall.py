@@ -37,8 +37,8 @@ HOLD_DESCS = [
     "0.3-1.0 s after the ACK, the resume 0.8-1.5 s after the hold's ACK; each 200 ACKed",
     "hold: events hold local=true then local=false (remote=false); the call exits 0 after its "
     "BYE (CSeq after the resume's); sipp exits 0",
-    "hold: every re-offer keeps the o= line of Bellbird's previous SDP with the version + 1 "
-    "(RFC 3264 8: same username, session id and address)",
+    "hold: every re-offer keeps the o= line of Bellbird's previous SDP, version + 1 when it changed "
+    "and the same when it did not (RFC 3264 8: same username, session id and address)",
 ]
 REMOTE_HOLD_DESCS = [
     "held by sipp (re-INVITE a=sendonly after a sendrecv INVITE): listen's 200 has an SDP "
@@ -165,10 +165,14 @@ def timeline(msgs, t0=None):
 
 
 def o_line_problems(sdps):
-    """RFC 3264 8: what is wrong in a party's successive SDPs' o= lines (empty: nothing)."""
+    """RFC 3264 8: what is wrong in a party's successive SDPs' o= lines (empty: nothing): the
+    same username, session id and address throughout; the version one up when the description
+    changed, the same when it did not (a refresh sends the SDP it sent before)."""
     out = []
     prev = None
+    prev_rest = None
     for i, sdp in enumerate(sdps):
+        rest = [l for l in sdp.splitlines() if l.strip() and not l.startswith("o=")]
         o = next((l[2:].split() for l in sdp.splitlines() if l.startswith("o=")), None)
         if not o or len(o) != 6 or not o[2].isdigit():
             out.append("SDP %d: no usable o= line" % (i + 1))
@@ -179,9 +183,14 @@ def o_line_problems(sdps):
             if not all(same):
                 out.append("SDP %d: o=%s after o=%s: username/session id/address changed"
                            % (i + 1, " ".join(o), " ".join(prev)))
-            elif int(o[2]) != int(prev[2]) + 1:
-                out.append("SDP %d: version %s after %s (not + 1)" % (i + 1, o[2], prev[2]))
+            elif rest != prev_rest and int(o[2]) != int(prev[2]) + 1:
+                out.append("SDP %d: version %s after %s and a changed SDP (not + 1)"
+                           % (i + 1, o[2], prev[2]))
+            elif rest == prev_rest and int(o[2]) != int(prev[2]):
+                out.append("SDP %d: version %s after %s for the same SDP (must not change)"
+                           % (i + 1, o[2], prev[2]))
         prev = o
+        prev_rest = rest
     return out
 
 

@@ -10,6 +10,7 @@
 #include "bell-sip-auth.h"
 #include "bell-sip-dialog.h"
 #include "bell-sip-transaction.h"
+#include "bell-sdp-negotiate.h"
 
 G_BEGIN_DECLS
 
@@ -37,9 +38,11 @@ typedef struct
   GDestroyNotify destroy;
 } BellSipOfferAnswer;
 
-/* The interim offer/answer of a core without media (bell-sip-sdp-interim.c), for one call:
- * valid SDP, every stream inactive (RFC 3264 §6.1), audio on the first common of PCMU and
- * PCMA, one o= session whose version goes up with each description. */
+/* A call's offer/answer (bell-sip-offer-answer.c): a BellSdpNegotiator for local, which the
+ * call owns (user_data). */
+BellSipOfferAnswer bell_sip_offer_answer_new (const BellSdpLocal *local);
+/* The same without media (no socket yet): valid SDP, every stream inactive (RFC 3264 §6.1),
+ * c=0.0.0.0, audio on the first common of PCMU and PCMA. */
 BellSipOfferAnswer bell_sip_sdp_interim_new (void);
 
 #define BELL_TYPE_SIP_CALL (bell_sip_call_get_type ())

@@ -1,0 +1,336 @@
+/* bell-sdp-negotiate.c: offers, answers and what they agree (RFC 3264). */
+#define G_LOG_DOMAIN "bell-sdp"
+
+#include "bell-sdp-negotiate.h"
+
+#include <string.h>
+
+/* Dynamic payload type for telephone-event in our offers (the common choice). */
+#define OUR_DTMF_PT 101
+
+struct _BellSdpNegotiator
+{
+  char            *address;
+  guint            rtp_port;
+  GPtrArray       *codecs;          /* char *: encoding names, most wanted first */
+  guint            ptime;
+  gboolean         rtcp_mux;
+
+  guint64          sess_id;
+  guint64          version;
+  char            *last_sent;       /* our last description, to keep its version if unchanged */
+  gboolean         remote_holds;    /* the peer's last description did not send to us */
+  BellSdpSession  *offered;         /* our last offer (until we answer one of the peer's) */
+  BellSdpMediaPlan plan;
+};
+
+static void
+plan_clear (BellSdpMediaPlan *plan)
+{
+  g_free (plan->remote_address);
+  g_free (plan->encoding);
+  memset (plan, 0, sizeof *plan);
+  plan->dtmf_pt = -1;
+}
+
+static gboolean
+has_codec (GPtrArray *codecs, const char *name)
+{
+  for (guint i = 0; i < codecs->len; i++)
+    if (g_ascii_strcasecmp (codecs->pdata[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+BellSdpNegotiator *
+bell_sdp_negotiator_new (const BellSdpLocal *local)
+{
+  BellSdpNegotiator *n = g_new0 (BellSdpNegotiator, 1);
+
+  n->address = g_strdup (local->address ? local->address : "0.0.0.0");
+  n->rtp_port = local->rtp_port;
+  n->ptime = local->ptime ? local->ptime : 20;
+  n->rtcp_mux = local->rtcp_mux;
+  n->codecs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; local->codecs && local->codecs[i]; i++)
+    if (!has_codec (n->codecs, local->codecs[i]))
+      g_ptr_array_add (n->codecs, g_ascii_strup (local->codecs[i], -1));
+  /* The seed's rule and ours: G.711 both ways, always. */
+  if (!has_codec (n->codecs, "PCMU"))
+    g_ptr_array_add (n->codecs, g_strdup ("PCMU"));
+  if (!has_codec (n->codecs, "PCMA"))
+    g_ptr_array_add (n->codecs, g_strdup ("PCMA"));
+  n->sess_id = (guint64) g_random_int_range (1, G_MAXINT32);
+  plan_clear (&n->plan);
+  return n;
+}
+
+void
+bell_sdp_negotiator_free (BellSdpNegotiator *n)
+{
+  if (!n)
+    return;
+  plan_clear (&n->plan);
+  g_ptr_array_unref (n->codecs);
+  g_clear_pointer (&n->offered, bell_sdp_session_free);
+  g_free (n->last_sent);
+  g_free (n->address);
+  g_free (n);
+}
+
+/* RFC 3551 §6: the static payload type of a codec we know, else a dynamic one. */
+static guint
+payload_type_for (const char *encoding)
+{
+  if (g_ascii_strcasecmp (encoding, "PCMU") == 0)
+    return 0;
+  if (g_ascii_strcasecmp (encoding, "PCMA") == 0)
+    return 8;
+  if (g_ascii_strcasecmp (encoding, "G722") == 0)
+    return 9;
+  return 0;
+}
+
+static gboolean
+is_known_codec (const char *encoding)
+{
+  return g_ascii_strcasecmp (encoding, "PCMU") == 0 || g_ascii_strcasecmp (encoding, "PCMA") == 0;
+}
+
+/* What we say we do: on hold we do not receive; nor send when the peer holds us too. */
+static BellSdpDirection
+our_direction (BellSdpNegotiator *n, gboolean hold)
+{
+  if (!n->rtp_port)
+    return BELL_SDP_DIRECTION_INACTIVE;
+  if (hold)
+    return n->remote_holds ? BELL_SDP_DIRECTION_INACTIVE : BELL_SDP_DIRECTION_SENDONLY;
+  return BELL_SDP_DIRECTION_SENDRECV;
+}
+
+/* Our session, with the o= line of this call; the version goes up when the text changes. */
+static char *
+finish (BellSdpNegotiator *n, BellSdpSession *sdp)
+{
+  char *text;
+
+  bell_sdp_session_set_origin (sdp, "bellbird", n->sess_id, n->version, n->address);
+  text = bell_sdp_session_to_string (sdp, NULL);
+  if (n->last_sent && g_strcmp0 (text, n->last_sent) == 0)
+    return text;   /* RFC 3264 §8: nothing changed, same version */
+  g_free (text);
+  bell_sdp_session_set_origin (sdp, "bellbird", n->sess_id, ++n->version, n->address);
+  text = bell_sdp_session_to_string (sdp, NULL);
+  g_free (n->last_sent);
+  n->last_sent = g_strdup (text);
+  return text;
+}
+
+static void
+add_common_attributes (BellSdpNegotiator *n, BellSdpMedia *m, BellSdpDirection dir)
+{
+  bell_sdp_media_set_ptime (m, n->ptime);
+  if (n->rtcp_mux)
+    bell_sdp_media_set_rtcp_mux (m, TRUE);
+  bell_sdp_media_set_direction (m, dir);
+}
+
+char *
+bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
+{
+  g_autoptr(BellSdpSession) sdp = bell_sdp_session_new ("bellbird", n->sess_id, n->version, n->address);
+  BellSdpMedia *m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9, "RTP/AVP");
+
+  /* A re-offer leads with the codec in use, so that the call keeps it. */
+  if (n->plan.active && n->plan.encoding)
+    bell_sdp_media_add_format (m, n->plan.pt, n->plan.encoding, n->plan.clock_rate, 0, NULL);
+  for (guint i = 0; i < n->codecs->len; i++)
+    if (is_known_codec (n->codecs->pdata[i]))
+      bell_sdp_media_add_format (m, payload_type_for (n->codecs->pdata[i]), n->codecs->pdata[i],
+                                 8000, 0, NULL);
+  bell_sdp_media_add_format (m, OUR_DTMF_PT, "telephone-event", 8000, 0, "0-16");
+  add_common_attributes (n, m, our_direction (n, hold));
+  bell_sdp_session_add_media (sdp, m);
+  g_clear_pointer (&n->offered, bell_sdp_session_free);
+  n->offered = bell_sdp_session_copy (sdp);
+  return finish (n, sdp);
+}
+
+static gboolean
+sdp_error (GError **error, const char *why)
+{
+  g_set_error_literal (error, BELL_SDP_ERROR, BELL_SDP_ERROR_MALFORMED, why);
+  return FALSE;
+}
+
+/* The first of our codecs the stream carries: its format (the peer's payload number). */
+static const BellSdpFormat *
+pick_codec (BellSdpNegotiator *n, const BellSdpMedia *m)
+{
+  const BellSdpFormat *f;
+
+  /* The same codec as before when the stream still has it (a re-offer keeps the call's). */
+  if (n->plan.active && n->plan.encoding &&
+      (f = bell_sdp_media_find_format_by_name (m, n->plan.encoding, n->plan.clock_rate)))
+    return f;
+  for (guint i = 0; i < n->codecs->len; i++)
+    if (is_known_codec (n->codecs->pdata[i]) &&
+        (f = bell_sdp_media_find_format_by_name (m, n->codecs->pdata[i], 8000)))
+      return f;
+  return NULL;
+}
+
+static const BellSdpFormat *
+pick_dtmf (const BellSdpMedia *m)
+{
+  return bell_sdp_media_find_format_by_name (m, "telephone-event", 8000);
+}
+
+/* Fills the plan from the peer's description of stream m (its address, port, rtcp) and the
+ * directions both sides said; the codec comes from the caller. */
+static gboolean
+plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedia *m,
+           BellSdpDirection ours, const BellSdpFormat *codec, const BellSdpFormat *dtmf,
+           gboolean mux, GError **error)
+{
+  const BellSdpConnection *c = bell_sdp_media_get_connection (remote, m);
+  BellSdpDirection theirs = bell_sdp_media_get_direction (remote, m);
+
+  if (!c)
+    return sdp_error (error, "the audio stream has no connection address");
+  plan_clear (&n->plan);
+  n->plan.active = TRUE;
+  n->plan.remote_address = g_strdup (c->address);
+  n->plan.remote_port = m->port;
+  n->plan.rtcp_mux = mux;
+  n->plan.remote_rtcp_port = mux ? m->port : m->rtcp_port ? m->rtcp_port : m->port + 1;
+  n->plan.pt = codec->pt;
+  n->plan.encoding = g_ascii_strup (codec->encoding, -1);
+  n->plan.clock_rate = codec->clock_rate ? codec->clock_rate : 8000;
+  n->plan.ptime = m->ptime ? m->ptime : 20;
+  n->plan.dtmf_pt = dtmf ? dtmf->pt : -1;
+  /* RFC 2543 hold: c=0.0.0.0 means "do not send to me". */
+  n->remote_holds = bell_sdp_media_is_held (remote, m);
+  n->plan.send = (ours == BELL_SDP_DIRECTION_SENDRECV || ours == BELL_SDP_DIRECTION_SENDONLY) &&
+                 !n->remote_holds && theirs != BELL_SDP_DIRECTION_SENDONLY;
+  n->plan.recv = (ours == BELL_SDP_DIRECTION_SENDRECV || ours == BELL_SDP_DIRECTION_RECVONLY) &&
+                 (theirs == BELL_SDP_DIRECTION_SENDRECV || theirs == BELL_SDP_DIRECTION_SENDONLY);
+  return TRUE;
+}
+
+/* RFC 3264 §6.1: what we answer to the direction offered. */
+static BellSdpDirection
+answer_direction (BellSdpNegotiator *n, BellSdpDirection offered, gboolean hold)
+{
+  BellSdpDirection dir = bell_sdp_direction_reverse (offered);
+
+  if (!n->rtp_port)
+    return BELL_SDP_DIRECTION_INACTIVE;
+  if (hold)
+    {
+      /* We do not take media: drop the receiving half. */
+      if (dir == BELL_SDP_DIRECTION_SENDRECV)
+        return BELL_SDP_DIRECTION_SENDONLY;
+      if (dir == BELL_SDP_DIRECTION_RECVONLY)
+        return BELL_SDP_DIRECTION_INACTIVE;
+    }
+  return dir;
+}
+
+char *
+bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean hold, GError **error)
+{
+  g_autoptr(BellSdpSession) remote = bell_sdp_session_parse (offer, strlen (offer), error);
+  g_autoptr(BellSdpSession) sdp = NULL;
+  gboolean taken = FALSE;
+
+  if (!remote)
+    return NULL;
+  if (!remote->media->len)
+    return sdp_error (error, "the offer has no media stream"), NULL;
+  sdp = bell_sdp_session_new ("bellbird", n->sess_id, n->version, n->address);
+  for (guint i = 0; i < remote->media->len; i++)
+    {
+      const BellSdpMedia *om = remote->media->pdata[i];
+      const BellSdpFormat *codec = NULL, *dtmf = NULL;
+      BellSdpMedia *m;
+
+      if (!taken && om->port && g_str_equal (om->media, "audio") &&
+          g_ascii_strcasecmp (om->proto, "RTP/AVP") == 0)
+        codec = pick_codec (n, om);
+      if (!codec)
+        {
+          /* §6: a stream we do not take is answered with port 0 and a format of its own. */
+          m = bell_sdp_media_new (om->media, 0, om->proto);
+          if (om->fmts->len)
+            bell_sdp_media_add_raw_format (m, om->fmts->pdata[0]);
+          bell_sdp_session_add_media (sdp, m);
+          continue;
+        }
+      taken = TRUE;
+      dtmf = pick_dtmf (om);
+      m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9, om->proto);
+      bell_sdp_media_add_format (m, codec->pt, codec->encoding, codec->clock_rate ? codec->clock_rate : 8000,
+                                 0, NULL);
+      if (dtmf)
+        bell_sdp_media_add_format (m, dtmf->pt, "telephone-event", 8000, 0, dtmf->fmtp ? dtmf->fmtp : "0-16");
+      /* RFC 5761 §5.1.1: rtcp-mux only when offered. */
+      add_common_attributes (n, m, answer_direction (n, bell_sdp_media_get_direction (remote, om), hold));
+      if (!om->rtcp_mux)
+        bell_sdp_media_set_rtcp_mux (m, FALSE);
+      if (!plan_from (n, remote, om, m->direction, codec, dtmf, n->rtcp_mux && om->rtcp_mux, error))
+        {
+          bell_sdp_media_free (m);
+          return NULL;
+        }
+      bell_sdp_session_add_media (sdp, m);
+    }
+  if (!taken)
+    {
+      g_set_error_literal (error, BELL_SDP_ERROR, BELL_SDP_ERROR_MALFORMED,
+                           "no common audio codec (we take PCMU and PCMA over RTP/AVP)");
+      return NULL;
+    }
+  g_clear_pointer (&n->offered, bell_sdp_session_free);
+  return finish (n, sdp);
+}
+
+gboolean
+bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GError **error)
+{
+  g_autoptr(BellSdpSession) remote = bell_sdp_session_parse (answer, strlen (answer), error);
+  const BellSdpMedia *ours, *theirs;
+  const BellSdpFormat *codec = NULL;
+
+  if (!remote)
+    return FALSE;
+  if (!n->offered)
+    return sdp_error (error, "an answer without an offer of ours");
+  /* §6: the answer has as many m= lines as the offer, in its order. */
+  if (remote->media->len != n->offered->media->len)
+    return sdp_error (error, "the answer's streams do not match our offer");
+  ours = n->offered->media->pdata[0];
+  theirs = remote->media->pdata[0];
+  if (!theirs->port)
+    return sdp_error (error, "the peer refused the audio stream");
+  /* The first format of the answer that we offered is the one used (§6.1). */
+  for (guint i = 0; i < theirs->formats->len && !codec; i++)
+    {
+      const BellSdpFormat *f = theirs->formats->pdata[i];
+      const BellSdpFormat *offered = bell_sdp_media_find_format (ours, f->pt);
+      if (offered && offered->encoding && is_known_codec (offered->encoding))
+        codec = offered;
+    }
+  if (!codec)
+    return sdp_error (error, "the answer names none of the codecs we offered");
+  /* The offer stays: the same answer may come again (in the 2xx after a reliable 1xx, from
+   * another fork) and is taken again. */
+  return plan_from (n, remote, theirs, ours->direction, codec, pick_dtmf (theirs),
+                    ours->rtcp_mux && theirs->rtcp_mux, error);
+}
+
+const BellSdpMediaPlan *
+bell_sdp_negotiator_get_plan (BellSdpNegotiator *n)
+{
+  return &n->plan;
+}

@@ -1,0 +1,64 @@
+/* bell-sdp-negotiate.h: one call's side of the offer/answer model (RFC 3264) for its audio.
+ *
+ * A negotiator knows what we can do (our address and RTP port, the user's codec order) and
+ * keeps what was agreed: it makes our offers and answers, reads the peer's, and says what the
+ * media layer should do (where to send, which payload types, which directions). One session
+ * per call: the o= line stays the same and its version goes up with each new description.
+ * PCMU and PCMA are always offered; telephone-event (RFC 4733) too.
+ */
+#pragma once
+
+#include <glib.h>
+#include "bell-sdp.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char        *address;          /* our media address: an IP literal */
+  guint              rtp_port;         /* 0: no media socket (every stream inactive) */
+  const char *const *codecs;           /* encoding names, most wanted first; NULL: PCMU, PCMA.
+                                        * PCMU and PCMA are added at the end when missing. */
+  guint              ptime;            /* ms per packet we send; 0: 20 */
+  gboolean           rtcp_mux;         /* offer a=rtcp-mux (RFC 5761) */
+} BellSdpLocal;
+
+/* What the media layer does once an offer/answer is complete. */
+typedef struct
+{
+  gboolean  active;            /* an audio stream was agreed (port not 0) */
+  char     *remote_address;    /* where the peer wants our RTP */
+  guint     remote_port;
+  guint     remote_rtcp_port;  /* a=rtcp, else port + 1; the RTP port with rtcp-mux */
+  gboolean  rtcp_mux;
+  guint     pt;                /* the codec's payload type (the offer's number, §6.1) */
+  char     *encoding;          /* "PCMU", "PCMA" */
+  guint     clock_rate;
+  guint     ptime;             /* the peer's a=ptime, else 20 */
+  gint      dtmf_pt;           /* telephone-event payload type; -1: the peer has none */
+  gboolean  send;              /* we send RTP */
+  gboolean  recv;              /* we expect RTP */
+} BellSdpMediaPlan;
+
+typedef struct _BellSdpNegotiator BellSdpNegotiator;
+
+BellSdpNegotiator *bell_sdp_negotiator_new  (const BellSdpLocal *local);
+void               bell_sdp_negotiator_free (BellSdpNegotiator *n);
+
+/* Our offer (hold: sendonly, or inactive when the peer holds us too, RFC 3264 §8.4). A
+ * re-offer puts the codec in use first, so the call keeps it. */
+char *bell_sdp_negotiator_offer        (BellSdpNegotiator *n, gboolean hold);
+/* Our answer to the peer's offer: the first audio stream taken with the first of our codecs
+ * it offers (its payload numbers kept), the others refused with port 0. NULL with an error
+ * when nothing is acceptable (the call layer answers 488). */
+char *bell_sdp_negotiator_answer       (BellSdpNegotiator *n, const char *offer, gboolean hold,
+                                        GError **error);
+/* The peer's answer to our last offer. */
+gboolean bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer,
+                                           GError **error);
+/* The agreed media (valid until the next call on n). */
+const BellSdpMediaPlan *bell_sdp_negotiator_get_plan (BellSdpNegotiator *n);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellSdpNegotiator, bell_sdp_negotiator_free)
+
+G_END_DECLS
