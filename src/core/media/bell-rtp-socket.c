@@ -1,0 +1,730 @@
+/* bell-rtp-socket.c: one call's RTP/RTCP UDP socket pair: even/odd ports, symmetric RTP
+ * (latching), rtcp-mux (RFC 5761), SRTP through bell-srtp, counts.
+ *
+ * Locking: GSocket is not thread-safe (its documentation asks for our own locking), and a
+ * socket closed while another thread sends on it could send on a reused descriptor. So one
+ * mutex guards the sockets, the addresses, the settings and the counts, and is held across
+ * each sendmsg/recvmsg (non-blocking: microseconds). SRTP runs outside it, on a reference to
+ * the session, and so does the receive function.
+ *
+ * Lifetime: the struct is an atomic rc box. Its count is the public references plus one per
+ * receive source, so that a source being dispatched on the context's thread keeps the struct
+ * alive while another thread drops the last public reference. `users` counts the public
+ * references alone; when it reaches zero the socket closes, which destroys the sources and so
+ * releases their references. */
+#define G_LOG_DOMAIN "bell-rtp-socket"
+
+#include "bell-rtp-socket.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+/* How often to ask the kernel for a port before giving up on an even/odd pair. */
+#define BIND_ATTEMPTS        64
+#define DATAGRAMS_PER_WAKEUP 32
+#define RTP_HEADER_LEN       12
+#define RTCP_HEADER_LEN      8    /* header and sender SSRC: the shortest useful RTCP */
+/* DSCP EF (RFC 3246, RFC 4594 telephony) in the old TOS byte: voice, best effort. */
+#define TOS_EF               0xb8
+
+G_DEFINE_QUARK (bell-rtp-socket-error-quark, bell_rtp_socket_error)
+
+enum { PORT_RTP, PORT_RTCP, N_PORTS };
+
+/* A session shared by the socket and the senders using it: the last one frees it. */
+typedef struct
+{
+  BellSrtpSession *session;
+} SrtpRef;
+
+/* The receive function with its data, released when no packet is being handled with it. */
+typedef struct
+{
+  BellRtpReceiveFunc func;
+  gpointer           user_data;
+  GDestroyNotify     destroy;
+} Receiver;
+
+typedef struct
+{
+  GInetSocketAddress *signalled;   /* from SDP; NULL: nowhere to send */
+  GInetSocketAddress *latched;     /* where the valid packets come from; NULL until one does */
+} Flow;
+
+struct _BellRtpSocket
+{
+  gint          users;
+  GMainContext *context;
+  GSocketFamily family;
+  guint16       port;
+
+  GMutex        lock;
+  gboolean      closed;
+  GSocket      *sockets[N_PORTS];
+  GSource      *sources[N_PORTS];
+  Flow          flows[N_PORTS];   /* with rtcp-mux, RTCP uses flows[PORT_RTP] */
+  gboolean      rtcp_mux;
+  SrtpRef      *srtp;
+  Receiver     *receiver;
+  BellRtpStats  stats;
+};
+
+/* ---- shared pieces ------------------------------------------------------------------------ */
+
+static void
+srtp_ref_clear (gpointer data)
+{
+  SrtpRef *ref = data;
+
+  bell_srtp_session_free (ref->session);
+}
+
+static void
+srtp_ref_release (SrtpRef *ref)
+{
+  if (ref)
+    g_atomic_rc_box_release_full (ref, srtp_ref_clear);
+}
+
+static void
+receiver_clear (gpointer data)
+{
+  Receiver *r = data;
+
+  if (r->destroy)
+    r->destroy (r->user_data);
+}
+
+static void
+receiver_release (Receiver *r)
+{
+  if (r)
+    g_atomic_rc_box_release_full (r, receiver_clear);
+}
+
+static void
+flow_clear (Flow *flow)
+{
+  g_clear_object (&flow->signalled);
+  g_clear_object (&flow->latched);
+}
+
+static GInetSocketAddress *
+flow_destination (Flow *flow)
+{
+  return flow->latched ? flow->latched : flow->signalled;
+}
+
+static void
+socket_clear (gpointer data)
+{
+  BellRtpSocket *self = data;
+
+  g_assert (self->closed);
+  srtp_ref_release (self->srtp);
+  receiver_release (self->receiver);
+  for (int i = 0; i < N_PORTS; i++)
+    flow_clear (&self->flows[i]);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+}
+
+static void
+release_internal (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, socket_clear);
+}
+
+static gboolean
+same_address (GInetSocketAddress *a, GInetSocketAddress *b)
+{
+  return g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b) &&
+         g_inet_address_equal (g_inet_socket_address_get_address (a),
+                               g_inet_socket_address_get_address (b));
+}
+
+/* RFC 5761 §4: payload types 64-95 after the marker bit are RTCP packet types 192-223. */
+static gboolean
+is_muxed_rtcp (const guint8 *data, gsize len)
+{
+  guint pt = len >= 2 ? (data[1] & 0x7f) : 0;
+
+  return pt >= 64 && pt <= 95;
+}
+
+/* ---- binding ------------------------------------------------------------------------------ */
+
+static GSocket *
+bind_udp (GInetAddress *address, guint16 port, GError **error)
+{
+  GSocketFamily family = g_inet_address_get_family (address);
+  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, error);
+  g_autoptr(GSocketAddress) where = NULL;
+
+  if (!socket)
+    return NULL;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 1, NULL);
+  where = g_inet_socket_address_new (address, port);
+  /* No reuse: the port must be ours alone, or another socket could take our packets. */
+  if (!g_socket_bind (socket, where, FALSE, error))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_TCLASS, TOS_EF, NULL);
+  else
+    g_socket_set_option (socket, IPPROTO_IP, IP_TOS, TOS_EF, NULL);
+  return g_steal_pointer (&socket);
+}
+
+static guint16
+local_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+
+  return local ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+}
+
+/* Lets the kernel pick a port, then takes its neighbour so that RTP is even and RTCP odd
+ * (RFC 3550 §11); when the neighbour is taken, starts again. */
+static gboolean
+bind_pair (GInetAddress *address, GSocket **rtp, GSocket **rtcp, GError **error)
+{
+  for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GSocket) first = bind_udp (address, 0, error);
+      GSocket *second;
+      guint16 port;
+
+      if (!first)
+        return FALSE;
+      port = local_port (first);
+      if (port == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               "the kernel gave the RTP socket no port");
+          return FALSE;
+        }
+      second = bind_udp (address, port % 2 ? port - 1 : port + 1, &local_error);
+      if (!second)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (port % 2)
+        {
+          *rtp = second;
+          *rtcp = g_steal_pointer (&first);
+        }
+      else
+        {
+          *rtp = g_steal_pointer (&first);
+          *rtcp = second;
+        }
+      return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+               "no free pair of RTP/RTCP ports after %d tries", BIND_ATTEMPTS);
+  return FALSE;
+}
+
+/* ---- receiving ---------------------------------------------------------------------------- */
+
+static gboolean
+well_formed (const guint8 *data, gsize len, gboolean rtcp)
+{
+  return len <= BELL_RTP_MAX_RECEIVE && len >= (rtcp ? RTCP_HEADER_LEN : RTP_HEADER_LEN) &&
+         data[0] >> 6 == 2;
+}
+
+/* Judges one datagram that came to port (PORT_RTP or PORT_RTCP) from `from`, and hands it to
+ * the receive function when it passes. Context thread. */
+static void
+handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8 *data,
+                 gsize len)
+{
+  gsize wire_len = len;
+  SrtpRef *srtp = NULL;
+  Receiver *receiver = NULL;
+  gboolean rtcp, foreign, authentic = TRUE;
+  Flow *flow;
+
+  g_mutex_lock (&self->lock);
+  rtcp = port == PORT_RTCP || (self->rtcp_mux && is_muxed_rtcp (data, len));
+  if (self->closed || !well_formed (data, len, rtcp))
+    {
+      if (!self->closed)
+        self->stats.dropped_malformed++;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  if (self->srtp)
+    srtp = g_atomic_rc_box_acquire (self->srtp);
+  g_mutex_unlock (&self->lock);
+
+  /* Unprotect before judging the address: an authentic packet from a new address moves the
+   * latch. The session counts its own failures, so no GError per packet. */
+  if (srtp)
+    {
+      authentic = rtcp ? bell_srtp_unprotect_rtcp (srtp->session, data, &len, NULL)
+                       : bell_srtp_unprotect (srtp->session, data, &len, NULL);
+    }
+
+  g_mutex_lock (&self->lock);
+  /* A muxed RTCP packet comes the way RTP does, so the RTP latch judges it. */
+  flow = &self->flows[port];
+  foreign = flow->latched && !same_address (flow->latched, from);
+  if (self->closed)
+    {
+      /* dropped uncounted: the socket is gone */
+    }
+  else if (foreign && !(srtp && authentic))
+    self->stats.dropped_foreign++;
+  else if (!authentic)
+    self->stats.srtp_failed++;
+  else
+    {
+      if (!flow->latched || foreign)
+        {
+          g_autofree char *where = g_inet_address_to_string (
+              g_inet_socket_address_get_address (from));
+          g_debug ("%s now goes to %s port %u", port == PORT_RTCP ? "RTCP" : "RTP", where,
+                   g_inet_socket_address_get_port (from));
+          g_set_object (&flow->latched, from);
+        }
+      if (rtcp)
+        self->stats.rtcp_received++;
+      else
+        self->stats.rtp_received++;
+      self->stats.bytes_received += wire_len;
+      if (self->receiver)
+        receiver = g_atomic_rc_box_acquire (self->receiver);
+    }
+  g_mutex_unlock (&self->lock);
+
+  srtp_ref_release (srtp);
+  if (receiver && receiver->func)
+    receiver->func (self, data, len, rtcp, receiver->user_data);
+  receiver_release (receiver);
+}
+
+static gboolean
+receive_ready (BellRtpSocket *self, int port)
+{
+  for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++)
+    {
+      /* One byte more than we take, to tell a datagram that was too big. On the stack: the
+       * receive function may iterate the context, and the other port's source reuse a buffer. */
+      guint8 buf[BELL_RTP_MAX_RECEIVE + 1];
+      g_autoptr(GSocketAddress) from = NULL;
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      g_mutex_lock (&self->lock);
+      if (self->closed)
+        {
+          g_mutex_unlock (&self->lock);
+          return G_SOURCE_REMOVE;
+        }
+      n = g_socket_receive_from (self->sockets[port], &from, (char *) buf, sizeof buf, NULL,
+                                 &error);
+      g_mutex_unlock (&self->lock);
+      if (n < 0)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("RTP receive: %s", error->message);  /* an ICMP error: keep going */
+          break;
+        }
+      if (G_IS_INET_SOCKET_ADDRESS (from))
+        handle_datagram (self, port, G_INET_SOCKET_ADDRESS (from), buf, (gsize) n);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_rtp_ready (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  return receive_ready (data, PORT_RTP);
+}
+
+static gboolean
+on_rtcp_ready (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  return receive_ready (data, PORT_RTCP);
+}
+
+/* ---- life --------------------------------------------------------------------------------- */
+
+BellRtpSocket *
+bell_rtp_socket_new (const char *bind_address, GSocketFamily family, GMainContext *context,
+                     GError **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  GSocket *sockets[N_PORTS] = { NULL, NULL };
+  BellRtpSocket *self;
+
+  g_return_val_if_fail (family == G_SOCKET_FAMILY_IPV4 || family == G_SOCKET_FAMILY_IPV6, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (bind_address)
+    {
+      address = g_inet_address_new_from_string (bind_address);
+      if (!address || g_inet_address_get_family (address) != family)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "“%s” is not an %s address to bind RTP to", bind_address,
+                       family == G_SOCKET_FAMILY_IPV6 ? "IPv6" : "IPv4");
+          return NULL;
+        }
+    }
+  else
+    address = g_inet_address_new_any (family);
+  if (!bind_pair (address, &sockets[PORT_RTP], &sockets[PORT_RTCP], error))
+    {
+      g_prefix_error (error, "cannot bind RTP: ");
+      return NULL;
+    }
+
+  self = g_atomic_rc_box_new0 (BellRtpSocket);
+  self->users = 1;
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->family = family;
+  self->port = local_port (sockets[PORT_RTP]);
+  g_mutex_init (&self->lock);
+  for (int i = 0; i < N_PORTS; i++)
+    {
+      self->sockets[i] = sockets[i];
+      self->sources[i] = g_socket_create_source (sockets[i], G_IO_IN, NULL);
+      g_source_set_callback (self->sources[i],
+                             i == PORT_RTP ? G_SOURCE_FUNC (on_rtp_ready)
+                                           : G_SOURCE_FUNC (on_rtcp_ready),
+                             g_atomic_rc_box_acquire (self), release_internal);
+      g_source_set_static_name (self->sources[i],
+                                i == PORT_RTP ? "[bellbird] RTP" : "[bellbird] RTCP");
+      g_source_attach (self->sources[i], self->context);
+    }
+  return self;
+}
+
+BellRtpSocket *
+bell_rtp_socket_ref (BellRtpSocket *s)
+{
+  g_return_val_if_fail (s != NULL, NULL);
+  g_atomic_int_inc (&s->users);
+  return g_atomic_rc_box_acquire (s);
+}
+
+void
+bell_rtp_socket_unref (BellRtpSocket *s)
+{
+  g_return_if_fail (s != NULL);
+  if (g_atomic_int_dec_and_test (&s->users))
+    bell_rtp_socket_close (s);
+  release_internal (s);
+}
+
+void
+bell_rtp_socket_close (BellRtpSocket *s)
+{
+  GSocket *sockets[N_PORTS];
+  GSource *sources[N_PORTS];
+  SrtpRef *srtp;
+  Receiver *receiver;
+
+  g_return_if_fail (s != NULL);
+
+  /* Once the pointers are gone under the lock, no send or receive can reach the sockets: only
+   * the sources still hold them, and they go first, so the descriptors close unwatched. */
+  g_mutex_lock (&s->lock);
+  if (s->closed)
+    {
+      g_mutex_unlock (&s->lock);
+      return;
+    }
+  s->closed = TRUE;
+  for (int i = 0; i < N_PORTS; i++)
+    {
+      sockets[i] = g_steal_pointer (&s->sockets[i]);
+      sources[i] = g_steal_pointer (&s->sources[i]);
+    }
+  /* Let go of the receive function's data now (the destroy notify runs once a packet being
+   * handled is done): its owner may hold the last reference to us. */
+  srtp = g_steal_pointer (&s->srtp);
+  receiver = g_steal_pointer (&s->receiver);
+  g_mutex_unlock (&s->lock);
+
+  for (int i = 0; i < N_PORTS; i++)
+    {
+      g_source_destroy (sources[i]);
+      g_source_unref (sources[i]);
+      g_socket_close (sockets[i], NULL);
+      g_object_unref (sockets[i]);
+    }
+  srtp_ref_release (srtp);
+  receiver_release (receiver);
+}
+
+/* ---- settings ----------------------------------------------------------------------------- */
+
+guint16
+bell_rtp_socket_get_port (BellRtpSocket *s)
+{
+  g_return_val_if_fail (s != NULL, 0);
+  return s->port;
+}
+
+GSocketFamily
+bell_rtp_socket_get_family (BellRtpSocket *s)
+{
+  g_return_val_if_fail (s != NULL, G_SOCKET_FAMILY_INVALID);
+  return s->family;
+}
+
+void
+bell_rtp_socket_set_remote (BellRtpSocket *s, const char *address, guint16 rtp_port,
+                            guint16 rtcp_port, gboolean rtcp_mux)
+{
+  g_autoptr(GInetAddress) ip = NULL;
+  GInetSocketAddress *rtp = NULL, *rtcp = NULL;
+
+  g_return_if_fail (s != NULL);
+
+  if (address)
+    ip = g_inet_address_new_from_string (address);
+  if (rtcp_port == 0 && rtp_port < G_MAXUINT16)
+    rtcp_port = rtp_port + 1;
+  /* Sending to 0.0.0.0 reaches this host on Linux: an old-style hold must send nothing. */
+  if (ip && g_inet_address_get_family (ip) == s->family && !g_inet_address_get_is_any (ip) &&
+      rtp_port != 0)
+    {
+      rtp = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (ip, rtp_port));
+      if (rtcp_port != 0)
+        rtcp = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (ip, rtcp_port));
+    }
+  else
+    g_debug ("RTP remote %s port %u: nowhere to send", address ? address : "(none)", rtp_port);
+
+  g_mutex_lock (&s->lock);
+  for (int i = 0; i < N_PORTS; i++)
+    flow_clear (&s->flows[i]);
+  s->flows[PORT_RTP].signalled = rtp;
+  s->flows[PORT_RTCP].signalled = rtcp;
+  s->rtcp_mux = rtcp_mux;
+  g_mutex_unlock (&s->lock);
+}
+
+void
+bell_rtp_socket_set_receive_func (BellRtpSocket *s, BellRtpReceiveFunc func, gpointer user_data,
+                                  GDestroyNotify destroy)
+{
+  Receiver *r = NULL, *old;
+
+  g_return_if_fail (s != NULL);
+
+  if (func || destroy)
+    {
+      r = g_atomic_rc_box_new0 (Receiver);
+      r->func = func;
+      r->user_data = user_data;
+      r->destroy = destroy;
+    }
+  g_mutex_lock (&s->lock);
+  if (s->closed)
+    old = r;              /* never to be called: released at once */
+  else
+    {
+      old = s->receiver;
+      s->receiver = r;
+    }
+  g_mutex_unlock (&s->lock);
+  receiver_release (old);
+}
+
+void
+bell_rtp_socket_set_srtp (BellRtpSocket *s, BellSrtpSession *srtp)
+{
+  SrtpRef *ref = NULL, *old;
+
+  g_return_if_fail (s != NULL);
+
+  if (srtp)
+    {
+      ref = g_atomic_rc_box_new0 (SrtpRef);
+      ref->session = srtp;
+    }
+  g_mutex_lock (&s->lock);
+  if (s->closed)
+    old = ref;
+  else
+    {
+      old = s->srtp;
+      s->srtp = ref;
+    }
+  g_mutex_unlock (&s->lock);
+  srtp_ref_release (old);
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+/* The flow a packet goes by: RTCP has its own port unless muxed. Called locked. */
+static int
+send_port (BellRtpSocket *self, gboolean rtcp)
+{
+  return rtcp && !self->rtcp_mux ? PORT_RTCP : PORT_RTP;
+}
+
+/* Called locked. */
+static gboolean
+check_sendable (BellRtpSocket *self, gboolean rtcp, GError **error)
+{
+  if (self->closed)
+    {
+      g_set_error_literal (error, BELL_RTP_SOCKET_ERROR, BELL_RTP_SOCKET_ERROR_CLOSED,
+                           "the RTP socket is closed");
+      return FALSE;
+    }
+  if (!flow_destination (&self->flows[send_port (self, rtcp)]))
+    {
+      g_set_error (error, BELL_RTP_SOCKET_ERROR, BELL_RTP_SOCKET_ERROR_NO_REMOTE,
+                   "no %s address to send to", rtcp ? "RTCP" : "RTP");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+send_packet (BellRtpSocket *self, gboolean rtcp, const guint8 *data, gsize len, GError **error)
+{
+  guint8 buf[BELL_RTP_MAX_SEND];
+  SrtpRef *srtp = NULL;
+  gsize overhead = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  ok = check_sendable (self, rtcp, error);
+  if (ok && self->srtp)
+    srtp = g_atomic_rc_box_acquire (self->srtp);
+  g_mutex_unlock (&self->lock);
+  if (!ok)
+    return FALSE;
+
+  if (srtp)
+    overhead = bell_srtp_session_get_overhead (srtp->session, rtcp);
+  if (len > BELL_RTP_MAX_SEND || overhead > BELL_RTP_MAX_SEND - len)
+    {
+      g_set_error (error, BELL_RTP_SOCKET_ERROR, BELL_RTP_SOCKET_ERROR_TOO_BIG,
+                   "an %s packet of %" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT
+                   " more with SRTP) exceeds the %d bytes of one datagram",
+                   rtcp ? "RTCP" : "RTP", len, overhead, BELL_RTP_MAX_SEND);
+      srtp_ref_release (srtp);
+      return FALSE;
+    }
+  if (len > 0)
+    memcpy (buf, data, len);
+  if (srtp)
+    {
+      ok = rtcp ? bell_srtp_protect_rtcp (srtp->session, buf, &len, sizeof buf, error)
+                : bell_srtp_protect (srtp->session, buf, &len, sizeof buf, error);
+      srtp_ref_release (srtp);
+      if (!ok)
+        {
+          g_prefix_error (error, "SRTP: ");
+          return FALSE;
+        }
+    }
+
+  /* Checked again: a close or a set_remote may have come while SRTP worked. */
+  g_mutex_lock (&self->lock);
+  ok = check_sendable (self, rtcp, error);
+  if (ok)
+    {
+      int port = send_port (self, rtcp);
+      GInetSocketAddress *to = flow_destination (&self->flows[port]);
+
+      ok = g_socket_send_to (self->sockets[port], G_SOCKET_ADDRESS (to), (const char *) buf, len,
+                             NULL, error) >= 0;
+    }
+  if (ok)
+    {
+      if (rtcp)
+        self->stats.rtcp_sent++;
+      else
+        self->stats.rtp_sent++;
+      self->stats.bytes_sent += len;
+    }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+gboolean
+bell_rtp_socket_send_rtp (BellRtpSocket *s, const guint8 *data, gsize len, GError **error)
+{
+  return send_packet (s, FALSE, data, len, error);
+}
+
+gboolean
+bell_rtp_socket_send_rtcp (BellRtpSocket *s, const guint8 *data, gsize len, GError **error)
+{
+  return send_packet (s, TRUE, data, len, error);
+}
+
+/* ---- state -------------------------------------------------------------------------------- */
+
+void
+bell_rtp_socket_get_stats (BellRtpSocket *s, BellRtpStats *stats)
+{
+  g_return_if_fail (s != NULL);
+  g_return_if_fail (stats != NULL);
+
+  g_mutex_lock (&s->lock);
+  *stats = s->stats;
+  g_mutex_unlock (&s->lock);
+}
+
+static GInetSocketAddress *
+dup_destination (BellRtpSocket *s, gboolean rtcp)
+{
+  GInetSocketAddress *to;
+
+  g_mutex_lock (&s->lock);
+  to = flow_destination (&s->flows[send_port (s, rtcp)]);
+  if (to)
+    g_object_ref (to);
+  g_mutex_unlock (&s->lock);
+  return to;
+}
+
+GInetSocketAddress *
+bell_rtp_socket_dup_destination (BellRtpSocket *s)
+{
+  g_return_val_if_fail (s != NULL, NULL);
+  return dup_destination (s, FALSE);
+}
+
+GInetSocketAddress *
+bell_rtp_socket_dup_rtcp_destination (BellRtpSocket *s)
+{
+  g_return_val_if_fail (s != NULL, NULL);
+  return dup_destination (s, TRUE);
+}
+
+gboolean
+bell_rtp_socket_is_latched (BellRtpSocket *s, gboolean rtcp)
+{
+  gboolean latched;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+
+  g_mutex_lock (&s->lock);
+  latched = s->flows[send_port (s, rtcp)].latched != NULL;
+  g_mutex_unlock (&s->lock);
+  return latched;
+}
