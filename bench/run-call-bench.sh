@@ -20,9 +20,9 @@
 # that no two share the machine's CPUs:
 #
 #   the peer answers: either
-#     bellbird: `bellbird-cli --events --bind 127.0.0.1:P listen --auto-answer`: every INVITE
-#       answered at once (180, 200 with an SDP answer of its own, inactive: signalling only, no
-#       media socket), the call ends on the caller's BYE; every call event printed as a JSON
+#     bellbird: `bellbird-cli --events --bind 127.0.0.1:P listen --auto-answer --no-media`: every
+#       INVITE answered at once (180, 200 with an SDP answer of its own, inactive: signalling
+#       only, no media socket), the call ends on the caller's BYE; every call event printed as a JSON
 #       line (to a file), as a front end would read them;
 #     baresip (the Debian package, 1.0): headless, one local account
 #       `<sip:bench@127.0.0.1>;regint=0;answermode=auto`, modules g711.so (it refuses an offer
@@ -142,7 +142,7 @@ start_peer () {   # PEER NAME BOUND_SECONDS
   if [ "$peer" = bellbird ]; then
     # shellcheck disable=SC2086  # CALL_BELLBIRD_ARGS: options split on blanks
     "$cli" --events --bind "127.0.0.1:$peer_port" listen --auto-answer --duration "$bound" \
-      --max-concurrent "$max_calls" ${CALL_BELLBIRD_ARGS:-} > "$tmp/$name.out" 2> "$tmp/$name.err" &
+      --max-concurrent "$max_calls" --no-media ${CALL_BELLBIRD_ARGS:-} > "$tmp/$name.out" 2> "$tmp/$name.err" &
     peer_pid=$!
   else
     local cfg=$tmp/$name.baresip

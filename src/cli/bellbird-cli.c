@@ -36,6 +36,10 @@ typedef struct
   int        max_concurrent; /* calls at once, more get 486; 0: the core's default */
   gboolean   call_waiting;
   int        reject;        /* refuse incoming calls with this status; 0: don't */
+  char      *audio_in;
+  char      *audio_out;
+  gboolean   no_media;
+  char      *dtmf;          /* digits to send once a call connects */
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
   char      *transfer_to;
@@ -100,6 +104,11 @@ usage (FILE *out)
              "  --transfer-to URI                transfer each call to URI once it connects (after\n"
              "                                   the hold, with --hold-after)\n"
              "  --attended                       call URI first, then hand the call over to it\n"
+             "  --audio-in default|tone|none|FILE.wav   what the other side hears (default: the\n"
+             "                                   microphone; tone: 440 Hz)\n"
+             "  --audio-out default|none|FILE.wav       where their voice goes (default: speaker)\n"
+             "  --no-media                       signalling only: no RTP, every stream inactive\n"
+             "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -306,6 +315,14 @@ print_event_text (Cli *cli, BellEvent *event)
     printf (_("call %" G_GINT64_FORMAT ": transfer %" G_GINT64_FORMAT " %s\n"),
             bell_event_get_int (event, "id", 0), bell_event_get_int (event, "code", 0),
             bell_event_get_string (event, "reason"));
+  else if (g_str_equal (name, "dtmf") && bell_event_get_string (event, "error"))
+    printf (_("call %" G_GINT64_FORMAT ": DTMF not sent: %s\n"), bell_event_get_int (event, "id", 0),
+            bell_event_get_string (event, "error"));
+  else if (g_str_equal (name, "dtmf"))
+    printf (_("call %" G_GINT64_FORMAT ": DTMF %s %s\n"), bell_event_get_int (event, "id", 0),
+            bell_event_get_string (event, "direction"), bell_event_get_string (event, "digit"));
+  else if (g_str_equal (name, "media"))
+    fprintf (stderr, _("warning: a call has no audio: %s\n"), bell_event_get_string (event, "error"));
   else if (g_str_equal (name, "referred"))
     printf (_("call %" G_GINT64_FORMAT ": transferred by the other side to %s (call %" G_GINT64_FORMAT ")\n"),
             bell_event_get_int (event, "id", 0), bell_event_get_string (event, "uri"),
@@ -422,6 +439,9 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.bind_address = address;
   config.auto_answer_ms = cli->auto_answer >= 0 ? (gint) (cli->auto_answer * 1000) : -1;
   config.auto_answer_holds = cli->call_waiting;
+  config.no_media = cli->no_media;
+  config.audio_in = cli->audio_in;
+  config.audio_out = cli->audio_out;
   config.max_calls = cli->max_concurrent > 0 ? (guint) cli->max_concurrent : 0;
   config.tls_ca_file = cli->tls_ca;
   config.tls_cert_file = cli->tls_cert;
@@ -467,11 +487,11 @@ run_core (Cli *cli, const char *command, const char *arg)
   cli->core = core;
   cli->loop = g_main_loop_new (NULL, FALSE);
   cli->live_calls = g_hash_table_new (NULL, NULL);
-  if (cli->hold_after >= 0 || cli->transfer_to)
+  if (cli->hold_after >= 0 || cli->transfer_to || cli->dtmf)
     {
       CliCallPlanOptions plan = {
         .hold_after = cli->hold_after, .hold_for = cli->hold_for,
-        .transfer_to = cli->transfer_to, .attended = cli->attended,
+        .transfer_to = cli->transfer_to, .attended = cli->attended, .dtmf = cli->dtmf,
         .from = cli->user, .auth_user = cli->auth_user, .password = password,
         .transport = cli->kind,
       };
@@ -545,6 +565,10 @@ main (int argc, char **argv)
     { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli.max_calls, "exit after N calls", "N" },
     { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &cli.max_concurrent, "calls at once", "N" },
     { "call-waiting", 0, 0, G_OPTION_ARG_NONE, &cli.call_waiting, "answering holds other calls", NULL },
+    { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.audio_in, "audio source", "SRC" },
+    { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.audio_out, "audio sink", "SINK" },
+    { "no-media", 0, 0, G_OPTION_ARG_NONE, &cli.no_media, "signalling only", NULL },
+    { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli.dtmf, "DTMF digits to send", "DIGITS" },
     { "reject", 0, 0, G_OPTION_ARG_INT, &cli.reject, "refuse calls with CODE", "CODE" },
     { "hold-after", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_after, "hold calls after SECONDS", "SECONDS" },
     { "hold-for", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_for, "resume held calls after SECONDS", "SECONDS" },
@@ -636,5 +660,8 @@ main (int argc, char **argv)
   g_free (cli.password_env);
   g_free (cli.registrar);
   g_free (cli.transfer_to);
+  g_free (cli.audio_in);
+  g_free (cli.audio_out);
+  g_free (cli.dtmf);
   return status;
 }

@@ -1,4 +1,4 @@
-/* cli-call-plan.h: what bellbird-cli does to each call once it is up (--hold-after,
+/* cli-call-plan.h: what bellbird-cli does to each call once it is up (--dtmf, --hold-after,
  * --hold-for, --transfer-to, --attended), driven by the core's events. */
 #pragma once
 
@@ -12,6 +12,7 @@ typedef struct
   double               hold_for;      /* resume this long after the hold took; <= 0: never */
   const char          *transfer_to;   /* NULL: no transfer */
   gboolean             attended;      /* call transfer_to first, then hand over (Replaces) */
+  const char          *dtmf;          /* digits to send once a call connects; NULL: none */
   /* the account consultation calls are made from (attended) */
   const char          *from;
   const char          *auth_user;

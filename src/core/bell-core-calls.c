@@ -7,6 +7,7 @@
 #include "bell-core-private.h"
 
 #include "sip/bell-sip-call.h"
+#include "media/bell-call-media.h"
 
 static void add_call    (BellCore *core, BellSipCall *call);
 static void on_call_changed (BellSipCall *call, gpointer data);
@@ -79,6 +80,38 @@ account_credentials (BellCore *core, const char *uri)
   return NULL;
 }
 
+/* The SDP side of a new call: its media (RTP socket, audio) unless the core is signalling
+ * only; when audio cannot be had, the call goes on without it, and the user is told. */
+static BellSipOfferAnswer
+call_provider (BellCore *core, BellCallMedia **media_out)
+{
+  g_autoptr(GError) error = NULL;
+  BellMediaConfig config = { core->config.audio_in, core->config.audio_out };
+  BellCallMedia *media;
+
+  *media_out = NULL;
+  if (core->config.no_media)
+    return bell_sip_sdp_interim_new ();
+  media = bell_call_media_new (&config, G_SOCKET_FAMILY_IPV4, core->context, &error);
+  if (!media)
+    {
+      bell_core_emit (core, bell_event_new ("media",
+                                            "error", g_variant_new_string (error->message),
+                                            NULL));
+      return bell_sip_sdp_interim_new ();
+    }
+  *media_out = media;
+  return bell_call_media_provider (media);
+}
+
+static BellCallMedia *
+media_of (BellSipCall *call)
+{
+  return g_object_get_data (G_OBJECT (call), "bell-media");
+}
+
+static void attach_media (BellCore *core, BellSipCall *call, BellCallMedia *media);
+
 static void
 on_auto_answer (gpointer data)
 {
@@ -103,6 +136,7 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   g_autofree char *value = NULL;
   BellSipCall *old = NULL, *call;
   BellSipOfferAnswer oa;
+  BellCallMedia *media;
   gboolean early_only = FALSE;
   BellCallState state;
 
@@ -129,8 +163,9 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   g_message ("call %u is replaced by a new call from %.*s", bell_sip_call_get_id (old),
              BELL_STR_PRINTF (bell_sip_msg_get_from (request)->uri.text));
   g_object_ref (old);
-  oa = bell_sip_sdp_interim_new ();
+  oa = call_provider (core, &media);
   call = bell_sip_call_new_incoming (core->txns, txn, &oa);
+  attach_media (core, call, media);
   bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
   add_call (core, call);
   on_call_changed (call, core);
@@ -150,6 +185,7 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
   BellSipMethod method = bell_sip_msg_get_method (request);
   gboolean in_dialog = bell_str_is_set (bell_sip_msg_get_to (request)->tag);
   BellSipOfferAnswer oa;
+  BellCallMedia *media;
   BellSipCall *call;
 
   if (method == BELL_SIP_METHOD_CANCEL)
@@ -188,8 +224,9 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
   if (bell_sip_call_refuse_short_session (txn, request))
     return TRUE;
   /* While another call is up this one rings too (call waiting): the user chooses. */
-  oa = bell_sip_sdp_interim_new ();
+  oa = call_provider (core, &media);
   call = bell_sip_call_new_incoming (core->txns, txn, &oa);
+  attach_media (core, call, media);
   bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
   add_call (core, call);
   on_call_changed (call, core);
@@ -244,6 +281,9 @@ on_call_changed (BellSipCall *call, gpointer data)
 {
   const char *reason = bell_sip_call_get_reason (call);
 
+  if (bell_sip_call_get_state (call) == BELL_CALL_ENDED && media_of (call))
+    bell_call_media_stop (media_of (call));
+
   bell_core_emit (data, bell_event_new ("call",
                                         "id", id_variant (call),
                                         "direction", g_variant_new_string (bell_sip_call_is_outgoing (call) ? "outgoing" : "incoming"),
@@ -285,7 +325,8 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
   BellCore *core = data;
   g_autoptr(GError) error = NULL;
   BellSipCredentials *credentials = bell_sip_call_get_credentials (call);
-  BellSipOfferAnswer oa = bell_sip_sdp_interim_new ();
+  BellCallMedia *media;
+  BellSipOfferAnswer oa = call_provider (core, &media);
   BellSipCall *child = bell_sip_call_new_outgoing (core->txns, uri, bell_sip_call_get_local_uri (call),
                                                    BELL_SIP_TRANSPORT_ANY,
                                                    &oa, &error);
@@ -297,6 +338,7 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
       bell_sip_call_set_refer_child (call, NULL);
       return;
     }
+  attach_media (core, child, media);
   if (credentials)
     bell_sip_call_set_credentials (child, bell_sip_credentials_new_like (credentials));
   if (replaces)
@@ -311,6 +353,43 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
                                         NULL));
   bell_sip_call_set_refer_child (call, child);
   place_call (core, child);
+}
+
+typedef struct
+{
+  BellCore *core;
+  guint     id;
+} DtmfTarget;
+
+static void
+on_dtmf_received (char digit, guint duration_ms, gpointer data)
+{
+  DtmfTarget *t = data;
+  char text[2] = { digit, 0 };
+
+  bell_core_emit (t->core, bell_event_new ("dtmf",
+                                           "id", g_variant_new_int32 ((gint32) t->id),
+                                           "digit", g_variant_new_string (text),
+                                           "duration", g_variant_new_int32 ((gint32) duration_ms),
+                                           "direction", g_variant_new_string ("received"),
+                                           NULL));
+}
+
+/* The call's media, for DTMF and for stopping it when the call ends; media belongs to the
+ * call (its offer/answer user_data). */
+static void
+attach_media (BellCore *core, BellSipCall *call, BellCallMedia *media)
+{
+  DtmfTarget *t;
+
+  if (!call || !media)
+    return;
+  t = g_new0 (DtmfTarget, 1);
+  t->core = core;
+  t->id = bell_sip_call_get_id (call);
+  g_object_set_data_full (G_OBJECT (call), "bell-dtmf-target", t, g_free);
+  g_object_set_data (G_OBJECT (call), "bell-media", media);
+  bell_call_media_set_dtmf_func (media, on_dtmf_received, t);
 }
 
 static void
@@ -382,7 +461,8 @@ do_call (gpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
                            ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
-  BellSipOfferAnswer oa = bell_sip_sdp_interim_new ();
+  BellCallMedia *media;
+  BellSipOfferAnswer oa = call_provider (core, &media);
   BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
                                                   &oa, &error);
 
@@ -397,6 +477,7 @@ do_call (gpointer data)
                                             NULL));
       return G_SOURCE_REMOVE;
     }
+  attach_media (core, call, media);
   if (job->credentials)
     bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
   place_call (core, call);
@@ -509,6 +590,40 @@ bell_core_hangup (BellCore *core, guint call_id)
 
   job->id = call_id;
   queue_job (core, do_hangup, job);
+}
+
+static gboolean
+do_send_dtmf (gpointer data)
+{
+  CallJob *job = data;
+  g_autoptr(GError) error = NULL;
+  BellSipCall *call = call_by_id (job->core, job->id);
+
+  if (!call || bell_sip_call_get_state (call) != BELL_CALL_CONNECTED)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "call %u is not connected", job->id);
+  else if (!media_of (call))
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the call has no audio");
+  else
+    bell_call_media_send_dtmf (media_of (call), job->uri, &error);
+  bell_core_emit (job->core, bell_event_new ("dtmf",
+                                             "id", g_variant_new_int32 ((gint32) job->id),
+                                             "digit", error ? NULL : g_variant_new_string (job->uri),
+                                             "direction", error ? NULL : g_variant_new_string ("sent"),
+                                             "error", error ? g_variant_new_string (error->message) : NULL,
+                                             NULL));
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_send_dtmf (BellCore *core, guint call_id, const char *digits)
+{
+  CallJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core) && digits != NULL);
+  job = g_new0 (CallJob, 1);
+  job->id = call_id;
+  job->uri = g_strdup (digits);
+  queue_job (core, do_send_dtmf, job);
 }
 
 static gboolean

@@ -39,6 +39,9 @@ typedef struct
   gboolean    auto_answer_holds;     /* auto-answering holds the other calls, as a person at a
                                       * phone does (call waiting); off: an answering machine */
   guint       max_calls;             /* calls at once; more get 486 Busy Here (0: 4) */
+  gboolean    no_media;              /* signalling only: every stream inactive, no RTP */
+  const char *audio_in;              /* "default", "tone", "none" or a WAV file; NULL: default */
+  const char *audio_out;             /* "default", "none" or a WAV file; NULL: default */
 } BellCoreConfig;
 
 /* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no
@@ -79,6 +82,9 @@ void      bell_core_reject     (BellCore *core, guint call_id, guint status);
 void      bell_core_hangup     (BellCore *core, guint call_id);
 /* Puts a connected call on hold (re-INVITE, sendonly/inactive) or takes it off. */
 void      bell_core_hold       (BellCore *core, guint call_id, gboolean hold);
+/* Sends DTMF digits (0-9 * # A-D) in a connected call as RFC 4733 telephone-events; a "dtmf"
+ * event with an error follows when they cannot go. */
+void      bell_core_send_dtmf  (BellCore *core, guint call_id, const char *digits);
 /* Transfers a connected call: to uri (blind; REFER), or with replaces_id to the peer of that
  * other call, which then takes its place (attended; Replaces). On success the call ends. */
 void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
@@ -96,6 +102,9 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *   "transfer" {id, code, reason}: our transfer of call id: 202 when the peer took it, then
  *          its progress (1xx); final: 2xx (the call then ends), other codes (it stays), 0 with
  *          the reason when it could not be asked
+ *   "dtmf" {id, digit, duration, direction}: a digit received ("received") or sent; or
+ *          {id, error} when digits could not be sent
+ *   "media" {id, error}: the call's audio could not start (the call goes on without it)
  *   "referred" {id, call, uri, replaces}: the peer of call id transferred us: new call "call"
  *          to uri (replacing the call of the peer's Replaces value, when there is one) */
 

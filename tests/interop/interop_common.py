@@ -1261,3 +1261,28 @@ def run_cases(cases, descs, missing=None):
                     for d in case_descs[tap.n - n0:]:
                         tap.ok(False, d, ["exception in the test script:", tb])
     run_tests(len(descs), body)
+
+
+def wav_tone(path, freq):
+    """(seconds, rms, share of the signal's power at freq) of a mono 16-bit WAV (Goertzel);
+    (0, 0, 0) when it cannot be read."""
+    import math
+    import struct
+    import wave
+    try:
+        with wave.open(path) as w:
+            rate, n = w.getframerate(), w.getnframes()
+            data = w.readframes(n)
+    except (OSError, EOFError, wave.Error):
+        return (0.0, 0.0, 0.0)
+    n = len(data) // 2
+    if not n:
+        return (0.0, 0.0, 0.0)
+    samples = struct.unpack("<%dh" % n, data[:2 * n])
+    energy = sum(x * x for x in samples)
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    power = (s1 * s1 + s2 * s2 - k * s1 * s2) * 2 / n
+    return (n / rate, math.sqrt(energy / n), power / energy if energy else 0.0)

@@ -6,10 +6,10 @@
   alsa,null player, G.711 only).
 - baresip -e "/dial sip:x@127.0.0.1:Q" -t 5 -> bellbird-cli listen --auto-answer --max-calls 1.
 
-Bellbird has no media yet: its SDP offers/answers audio PCMU/PCMA on port 9 with a=inactive and
-c=0.0.0.0. baresip 1.0.0 accepts that (it answers a=inactive itself and sends no RTP); the
-tests check the signalling and print a note on the media that is still missing.
-baresip's own SIP trace (-s, on its stdout) is parsed for the assertions.
+Bellbird offers and answers PCMU/PCMA (and telephone-event) with real RTP: the outgoing call
+records what baresip plays (its aufile source, a 440 Hz tone) with --audio-out FILE.wav and the
+test measures that tone in the recording. baresip's own SIP trace (-s, on its stdout) is parsed
+for the signalling assertions.
 """
 
 import re
@@ -20,16 +20,19 @@ import interop_common as ic
 OUT_DESCS = [
     "bellbird-cli call -> baresip (answermode=auto): call exits 0 after dialing -> connected -> "
     "ended ('hung up' after --duration 2)",
-    "bellbird-cli call -> baresip: baresip's trace has bellbird's INVITE (SDP a=inactive), its "
-    "own 200 with an SDP answer, bellbird's ACK and BYE (in the dialog: Request-URI = "
-    "baresip's Contact) and its 200 to the BYE; baresip counts a call of >= 1 s",
+    "bellbird-cli call -> baresip: baresip's trace has bellbird's INVITE (SDP offering PCMU, PCMA "
+    "and telephone-event, sendrecv, on a real port), its own 200 with an SDP answer, bellbird's "
+    "ACK and BYE (in the dialog: Request-URI = baresip's Contact) and its 200 to the BYE; "
+    "baresip counts a call of >= 1 s",
+    "bellbird-cli call -> baresip: audio flows: bellbird's --audio-out WAV holds >= 1 s of "
+    "baresip's 440 Hz tone (most of its power at 440 Hz)",
 ]
 IN_DESCS = [
     "baresip /dial -> bellbird-cli listen --auto-answer --max-calls 1: incoming -> connected -> "
     "ended ('the other side hung up'), listen exits 0 by itself",
     "baresip /dial -> listen: baresip's trace has bellbird's 180 and 200 (SDP answer with audio "
-    "PCMU or PCMA, a=inactive), baresip's ACK and BYE, and bellbird's 200 to the BYE; baresip "
-    "reports 'Call established'",
+    "PCMU or PCMA on a real port, not inactive), baresip's ACK and BYE, and bellbird's 200 to "
+    "the BYE; baresip reports 'Call established'",
 ]
 BYE_UDP_DESCS = [
     "callee hangs up (UDP): baresip (answermode=auto, -t 4) ends the call it answered; "
@@ -41,7 +44,6 @@ BYE_TCP_DESCS = [
     "('the other side hung up' before its own --duration 6)",
 ]
 ALL_DESCS = OUT_DESCS + IN_DESCS + BYE_UDP_DESCS + BYE_TCP_DESCS
-MEDIA_MISSING = "no media yet (it arrives with the SDP/media issue)"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _HOP = re.compile(r"^(UDP|TCP|TLS) (\S+) -> (\S+)$")
@@ -125,7 +127,9 @@ def case_outgoing(tap, peers):
         for d in OUT_DESCS:
             tap.ok(False, d, ["baresip did not come up"] + bs.diag())
         return
-    call = ic.start_call(peers, "call", "sip:b@%s:%d" % (ic.LOOPBACK, port), duration=2)
+    heard = "%s/heard.wav" % peers.mkdtemp("heard")
+    call = ic.start_call(peers, "call", "sip:b@%s:%d" % (ic.LOOPBACK, port), duration=2,
+                         extra=["--audio-in", "tone", "--audio-out", heard])
     rc = call.wait(12)
     if rc is None:
         call.stop()
@@ -153,26 +157,27 @@ def case_outgoing(tap, peers):
                    and ic.first_line(bye[0]).split(" ")[1] == contact.group(1))
     dur = re.search(r"terminated \(duration: (\d+) secs\)", ic.read_text(bs.out_path))
     answer = sdp_of(ok200[0]) if ok200 else ""
-    tap.ok(inv and "a=inactive" in sdp_of(inv[0]) and ok200 and "m=audio" in answer and ruri_ok
+    offer = sdp_of(inv[0]) if inv else ""
+    offer_ok = (re.search(r"^m=audio [1-9]\d* RTP/AVP 0 8 101\s*$", offer, re.M) is not None
+                and "a=sendrecv" in offer)
+    tap.ok(offer_ok and ok200 and "m=audio" in answer and ruri_ok
            and bye200 and dur and int(dur.group(1)) >= 1, OUT_DESCS[1],
            lambda: ["INVITE %d, 200/INVITE %d, ACK %d, BYE %d, 200/BYE %d, in-dialog R-URI ok %s, "
                     "duration %s" % (len(inv), len(ok200), len(ack), len(bye), len(bye200), ruri_ok,
                                      dur.group(1) if dur else None)]
            + ["  %s %s" % (m["dir"], ic.first_line(m)) for m in msgs] + bs.diag(60))
-    if answer:
-        direction = [l for l in answer.splitlines() if l.strip() in
-                     ("a=inactive", "a=sendonly", "a=recvonly", "a=sendrecv")]
-        mline = [l for l in answer.splitlines() if l.startswith("m=audio")]
-        tap.note("baresip answered bellbird's a=inactive offer with %s %s"
-                 % (mline[:1], direction or ["(no direction: sendrecv)"]))
-    tap.note("%s: bellbird offers m=audio 9 with c=0.0.0.0 and a=inactive; baresip's highest "
-             "audio bit rate shown: %s" % (MEDIA_MISSING, audio_rates(bs)))
+    seconds, rms, share = ic.wav_tone(heard, 440)
+    tap.ok(seconds >= 1.0 and rms > 300 and share > 0.5, OUT_DESCS[2],
+           lambda: ["recording %s: %.2f s, rms %.0f, share at 440 Hz %.2f" % (heard, seconds, rms, share)]
+           + call.diag() + bs.diag(40))
+    tap.note("baresip's audio bit rates (tx/rx): %s" % audio_rates(bs))
 
 
 def case_incoming(tap, peers):
     lport = ic.free_port()
     listen = ic.start_listen(peers, "listen", lport, transport="udp",
-                             extra=["--auto-answer", "--max-calls", "1"], duration=20)
+                             extra=["--auto-answer", "--max-calls", "1", "--audio-in", "tone",
+                                    "--audio-out", "none"], duration=20)
     lready = ic.wait_listening(listen, "UDP", lport, 5)
     bport = ic.free_port(span=10)
     d = peers.mkdtemp("baresip-a")
@@ -203,15 +208,15 @@ def case_incoming(tap, peers):
     answer = sdp_of(r200[0]) if r200 else ""
     codec_ok = bool(re.search(r"^m=audio \d+ RTP/AVP (0|8)( \d+)?\s*$", answer, re.M))
     established = "Call established" in ic.read_text(bs.out_path)
-    tap.ok(r180 and r200 and codec_ok and "a=inactive" in answer and ack and bye and bye200
+    tap.ok(r180 and r200 and codec_ok and "a=inactive" not in answer and " 9 RTP" not in answer
+           and ack and bye and bye200
            and established, IN_DESCS[1],
            lambda: ["180 %d, 200/INVITE %d (codec ok %s), ACK %d, BYE %d, 200/BYE %d, "
                     "established %s" % (len(r180), len(r200), codec_ok, len(ack), len(bye),
                                         len(bye200), established),
                     "bellbird's answer:"] + ["  " + l for l in answer.splitlines()]
            + ["  %s %s" % (m["dir"], ic.first_line(m)) for m in msgs] + bs.diag(60))
-    tap.note("%s: bellbird answers baresip's offer with m=audio 9, c=0.0.0.0, a=inactive; "
-             "baresip's highest audio bit rate shown: %s" % (MEDIA_MISSING, audio_rates(bs)))
+    tap.note("baresip's audio bit rates (tx/rx): %s" % audio_rates(bs))
 
 
 def case_callee_bye(tap, peers, transport, descs):

@@ -135,6 +135,13 @@ add_common_attributes (BellSdpNegotiator *n, BellSdpMedia *m, BellSdpDirection d
   bell_sdp_media_set_direction (m, dir);
 }
 
+void
+bell_sdp_negotiator_set_address (BellSdpNegotiator *n, const char *address)
+{
+  g_free (n->address);
+  n->address = g_strdup (address);
+}
+
 char *
 bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
 {

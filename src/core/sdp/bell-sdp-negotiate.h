@@ -45,6 +45,9 @@ typedef struct _BellSdpNegotiator BellSdpNegotiator;
 BellSdpNegotiator *bell_sdp_negotiator_new  (const BellSdpLocal *local);
 void               bell_sdp_negotiator_free (BellSdpNegotiator *n);
 
+/* Our media address changed (or became known): the next descriptions carry it. */
+void  bell_sdp_negotiator_set_address  (BellSdpNegotiator *n, const char *address);
+
 /* Our offer (hold: sendonly, or inactive when the peer holds us too, RFC 3264 §8.4). A
  * re-offer puts the codec in use first, so the call keeps it. */
 char *bell_sdp_negotiator_offer        (BellSdpNegotiator *n, gboolean hold);

@@ -23,6 +23,12 @@ bell_sip_call_contact_toward (BellSipCall *self, BellSipTransportKind kind,
 
   if (!local)
     return g_strdup ("sip:bellbird@invalid.invalid");
+  /* The address the peer reaches us at is where our media is too (c= of our SDP). */
+  if (self->sdp.set_address)
+    {
+      g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (local));
+      self->sdp.set_address (ip, self->sdp.user_data);
+    }
   /* Calling from an account, our Contact names its user, as the registered Contact does:
    * PBXes match the two (Asterisk endpoints identify callers by it). */
   from = self->outgoing && self->from ? bell_sip_uri_new (self->from, NULL) : NULL;

@@ -820,6 +820,12 @@ bell_sip_call_get_remote_sdp (BellSipCall *self)
   return self->remote_sdp;
 }
 
+gpointer
+bell_sip_call_get_sdp_data (BellSipCall *self)
+{
+  return self->sdp.user_data;
+}
+
 const char *
 bell_sip_call_get_local_uri (BellSipCall *self)
 {

@@ -36,6 +36,8 @@ typedef struct
   gboolean (*apply_answer)  (const char *answer, gpointer user_data, GError **error);
   gpointer   user_data;       /* one call's session: the call frees it with destroy */
   GDestroyNotify destroy;
+  /* Optional: the call found our address toward the peer (for c= and o=). */
+  void     (*set_address)   (const char *address, gpointer user_data);
 } BellSipOfferAnswer;
 
 /* A call's offer/answer (bell-sip-offer-answer.c): a BellSdpNegotiator for local, which the
@@ -108,6 +110,8 @@ const char   *bell_sip_call_get_call_id   (BellSipCall *self);
 guint         bell_sip_call_get_code      (BellSipCall *self);
 const char   *bell_sip_call_get_reason    (BellSipCall *self);
 const char   *bell_sip_call_get_remote_sdp (BellSipCall *self);
+/* The offer/answer provider's user_data (the call's media). */
+gpointer      bell_sip_call_get_sdp_data  (BellSipCall *self);
 /* Our identity in the call: From when we called, the To we were called at otherwise. */
 const char   *bell_sip_call_get_local_uri (BellSipCall *self);
 BellSipCredentials *bell_sip_call_get_credentials (BellSipCall *self);

@@ -1,0 +1,32 @@
+/* bell-call-media.h: a call's media side, what its offer/answer drives.
+ *
+ * One per call, made by the core and handed to the call as its BellSipOfferAnswer: the
+ * negotiator makes and reads the SDP, and every offer/answer that completes is applied to
+ * the call's RTP socket and audio pipelines. The call owns it (the provider's user_data).
+ */
+#pragma once
+
+#include "bell-media-session.h"
+#include "bell-sip-call.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BellCallMedia BellCallMedia;
+
+/* An RTP socket for family on context, audio per config. NULL with an error when no socket
+ * can be had or GStreamer lacks what config needs. */
+BellCallMedia *bell_call_media_new (const BellMediaConfig *config, GSocketFamily family,
+                                    GMainContext *context, GError **error);
+/* The provider for bell_sip_call_new_*: takes media (freed with the call). */
+BellSipOfferAnswer bell_call_media_provider (BellCallMedia *media);
+
+gboolean bell_call_media_send_dtmf (BellCallMedia *media, const char *digits, GError **error);
+void     bell_call_media_set_mute  (BellCallMedia *media, gboolean mute);
+void     bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func,
+                                        gpointer user_data);
+/* The call ended: pipelines stop and the socket closes now, not when the call is freed. */
+void     bell_call_media_stop      (BellCallMedia *media);
+const BellSdpMediaPlan *bell_call_media_get_plan (BellCallMedia *media);
+BellRtpSocket *bell_call_media_get_socket (BellCallMedia *media);
+
+G_END_DECLS

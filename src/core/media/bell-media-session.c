@@ -1,0 +1,512 @@
+/* bell-media-session.c: a call's audio pipelines (see the header). */
+#define G_LOG_DOMAIN "bell-media"
+
+#include "bell-media-session.h"
+
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <string.h>
+
+#include "bell-dtmf.h"
+
+G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
+
+/* Jitter buffer for a phone call: enough for ordinary Wi-Fi, far below GStreamer's 200 ms. */
+#define JITTER_LATENCY_MS 60
+#define RTP_HEADER        12
+
+struct _BellMediaSession
+{
+  char              *audio_in;
+  char              *audio_out;
+  BellRtpSocket     *socket;
+  GMainContext      *context;
+
+  GstElement        *send;        /* source ... payloader ! appsink */
+  GstElement        *recv;        /* appsrc ! jitter buffer ... sink */
+  GstElement        *appsrc;
+  GstElement        *mic;         /* volume, for mute */
+  GSource           *send_watch;
+  GSource           *recv_watch;
+
+  /* What the pipelines were built for. */
+  guint              pt;
+  char              *encoding;
+  guint              ptime;
+  gint               dtmf_pt;
+  char              *remote;      /* "address port rtcp mux": set_remote only on a change */
+
+  /* Shared with the send pipeline's streaming thread. */
+  GMutex             lock;
+  gboolean           sending;
+  gboolean           receiving;
+  guint16            seq;         /* our own numbering, so DTMF and audio share one stream */
+  BellDtmfSender    *dtmf_sender;
+  BellDtmfReceiver  *dtmf_receiver;
+  BellMediaDtmfFunc  dtmf_func;
+  gpointer           dtmf_data;
+};
+
+static gpointer
+init_gst (gpointer data)
+{
+  gst_init (NULL, NULL);
+  return NULL;
+}
+
+static void
+ensure_gst (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, init_gst, NULL);
+}
+
+static gboolean
+have (const char *factory, GError **error)
+{
+  g_autoptr(GstElementFactory) f = gst_element_factory_find (factory);
+
+  if (!f)
+    g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_MISSING,
+                 "the GStreamer element “%s” is missing (packages gstreamer1.0-plugins-base, "
+                 "gstreamer1.0-plugins-good)", factory);
+  return f != NULL;
+}
+
+/* WAV paths go into a pipeline description between quotes. */
+static gboolean
+usable_path (const char *path, GError **error)
+{
+  if (strpbrk (path, "\"\\"))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "the file name “%s” has a quote or backslash in it", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_wav (const char *what)
+{
+  return what && g_str_has_suffix (what, ".wav");
+}
+
+gboolean
+bell_media_check (const BellMediaConfig *config, GError **error)
+{
+  static const char *const needed[] = {
+    "appsrc", "appsink", "audioconvert", "audioresample", "volume", "rtpjitterbuffer",
+    "mulawenc", "mulawdec", "alawenc", "alawdec", "rtppcmupay", "rtppcmudepay", "rtppcmapay",
+    "rtppcmadepay", "audiotestsrc", "fakesink",
+  };
+  const char *in = config->audio_in ? config->audio_in : "default";
+  const char *out = config->audio_out ? config->audio_out : "default";
+
+  ensure_gst ();
+  for (gsize i = 0; i < G_N_ELEMENTS (needed); i++)
+    if (!have (needed[i], error))
+      return FALSE;
+  if (g_str_equal (in, "default") && !have ("autoaudiosrc", error))
+    return FALSE;
+  if (g_str_equal (out, "default") && !have ("autoaudiosink", error))
+    return FALSE;
+  if (is_wav (in) && (!have ("wavparse", error) || !usable_path (in, error)))
+    return FALSE;
+  if (is_wav (in) && !g_file_test (in, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE, "no such audio file: %s", in);
+      return FALSE;
+    }
+  if (is_wav (out) && (!have ("wavenc", error) || !usable_path (out, error)))
+    return FALSE;
+  if (!g_str_equal (in, "default") && !g_str_equal (in, "tone") && !g_str_equal (in, "none") &&
+      !is_wav (in))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "audio input “%s”: default, tone, none or a .wav file", in);
+      return FALSE;
+    }
+  if (!g_str_equal (out, "default") && !g_str_equal (out, "none") && !is_wav (out))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "audio output “%s”: default, none or a .wav file", out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Pipelines */
+
+static const char *
+codec_element (const char *encoding, gboolean encode, gboolean rtp)
+{
+  gboolean ulaw = g_ascii_strcasecmp (encoding, "PCMU") == 0;
+
+  if (rtp)
+    return encode ? (ulaw ? "rtppcmupay" : "rtppcmapay") : (ulaw ? "rtppcmudepay" : "rtppcmadepay");
+  return encode ? (ulaw ? "mulawenc" : "alawenc") : (ulaw ? "mulawdec" : "alawdec");
+}
+
+static char *
+source_description (const char *in)
+{
+  if (g_str_equal (in, "tone"))
+    return g_strdup ("audiotestsrc is-live=true wave=sine freq=440 volume=0.3");
+  if (g_str_equal (in, "none"))
+    return g_strdup ("audiotestsrc is-live=true wave=silence");
+  if (is_wav (in))
+    return g_strdup_printf ("filesrc location=\"%s\" ! wavparse", in);
+  return g_strdup ("autoaudiosrc");
+}
+
+static char *
+sink_description (const char *out)
+{
+  if (g_str_equal (out, "none"))
+    return g_strdup ("fakesink sync=false");
+  if (is_wav (out))
+    return g_strdup_printf ("wavenc ! filesink location=\"%s\" sync=false", out);
+  return g_strdup ("autoaudiosink");
+}
+
+static gboolean
+on_bus (GstBus *bus, GstMessage *message, gpointer data)
+{
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *debug = NULL;
+
+      gst_message_parse_error (message, &error, &debug);
+      g_message ("audio: %s (%s)", error->message, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSource *
+watch (BellMediaSession *m, GstElement *pipeline)
+{
+  g_autoptr(GstBus) bus = gst_element_get_bus (pipeline);
+  GSource *source = gst_bus_create_watch (bus);
+
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_bus, m, NULL);
+  g_source_attach (source, m->context);
+  return source;
+}
+
+/* RTP header: V=2, marker, PT, seq, timestamp, SSRC (RFC 3550 §5.1). */
+static void
+write_header (guint8 *p, gboolean marker, guint pt, guint16 seq, guint32 ts, guint32 ssrc)
+{
+  p[0] = 0x80;
+  p[1] = (guint8) ((marker ? 0x80 : 0) | (pt & 0x7f));
+  p[2] = seq >> 8;
+  p[3] = seq & 0xff;
+  p[4] = ts >> 24;
+  p[5] = (ts >> 16) & 0xff;
+  p[6] = (ts >> 8) & 0xff;
+  p[7] = ts & 0xff;
+  p[8] = ssrc >> 24;
+  p[9] = (ssrc >> 16) & 0xff;
+  p[10] = (ssrc >> 8) & 0xff;
+  p[11] = ssrc & 0xff;
+}
+
+static guint32
+read32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+/* Send pipeline's streaming thread: one RTP packet from the payloader. While digits are
+ * being sent, a telephone-event packet goes in its place (RFC 4733 §2.5: same SSRC, the
+ * audio's clock); either way the sequence number is ours. */
+static GstFlowReturn
+on_packet (GstAppSink *sink, gpointer data)
+{
+  BellMediaSession *m = data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buffer = sample ? gst_sample_get_buffer (sample) : NULL;
+  GstMapInfo map;
+  guint8 packet[1500];
+  gsize len = 0;
+
+  if (!buffer || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_OK;
+  if (map.size >= RTP_HEADER && map.size <= sizeof packet)
+    {
+      guint32 ts = read32 (map.data + 4), ssrc = read32 (map.data + 8);
+      guint8 event[BELL_DTMF_PAYLOAD_SIZE];
+      gsize event_len = 0;
+      gboolean marker = FALSE;
+      guint32 event_ts = 0;
+
+      g_mutex_lock (&m->lock);
+      if (m->sending)
+        {
+          if (m->dtmf_sender && bell_dtmf_sender_is_busy (m->dtmf_sender) &&
+              bell_dtmf_sender_next (m->dtmf_sender, ts, event, &event_len, &marker, &event_ts) &&
+              event_len)
+            {
+              write_header (packet, marker, (guint) m->dtmf_pt, m->seq++, event_ts, ssrc);
+              memcpy (packet + RTP_HEADER, event, event_len);
+              len = RTP_HEADER + event_len;
+            }
+          else
+            {
+              memcpy (packet, map.data, map.size);
+              packet[2] = m->seq >> 8;
+              packet[3] = m->seq & 0xff;
+              m->seq++;
+              len = map.size;
+            }
+        }
+      g_mutex_unlock (&m->lock);
+    }
+  gst_buffer_unmap (buffer, &map);
+  if (len)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!bell_rtp_socket_send_rtp (m->socket, packet, len, &error))
+        g_debug ("RTP not sent: %s", error->message);
+    }
+  return GST_FLOW_OK;
+}
+
+/* Core thread: a packet from the socket. */
+static void
+on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gpointer user_data)
+{
+  BellMediaSession *m = user_data;
+  guint pt, cc, offset;
+
+  if (rtcp || len < RTP_HEADER || !m->recv)
+    return;
+  pt = data[1] & 0x7f;
+  cc = data[0] & 0x0f;
+  offset = RTP_HEADER + 4 * cc;
+  if ((data[0] & 0x10) && len >= offset + 4)
+    offset += 4 + 4 * (((guint) data[offset + 2] << 8) | data[offset + 3]);   /* extension */
+  if (offset > len)
+    return;
+  if ((gint) pt == m->dtmf_pt && m->dtmf_receiver)
+    {
+      bell_dtmf_receiver_push (m->dtmf_receiver, data + offset, len - offset, read32 (data + 4),
+                               (guint16) ((data[2] << 8) | data[3]), (data[1] & 0x80) != 0);
+      return;
+    }
+  if (pt != m->pt || !m->receiving)
+    return;
+  gst_app_src_push_buffer (GST_APP_SRC (m->appsrc), gst_buffer_new_memdup (data, len));
+}
+
+static void
+on_digit (char digit, guint duration_ms, gpointer data)
+{
+  BellMediaSession *m = data;
+
+  if (m->dtmf_func)
+    m->dtmf_func (digit, duration_ms, m->dtmf_data);
+}
+
+static void
+stop_pipelines (BellMediaSession *m)
+{
+  if (m->recv)
+    {
+      /* A WAV being written gets its header finished: end the stream, wait for it. */
+      g_autoptr(GstBus) bus = gst_element_get_bus (m->recv);
+      g_autoptr(GstMessage) done = NULL;
+
+      gst_app_src_end_of_stream (GST_APP_SRC (m->appsrc));
+      done = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      gst_element_set_state (m->recv, GST_STATE_NULL);
+    }
+  if (m->send)
+    gst_element_set_state (m->send, GST_STATE_NULL);
+  if (m->send_watch)
+    g_source_destroy (m->send_watch);
+  if (m->recv_watch)
+    g_source_destroy (m->recv_watch);
+  g_clear_pointer (&m->send_watch, g_source_unref);
+  g_clear_pointer (&m->recv_watch, g_source_unref);
+  g_clear_object (&m->send);
+  g_clear_object (&m->recv);
+  m->appsrc = NULL;
+  m->mic = NULL;
+  g_mutex_lock (&m->lock);
+  g_clear_pointer (&m->dtmf_sender, bell_dtmf_sender_free);
+  g_mutex_unlock (&m->lock);
+  g_clear_pointer (&m->dtmf_receiver, bell_dtmf_receiver_free);
+}
+
+static gboolean
+build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
+{
+  g_autofree char *src = source_description (m->audio_in);
+  g_autofree char *sink = sink_description (m->audio_out);
+  g_autofree char *send = NULL, *recv = NULL;
+  guint64 ptime_ns = (guint64) plan->ptime * GST_MSECOND;
+  GstAppSinkCallbacks callbacks = { .new_sample = on_packet };
+  g_autoptr(GstElement) appsink = NULL;
+
+  send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 "
+                          "! volume name=mic ! %s ! %s pt=%u min-ptime=%" G_GUINT64_FORMAT
+                          " max-ptime=%" G_GUINT64_FORMAT " ! appsink name=out sync=true "
+                          "max-buffers=50 drop=true",
+                          src, codec_element (plan->encoding, TRUE, FALSE),
+                          codec_element (plan->encoding, TRUE, TRUE), plan->pt, ptime_ns, ptime_ns);
+  recv = g_strdup_printf ("appsrc name=in is-live=true format=time do-timestamp=true "
+                          "caps=\"application/x-rtp,media=audio,clock-rate=%u,encoding-name=%s,payload=%u\" "
+                          "! rtpjitterbuffer latency=%u do-lost=true ! %s ! %s ! audioconvert "
+                          "! audioresample ! %s",
+                          plan->clock_rate, plan->encoding, plan->pt, JITTER_LATENCY_MS,
+                          codec_element (plan->encoding, FALSE, TRUE),
+                          codec_element (plan->encoding, FALSE, FALSE), sink);
+  m->send = gst_parse_launch (send, error);
+  if (!m->send)
+    return FALSE;
+  m->recv = gst_parse_launch (recv, error);
+  if (!m->recv)
+    return FALSE;
+  gst_object_ref_sink (m->send);
+  gst_object_ref_sink (m->recv);
+  appsink = gst_bin_get_by_name (GST_BIN (m->send), "out");
+  gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, m, NULL);
+  m->mic = gst_bin_get_by_name (GST_BIN (m->send), "mic");
+  g_object_unref (m->mic);   /* the bin keeps it */
+  m->appsrc = gst_bin_get_by_name (GST_BIN (m->recv), "in");
+  g_object_unref (m->appsrc);
+  m->send_watch = watch (m, m->send);
+  m->recv_watch = watch (m, m->recv);
+  if (plan->dtmf_pt >= 0)
+    {
+      m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, plan->clock_rate, plan->ptime);
+      m->dtmf_receiver = bell_dtmf_receiver_new (plan->clock_rate, on_digit, m, NULL);
+    }
+  if (gst_element_set_state (m->recv, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
+      gst_element_set_state (m->send, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "the audio pipeline would not start (input %s, output %s)", m->audio_in,
+                   m->audio_out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
+{
+  g_autofree char *remote = NULL;
+
+  if (!plan->active)
+    {
+      stop_pipelines (m);
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (plan->encoding, "PCMU") != 0 && g_ascii_strcasecmp (plan->encoding, "PCMA") != 0)
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC, "no coder for %s", plan->encoding);
+      return FALSE;
+    }
+  remote = g_strdup_printf ("%s %u %u %d", plan->remote_address, plan->remote_port,
+                            plan->remote_rtcp_port, plan->rtcp_mux);
+  if (g_strcmp0 (remote, m->remote) != 0)
+    {
+      bell_rtp_socket_set_remote (m->socket, plan->remote_address, (guint16) plan->remote_port,
+                                  (guint16) plan->remote_rtcp_port, plan->rtcp_mux);
+      g_free (m->remote);
+      m->remote = g_steal_pointer (&remote);
+    }
+  /* A new codec, packet size or DTMF type: new pipelines; otherwise only the directions. */
+  if (!m->send || plan->pt != m->pt || g_strcmp0 (plan->encoding, m->encoding) != 0 ||
+      plan->ptime != m->ptime || plan->dtmf_pt != m->dtmf_pt)
+    {
+      stop_pipelines (m);
+      m->pt = plan->pt;
+      g_free (m->encoding);
+      m->encoding = g_strdup (plan->encoding);
+      m->ptime = plan->ptime;
+      m->dtmf_pt = plan->dtmf_pt;
+      if (!build (m, plan, error))
+        {
+          stop_pipelines (m);
+          return FALSE;
+        }
+    }
+  g_mutex_lock (&m->lock);
+  m->sending = plan->send;
+  g_mutex_unlock (&m->lock);
+  m->receiving = plan->recv;
+  return TRUE;
+}
+
+gboolean
+bell_media_session_send_dtmf (BellMediaSession *m, const char *digits, GError **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&m->lock);
+  if (!m->dtmf_sender)
+    {
+      g_mutex_unlock (&m->lock);
+      g_set_error_literal (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC,
+                           "the other side takes no telephone-event (RFC 4733) tones");
+      return FALSE;
+    }
+  ok = bell_dtmf_sender_queue (m->dtmf_sender, digits, error);
+  g_mutex_unlock (&m->lock);
+  return ok;
+}
+
+void
+bell_media_session_set_dtmf_func (BellMediaSession *m, BellMediaDtmfFunc func, gpointer user_data)
+{
+  m->dtmf_func = func;
+  m->dtmf_data = user_data;
+}
+
+void
+bell_media_session_set_mute (BellMediaSession *m, gboolean mute)
+{
+  if (m->mic)
+    g_object_set (m->mic, "mute", mute, NULL);
+}
+
+BellMediaSession *
+bell_media_session_new (const BellMediaConfig *config, BellRtpSocket *socket, GMainContext *context)
+{
+  BellMediaSession *m = g_new0 (BellMediaSession, 1);
+
+  ensure_gst ();
+  g_mutex_init (&m->lock);
+  m->audio_in = g_strdup (config->audio_in ? config->audio_in : "default");
+  m->audio_out = g_strdup (config->audio_out ? config->audio_out : "default");
+  m->socket = bell_rtp_socket_ref (socket);
+  m->context = g_main_context_ref (context);
+  m->dtmf_pt = -1;
+  m->seq = (guint16) g_random_int ();
+  bell_rtp_socket_set_receive_func (socket, on_received, m, NULL);
+  return m;
+}
+
+void
+bell_media_session_free (BellMediaSession *m)
+{
+  if (!m)
+    return;
+  bell_rtp_socket_set_receive_func (m->socket, NULL, NULL, NULL);
+  stop_pipelines (m);
+  bell_rtp_socket_unref (m->socket);
+  g_main_context_unref (m->context);
+  g_mutex_clear (&m->lock);
+  g_free (m->audio_in);
+  g_free (m->audio_out);
+  g_free (m->encoding);
+  g_free (m->remote);
+  g_free (m);
+}

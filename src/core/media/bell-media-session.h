@@ -1,0 +1,58 @@
+/* bell-media-session.h: one call's audio, both ways, in GStreamer.
+ *
+ * Send: source (microphone, a test tone, silence or a WAV file) → G.711 encoder → RTP
+ * payloader → appsink → our RTP socket. Receive: our RTP socket → appsrc → jitter buffer →
+ * depayloader → decoder → sink (speaker, nothing, or a WAV file). The socket stays ours
+ * (symmetric RTP, SRTP, statistics); GStreamer only codes and plays. DTMF (RFC 4733) goes out
+ * in the audio stream's place and comes in as events. Made and driven on the core thread.
+ */
+#pragma once
+
+#include <glib.h>
+#include "bell-rtp-socket.h"
+#include "bell-sdp-negotiate.h"
+
+G_BEGIN_DECLS
+
+#define BELL_MEDIA_ERROR (bell_media_error_quark ())
+GQuark bell_media_error_quark (void);
+
+typedef enum
+{
+  BELL_MEDIA_ERROR_MISSING,    /* a GStreamer element is not installed (the message names it) */
+  BELL_MEDIA_ERROR_CODEC,      /* a codec we cannot code */
+  BELL_MEDIA_ERROR_PIPELINE,   /* the pipeline would not start (device busy, bad file ...) */
+} BellMediaError;
+
+typedef struct
+{
+  const char *audio_in;        /* "default", "tone", "none" or a WAV file; NULL: default */
+  const char *audio_out;       /* "default", "none" or a WAV file to write; NULL: default */
+} BellMediaConfig;
+
+typedef struct _BellMediaSession BellMediaSession;
+
+typedef void (*BellMediaDtmfFunc) (char digit, guint duration_ms, gpointer user_data);
+
+/* Checks that GStreamer has what a call needs; a readable error when not. */
+gboolean          bell_media_check             (const BellMediaConfig *config, GError **error);
+
+/* socket: where the call's RTP goes (the session keeps a reference and installs its receive
+ * function). Nothing runs until bell_media_session_apply(). */
+BellMediaSession *bell_media_session_new       (const BellMediaConfig *config,
+                                                BellRtpSocket *socket, GMainContext *context);
+/* What an offer/answer agreed: starts the pipeline, or changes it (codec, directions). */
+gboolean          bell_media_session_apply     (BellMediaSession *m, const BellSdpMediaPlan *plan,
+                                                GError **error);
+/* Sends digits as telephone-events (the peer must have offered them); error otherwise. */
+gboolean          bell_media_session_send_dtmf (BellMediaSession *m, const char *digits,
+                                                GError **error);
+void              bell_media_session_set_dtmf_func (BellMediaSession *m, BellMediaDtmfFunc func,
+                                                    gpointer user_data);
+void              bell_media_session_set_mute  (BellMediaSession *m, gboolean mute);
+/* Ends the pipeline (a WAV being written is finished properly) and lets the socket go. */
+void              bell_media_session_free      (BellMediaSession *m);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellMediaSession, bell_media_session_free)
+
+G_END_DECLS
