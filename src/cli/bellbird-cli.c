@@ -40,6 +40,7 @@ typedef struct
   char      *audio_out;
   gboolean   no_media;
   char      *dtmf;          /* digits to send once a call connects */
+  char      *srtp;
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
   char      *transfer_to;
@@ -108,6 +109,8 @@ usage (FILE *out)
              "                                   microphone; tone: 440 Hz)\n"
              "  --audio-out default|none|FILE.wav       where their voice goes (default: speaker)\n"
              "  --no-media                       signalling only: no RTP, every stream inactive\n"
+             "  --srtp off|optional|mandatory    SRTP keyed in SDP (default: optional over TLS,\n"
+             "                                   off otherwise, as the keys travel in the SDP)\n"
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
@@ -321,8 +324,12 @@ print_event_text (Cli *cli, BellEvent *event)
   else if (g_str_equal (name, "dtmf"))
     printf (_("call %" G_GINT64_FORMAT ": DTMF %s %s\n"), bell_event_get_int (event, "id", 0),
             bell_event_get_string (event, "direction"), bell_event_get_string (event, "digit"));
-  else if (g_str_equal (name, "media"))
+  else if (g_str_equal (name, "media") && bell_event_get_string (event, "error"))
     fprintf (stderr, _("warning: a call has no audio: %s\n"), bell_event_get_string (event, "error"));
+  else if (g_str_equal (name, "media"))
+    printf (_("call %" G_GINT64_FORMAT ": audio %s, %s\n"), bell_event_get_int (event, "id", 0),
+            bell_event_get_string (event, "codec"),
+            bell_event_get_bool (event, "encrypted") ? _("encrypted (SRTP)") : _("NOT encrypted"));
   else if (g_str_equal (name, "referred"))
     printf (_("call %" G_GINT64_FORMAT ": transferred by the other side to %s (call %" G_GINT64_FORMAT ")\n"),
             bell_event_get_int (event, "id", 0), bell_event_get_string (event, "uri"),
@@ -440,6 +447,11 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.auto_answer_ms = cli->auto_answer >= 0 ? (gint) (cli->auto_answer * 1000) : -1;
   config.auto_answer_holds = cli->call_waiting;
   config.no_media = cli->no_media;
+  if (cli->srtp && !bell_sdp_srtp_policy_from_string (cli->srtp, &config.srtp))
+    {
+      fprintf (stderr, _("error: --srtp wants off, optional or mandatory, not “%s”\n"), cli->srtp);
+      return 2;
+    }
   config.audio_in = cli->audio_in;
   config.audio_out = cli->audio_out;
   config.max_calls = cli->max_concurrent > 0 ? (guint) cli->max_concurrent : 0;
@@ -568,6 +580,7 @@ main (int argc, char **argv)
     { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.audio_in, "audio source", "SRC" },
     { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.audio_out, "audio sink", "SINK" },
     { "no-media", 0, 0, G_OPTION_ARG_NONE, &cli.no_media, "signalling only", NULL },
+    { "srtp", 0, 0, G_OPTION_ARG_STRING, &cli.srtp, "SRTP policy", "POLICY" },
     { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli.dtmf, "DTMF digits to send", "DIGITS" },
     { "reject", 0, 0, G_OPTION_ARG_INT, &cli.reject, "refuse calls with CODE", "CODE" },
     { "hold-after", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_after, "hold calls after SECONDS", "SECONDS" },
@@ -663,5 +676,6 @@ main (int argc, char **argv)
   g_free (cli.audio_in);
   g_free (cli.audio_out);
   g_free (cli.dtmf);
+  g_free (cli.srtp);
   return status;
 }

@@ -92,7 +92,8 @@ call_provider (BellCore *core, BellCallMedia **media_out)
   *media_out = NULL;
   if (core->config.no_media)
     return bell_sip_sdp_interim_new ();
-  media = bell_call_media_new (&config, G_SOCKET_FAMILY_IPV4, core->context, &error);
+  media = bell_call_media_new (&config, core->config.srtp, G_SOCKET_FAMILY_IPV4, core->context,
+                               &error);
   if (!media)
     {
       bell_core_emit (core, bell_event_new ("media",
@@ -375,6 +376,22 @@ on_dtmf_received (char digit, guint duration_ms, gpointer data)
                                            NULL));
 }
 
+static void
+on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer data)
+{
+  DtmfTarget *t = data;
+
+  bell_core_emit (t->core, bell_event_new ("media",
+                                           "id", g_variant_new_int32 ((gint32) t->id),
+                                           "codec", plan->encoding ? g_variant_new_string (plan->encoding) : NULL,
+                                           "encrypted", g_variant_new_boolean (plan->srtp_suite != NULL),
+                                           "srtp", plan->srtp_suite ? g_variant_new_string (plan->srtp_suite) : NULL,
+                                           "send", g_variant_new_boolean (plan->send),
+                                           "recv", g_variant_new_boolean (plan->recv),
+                                           "error", error ? g_variant_new_string (error->message) : NULL,
+                                           NULL));
+}
+
 /* The call's media, for DTMF and for stopping it when the call ends; media belongs to the
  * call (its offer/answer user_data). */
 static void
@@ -390,6 +407,7 @@ attach_media (BellCore *core, BellSipCall *call, BellCallMedia *media)
   g_object_set_data_full (G_OBJECT (call), "bell-dtmf-target", t, g_free);
   g_object_set_data (G_OBJECT (call), "bell-media", media);
   bell_call_media_set_dtmf_func (media, on_dtmf_received, t);
+  bell_call_media_set_applied_func (media, on_media_applied, t);
 }
 
 static void

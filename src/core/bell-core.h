@@ -11,6 +11,7 @@
 #include "bell-event.h"
 #include "sip/bell-sip-flow.h"
 #include "sip/bell-sip-registration.h"
+#include "sdp/bell-sdp-negotiate.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,7 @@ typedef struct
   gboolean    no_media;              /* signalling only: every stream inactive, no RTP */
   const char *audio_in;              /* "default", "tone", "none" or a WAV file; NULL: default */
   const char *audio_out;             /* "default", "none" or a WAV file; NULL: default */
+  BellSdpSrtpPolicy srtp;            /* SDES-keyed SRTP for calls */
 } BellCoreConfig;
 
 /* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no
@@ -104,7 +106,9 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *          the reason when it could not be asked
  *   "dtmf" {id, digit, duration, direction}: a digit received ("received") or sent; or
  *          {id, error} when digits could not be sent
- *   "media" {id, error}: the call's audio could not start (the call goes on without it)
+ *   "media" {id, codec, encrypted, srtp, send, recv} after each offer/answer: what the call's
+ *          audio does now (srtp: the suite); {id?, error} when it could not start (the call
+ *          goes on without it)
  *   "referred" {id, call, uri, replaces}: the peer of call id transferred us: new call "call"
  *          to uri (replacing the call of the peer's Replaces value, when there is one) */
 

@@ -175,6 +175,75 @@ test_refusals (void)
   g_assert_false (bell_sdp_negotiator_apply_answer (n, foreign, &e5));
 }
 
+static BellSdpNegotiator *
+negotiator_srtp (BellSdpSrtpPolicy srtp)
+{
+  BellSdpLocal local = { .address = "192.0.2.1", .rtp_port = 40000, .srtp = srtp };
+
+  return bell_sdp_negotiator_new (&local);
+}
+
+/* SDES (RFC 4568) between two negotiators: optional offers RTP/AVP with a=crypto, mandatory
+ * RTP/SAVP; the answer takes the first line it can use with its own key; each side then keys
+ * its SRTP with its own key out and the other's in. */
+static void
+test_srtp_between_two (void)
+{
+  g_autoptr(BellSdpNegotiator) a = negotiator_srtp (BELL_SDP_SRTP_OPTIONAL);
+  g_autoptr(BellSdpNegotiator) b = negotiator_srtp (BELL_SDP_SRTP_MANDATORY);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *offer = bell_sdp_negotiator_offer (a, FALSE);
+  g_autofree char *answer = NULL;
+  g_autoptr(BellSdpSession) o = parse (offer), an = NULL;
+  const BellSdpMediaPlan *pa, *pb;
+
+  g_assert_cmpstr (((BellSdpMedia *) o->media->pdata[0])->proto, ==, "RTP/AVP");
+  g_assert_cmpuint (((BellSdpMedia *) o->media->pdata[0])->cryptos->len, >=, 2);
+  answer = bell_sdp_negotiator_answer (b, offer, FALSE, &error);
+  g_assert_no_error (error);
+  an = parse (answer);
+  g_assert_cmpuint (((BellSdpMedia *) an->media->pdata[0])->cryptos->len, ==, 1);
+  g_assert_true (bell_sdp_negotiator_apply_answer (a, answer, &error));
+  g_assert_no_error (error);
+  pa = bell_sdp_negotiator_get_plan (a);
+  pb = bell_sdp_negotiator_get_plan (b);
+  g_assert_nonnull (pa->srtp_suite);
+  g_assert_cmpstr (pa->srtp_suite, ==, pb->srtp_suite);
+  g_assert_nonnull (strstr (pb->srtp_remote_key, pa->srtp_local_key));
+  g_assert_nonnull (strstr (pa->srtp_remote_key, pb->srtp_local_key));
+  g_assert_cmpstr (pa->srtp_local_key, !=, pb->srtp_local_key);
+}
+
+/* Policies that cannot meet: mandatory refuses a plain offer (488 upstream), off refuses
+ * RTP/SAVP; optional meeting a peer that ignores a=crypto gets plain RTP; a mandatory offer
+ * answered without a=crypto fails. */
+static void
+test_srtp_refusals (void)
+{
+  static const char plain_offer[] =
+    "v=0\r\no=a 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+    "m=audio 49170 RTP/AVP 0\r\n";
+  static const char plain_answer[] =
+    "v=0\r\no=b 1 1 IN IP4 198.51.100.9\r\ns=-\r\nc=IN IP4 198.51.100.9\r\nt=0 0\r\n"
+    "m=audio 5004 RTP/AVP 0\r\n";
+  g_autoptr(BellSdpNegotiator) mand = negotiator_srtp (BELL_SDP_SRTP_MANDATORY);
+  g_autoptr(BellSdpNegotiator) off = negotiator_srtp (BELL_SDP_SRTP_OFF);
+  g_autoptr(BellSdpNegotiator) opt = negotiator_srtp (BELL_SDP_SRTP_OPTIONAL);
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+  g_autofree char *savp = bell_sdp_negotiator_offer (mand, FALSE);
+  g_autofree char *o2 = NULL;
+
+  g_assert_null (bell_sdp_negotiator_answer (mand, plain_offer, FALSE, &e1));
+  g_assert_nonnull (strstr (e1->message, "requires SRTP"));
+  g_assert_null (bell_sdp_negotiator_answer (off, savp, FALSE, &e2));
+  g_assert_nonnull (strstr (e2->message, "SRTP"));
+  o2 = bell_sdp_negotiator_offer (opt, FALSE);
+  g_assert_true (bell_sdp_negotiator_apply_answer (opt, plain_answer, NULL));
+  g_assert_null (bell_sdp_negotiator_get_plan (opt)->srtp_suite);
+  g_assert_false (bell_sdp_negotiator_apply_answer (mand, plain_answer, &e3));
+  g_assert_nonnull (strstr (e3->message, "SRTP"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,5 +253,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/negotiate/hold", test_hold);
   g_test_add_func ("/sdp/negotiate/reoffer", test_reoffer_keeps_codec_and_origin);
   g_test_add_func ("/sdp/negotiate/refusals", test_refusals);
+  g_test_add_func ("/sdp/negotiate/srtp", test_srtp_between_two);
+  g_test_add_func ("/sdp/negotiate/srtp-refusals", test_srtp_refusals);
   return g_test_run ();
 }

@@ -10,6 +10,8 @@ struct _BellCallMedia
   BellMediaSession  *session;
   BellSdpNegotiator *negotiator;
   char              *address;     /* our media address (what the SIP side found toward the peer) */
+  BellCallMediaFunc  applied;
+  gpointer           applied_data;
 };
 
 static void
@@ -21,6 +23,15 @@ apply_plan (BellCallMedia *media)
     return;
   if (!bell_media_session_apply (media->session, bell_sdp_negotiator_get_plan (media->negotiator), &error))
     g_message ("the call's audio does not run: %s", error->message);
+  if (media->applied)
+    media->applied (bell_sdp_negotiator_get_plan (media->negotiator), error, media->applied_data);
+}
+
+void
+bell_call_media_set_applied_func (BellCallMedia *media, BellCallMediaFunc func, gpointer user_data)
+{
+  media->applied = func;
+  media->applied_data = user_data;
 }
 
 static char *
@@ -54,11 +65,12 @@ take_answer (const char *answer, gpointer data, GError **error)
 }
 
 static void
-set_address (const char *address, gpointer data)
+set_address (const char *address, gboolean secure, gpointer data)
 {
   BellCallMedia *media = data;
 
   bell_sdp_negotiator_set_address (media->negotiator, address);
+  bell_sdp_negotiator_set_secure (media->negotiator, secure);
 }
 
 static void
@@ -73,8 +85,8 @@ bell_call_media_free (BellCallMedia *media)
 }
 
 BellCallMedia *
-bell_call_media_new (const BellMediaConfig *config, GSocketFamily family, GMainContext *context,
-                     GError **error)
+bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp, GSocketFamily family,
+                     GMainContext *context, GError **error)
 {
   g_autoptr(BellRtpSocket) socket = NULL;
   BellCallMedia *media;
@@ -91,6 +103,7 @@ bell_call_media_new (const BellMediaConfig *config, GSocketFamily family, GMainC
   media->socket = g_steal_pointer (&socket);
   local.address = family == G_SOCKET_FAMILY_IPV6 ? "::" : "0.0.0.0";
   local.rtp_port = bell_rtp_socket_get_port (media->socket);
+  local.srtp = srtp;
   media->negotiator = bell_sdp_negotiator_new (&local);
   media->session = bell_media_session_new (&media->config, media->socket, context);
   return media;

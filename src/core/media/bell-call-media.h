@@ -15,8 +15,8 @@ typedef struct _BellCallMedia BellCallMedia;
 
 /* An RTP socket for family on context, audio per config. NULL with an error when no socket
  * can be had or GStreamer lacks what config needs. */
-BellCallMedia *bell_call_media_new (const BellMediaConfig *config, GSocketFamily family,
-                                    GMainContext *context, GError **error);
+BellCallMedia *bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
+                                    GSocketFamily family, GMainContext *context, GError **error);
 /* The provider for bell_sip_call_new_*: takes media (freed with the call). */
 BellSipOfferAnswer bell_call_media_provider (BellCallMedia *media);
 
@@ -24,6 +24,11 @@ gboolean bell_call_media_send_dtmf (BellCallMedia *media, const char *digits, GE
 void     bell_call_media_set_mute  (BellCallMedia *media, gboolean mute);
 void     bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func,
                                         gpointer user_data);
+/* Called after each offer/answer applied to the media (plan: what runs now). */
+typedef void (*BellCallMediaFunc) (const BellSdpMediaPlan *plan, const GError *error,
+                                   gpointer user_data);
+void     bell_call_media_set_applied_func (BellCallMedia *media, BellCallMediaFunc func,
+                                           gpointer user_data);
 /* The call ended: pipelines stop and the socket closes now, not when the call is freed. */
 void     bell_call_media_stop      (BellCallMedia *media);
 const BellSdpMediaPlan *bell_call_media_get_plan (BellCallMedia *media);

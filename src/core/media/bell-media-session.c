@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bell-dtmf.h"
+#include "bell-srtp.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
@@ -36,6 +37,7 @@ struct _BellMediaSession
   guint              ptime;
   gint               dtmf_pt;
   char              *remote;      /* "address port rtcp mux": set_remote only on a change */
+  char              *srtp;        /* "suite local-key remote-key" in use; NULL: plain RTP */
 
   /* Shared with the send pipeline's streaming thread. */
   GMutex             lock;
@@ -398,6 +400,36 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   return TRUE;
 }
 
+/* SDES keys from the offer/answer: a new SRTP session on the socket when they change. */
+static gboolean
+apply_srtp (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
+{
+  char *wanted = plan->srtp_suite ? g_strjoin (" ", plan->srtp_suite, plan->srtp_local_key,
+                                              plan->srtp_remote_key, NULL) : NULL;
+  BellSrtpSession *srtp = NULL;
+  BellSrtpSuite suite;
+
+  if (g_strcmp0 (wanted, m->srtp) == 0)
+    {
+      bell_srtp_key_free (wanted);
+      return TRUE;
+    }
+  if (wanted && (!bell_srtp_suite_from_name (plan->srtp_suite, &suite) ||
+                 !(srtp = bell_srtp_session_new (suite, plan->srtp_local_key, plan->srtp_remote_key,
+                                                 error))))
+    {
+      if (error && !*error)
+        g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC, "unknown SRTP suite %s",
+                     plan->srtp_suite);
+      bell_srtp_key_free (wanted);
+      return FALSE;
+    }
+  bell_rtp_socket_set_srtp (m->socket, srtp);   /* takes it; NULL: plain RTP from now on */
+  bell_srtp_key_free (m->srtp);
+  m->srtp = wanted;
+  return TRUE;
+}
+
 gboolean
 bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
@@ -422,6 +454,8 @@ bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GEr
       g_free (m->remote);
       m->remote = g_steal_pointer (&remote);
     }
+  if (!apply_srtp (m, plan, error))
+    return FALSE;
   /* A new codec, packet size or DTMF type: new pipelines; otherwise only the directions. */
   if (!m->send || plan->pt != m->pt || g_strcmp0 (plan->encoding, m->encoding) != 0 ||
       plan->ptime != m->ptime || plan->dtmf_pt != m->dtmf_pt)
@@ -508,5 +542,6 @@ bell_media_session_free (BellMediaSession *m)
   g_free (m->audio_out);
   g_free (m->encoding);
   g_free (m->remote);
+  bell_srtp_key_free (m->srtp);
   g_free (m);
 }

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "bell-srtp.h"
+
 /* Dynamic payload type for telephone-event in our offers (the common choice). */
 #define OUR_DTMF_PT 101
 
@@ -15,6 +17,9 @@ struct _BellSdpNegotiator
   GPtrArray       *codecs;          /* char *: encoding names, most wanted first */
   guint            ptime;
   gboolean         rtcp_mux;
+  BellSdpSrtpPolicy srtp;
+  gboolean         secure;          /* the signalling runs over TLS */
+  char            *keys[BELL_SRTP_N_SUITES]; /* our SDES key per suite, made when first offered */
 
   guint64          sess_id;
   guint64          version;
@@ -29,6 +34,9 @@ plan_clear (BellSdpMediaPlan *plan)
 {
   g_free (plan->remote_address);
   g_free (plan->encoding);
+  g_free (plan->srtp_suite);
+  bell_srtp_key_free (plan->srtp_local_key);
+  bell_srtp_key_free (plan->srtp_remote_key);
   memset (plan, 0, sizeof *plan);
   plan->dtmf_pt = -1;
 }
@@ -51,6 +59,7 @@ bell_sdp_negotiator_new (const BellSdpLocal *local)
   n->rtp_port = local->rtp_port;
   n->ptime = local->ptime ? local->ptime : 20;
   n->rtcp_mux = local->rtcp_mux;
+  n->srtp = local->srtp;
   n->codecs = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; local->codecs && local->codecs[i]; i++)
     if (!has_codec (n->codecs, local->codecs[i]))
@@ -71,11 +80,88 @@ bell_sdp_negotiator_free (BellSdpNegotiator *n)
   if (!n)
     return;
   plan_clear (&n->plan);
+  for (guint i = 0; i < BELL_SRTP_N_SUITES; i++)
+    bell_srtp_key_free (n->keys[i]);
   g_ptr_array_unref (n->codecs);
   g_clear_pointer (&n->offered, bell_sdp_session_free);
   g_free (n->last_sent);
   g_free (n->address);
   g_free (n);
+}
+
+gboolean
+bell_sdp_srtp_policy_from_string (const char *text, BellSdpSrtpPolicy *policy)
+{
+  static const char *const names[] = { "auto", "off", "optional", "mandatory" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (text, names[i]) == 0)
+      {
+        *policy = (BellSdpSrtpPolicy) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+bell_sdp_negotiator_set_secure (BellSdpNegotiator *n, gboolean secure)
+{
+  n->secure = secure;
+}
+
+static BellSdpSrtpPolicy
+policy (BellSdpNegotiator *n)
+{
+  if (n->srtp == BELL_SDP_SRTP_AUTO)
+    return n->secure ? BELL_SDP_SRTP_OPTIONAL : BELL_SDP_SRTP_OFF;
+  return n->srtp;
+}
+
+/* Our key for a suite: made once (OpenSSL's RNG) and kept for the call. */
+static const char *
+key_for (BellSdpNegotiator *n, BellSrtpSuite suite)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!n->keys[suite] && !bell_srtp_make_key (suite, &n->keys[suite], &error))
+    g_message ("no SRTP key for %s: %s", bell_srtp_suite_to_name (suite), error->message);
+  return n->keys[suite];
+}
+
+/* a=crypto lines of ours, strongest first (RFC 4568 §6.1: the offerer's preference order). */
+static void
+offer_crypto (BellSdpNegotiator *n, BellSdpMedia *m)
+{
+  static const BellSrtpSuite order[] = {
+    BELL_SRTP_SUITE_AEAD_AES_128_GCM, BELL_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80,
+    BELL_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32,
+  };
+  guint tag = 1;
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      const char *key = bell_srtp_suite_is_available (order[i]) ? key_for (n, order[i]) : NULL;
+      g_autofree char *params = key ? g_strconcat ("inline:", key, NULL) : NULL;
+      if (params)
+        bell_sdp_media_add_crypto (m, tag++, bell_srtp_suite_to_name (order[i]), params, NULL);
+    }
+}
+
+/* The first a=crypto of m we can use: its suite, tag and the peer's key params. */
+static gboolean
+pick_crypto (const BellSdpMedia *m, BellSrtpSuite *suite, guint *tag, char **key)
+{
+  for (const BellSdpAttr *a = bell_sdp_media_find_attribute (m, "crypto", NULL); a;
+       a = bell_sdp_media_find_attribute (m, "crypto", a))
+    if (a->value && bell_srtp_crypto_parse (a->value, tag, suite, key, NULL))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_savp (const char *proto)
+{
+  return g_ascii_strcasecmp (proto, "RTP/SAVP") == 0;
 }
 
 /* RFC 3551 §6: the static payload type of a codec we know, else a dynamic one. */
@@ -146,7 +232,9 @@ char *
 bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
 {
   g_autoptr(BellSdpSession) sdp = bell_sdp_session_new ("bellbird", n->sess_id, n->version, n->address);
-  BellSdpMedia *m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9, "RTP/AVP");
+  BellSdpSrtpPolicy srtp = n->rtp_port ? policy (n) : BELL_SDP_SRTP_OFF;
+  BellSdpMedia *m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9,
+                                        srtp == BELL_SDP_SRTP_MANDATORY ? "RTP/SAVP" : "RTP/AVP");
 
   /* A re-offer leads with the codec in use, so that the call keeps it. */
   if (n->plan.active && n->plan.encoding)
@@ -157,6 +245,8 @@ bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
                                  8000, 0, NULL);
   bell_sdp_media_add_format (m, OUR_DTMF_PT, "telephone-event", 8000, 0, "0-16");
   add_common_attributes (n, m, our_direction (n, hold));
+  if (srtp != BELL_SDP_SRTP_OFF)
+    offer_crypto (n, m);
   bell_sdp_session_add_media (sdp, m);
   g_clear_pointer (&n->offered, bell_sdp_session_free);
   n->offered = bell_sdp_session_copy (sdp);
@@ -195,10 +285,17 @@ pick_dtmf (const BellSdpMedia *m)
 
 /* Fills the plan from the peer's description of stream m (its address, port, rtcp) and the
  * directions both sides said; the codec comes from the caller. */
+/* How a stream is protected: the suite (or -1: plain RTP) and the peer's key params. */
+typedef struct
+{
+  gint        suite;
+  const char *their_key;
+} Protection;
+
 static gboolean
 plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedia *m,
            BellSdpDirection ours, const BellSdpFormat *codec, const BellSdpFormat *dtmf,
-           gboolean mux, GError **error)
+           gboolean mux, const Protection *protection, GError **error)
 {
   const BellSdpConnection *c = bell_sdp_media_get_connection (remote, m);
   BellSdpDirection theirs = bell_sdp_media_get_direction (remote, m);
@@ -222,6 +319,12 @@ plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedi
                  !n->remote_holds && theirs != BELL_SDP_DIRECTION_SENDONLY;
   n->plan.recv = (ours == BELL_SDP_DIRECTION_SENDRECV || ours == BELL_SDP_DIRECTION_RECVONLY) &&
                  (theirs == BELL_SDP_DIRECTION_SENDRECV || theirs == BELL_SDP_DIRECTION_SENDONLY);
+  if (protection->suite >= 0)
+    {
+      n->plan.srtp_suite = g_strdup (bell_srtp_suite_to_name ((BellSrtpSuite) protection->suite));
+      n->plan.srtp_local_key = g_strdup (key_for (n, (BellSrtpSuite) protection->suite));
+      n->plan.srtp_remote_key = g_strdup (protection->their_key);
+    }
   return TRUE;
 }
 
@@ -249,6 +352,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
 {
   g_autoptr(BellSdpSession) remote = bell_sdp_session_parse (offer, strlen (offer), error);
   g_autoptr(BellSdpSession) sdp = NULL;
+  const char *refusal = NULL;
   gboolean taken = FALSE;
 
   if (!remote)
@@ -262,9 +366,31 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
       const BellSdpFormat *codec = NULL, *dtmf = NULL;
       BellSdpMedia *m;
 
+      gboolean savp = is_savp (om->proto);
+      Protection protection = { -1, NULL };
+      g_autofree char *their_key = NULL;
+      BellSrtpSuite suite = 0;
+      guint tag = 0;
+
       if (!taken && om->port && g_str_equal (om->media, "audio") &&
-          g_ascii_strcasecmp (om->proto, "RTP/AVP") == 0)
-        codec = pick_codec (n, om);
+          (savp || g_ascii_strcasecmp (om->proto, "RTP/AVP") == 0))
+        {
+          /* SDES (RFC 4568): taken when offered, unless the user turned SRTP off; RTP/SAVP
+           * cannot be answered without it, and "mandatory" takes nothing else. */
+          gboolean crypto = n->srtp != BELL_SDP_SRTP_OFF && pick_crypto (om, &suite, &tag, &their_key);
+          if (savp && !crypto)
+            refusal = n->srtp == BELL_SDP_SRTP_OFF ? "the caller requires SRTP and it is turned off"
+                                                   : "the caller requires SRTP with keys we cannot use";
+          else if (n->srtp == BELL_SDP_SRTP_MANDATORY && !crypto)
+            refusal = "the caller offers no encryption and this account requires SRTP";
+          else if (!(codec = pick_codec (n, om)))
+            refusal = "no common audio codec (we take PCMU and PCMA)";
+          if (codec && crypto)
+            {
+              protection.suite = (gint) suite;
+              protection.their_key = their_key;
+            }
+        }
       if (!codec)
         {
           /* §6: a stream we do not take is answered with port 0 and a format of its own. */
@@ -285,7 +411,14 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
       add_common_attributes (n, m, answer_direction (n, bell_sdp_media_get_direction (remote, om), hold));
       if (!om->rtcp_mux)
         bell_sdp_media_set_rtcp_mux (m, FALSE);
-      if (!plan_from (n, remote, om, m->direction, codec, dtmf, n->rtcp_mux && om->rtcp_mux, error))
+      if (protection.suite >= 0)
+        {
+          /* RFC 4568 §7.1.2: the offer's tag and suite, our own key. */
+          g_autofree char *params = g_strconcat ("inline:", key_for (n, suite), NULL);
+          bell_sdp_media_add_crypto (m, tag, bell_srtp_suite_to_name (suite), params, NULL);
+        }
+      if (!plan_from (n, remote, om, m->direction, codec, dtmf, n->rtcp_mux && om->rtcp_mux,
+                      &protection, error))
         {
           bell_sdp_media_free (m);
           return NULL;
@@ -295,7 +428,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
   if (!taken)
     {
       g_set_error_literal (error, BELL_SDP_ERROR, BELL_SDP_ERROR_MALFORMED,
-                           "no common audio codec (we take PCMU and PCMA over RTP/AVP)");
+                           refusal ? refusal : "the offer has no audio stream we can take");
       return NULL;
     }
   g_clear_pointer (&n->offered, bell_sdp_session_free);
@@ -308,6 +441,8 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
   g_autoptr(BellSdpSession) remote = bell_sdp_session_parse (answer, strlen (answer), error);
   const BellSdpMedia *ours, *theirs;
   const BellSdpFormat *codec = NULL;
+  Protection protection = { -1, NULL };
+  g_autofree char *their_key = NULL;
 
   if (!remote)
     return FALSE;
@@ -330,10 +465,29 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
     }
   if (!codec)
     return sdp_error (error, "the answer names none of the codecs we offered");
+  if (ours->cryptos->len)
+    {
+      /* RFC 4568 §7.1.3: the answer's tag names one of our lines, with the same suite. */
+      BellSrtpSuite suite;
+      guint tag;
+      if (pick_crypto (theirs, &suite, &tag, &their_key))
+        for (guint i = 0; i < ours->cryptos->len && protection.suite < 0; i++)
+          {
+            const BellSdpCrypto *c = ours->cryptos->pdata[i];
+            BellSrtpSuite offered;
+            if (c->tag == tag && bell_srtp_suite_from_name (c->suite, &offered) && offered == suite)
+              {
+                protection.suite = (gint) suite;
+                protection.their_key = their_key;
+              }
+          }
+      if (protection.suite < 0 && (is_savp (ours->proto) || is_savp (theirs->proto)))
+        return sdp_error (error, "the peer did not take SRTP, which this account requires");
+    }
   /* The offer stays: the same answer may come again (in the 2xx after a reliable 1xx, from
    * another fork) and is taken again. */
   return plan_from (n, remote, theirs, ours->direction, codec, pick_dtmf (theirs),
-                    ours->rtcp_mux && theirs->rtcp_mux, error);
+                    ours->rtcp_mux && theirs->rtcp_mux, &protection, error);
 }
 
 const BellSdpMediaPlan *

@@ -13,6 +13,18 @@
 
 G_BEGIN_DECLS
 
+/* SRTP keyed by SDES (RFC 4568). */
+typedef enum
+{
+  BELL_SDP_SRTP_AUTO,        /* optional when the signalling is encrypted (TLS), else off:
+                              * keys in a=crypto travel in the clear over UDP or TCP */
+  BELL_SDP_SRTP_OFF,
+  BELL_SDP_SRTP_OPTIONAL,    /* offer RTP/AVP with a=crypto; plain RTP if the peer ignores it */
+  BELL_SDP_SRTP_MANDATORY,   /* offer RTP/SAVP; no call without SRTP */
+} BellSdpSrtpPolicy;
+
+gboolean bell_sdp_srtp_policy_from_string (const char *text, BellSdpSrtpPolicy *policy);
+
 typedef struct
 {
   const char        *address;          /* our media address: an IP literal */
@@ -21,6 +33,7 @@ typedef struct
                                         * PCMU and PCMA are added at the end when missing. */
   guint              ptime;            /* ms per packet we send; 0: 20 */
   gboolean           rtcp_mux;         /* offer a=rtcp-mux (RFC 5761) */
+  BellSdpSrtpPolicy  srtp;
 } BellSdpLocal;
 
 /* What the media layer does once an offer/answer is complete. */
@@ -38,6 +51,10 @@ typedef struct
   gint      dtmf_pt;           /* telephone-event payload type; -1: the peer has none */
   gboolean  send;              /* we send RTP */
   gboolean  recv;              /* we expect RTP */
+  /* SRTP (NULL suite: plain RTP). Keys as SDES key params; never logged. */
+  char     *srtp_suite;
+  char     *srtp_local_key;
+  char     *srtp_remote_key;
 } BellSdpMediaPlan;
 
 typedef struct _BellSdpNegotiator BellSdpNegotiator;
@@ -47,6 +64,8 @@ void               bell_sdp_negotiator_free (BellSdpNegotiator *n);
 
 /* Our media address changed (or became known): the next descriptions carry it. */
 void  bell_sdp_negotiator_set_address  (BellSdpNegotiator *n, const char *address);
+/* Is the signalling encrypted (TLS)? Decides BELL_SDP_SRTP_AUTO. */
+void  bell_sdp_negotiator_set_secure   (BellSdpNegotiator *n, gboolean secure);
 
 /* Our offer (hold: sendonly, or inactive when the peer holds us too, RFC 3264 §8.4). A
  * re-offer puts the codec in use first, so the call keeps it. */

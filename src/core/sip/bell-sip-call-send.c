@@ -27,7 +27,8 @@ bell_sip_call_contact_toward (BellSipCall *self, BellSipTransportKind kind,
   if (self->sdp.set_address)
     {
       g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (local));
-      self->sdp.set_address (ip, self->sdp.user_data);
+      self->sdp.set_address (ip, kind == BELL_SIP_TRANSPORT_TLS || kind == BELL_SIP_TRANSPORT_WSS,
+                             self->sdp.user_data);
     }
   /* Calling from an account, our Contact names its user, as the registered Contact does:
    * PBXes match the two (Asterisk endpoints identify callers by it). */

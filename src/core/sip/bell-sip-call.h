@@ -36,8 +36,9 @@ typedef struct
   gboolean (*apply_answer)  (const char *answer, gpointer user_data, GError **error);
   gpointer   user_data;       /* one call's session: the call frees it with destroy */
   GDestroyNotify destroy;
-  /* Optional: the call found our address toward the peer (for c= and o=). */
-  void     (*set_address)   (const char *address, gpointer user_data);
+  /* Optional: the call found our address toward the peer (for c= and o=), and whether the
+   * signalling goes encrypted (TLS) there. */
+  void     (*set_address)   (const char *address, gboolean secure, gpointer user_data);
 } BellSipOfferAnswer;
 
 /* A call's offer/answer (bell-sip-offer-answer.c): a BellSdpNegotiator for local, which the
