@@ -8,6 +8,7 @@
 
 #include "sip/bell-sip-call.h"
 #include "media/bell-call-media.h"
+#include "media/bell-dtmf.h"
 
 static void add_call    (BellCore *core, BellSipCall *call);
 static void on_call_changed (BellSipCall *call, gpointer data);
@@ -315,6 +316,30 @@ on_transfer (BellSipCall *call, guint status, const char *reason, gpointer data)
                                         NULL));
 }
 
+static void
+on_info (BellSipCall *call, const char *content_type, const char *body, gpointer data)
+{
+  char digit = 0;
+  guint duration = 0;
+  gboolean ok = FALSE;
+  char text[2] = { 0, 0 };
+
+  if (g_ascii_strcasecmp (content_type, BELL_DTMF_INFO_CONTENT_TYPE) == 0)
+    ok = bell_dtmf_info_parse (body, strlen (body), &digit, &duration);
+  else if (g_ascii_strcasecmp (content_type, BELL_DTMF_INFO_PLAIN_CONTENT_TYPE) == 0)
+    ok = bell_dtmf_info_parse_plain (body, strlen (body), &digit);
+  if (!ok)
+    return;
+  text[0] = digit;
+  bell_core_emit (data, bell_event_new ("dtmf",
+                                        "id", id_variant (call),
+                                        "digit", g_variant_new_string (text),
+                                        "duration", g_variant_new_int32 ((gint32) duration),
+                                        "direction", g_variant_new_string ("received"),
+                                        "via", g_variant_new_string ("info"),
+                                        NULL));
+}
+
 static void place_call (BellCore *core, BellSipCall *call);
 
 /* Our peer transfers us (RFC 3515): call where it says, as the same account, and let the
@@ -419,6 +444,7 @@ add_call (BellCore *core, BellSipCall *call)
   g_signal_connect (call, "hold-changed", G_CALLBACK (on_hold_changed), core);
   g_signal_connect (call, "transfer", G_CALLBACK (on_transfer), core);
   g_signal_connect (call, "refer", G_CALLBACK (on_refer), core);
+  g_signal_connect (call, "info", G_CALLBACK (on_info), core);
 }
 
 static void
@@ -610,6 +636,27 @@ bell_core_hangup (BellCore *core, guint call_id)
   queue_job (core, do_hangup, job);
 }
 
+/* DTMF as SIP INFO (application/dtmf-relay), one per digit, for a peer without
+ * telephone-event (or a call without audio). */
+static gboolean
+send_dtmf_info (BellSipCall *call, const char *digits, GError **error)
+{
+  for (const char *d = digits; *d; d++)
+    if (bell_dtmf_event_from_char (*d) < 0 || bell_dtmf_event_from_char (*d) > 15)
+      {
+        g_set_error (error, BELL_DTMF_ERROR, BELL_DTMF_ERROR_INVALID_DIGIT,
+                     "“%c” is not a DTMF digit (0-9 * # A-D)", *d);
+        return FALSE;
+      }
+  for (const char *d = digits; *d; d++)
+    {
+      g_autofree char *body = bell_dtmf_info_body (*d, BELL_DTMF_DEFAULT_TONE_MS);
+      if (!bell_sip_call_send_info (call, BELL_DTMF_INFO_CONTENT_TYPE, body, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 do_send_dtmf (gpointer data)
 {
@@ -619,10 +666,10 @@ do_send_dtmf (gpointer data)
 
   if (!call || bell_sip_call_get_state (call) != BELL_CALL_CONNECTED)
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "call %u is not connected", job->id);
-  else if (!media_of (call))
-    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the call has no audio");
-  else
+  else if (media_of (call) && bell_call_media_get_plan (media_of (call))->dtmf_pt >= 0)
     bell_call_media_send_dtmf (media_of (call), job->uri, &error);
+  else
+    send_dtmf_info (call, job->uri, &error);
   bell_core_emit (job->core, bell_event_new ("dtmf",
                                              "id", g_variant_new_int32 ((gint32) job->id),
                                              "digit", error ? NULL : g_variant_new_string (job->uri),

@@ -2,6 +2,8 @@
 """Interop: Bellbird with Bellbird, three `bellbird-cli` on 127.0.0.1 (TAP): the mid-call
 features where Bellbird plays every role.
 
+- DTMF by SIP INFO: with --no-media (no telephone-event) digits go as INFO
+  application/dtmf-relay and come out as dtmf events on the other side.
 - refusing: A (listen --reject 486 / 603) refuses B's call busy or declined.
 - call waiting: A (listen --auto-answer --call-waiting) is in a call with B when C calls; A
   answers C and its call with B goes on hold; without --call-waiting (an answering machine)
@@ -19,6 +21,10 @@ import interop_common as ic
 
 T = ic.Cases()
 
+INFO_DESCS = [
+    "DTMF without telephone-event (--no-media on both sides): B's --dtmf 12# goes as SIP INFO "
+    "(application/dtmf-relay); A reports the digits 1, 2, # in order, each once, via info",
+]
 REJECT_DESCS = [
     "listen --reject 486: B's call ends with code 486 (exit 1, never connected); A's call goes "
     "incoming -> ended with code 486 'busy'",
@@ -77,6 +83,18 @@ def wait_state(proc, state, timeout=8.0, call_id=None):
             return True
         time.sleep(0.05)
     return False
+
+
+@T.case(INFO_DESCS)
+def case_dtmf_info(tap, peers):
+    a, aport, _ = listen(peers, "a", ["--auto-answer", "--no-media"])
+    b = ic.start_call(peers, "b", uri("alice", aport), duration=1.5,
+                      extra=["--no-media", "--dtmf", "12#"])
+    brc = finish(b, 10)
+    time.sleep(0.3)
+    got = [(e.get("digit"), e.get("via")) for e in events(a, "dtmf")]
+    tap.ok(brc == 0 and got == [("1", "info"), ("2", "info"), ("#", "info")], INFO_DESCS[0],
+           lambda: ["B exit %s, A's dtmf events %s" % (brc, events(a, "dtmf"))] + b.diag() + a.diag())
 
 
 @T.case(REJECT_DESCS)

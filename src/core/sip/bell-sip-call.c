@@ -11,7 +11,7 @@
 
 G_DEFINE_FINAL_TYPE (BellSipCall, bell_sip_call, G_TYPE_OBJECT)
 
-enum { SIGNAL_CHANGED, SIGNAL_HOLD_CHANGED, SIGNAL_TRANSFER, SIGNAL_REFER, N_SIGNALS };
+enum { SIGNAL_CHANGED, SIGNAL_HOLD_CHANGED, SIGNAL_TRANSFER, SIGNAL_REFER, SIGNAL_INFO, N_SIGNALS };
 static guint signals[N_SIGNALS];
 static gint next_id = 1;
 
@@ -629,7 +629,23 @@ bell_sip_call_handle_request (BellSipCall *self, BellSipTransaction *txn, BellSi
     case BELL_SIP_METHOD_NOTIFY:
       bell_sip_call_refer_handle_notify (self, txn, request);
       break;
-    default:   /* OPTIONS, INFO */
+    case BELL_SIP_METHOD_INFO:
+      {
+        /* RFC 6086: INFO carries what its Content-Type says (DTMF relay from PBXes that have
+         * no telephone-event); the core reads it. */
+        gsize len = 0;
+        const char *body = bell_sip_msg_peek_body (request, &len);
+        const BellSipHeader *ct = bell_sip_msg_find (request, BELL_SIP_HDR_CONTENT_TYPE);
+        g_autofree char *type = ct ? g_strdup_printf ("%.*s/%.*s", BELL_STR_PRINTF (ct->parsed.media_type->type),
+                                                      BELL_STR_PRINTF (ct->parsed.media_type->subtype))
+                                   : NULL;
+        g_autofree char *text = body && len ? g_strndup (body, len) : NULL;
+        bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
+        if (type && text)
+          g_signal_emit (self, signals[SIGNAL_INFO], 0, type, text);
+      }
+      break;
+    default:   /* OPTIONS */
       bell_sip_transaction_respond_status (txn, 200, NULL, NULL);
       break;
     }
@@ -754,6 +770,48 @@ bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credential
   g_return_if_fail (BELL_IS_SIP_CALL (self));
   g_clear_pointer (&self->credentials, bell_sip_credentials_free);
   self->credentials = credentials;
+}
+
+typedef struct
+{
+  char *type;
+  char *body;
+} Info;
+
+static void
+info_free (Info *info)
+{
+  g_free (info->type);
+  g_free (info->body);
+  g_free (info);
+}
+
+static void
+fill_info (BellSipCall *self, BellSipMsg *request, gpointer data)
+{
+  Info *info = data;
+
+  bell_sip_msg_set_body (request, info->type, info->body, strlen (info->body));
+}
+
+gboolean
+bell_sip_call_send_info (BellSipCall *self, const char *content_type, const char *body,
+                         GError **error)
+{
+  Info *info;
+
+  g_return_val_if_fail (BELL_IS_SIP_CALL (self), FALSE);
+  if (self->state != BELL_CALL_CONNECTED || !self->dialog)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "the call is not connected");
+      return FALSE;
+    }
+  info = g_new0 (Info, 1);
+  info->type = g_strdup (content_type);
+  info->body = g_strdup (body);
+  bell_sip_call_send_request_in (self, NULL, BELL_SIP_METHOD_INFO, fill_info, NULL, info,
+                                 (GDestroyNotify) info_free);
+  return TRUE;
 }
 
 void
@@ -917,6 +975,9 @@ bell_sip_call_class_init (BellSipCallClass *klass)
   signals[SIGNAL_TRANSFER] = g_signal_new ("transfer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT,
                                            G_TYPE_STRING);
+  signals[SIGNAL_INFO] = g_signal_new ("info", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                       G_TYPE_STRING);
   signals[SIGNAL_REFER] = g_signal_new ("refer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
                                         G_TYPE_STRING, G_TYPE_STRING);

@@ -74,6 +74,9 @@ void          bell_sip_call_reject  (BellSipCall *self, guint status);
 /* Puts a connected call on hold or takes it off (re-INVITE, RFC 3264 §8.4), now or as soon as
  * a pending offer/answer allows; "hold-changed" follows when the peer agreed. */
 void          bell_sip_call_hold    (BellSipCall *self, gboolean hold);
+/* Sends an INFO (RFC 6086) in the call's dialog: DTMF relay for peers without telephone-event. */
+gboolean      bell_sip_call_send_info (BellSipCall *self, const char *content_type,
+                                       const char *body, GError **error);
 /* Our address changed (network): tell the peer the new Contact with a re-INVITE (§12.2). */
 void          bell_sip_call_refresh_contact (BellSipCall *self);
 /* Transfers a connected call (REFER, RFC 3515) to uri (blind), or, with replaces, to the peer
@@ -124,6 +127,7 @@ gboolean      bell_sip_call_get_remote_hold (BellSipCall *self);  /* the peer ho
  *   "hold-changed" ()               our hold or the peer's changed;
  *   "transfer" (guint status, const char *reason)  our REFER's progress: 202 when taken, then
  *                                   what the NOTIFYs report; final at >= 200 (other than 202);
+ *   "info" (const char *content_type, const char *body)  an INFO in the call (answered 200);
  *   "refer" (const char *uri, const char *replaces, const char *referred_by)  the peer asks us
  *                                   to call uri (replaces: a Replaces value or NULL); the
  *                                   handler places that call and gives it to
