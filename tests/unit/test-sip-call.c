@@ -36,6 +36,7 @@ typedef struct
   guint                first_invite;    /* status for the first INVITE (0: 200) */
   guint                reinvite_status; /* status for the next re-INVITE (0: 200), then 200 */
   gboolean             reliable_183;    /* 183 with 100rel + SDP (sent twice), 200 after PRACK */
+  gboolean             forked_200;      /* a second 200 to the INVITE, from another fork */
   BellSipTransaction  *held_invite;     /* the INVITE waiting for its PRACK */
 
   BellSipTransport    *ua_transport;
@@ -157,6 +158,16 @@ on_peer_request (BellSipTransactions *txns, BellSipTransaction *txn, BellSipMsg 
           return;
         }
       respond_ok (f, txn, request, TRUE, f->ok_extra);
+      if (f->forked_200)
+        {
+          /* What a forking proxy passes on when two phones answer (§13.2.2.4). */
+          g_autoptr(BellSipMsg) other = bell_sip_msg_new_response_to (request, 200, NULL, "fork-tag-2");
+          g_autofree char *contact2 = peer_contact (f);
+          bell_sip_msg_add_headerf (other, "Contact", NULL, "<%s>", contact2);
+          bell_sip_msg_set_body (other, "application/sdp", SDP_ANSWER, strlen (SDP_ANSWER));
+          g_assert_true (bell_sip_transport_send_on_flow (f->peer_transport, other,
+                                                          bell_sip_transaction_get_flow (txn), NULL));
+        }
       return;
     }
   switch (method)
@@ -522,6 +533,30 @@ test_remote_hold_offerless_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (bell_sip_call_get_state (f->call), ==, BELL_CALL_CONNECTED);
 }
 
+static const char *
+to_tag_of (BellSipMsg *msg, char **out)
+{
+  *out = bell_str_dup (bell_sip_msg_get_to (msg)->tag);
+  return *out;
+}
+
+/* Two 200s with different To tags (a fork answered too): the call keeps the first; the
+ * other fork gets its ACK, then a BYE (RFC 3261 §13.2.2.4). */
+static void
+test_forked_200 (Fixture *f, gconstpointer data)
+{
+  g_autofree char *t0 = NULL, *t1 = NULL, *tb = NULL;
+
+  f->forked_200 = TRUE;
+  call_peer (f);
+  VT_WAIT_FOR (count_got (f, BELL_SIP_METHOD_ACK) == 2 && count_got (f, BELL_SIP_METHOD_BYE) == 1);
+  g_assert_cmpstr (to_tag_of (nth_got (f, BELL_SIP_METHOD_ACK, 0)->msg, &t0), ==, PEER_TAG);
+  g_assert_cmpstr (to_tag_of (nth_got (f, BELL_SIP_METHOD_ACK, 1)->msg, &t1), ==, "fork-tag-2");
+  g_assert_cmpstr (to_tag_of (nth_got (f, BELL_SIP_METHOD_BYE, 0)->msg, &tb), ==, "fork-tag-2");
+  vt_settle ();
+  g_assert_cmpint (bell_sip_call_get_state (f->call), ==, BELL_CALL_CONNECTED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,6 +569,7 @@ main (int argc, char **argv)
   ADD ("/call/glare/491-back-off", test_glare_491);
   ADD ("/call/glare/we-refuse", test_glare_we_refuse);
   ADD ("/call/prack", test_prack);
+  ADD ("/call/forked-200", test_forked_200);
   ADD ("/call/remote-hold-offerless-resume", test_remote_hold_offerless_resume);
   return g_test_run ();
 }
