@@ -41,6 +41,7 @@ typedef struct
   gboolean   no_media;
   char      *dtmf;          /* digits to send once a call connects */
   char      *srtp;
+  gboolean   echo_service;
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
   char      *transfer_to;
@@ -74,6 +75,7 @@ usage (FILE *out)
              "  options URI    Send an OPTIONS request and print the answer (reachability check).\n"
              "  listen         Listen for SIP requests and answer them, until interrupted or\n"
              "                 --duration seconds have passed.\n"
+             "  call echo      Call Bellbird's own echo test: hear yourself (no account needed).\n"
              "  call URI       Call URI (sip:user@host[:port], directly or through a proxy) and\n"
              "                 hang up after --duration seconds of conversation (or when the\n"
              "                 other side does); exit 0 when the call was answered.\n"
@@ -112,6 +114,7 @@ usage (FILE *out)
              "  --srtp off|optional|mandatory    SRTP keyed in SDP (default: optional over TLS,\n"
              "                                   off otherwise, as the keys travel in the SDP)\n"
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
+             "  --echo-service                   listen: answer calls to sip:echo@ with an echo test\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -447,6 +450,8 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.auto_answer_ms = cli->auto_answer >= 0 ? (gint) (cli->auto_answer * 1000) : -1;
   config.auto_answer_holds = cli->call_waiting;
   config.no_media = cli->no_media;
+  /* "call echo": this core answers its own call with the echo test. */
+  config.echo_service = cli->echo_service || (arg && g_str_equal (command, "call") && g_str_equal (arg, "echo"));
   if (cli->srtp && !bell_sdp_srtp_policy_from_string (cli->srtp, &config.srtp))
     {
       fprintf (stderr, _("error: --srtp wants off, optional or mandatory, not “%s”\n"), cli->srtp);
@@ -523,8 +528,12 @@ run_core (Cli *cli, const char *command, const char *arg)
     }
   else if (g_str_equal (command, "call"))
     {
+      g_autofree char *echo = g_str_equal (arg, "echo")
+                              ? g_strdup_printf ("sip:echo@127.0.0.1:%u",
+                                                 bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP))
+                              : NULL;
       cli->status = 1;
-      bell_core_call_auth (core, arg, cli->kind, cli->user, cli->auth_user, password);
+      bell_core_call_auth (core, echo ? echo : arg, cli->kind, cli->user, cli->auth_user, password);
     }
   else if (g_str_equal (command, "register"))
     {
@@ -580,6 +589,7 @@ main (int argc, char **argv)
     { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.audio_in, "audio source", "SRC" },
     { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.audio_out, "audio sink", "SINK" },
     { "no-media", 0, 0, G_OPTION_ARG_NONE, &cli.no_media, "signalling only", NULL },
+    { "echo-service", 0, 0, G_OPTION_ARG_NONE, &cli.echo_service, "answer sip:echo@ with an echo test", NULL },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &cli.srtp, "SRTP policy", "POLICY" },
     { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli.dtmf, "DTMF digits to send", "DIGITS" },
     { "reject", 0, 0, G_OPTION_ARG_INT, &cli.reject, "refuse calls with CODE", "CODE" },

@@ -181,6 +181,35 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   return TRUE;
 }
 
+/* The echo test (a call to sip:echo@ this phone): answered at once, what the caller sends
+ * comes back, so a new user hears themselves without an account or a server. */
+static gboolean
+answer_echo (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
+{
+  g_autoptr(GError) error = NULL;
+  const BellSipUri *ruri = bell_sip_msg_get_request_uri (request);
+  BellCallMedia *media;
+  BellSipOfferAnswer oa;
+  BellSipCall *call;
+
+  if (!core->config.echo_service || !ruri || !bell_str_equal_cstr (ruri->user, "echo"))
+    return FALSE;
+  media = bell_call_media_new_echo (core->config.srtp, core->context, &error);
+  if (!media)
+    {
+      g_message ("echo test: %s", error->message);
+      bell_sip_transaction_respond_status (txn, 503, NULL, NULL);
+      return TRUE;
+    }
+  oa = bell_call_media_provider (media);
+  call = bell_sip_call_new_incoming (core->txns, txn, &oa);
+  attach_media (core, call, media);
+  add_call (core, call);
+  on_call_changed (call, core);
+  bell_sip_call_answer (call);
+  return TRUE;
+}
+
 gboolean
 bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
 {
@@ -216,6 +245,8 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
 
   drop_ended_calls (core);
   if (replace_call (core, txn, request))
+    return TRUE;
+  if (answer_echo (core, txn, request))
     return TRUE;
   if (live_calls (core) >= (core->config.max_calls ? core->config.max_calls : 4))
     {

@@ -44,6 +44,7 @@ typedef struct
   const char *audio_in;              /* "default", "tone", "none" or a WAV file; NULL: default */
   const char *audio_out;             /* "default", "none" or a WAV file; NULL: default */
   BellSdpSrtpPolicy srtp;            /* SDES-keyed SRTP for calls */
+  gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
 } BellCoreConfig;
 
 /* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no

@@ -2,6 +2,8 @@
 """Interop: Bellbird with Bellbird, three `bellbird-cli` on 127.0.0.1 (TAP): the mid-call
 features where Bellbird plays every role.
 
+- echo test: `call echo` (no account, no peer) hears its own tone back; another phone can
+  call a listen --echo-service at sip:echo@ and hear itself too.
 - DTMF by SIP INFO: with --no-media (no telephone-event) digits go as INFO
   application/dtmf-relay and come out as dtmf events on the other side.
 - refusing: A (listen --reject 486 / 603) refuses B's call busy or declined.
@@ -21,6 +23,12 @@ import interop_common as ic
 
 T = ic.Cases()
 
+ECHO_DESCS = [
+    "call echo --audio-in tone --audio-out FILE: the call connects and FILE holds >= 1 s of the "
+    "440 Hz tone sent, come back",
+    "B calls sip:echo@ a listen --echo-service (no --auto-answer): answered at once, B hears its "
+    "tone back; a call to another user there just rings (no echo)",
+]
 INFO_DESCS = [
     "DTMF without telephone-event (--no-media on both sides): B's --dtmf 12# goes as SIP INFO "
     "(application/dtmf-relay); A reports the digits 1, 2, # in order, each once, via info",
@@ -83,6 +91,32 @@ def wait_state(proc, state, timeout=8.0, call_id=None):
             return True
         time.sleep(0.05)
     return False
+
+
+@T.case(ECHO_DESCS)
+def case_echo(tap, peers):
+    heard = "%s/echo.wav" % peers.mkdtemp("echo")
+    me = ic.start_call(peers, "me", "echo", duration=2.5,
+                       extra=["--audio-in", "tone", "--audio-out", heard])
+    rc = finish(me, 10)
+    seconds, rms, share = ic.wav_tone(heard, 440)
+    tap.ok(rc == 0 and seconds >= 1.0 and share > 0.5, ECHO_DESCS[0],
+           lambda: ["exit %s; %s: %.2f s, rms %.0f, 440 Hz share %.2f" % (rc, heard, seconds, rms, share)]
+           + me.diag())
+    e, eport, _ = listen(peers, "echo-service", ["--echo-service"])
+    heard2 = "%s/echo2.wav" % peers.mkdtemp("echo2")
+    b = ic.start_call(peers, "b", uri("echo", eport), duration=2.5,
+                      extra=["--audio-in", "tone", "--audio-out", heard2])
+    other = ic.start_call(peers, "other", uri("alice", eport), duration=1)
+    brc = finish(b, 10)
+    time.sleep(0.5)
+    other_states = [ev.get("state") for ev in ic.call_events(other)]
+    other.stop()
+    seconds2, _, share2 = ic.wav_tone(heard2, 440)
+    tap.ok(brc == 0 and seconds2 >= 1.0 and share2 > 0.5 and "connected" not in other_states,
+           ECHO_DESCS[1],
+           lambda: ["B exit %s, %.2f s of tone (share %.2f); the other call's states %s"
+                    % (brc, seconds2, share2, other_states)] + b.diag() + e.diag())
 
 
 @T.case(INFO_DESCS)

@@ -3,6 +3,8 @@
 
 #include "bell-call-media.h"
 
+#include "bell-srtp.h"
+
 struct _BellCallMedia
 {
   BellMediaConfig    config;      /* strings owned */
@@ -12,16 +14,74 @@ struct _BellCallMedia
   char              *address;     /* our media address (what the SIP side found toward the peer) */
   BellCallMediaFunc  applied;
   gpointer           applied_data;
+  char              *remote;      /* "address port rtcp mux": set_remote only on a change */
+  char              *srtp;        /* "suite local-key remote-key" in use; NULL: plain RTP */
+  gboolean           echo;        /* the echo test: what comes in goes back out */
 };
+
+/* SDES keys from the offer/answer: a new SRTP session on the socket when they change. */
+static gboolean
+apply_srtp (BellCallMedia *media, const BellSdpMediaPlan *plan, GError **error)
+{
+  char *wanted = plan->srtp_suite ? g_strjoin (" ", plan->srtp_suite, plan->srtp_local_key,
+                                              plan->srtp_remote_key, NULL) : NULL;
+  BellSrtpSession *srtp = NULL;
+  BellSrtpSuite suite;
+
+  if (g_strcmp0 (wanted, media->srtp) == 0)
+    {
+      bell_srtp_key_free (wanted);
+      return TRUE;
+    }
+  if (wanted && !bell_srtp_suite_from_name (plan->srtp_suite, &suite))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC, "unknown SRTP suite %s",
+                   plan->srtp_suite);
+      bell_srtp_key_free (wanted);
+      return FALSE;
+    }
+  if (wanted && !(srtp = bell_srtp_session_new (suite, plan->srtp_local_key, plan->srtp_remote_key,
+                                                error)))
+    {
+      bell_srtp_key_free (wanted);
+      return FALSE;
+    }
+  bell_rtp_socket_set_srtp (media->socket, srtp);   /* takes it; NULL: plain RTP from now on */
+  bell_srtp_key_free (media->srtp);
+  media->srtp = wanted;
+  return TRUE;
+}
+
+/* Where the peer wants our RTP, and how it is protected. */
+static gboolean
+apply_transport (BellCallMedia *media, const BellSdpMediaPlan *plan, GError **error)
+{
+  g_autofree char *remote = NULL;
+
+  if (!plan->active || !media->socket)
+    return TRUE;
+  remote = g_strdup_printf ("%s %u %u %d", plan->remote_address, plan->remote_port,
+                            plan->remote_rtcp_port, plan->rtcp_mux);
+  if (g_strcmp0 (remote, media->remote) != 0)
+    {
+      bell_rtp_socket_set_remote (media->socket, plan->remote_address, (guint16) plan->remote_port,
+                                  (guint16) plan->remote_rtcp_port, plan->rtcp_mux);
+      g_free (media->remote);
+      media->remote = g_steal_pointer (&remote);
+    }
+  return apply_srtp (media, plan, error);
+}
 
 static void
 apply_plan (BellCallMedia *media)
 {
   g_autoptr(GError) error = NULL;
+  const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (media->negotiator);
 
-  if (!media->session)
+  if (!media->socket)
     return;
-  if (!bell_media_session_apply (media->session, bell_sdp_negotiator_get_plan (media->negotiator), &error))
+  if (!apply_transport (media, plan, &error) ||
+      (media->session && !bell_media_session_apply (media->session, plan, &error)))
     g_message ("the call's audio does not run: %s", error->message);
   if (media->applied)
     media->applied (bell_sdp_negotiator_get_plan (media->negotiator), error, media->applied_data);
@@ -81,6 +141,8 @@ bell_call_media_free (BellCallMedia *media)
   g_free ((char *) media->config.audio_in);
   g_free ((char *) media->config.audio_out);
   g_free (media->address);
+  g_free (media->remote);
+  bell_srtp_key_free (media->srtp);
   g_free (media);
 }
 
@@ -106,6 +168,32 @@ bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp, GSoc
   local.srtp = srtp;
   media->negotiator = bell_sdp_negotiator_new (&local);
   media->session = bell_media_session_new (&media->config, media->socket, context);
+  return media;
+}
+
+/* The echo test: each packet goes back where it came from (symmetric RTP does the rest). */
+static void
+on_echo (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gpointer user_data)
+{
+  if (!rtcp)
+    bell_rtp_socket_send_rtp (socket, data, len, NULL);
+}
+
+BellCallMedia *
+bell_call_media_new_echo (BellSdpSrtpPolicy srtp, GMainContext *context, GError **error)
+{
+  g_autoptr(BellRtpSocket) socket = bell_rtp_socket_new (NULL, G_SOCKET_FAMILY_IPV4, context, error);
+  BellCallMedia *media;
+  BellSdpLocal local = { .address = "0.0.0.0", .srtp = srtp };
+
+  if (!socket)
+    return NULL;
+  media = g_new0 (BellCallMedia, 1);
+  media->echo = TRUE;
+  media->socket = g_steal_pointer (&socket);
+  local.rtp_port = bell_rtp_socket_get_port (media->socket);
+  media->negotiator = bell_sdp_negotiator_new (&local);
+  bell_rtp_socket_set_receive_func (media->socket, on_echo, NULL, NULL);
   return media;
 }
 

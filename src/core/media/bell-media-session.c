@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "bell-dtmf.h"
-#include "bell-srtp.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
@@ -36,8 +35,6 @@ struct _BellMediaSession
   char              *encoding;
   guint              ptime;
   gint               dtmf_pt;
-  char              *remote;      /* "address port rtcp mux": set_remote only on a change */
-  char              *srtp;        /* "suite local-key remote-key" in use; NULL: plain RTP */
 
   /* Shared with the send pipeline's streaming thread. */
   GMutex             lock;
@@ -400,41 +397,9 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   return TRUE;
 }
 
-/* SDES keys from the offer/answer: a new SRTP session on the socket when they change. */
-static gboolean
-apply_srtp (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
-{
-  char *wanted = plan->srtp_suite ? g_strjoin (" ", plan->srtp_suite, plan->srtp_local_key,
-                                              plan->srtp_remote_key, NULL) : NULL;
-  BellSrtpSession *srtp = NULL;
-  BellSrtpSuite suite;
-
-  if (g_strcmp0 (wanted, m->srtp) == 0)
-    {
-      bell_srtp_key_free (wanted);
-      return TRUE;
-    }
-  if (wanted && (!bell_srtp_suite_from_name (plan->srtp_suite, &suite) ||
-                 !(srtp = bell_srtp_session_new (suite, plan->srtp_local_key, plan->srtp_remote_key,
-                                                 error))))
-    {
-      if (error && !*error)
-        g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC, "unknown SRTP suite %s",
-                     plan->srtp_suite);
-      bell_srtp_key_free (wanted);
-      return FALSE;
-    }
-  bell_rtp_socket_set_srtp (m->socket, srtp);   /* takes it; NULL: plain RTP from now on */
-  bell_srtp_key_free (m->srtp);
-  m->srtp = wanted;
-  return TRUE;
-}
-
 gboolean
 bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
-  g_autofree char *remote = NULL;
-
   if (!plan->active)
     {
       stop_pipelines (m);
@@ -445,17 +410,6 @@ bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GEr
       g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC, "no coder for %s", plan->encoding);
       return FALSE;
     }
-  remote = g_strdup_printf ("%s %u %u %d", plan->remote_address, plan->remote_port,
-                            plan->remote_rtcp_port, plan->rtcp_mux);
-  if (g_strcmp0 (remote, m->remote) != 0)
-    {
-      bell_rtp_socket_set_remote (m->socket, plan->remote_address, (guint16) plan->remote_port,
-                                  (guint16) plan->remote_rtcp_port, plan->rtcp_mux);
-      g_free (m->remote);
-      m->remote = g_steal_pointer (&remote);
-    }
-  if (!apply_srtp (m, plan, error))
-    return FALSE;
   /* A new codec, packet size or DTMF type: new pipelines; otherwise only the directions. */
   if (!m->send || plan->pt != m->pt || g_strcmp0 (plan->encoding, m->encoding) != 0 ||
       plan->ptime != m->ptime || plan->dtmf_pt != m->dtmf_pt)
@@ -541,7 +495,5 @@ bell_media_session_free (BellMediaSession *m)
   g_free (m->audio_in);
   g_free (m->audio_out);
   g_free (m->encoding);
-  g_free (m->remote);
-  bell_srtp_key_free (m->srtp);
   g_free (m);
 }
