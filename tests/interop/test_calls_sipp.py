@@ -18,6 +18,8 @@
                             Proxy-Authorization (checked here) and connects.
   call_uas_401_refused.xml  401 to every INVITE (a wrong password): one answer, then give up.
   call_uas_302.xml          302 with two Contacts (q=0.2, q=0.9): the q=0.9 one is called.
+  call_uas_488_srtp.xml     488 to an offer with a=crypto: --srtp optional calls again without
+                            it (CSeq + 1) and the call connects, unencrypted (media event).
   (generated here)          302 to every INVITE, alternating between two Contacts: bellbird
                             follows 5 redirects, then gives up with the 6th 302.
 """
@@ -103,6 +105,11 @@ REDIRECT_DESCS = [
 REDIRECT_LOOP_DESCS = [
     "302 to every INVITE (two Contacts in turn): bellbird follows 5 redirects (6 INVITEs, each "
     "302 ACKed, no 7th INVITE within 1.5 s), then ends with code 302 (exit 1), never connected",
+]
+SRTP_488_DESCS = [
+    "--srtp optional, 488 to the offer with a=crypto: bellbird ACKs it and calls again (same "
+    "Call-ID, CSeq + 1) without a=crypto; the call connects and its media event says "
+    "encrypted=false; call and sipp exit 0",
 ]
 NO_PASSWORD_DESCS = [
     "401 to a call from an account without a password: one INVITE, its 401 ACKed, 'ended' code "
@@ -528,6 +535,20 @@ def case_redirect_loop(tap, peers):
            lambda: ["%d INVITE, %d ACK, call exit %s, sipp exit %s, last %s"
                     % (len(inv), len(acks), crc, src, last)] + call.diag() + ic.sipp_diag(sipp))
 
+
+
+@case(SRTP_488_DESCS)
+def case_srtp_488(tap, peers):
+    call, crc, sipp, src, msgs = call_scenario(peers, "call_uas_488_srtp.xml", "plain",
+                                               extra=["--srtp", "optional"])
+    inv = ic.trace_requests(msgs, "INVITE")
+    media = [e for e in call.events() if e.get("event") == "media"]
+    same = len(inv) == 2 and ic.header(inv[0], "Call-ID") == ic.header(inv[1], "Call-ID") and \
+        int(cseq_num(inv[1])) == int(cseq_num(inv[0])) + 1
+    tap.ok(crc == 0 and src == 0 and same and "connected" in states(call)
+           and media and media[-1].get("encrypted") is False, SRTP_488_DESCS[0],
+           lambda: ["call exit %s, sipp exit %s, %d INVITEs (same dialog, CSeq + 1: %s), media %s"
+                    % (crc, src, len(inv), same, media)] + call.diag() + ic.sipp_diag(sipp))
 
 
 if __name__ == "__main__":

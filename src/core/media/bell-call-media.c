@@ -124,6 +124,14 @@ take_answer (const char *answer, gpointer data, GError **error)
   return TRUE;
 }
 
+static gboolean
+weaken (gpointer data)
+{
+  BellCallMedia *media = data;
+
+  return bell_sdp_negotiator_drop_srtp (media->negotiator);
+}
+
 static void
 set_address (const char *address, gboolean secure, gpointer data)
 {
@@ -202,7 +210,7 @@ bell_call_media_provider (BellCallMedia *media)
 {
   BellSipOfferAnswer oa = {
     make_offer, make_answer, take_answer, media, (GDestroyNotify) bell_call_media_free,
-    set_address,
+    set_address, weaken,
   };
 
   return oa;

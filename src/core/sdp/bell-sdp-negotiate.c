@@ -25,6 +25,7 @@ struct _BellSdpNegotiator
   guint64          version;
   char            *last_sent;       /* our last description, to keep its version if unchanged */
   gboolean         remote_holds;    /* the peer's last description did not send to us */
+  gboolean         holding;         /* our last description put the call on hold */
   BellSdpSession  *offered;         /* our last offer (until we answer one of the peer's) */
   BellSdpMediaPlan plan;
 };
@@ -236,6 +237,7 @@ bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
   BellSdpMedia *m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9,
                                         srtp == BELL_SDP_SRTP_MANDATORY ? "RTP/SAVP" : "RTP/AVP");
 
+  n->holding = hold;
   /* A re-offer leads with the codec in use, so that the call keeps it. */
   if (n->plan.active && n->plan.encoding)
     bell_sdp_media_add_format (m, n->plan.pt, n->plan.encoding, n->plan.clock_rate, 0, NULL);
@@ -315,8 +317,10 @@ plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedi
   n->plan.dtmf_pt = dtmf ? dtmf->pt : -1;
   /* RFC 2543 hold: c=0.0.0.0 means "do not send to me". */
   n->remote_holds = bell_sdp_media_is_held (remote, m);
+  /* Holding, we say sendonly (RFC 3264 §8.4) but send nothing: the microphone of someone
+   * who put a call on hold is not for the other side to hear. */
   n->plan.send = (ours == BELL_SDP_DIRECTION_SENDRECV || ours == BELL_SDP_DIRECTION_SENDONLY) &&
-                 !n->remote_holds && theirs != BELL_SDP_DIRECTION_SENDONLY;
+                 !n->remote_holds && !n->holding && theirs != BELL_SDP_DIRECTION_SENDONLY;
   n->plan.recv = (ours == BELL_SDP_DIRECTION_SENDRECV || ours == BELL_SDP_DIRECTION_RECVONLY) &&
                  (theirs == BELL_SDP_DIRECTION_SENDRECV || theirs == BELL_SDP_DIRECTION_SENDONLY);
   if (protection->suite >= 0)
@@ -359,6 +363,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
     return NULL;
   if (!remote->media->len)
     return sdp_error (error, "the offer has no media stream"), NULL;
+  n->holding = hold;
   sdp = bell_sdp_session_new ("bellbird", n->sess_id, n->version, n->address);
   for (guint i = 0; i < remote->media->len; i++)
     {
@@ -488,6 +493,15 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
    * another fork) and is taken again. */
   return plan_from (n, remote, theirs, ours->direction, codec, pick_dtmf (theirs),
                     ours->rtcp_mux && theirs->rtcp_mux, &protection, error);
+}
+
+gboolean
+bell_sdp_negotiator_drop_srtp (BellSdpNegotiator *n)
+{
+  if (policy (n) != BELL_SDP_SRTP_OPTIONAL)
+    return FALSE;
+  n->srtp = BELL_SDP_SRTP_OFF;
+  return TRUE;
 }
 
 const BellSdpMediaPlan *

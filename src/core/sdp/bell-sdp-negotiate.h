@@ -78,6 +78,9 @@ char *bell_sdp_negotiator_answer       (BellSdpNegotiator *n, const char *offer,
 /* The peer's answer to our last offer. */
 gboolean bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer,
                                            GError **error);
+/* The peer refused our offer (488): with SRTP optional, the next offers go without a=crypto
+ * (TRUE); FALSE when there is nothing weaker to offer. */
+gboolean bell_sdp_negotiator_drop_srtp (BellSdpNegotiator *n);
 /* The agreed media (valid until the next call on n). */
 const BellSdpMediaPlan *bell_sdp_negotiator_get_plan (BellSdpNegotiator *n);
 

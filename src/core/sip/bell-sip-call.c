@@ -119,6 +119,7 @@ bell_sip_call_bye (BellSipCall *self, const char *reason)
 static gboolean retry_with_credentials (BellSipCall *self, BellSipMsg *response);
 static gboolean retry_with_timer (BellSipCall *self, BellSipMsg *response);
 static gboolean follow_redirect (BellSipCall *self, BellSipMsg *response);
+static gboolean retry_weaker (BellSipCall *self);
 static void     on_call_located (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static void
@@ -227,6 +228,8 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
     return;
   if (status == 422 && retry_with_timer (self, response))
     return;
+  if (status == 488 && retry_weaker (self))
+    return;
   if (status == 401 || status == 407)
     {
       if (retry_with_credentials (self, response))
@@ -323,6 +326,20 @@ retry_with_credentials (BellSipCall *self, BellSipMsg *response)
   if (!self->credentials || self->cancel_pending || self->state == BELL_CALL_ENDED)
     return FALSE;
   return send_invite_again (self, response);
+}
+
+/* 488 Not Acceptable Here to an offer with SRTP the user made optional: again without it, so
+ * that the call still happens (unencrypted, and the media event says so). */
+static gboolean
+retry_weaker (BellSipCall *self)
+{
+  if (self->cancel_pending || self->state == BELL_CALL_ENDED || !self->sdp.weaken ||
+      !self->sdp.weaken (self->sdp.user_data))
+    return FALSE;
+  g_message ("call %u: the peer refused our SRTP offer: calling again without it", self->id);
+  g_free (self->local_sdp);
+  self->local_sdp = self->sdp.create_offer (self->local_hold, self->sdp.user_data);
+  return send_invite_again (self, NULL);
 }
 
 /* 422 Session Interval Too Small (RFC 4028 §7.4): again with the Min-SE it asks for. */

@@ -39,6 +39,9 @@ typedef struct
   /* Optional: the call found our address toward the peer (for c= and o=), and whether the
    * signalling goes encrypted (TLS) there. */
   void     (*set_address)   (const char *address, gboolean secure, gpointer user_data);
+  /* Optional: the peer refused our offer (488); TRUE when a weaker one can be made (SRTP
+   * optional: the next offer goes without it). */
+  gboolean (*weaken)        (gpointer user_data);
 } BellSipOfferAnswer;
 
 /* A call's offer/answer (bell-sip-offer-answer.c): a BellSdpNegotiator for local, which the

@@ -30,7 +30,7 @@ bell_sip_offer_answer_new (const BellSdpLocal *local)
 {
   BellSipOfferAnswer oa = {
     make_offer, make_answer, take_answer, bell_sdp_negotiator_new (local),
-    (GDestroyNotify) bell_sdp_negotiator_free, NULL,
+    (GDestroyNotify) bell_sdp_negotiator_free, NULL, NULL,
   };
 
   return oa;
