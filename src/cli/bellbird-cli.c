@@ -42,6 +42,7 @@ typedef struct
   char      *dtmf;          /* digits to send once a call connects */
   char      *srtp;
   gboolean   echo_service;
+  char      *codecs;
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
   char      *transfer_to;
@@ -111,6 +112,7 @@ usage (FILE *out)
              "                                   microphone; tone: 440 Hz)\n"
              "  --audio-out default|none|FILE.wav       where their voice goes (default: speaker)\n"
              "  --no-media                       signalling only: no RTP, every stream inactive\n"
+             "  --codecs PCMA,PCMU               codecs in the order wanted (PCMU and PCMA always)\n"
              "  --srtp off|optional|mandatory    SRTP keyed in SDP (default: optional over TLS,\n"
              "                                   off otherwise, as the keys travel in the SDP)\n"
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
@@ -450,6 +452,7 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.auto_answer_ms = cli->auto_answer >= 0 ? (gint) (cli->auto_answer * 1000) : -1;
   config.auto_answer_holds = cli->call_waiting;
   config.no_media = cli->no_media;
+  config.codecs = cli->codecs;
   /* "call echo": this core answers its own call with the echo test. */
   config.echo_service = cli->echo_service || (arg && g_str_equal (command, "call") && g_str_equal (arg, "echo"));
   if (cli->srtp && !bell_sdp_srtp_policy_from_string (cli->srtp, &config.srtp))
@@ -589,6 +592,7 @@ main (int argc, char **argv)
     { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.audio_in, "audio source", "SRC" },
     { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.audio_out, "audio sink", "SINK" },
     { "no-media", 0, 0, G_OPTION_ARG_NONE, &cli.no_media, "signalling only", NULL },
+    { "codecs", 0, 0, G_OPTION_ARG_STRING, &cli.codecs, "codec order", "LIST" },
     { "echo-service", 0, 0, G_OPTION_ARG_NONE, &cli.echo_service, "answer sip:echo@ with an echo test", NULL },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &cli.srtp, "SRTP policy", "POLICY" },
     { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli.dtmf, "DTMF digits to send", "DIGITS" },
@@ -687,5 +691,6 @@ main (int argc, char **argv)
   g_free (cli.audio_out);
   g_free (cli.dtmf);
   g_free (cli.srtp);
+  g_free (cli.codecs);
   return status;
 }

@@ -88,13 +88,14 @@ call_provider (BellCore *core, BellCallMedia **media_out)
 {
   g_autoptr(GError) error = NULL;
   BellMediaConfig config = { core->config.audio_in, core->config.audio_out };
+  g_auto(GStrv) codecs = core->config.codecs ? g_strsplit (core->config.codecs, ",", -1) : NULL;
   BellCallMedia *media;
 
   *media_out = NULL;
   if (core->config.no_media)
     return bell_sip_sdp_interim_new ();
-  media = bell_call_media_new (&config, core->config.srtp, G_SOCKET_FAMILY_IPV4, core->context,
-                               &error);
+  media = bell_call_media_new (&config, core->config.srtp, (const char *const *) codecs,
+                               G_SOCKET_FAMILY_IPV4, core->context, &error);
   if (!media)
     {
       bell_core_emit (core, bell_event_new ("media",
@@ -188,13 +189,16 @@ answer_echo (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
 {
   g_autoptr(GError) error = NULL;
   const BellSipUri *ruri = bell_sip_msg_get_request_uri (request);
+  g_auto(GStrv) codecs = NULL;
   BellCallMedia *media;
   BellSipOfferAnswer oa;
   BellSipCall *call;
 
   if (!core->config.echo_service || !ruri || !bell_str_equal_cstr (ruri->user, "echo"))
     return FALSE;
-  media = bell_call_media_new_echo (core->config.srtp, core->context, &error);
+  codecs = core->config.codecs ? g_strsplit (core->config.codecs, ",", -1) : NULL;
+  media = bell_call_media_new_echo (core->config.srtp, (const char *const *) codecs, core->context,
+                                    &error);
   if (!media)
     {
       g_message ("echo test: %s", error->message);

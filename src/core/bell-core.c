@@ -730,6 +730,7 @@ bell_core_finalize (GObject *object)
   g_free ((char *) core->config.tls_key_file);
   g_free ((char *) core->config.audio_in);
   g_free ((char *) core->config.audio_out);
+  g_free ((char *) core->config.codecs);
   g_mutex_clear (&core->lock);
   g_cond_clear (&core->cond);
   G_OBJECT_CLASS (bell_core_parent_class)->finalize (object);
@@ -773,6 +774,7 @@ bell_core_new (const BellCoreConfig *config, GError **error)
   core->config.tls_key_file = g_strdup (config->tls_key_file);
   core->config.audio_in = g_strdup (config->audio_in);
   core->config.audio_out = g_strdup (config->audio_out);
+  core->config.codecs = g_strdup (config->codecs);
   core->owner = g_main_context_ref_thread_default ();
   core->context = g_main_context_new ();
   core->loop = g_main_loop_new (core->context, FALSE);

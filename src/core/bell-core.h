@@ -44,6 +44,7 @@ typedef struct
   const char *audio_in;              /* "default", "tone", "none" or a WAV file; NULL: default */
   const char *audio_out;             /* "default", "none" or a WAV file; NULL: default */
   BellSdpSrtpPolicy srtp;            /* SDES-keyed SRTP for calls */
+  const char *codecs;                /* "PCMA,PCMU": the user's order; NULL: PCMU, PCMA */
   gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
 } BellCoreConfig;
 

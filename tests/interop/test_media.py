@@ -17,8 +17,7 @@
   measurement when baresip holds Bellbird (ctrl `hold` / `resume`).
 - baresip -> Bellbird audio: baresip (aufile source, 440 Hz WAV) dials `listen --auto-answer
   --audio-out OUT`: OUT holds >= 2 s of 440 Hz, with PCMU and with PCMA forced (baresip's
-  account audio_codecs=PCMA; bellbird-cli has no option to order its own codecs, so PCMA
-  between two Bellbirds is skipped).
+  account audio_codecs=PCMA); between two Bellbirds PCMA comes from listen --codecs PCMA.
 """
 
 import math
@@ -49,7 +48,8 @@ BOTH_DESCS = [
     "A's call incoming -> connected -> ended and listen exits 0 (--max-calls 1)",
     "both ways: OUT_A holds >= 2 s of 440 Hz (B's tone source)",
     "both ways: OUT_B holds >= 2 s of 1000 Hz (A's WAV file)",
-    "both ways with PCMA forced between two Bellbirds",
+    "PCMA between two Bellbirds: listen --codecs PCMA answers with PCMA (B's media event) and "
+    "records >= 1.5 s of B's 440 Hz tone",
 ]
 DTMF_DESCS = [
     "DTMF Bellbird -> Bellbird: B call --dtmf %s: A's dtmf events are exactly the digits "
@@ -273,8 +273,18 @@ def case_both_ways(tap, peers):
     tap.note("both ways (codec %s): %s" % ("/".join(c for c in codecs if c) or "not reported",
                                            ra.summary()),
              "both ways: %s" % rb.summary())
-    tap.skip(BOTH_DESCS[3], "bellbird-cli has no option to order its codecs (it offers and "
-             "prefers PCMU); PCMA is checked with baresip audio_codecs=PCMA below")
+    # PCMA first in the callee's order (--codecs): the answer picks it, the tone still passes.
+    out_p = os.path.join(d, "out-pcma.wav")
+    pa, pport, _ = listen(peers, "a-pcma", ["--auto-answer", "--max-calls", "1", "--codecs", "PCMA",
+                                            "--audio-in", "none", "--audio-out", out_p])
+    pb = ic.start_call(peers, "b-pcma", uri("alice", pport), duration=2.5,
+                       extra=["--audio-in", "tone", "--audio-out", "none"])
+    prc = finish(pb, 12)
+    finish(pa, 5)
+    pcodecs = [e.get("codec") for e in events(pb, "media")]
+    rp = Rec(out_p, 440)
+    tap.ok(prc == 0 and pcodecs[-1:] == ["PCMA"] and rp.tone_seconds() >= 1.5, BOTH_DESCS[3],
+           lambda: ["B exit %s, codecs %s, %s" % (prc, pcodecs, rp.summary())] + pb.diag() + pa.diag())
 
 
 # --------------------------------------------------------------------------------------------

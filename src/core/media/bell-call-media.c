@@ -155,8 +155,9 @@ bell_call_media_free (BellCallMedia *media)
 }
 
 BellCallMedia *
-bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp, GSocketFamily family,
-                     GMainContext *context, GError **error)
+bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
+                     const char *const *codecs, GSocketFamily family, GMainContext *context,
+                     GError **error)
 {
   g_autoptr(BellRtpSocket) socket = NULL;
   BellCallMedia *media;
@@ -174,6 +175,7 @@ bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp, GSoc
   local.address = family == G_SOCKET_FAMILY_IPV6 ? "::" : "0.0.0.0";
   local.rtp_port = bell_rtp_socket_get_port (media->socket);
   local.srtp = srtp;
+  local.codecs = codecs;
   media->negotiator = bell_sdp_negotiator_new (&local);
   media->session = bell_media_session_new (&media->config, media->socket, context);
   return media;
@@ -188,11 +190,12 @@ on_echo (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gp
 }
 
 BellCallMedia *
-bell_call_media_new_echo (BellSdpSrtpPolicy srtp, GMainContext *context, GError **error)
+bell_call_media_new_echo (BellSdpSrtpPolicy srtp, const char *const *codecs, GMainContext *context,
+                          GError **error)
 {
   g_autoptr(BellRtpSocket) socket = bell_rtp_socket_new (NULL, G_SOCKET_FAMILY_IPV4, context, error);
   BellCallMedia *media;
-  BellSdpLocal local = { .address = "0.0.0.0", .srtp = srtp };
+  BellSdpLocal local = { .address = "0.0.0.0", .srtp = srtp, .codecs = codecs };
 
   if (!socket)
     return NULL;

@@ -16,11 +16,12 @@ typedef struct _BellCallMedia BellCallMedia;
 /* An RTP socket for family on context, audio per config. NULL with an error when no socket
  * can be had or GStreamer lacks what config needs. */
 BellCallMedia *bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
-                                    GSocketFamily family, GMainContext *context, GError **error);
+                                    const char *const *codecs, GSocketFamily family,
+                                    GMainContext *context, GError **error);
 /* The echo test a new user can call without an account: no audio pipelines, every RTP packet
  * sent back to where it came from. */
-BellCallMedia *bell_call_media_new_echo (BellSdpSrtpPolicy srtp, GMainContext *context,
-                                         GError **error);
+BellCallMedia *bell_call_media_new_echo (BellSdpSrtpPolicy srtp, const char *const *codecs,
+                                         GMainContext *context, GError **error);
 /* The provider for bell_sip_call_new_*: takes media (freed with the call). */
 BellSipOfferAnswer bell_call_media_provider (BellCallMedia *media);
 
