@@ -42,6 +42,7 @@ typedef struct
   char      *dtmf;          /* digits to send once a call connects */
   char      *srtp;
   gboolean   echo_service;
+  gboolean   mute;
   char      *codecs;
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
@@ -108,14 +109,15 @@ usage (FILE *out)
              "  --transfer-to URI                transfer each call to URI once it connects (after\n"
              "                                   the hold, with --hold-after)\n"
              "  --attended                       call URI first, then hand the call over to it\n"
-             "  --audio-in default|tone|none|FILE.wav   what the other side hears (default: the\n"
-             "                                   microphone; tone: 440 Hz)\n"
-             "  --audio-out default|none|FILE.wav       where their voice goes (default: speaker)\n"
+             "  --audio-in default|tone|none|FILE.wav|pulse:DEV|alsa:DEV   what the other side\n"
+             "                                   hears (default: the microphone; tone: 440 Hz)\n"
+             "  --audio-out default|none|FILE.wav|pulse:DEV|alsa:DEV      where their voice goes\n"
              "  --no-media                       signalling only: no RTP, every stream inactive\n"
              "  --codecs PCMA,PCMU               codecs in the order wanted (PCMU and PCMA always)\n"
              "  --srtp off|optional|mandatory    SRTP keyed in SDP (default: optional over TLS,\n"
              "                                   off otherwise, as the keys travel in the SDP)\n"
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
+             "  --mute                           the microphone off in every call\n"
              "  --echo-service                   listen: answer calls to sip:echo@ with an echo test\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
@@ -507,11 +509,11 @@ run_core (Cli *cli, const char *command, const char *arg)
   cli->core = core;
   cli->loop = g_main_loop_new (NULL, FALSE);
   cli->live_calls = g_hash_table_new (NULL, NULL);
-  if (cli->hold_after >= 0 || cli->transfer_to || cli->dtmf)
+  if (cli->hold_after >= 0 || cli->transfer_to || cli->dtmf || cli->mute)
     {
       CliCallPlanOptions plan = {
         .hold_after = cli->hold_after, .hold_for = cli->hold_for,
-        .transfer_to = cli->transfer_to, .attended = cli->attended, .dtmf = cli->dtmf,
+        .transfer_to = cli->transfer_to, .attended = cli->attended, .dtmf = cli->dtmf, .mute = cli->mute,
         .from = cli->user, .auth_user = cli->auth_user, .password = password,
         .transport = cli->kind,
       };
@@ -592,6 +594,7 @@ main (int argc, char **argv)
     { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.audio_in, "audio source", "SRC" },
     { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.audio_out, "audio sink", "SINK" },
     { "no-media", 0, 0, G_OPTION_ARG_NONE, &cli.no_media, "signalling only", NULL },
+    { "mute", 0, 0, G_OPTION_ARG_NONE, &cli.mute, "microphone off", NULL },
     { "codecs", 0, 0, G_OPTION_ARG_STRING, &cli.codecs, "codec order", "LIST" },
     { "echo-service", 0, 0, G_OPTION_ARG_NONE, &cli.echo_service, "answer sip:echo@ with an echo test", NULL },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &cli.srtp, "SRTP policy", "POLICY" },

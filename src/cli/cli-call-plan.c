@@ -1,7 +1,7 @@
 /* cli-call-plan.c: hold, resume and transfer each call bellbird-cli has, on a schedule.
  *
- * For every call that connects (not the ones this plan made or a transfer brought): send the
- * --dtmf digits (they go out with the audio, RFC 4733), hold it
+ * For every call that connects (not the ones this plan made or a transfer brought): mute it
+ * (--mute), send the --dtmf digits (they go out with the audio, RFC 4733), hold it
  * --hold-after seconds later, resume it --hold-for seconds after the hold took, and transfer
  * it to --transfer-to: at once when it connects, or, with --hold-after, once it is on hold
  * (as a desk phone does). --attended first calls the target, and once that call is up hands
@@ -18,6 +18,7 @@ struct _CliCallPlan
   char       *transfer_to;
   gboolean    attended;
   char       *dtmf;
+  gboolean    mute;
   char       *from;
   char       *auth_user;
   char       *password;
@@ -133,6 +134,8 @@ on_call_event (CliCallPlan *plan, BellEvent *event)
       g_hash_table_contains (plan->exempt, GUINT_TO_POINTER (id)) ||
       !g_hash_table_add (plan->planned, GUINT_TO_POINTER (id)))
     return;
+  if (plan->mute)
+    bell_core_set_mute (plan->core, id, TRUE);
   if (plan->dtmf)
     bell_core_send_dtmf (plan->core, id, plan->dtmf);
   if (plan->hold_after >= 0)
@@ -201,6 +204,7 @@ cli_call_plan_new (BellCore *core, const CliCallPlanOptions *options)
   plan->transfer_to = g_strdup (options->transfer_to);
   plan->attended = options->attended;
   plan->dtmf = g_strdup (options->dtmf);
+  plan->mute = options->mute;
   plan->from = g_strdup (options->from);
   plan->auth_user = g_strdup (options->auth_user);
   plan->password = g_strdup (options->password);

@@ -13,6 +13,7 @@ typedef struct
   const char          *transfer_to;   /* NULL: no transfer */
   gboolean             attended;      /* call transfer_to first, then hand over (Replaces) */
   const char          *dtmf;          /* digits to send once a call connects; NULL: none */
+  gboolean             mute;          /* the microphone off in every call */
   /* the account consultation calls are made from (attended) */
   const char          *from;
   const char          *auth_user;

@@ -591,6 +591,8 @@ typedef enum
   ACTION_ANSWER,
   ACTION_HOLD,     /* value: 1 to hold, 0 to resume */
   ACTION_REJECT,   /* value: the status */
+  ACTION_MUTE,     /* value: 1 to mute, 0 to unmute */
+  ACTION_VOLUME,   /* value: percent */
 } CallAction;
 
 static gboolean
@@ -611,6 +613,14 @@ do_call_action (gpointer data)
       break;
     case ACTION_REJECT:
       bell_sip_call_reject (call, job->other);
+      break;
+    case ACTION_MUTE:
+      if (media_of (call))
+        bell_call_media_set_mute (media_of (call), job->other != 0);
+      break;
+    case ACTION_VOLUME:
+      if (media_of (call))
+        bell_call_media_set_volume (media_of (call), job->other / 100.0);
       break;
     }
   return G_SOURCE_REMOVE;
@@ -639,6 +649,18 @@ bell_core_reject (BellCore *core, guint call_id, guint status)
 {
   g_return_if_fail (status >= 400 && status < 700);
   queue_call_action (core, call_id, ACTION_REJECT, status);
+}
+
+void
+bell_core_set_mute (BellCore *core, guint call_id, gboolean mute)
+{
+  queue_call_action (core, call_id, ACTION_MUTE, mute ? 1 : 0);
+}
+
+void
+bell_core_set_volume (BellCore *core, guint call_id, double volume)
+{
+  queue_call_action (core, call_id, ACTION_VOLUME, (guint) (CLAMP (volume, 0.0, 4.0) * 100 + 0.5));
 }
 
 void

@@ -86,6 +86,10 @@ void      bell_core_reject     (BellCore *core, guint call_id, guint status);
 void      bell_core_hangup     (BellCore *core, guint call_id);
 /* Puts a connected call on hold (re-INVITE, sendonly/inactive) or takes it off. */
 void      bell_core_hold       (BellCore *core, guint call_id, gboolean hold);
+/* The microphone of a call off (the other side hears silence) or on again. */
+void      bell_core_set_mute   (BellCore *core, guint call_id, gboolean mute);
+/* How loud the other side plays: 1.0 as it comes, 0 silent, up to 4. */
+void      bell_core_set_volume (BellCore *core, guint call_id, double volume);
 /* Sends DTMF digits (0-9 * # A-D) in a connected call as RFC 4733 telephone-events; a "dtmf"
  * event with an error follows when they cannot go. */
 void      bell_core_send_dtmf  (BellCore *core, guint call_id, const char *digits);

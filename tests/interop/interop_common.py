@@ -1286,3 +1286,21 @@ def wav_tone(path, freq):
         s1, s2 = x + k * s1 - s2, s1
     power = (s1 * s1 + s2 * s2 - k * s1 * s2) * 2 / n
     return (n / rate, math.sqrt(energy / n), power / energy if energy else 0.0)
+
+
+def wav_rms(path, start_s=0.0):
+    """RMS of a mono 16-bit WAV from start_s on; 0 when it cannot be read or is shorter."""
+    import math
+    import struct
+    import wave
+    try:
+        with wave.open(path) as w:
+            w.setpos(min(w.getnframes(), int(start_s * w.getframerate())))
+            data = w.readframes(w.getnframes())
+    except (OSError, EOFError, wave.Error):
+        return 0.0
+    n = len(data) // 2
+    if not n:
+        return 0.0
+    samples = struct.unpack("<%dh" % n, data[:2 * n])
+    return math.sqrt(sum(x * x for x in samples) / n)

@@ -28,6 +28,8 @@ ECHO_DESCS = [
     "440 Hz tone sent, come back",
     "B calls sip:echo@ a listen --echo-service (no --auto-answer): answered at once, B hears its "
     "tone back; a call to another user there just rings (no echo)",
+    "call echo --mute --audio-in tone: the tone does not come back: from 0.5 s into the call on "
+    "(the moment the mute takes) the recording is silent",
 ]
 INFO_DESCS = [
     "DTMF without telephone-event (--no-media on both sides): B's --dtmf 12# goes as SIP INFO "
@@ -117,6 +119,15 @@ def case_echo(tap, peers):
            ECHO_DESCS[1],
            lambda: ["B exit %s, %.2f s of tone (share %.2f); the other call's states %s"
                     % (brc, seconds2, share2, other_states)] + b.diag() + e.diag())
+    muted = "%s/muted.wav" % peers.mkdtemp("muted")
+    m = ic.start_call(peers, "muted", "echo", duration=2,
+                      extra=["--mute", "--audio-in", "tone", "--audio-out", muted])
+    mrc = finish(m, 10)
+    seconds3, _, _ = ic.wav_tone(muted, 440)
+    rms3 = ic.wav_rms(muted, 0.5)
+    tap.ok(mrc == 0 and seconds3 >= 1.0 and rms3 < 50, ECHO_DESCS[2],
+           lambda: ["exit %s, %s: %.2f s, rms after 0.5 s %.0f" % (mrc, muted, seconds3, rms3)]
+           + m.diag())
 
 
 @T.case(INFO_DESCS)

@@ -231,6 +231,13 @@ bell_call_media_send_dtmf (BellCallMedia *media, const char *digits, GError **er
 }
 
 void
+bell_call_media_set_volume (BellCallMedia *media, double volume)
+{
+  if (media->session)
+    bell_media_session_set_volume (media->session, volume);
+}
+
+void
 bell_call_media_set_mute (BellCallMedia *media, gboolean mute)
 {
   if (media->session)

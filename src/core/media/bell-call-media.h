@@ -27,6 +27,7 @@ BellSipOfferAnswer bell_call_media_provider (BellCallMedia *media);
 
 gboolean bell_call_media_send_dtmf (BellCallMedia *media, const char *digits, GError **error);
 void     bell_call_media_set_mute  (BellCallMedia *media, gboolean mute);
+void     bell_call_media_set_volume (BellCallMedia *media, double volume);
 void     bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func,
                                         gpointer user_data);
 /* Called after each offer/answer applied to the media (plan: what runs now). */

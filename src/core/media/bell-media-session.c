@@ -27,6 +27,9 @@ struct _BellMediaSession
   GstElement        *recv;        /* appsrc ! jitter buffer ... sink */
   GstElement        *appsrc;
   GstElement        *mic;         /* volume, for mute */
+  GstElement        *speaker;     /* volume of what we hear */
+  double             volume;
+  gboolean           muted;
   GSource           *send_watch;
   GSource           *recv_watch;
 
@@ -121,17 +124,23 @@ bell_media_check (const BellMediaConfig *config, GError **error)
     }
   if (is_wav (out) && (!have ("wavenc", error) || !usable_path (out, error)))
     return FALSE;
+  if ((g_str_has_prefix (in, "pulse:") && (!have ("pulsesrc", error) || !usable_path (in, error))) ||
+      (g_str_has_prefix (in, "alsa:") && (!have ("alsasrc", error) || !usable_path (in, error))) ||
+      (g_str_has_prefix (out, "pulse:") && (!have ("pulsesink", error) || !usable_path (out, error))) ||
+      (g_str_has_prefix (out, "alsa:") && (!have ("alsasink", error) || !usable_path (out, error))))
+    return FALSE;
   if (!g_str_equal (in, "default") && !g_str_equal (in, "tone") && !g_str_equal (in, "none") &&
-      !is_wav (in))
+      !is_wav (in) && !g_str_has_prefix (in, "pulse:") && !g_str_has_prefix (in, "alsa:"))
     {
       g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
-                   "audio input “%s”: default, tone, none or a .wav file", in);
+                   "audio input “%s”: default, tone, none, pulse:DEVICE, alsa:DEVICE or a .wav file", in);
       return FALSE;
     }
-  if (!g_str_equal (out, "default") && !g_str_equal (out, "none") && !is_wav (out))
+  if (!g_str_equal (out, "default") && !g_str_equal (out, "none") && !is_wav (out) &&
+      !g_str_has_prefix (out, "pulse:") && !g_str_has_prefix (out, "alsa:"))
     {
       g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
-                   "audio output “%s”: default, none or a .wav file", out);
+                   "audio output “%s”: default, none, pulse:DEVICE, alsa:DEVICE or a .wav file", out);
       return FALSE;
     }
   return TRUE;
@@ -149,26 +158,61 @@ codec_element (const char *encoding, gboolean encode, gboolean rtp)
   return encode ? (ulaw ? "mulawenc" : "alawenc") : (ulaw ? "mulawdec" : "alawdec");
 }
 
-static char *
-source_description (const char *in)
+/* Echo cancellation between the microphone and the speaker, when both are real and the
+ * element exists (gstreamer1.0-plugins-bad: webrtcdsp, webrtcechoprobe). */
+static gboolean
+cancels_echo (BellMediaSession *m)
 {
+  g_autoptr(GstElementFactory) dsp = gst_element_factory_find ("webrtcdsp");
+  g_autoptr(GstElementFactory) probe = gst_element_factory_find ("webrtcechoprobe");
+
+  return dsp && probe && !g_str_equal (m->audio_in, "tone") && !g_str_equal (m->audio_in, "none") &&
+         !is_wav (m->audio_in) && !g_str_equal (m->audio_out, "none") && !is_wav (m->audio_out);
+}
+
+/* "pulse:NAME" or "alsa:DEVICE" picks a device; "default" lets GStreamer choose. */
+static char *
+device_description (const char *what, const char *kind)
+{
+  if (g_str_has_prefix (what, "pulse:"))
+    return g_strdup_printf ("pulse%s device=\"%s\"", kind, what + 6);
+  if (g_str_has_prefix (what, "alsa:"))
+    return g_strdup_printf ("alsa%s device=\"%s\"", kind, what + 5);
+  return g_strdup_printf ("autoaudio%s", kind);
+}
+
+static char *
+source_description (BellMediaSession *m)
+{
+  const char *in = m->audio_in;
+  g_autofree char *device = NULL;
+
   if (g_str_equal (in, "tone"))
     return g_strdup ("audiotestsrc is-live=true wave=sine freq=440 volume=0.3");
   if (g_str_equal (in, "none"))
     return g_strdup ("audiotestsrc is-live=true wave=silence");
   if (is_wav (in))
     return g_strdup_printf ("filesrc location=\"%s\" ! wavparse", in);
-  return g_strdup ("autoaudiosrc");
+  device = device_description (in, "src");
+  if (cancels_echo (m))
+    return g_strdup_printf ("%s ! audioconvert ! audioresample ! webrtcdsp probe=bell-echo-probe", device);
+  return g_steal_pointer (&device);
 }
 
 static char *
-sink_description (const char *out)
+sink_description (BellMediaSession *m)
 {
+  const char *out = m->audio_out;
+  g_autofree char *device = NULL;
+
   if (g_str_equal (out, "none"))
     return g_strdup ("fakesink sync=false");
   if (is_wav (out))
     return g_strdup_printf ("wavenc ! filesink location=\"%s\" sync=false", out);
-  return g_strdup ("autoaudiosink");
+  device = device_description (out, "sink");
+  if (cancels_echo (m))
+    return g_strdup_printf ("webrtcechoprobe name=bell-echo-probe ! audioconvert ! %s", device);
+  return g_steal_pointer (&device);
 }
 
 static gboolean
@@ -336,6 +380,7 @@ stop_pipelines (BellMediaSession *m)
   g_clear_object (&m->recv);
   m->appsrc = NULL;
   m->mic = NULL;
+  m->speaker = NULL;
   g_mutex_lock (&m->lock);
   g_clear_pointer (&m->dtmf_sender, bell_dtmf_sender_free);
   g_mutex_unlock (&m->lock);
@@ -345,8 +390,8 @@ stop_pipelines (BellMediaSession *m)
 static gboolean
 build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
-  g_autofree char *src = source_description (m->audio_in);
-  g_autofree char *sink = sink_description (m->audio_out);
+  g_autofree char *src = source_description (m);
+  g_autofree char *sink = sink_description (m);
   g_autofree char *send = NULL, *recv = NULL;
   guint64 ptime_ns = (guint64) plan->ptime * GST_MSECOND;
   GstAppSinkCallbacks callbacks = { .new_sample = on_packet };
@@ -361,7 +406,7 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   recv = g_strdup_printf ("appsrc name=in is-live=true format=time do-timestamp=true "
                           "caps=\"application/x-rtp,media=audio,clock-rate=%u,encoding-name=%s,payload=%u\" "
                           "! rtpjitterbuffer latency=%u do-lost=true ! %s ! %s ! audioconvert "
-                          "! audioresample ! %s",
+                          "! audioresample ! volume name=speaker ! %s",
                           plan->clock_rate, plan->encoding, plan->pt, JITTER_LATENCY_MS,
                           codec_element (plan->encoding, FALSE, TRUE),
                           codec_element (plan->encoding, FALSE, FALSE), sink);
@@ -377,8 +422,12 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, m, NULL);
   m->mic = gst_bin_get_by_name (GST_BIN (m->send), "mic");
   g_object_unref (m->mic);   /* the bin keeps it */
+  g_object_set (m->mic, "mute", m->muted, NULL);
   m->appsrc = gst_bin_get_by_name (GST_BIN (m->recv), "in");
   g_object_unref (m->appsrc);
+  m->speaker = gst_bin_get_by_name (GST_BIN (m->recv), "speaker");
+  g_object_unref (m->speaker);
+  g_object_set (m->speaker, "volume", m->volume, NULL);
   m->send_watch = watch (m, m->send);
   m->recv_watch = watch (m, m->recv);
   if (plan->dtmf_pt >= 0)
@@ -459,8 +508,17 @@ bell_media_session_set_dtmf_func (BellMediaSession *m, BellMediaDtmfFunc func, g
 }
 
 void
+bell_media_session_set_volume (BellMediaSession *m, double volume)
+{
+  m->volume = CLAMP (volume, 0.0, 4.0);
+  if (m->speaker)
+    g_object_set (m->speaker, "volume", m->volume, NULL);
+}
+
+void
 bell_media_session_set_mute (BellMediaSession *m, gboolean mute)
 {
+  m->muted = mute;   /* kept for pipelines built later (a new codec) */
   if (m->mic)
     g_object_set (m->mic, "mute", mute, NULL);
 }
@@ -477,6 +535,7 @@ bell_media_session_new (const BellMediaConfig *config, BellRtpSocket *socket, GM
   m->socket = bell_rtp_socket_ref (socket);
   m->context = g_main_context_ref (context);
   m->dtmf_pt = -1;
+  m->volume = 1.0;
   m->seq = (guint16) g_random_int ();
   bell_rtp_socket_set_receive_func (socket, on_received, m, NULL);
   return m;

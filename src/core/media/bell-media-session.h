@@ -26,8 +26,10 @@ typedef enum
 
 typedef struct
 {
-  const char *audio_in;        /* "default", "tone", "none" or a WAV file; NULL: default */
-  const char *audio_out;       /* "default", "none" or a WAV file to write; NULL: default */
+  const char *audio_in;        /* "default", "pulse:DEVICE", "alsa:DEVICE", "tone", "none" or a
+                                * WAV file; NULL: default */
+  const char *audio_out;       /* "default", "pulse:DEVICE", "alsa:DEVICE", "none" or a WAV file
+                                * to write; NULL: default */
 } BellMediaConfig;
 
 typedef struct _BellMediaSession BellMediaSession;
@@ -50,6 +52,8 @@ gboolean          bell_media_session_send_dtmf (BellMediaSession *m, const char 
 void              bell_media_session_set_dtmf_func (BellMediaSession *m, BellMediaDtmfFunc func,
                                                     gpointer user_data);
 void              bell_media_session_set_mute  (BellMediaSession *m, gboolean mute);
+/* What we hear: 1.0 as it comes, 0 silent, up to 4. */
+void              bell_media_session_set_volume (BellMediaSession *m, double volume);
 /* Ends the pipeline (a WAV being written is finished properly) and lets the socket go. */
 void              bell_media_session_free      (BellMediaSession *m);
 
