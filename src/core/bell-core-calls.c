@@ -452,6 +452,24 @@ on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer da
                                            NULL));
 }
 
+static void
+on_media_stats (const BellRtcpStats *stats, gpointer data)
+{
+  DtmfTarget *t = data;
+
+  bell_core_emit (t->core, bell_event_new ("quality",
+                                           "id", g_variant_new_int32 ((gint32) t->id),
+                                           "sent", g_variant_new_int64 ((gint64) stats->packets_sent),
+                                           "received", g_variant_new_int64 ((gint64) stats->packets_received),
+                                           "lost", g_variant_new_int64 (stats->packets_lost),
+                                           "loss", g_variant_new_double (stats->fraction_lost),
+                                           "jitter_ms", g_variant_new_double (stats->jitter_ms),
+                                           "remote_loss", stats->have_remote_report
+                                                          ? g_variant_new_double (stats->remote_fraction_lost) : NULL,
+                                           "rtt_ms", stats->rtt_ms >= 0 ? g_variant_new_double (stats->rtt_ms) : NULL,
+                                           NULL));
+}
+
 /* The call's media, for DTMF and for stopping it when the call ends; media belongs to the
  * call (its offer/answer user_data). */
 static void
@@ -468,6 +486,7 @@ attach_media (BellCore *core, BellSipCall *call, BellCallMedia *media)
   g_object_set_data (G_OBJECT (call), "bell-media", media);
   bell_call_media_set_dtmf_func (media, on_dtmf_received, t);
   bell_call_media_set_applied_func (media, on_media_applied, t);
+  bell_call_media_set_stats_func (media, on_media_stats, t);
 }
 
 static void

@@ -4,6 +4,8 @@ features where Bellbird plays every role.
 
 - echo test: `call echo` (no account, no peer) hears its own tone back; another phone can
   call a listen --echo-service at sip:echo@ and hear itself too.
+- RTCP: a 6 s call between two Bellbirds gives "quality" events on both sides (RFC 3550
+  reports every ~5 s): packets received, no loss on loopback, a round-trip time.
 - DTMF by SIP INFO: with --no-media (no telephone-event) digits go as INFO
   application/dtmf-relay and come out as dtmf events on the other side.
 - refusing: A (listen --reject 486 / 603) refuses B's call busy or declined.
@@ -30,6 +32,10 @@ ECHO_DESCS = [
     "tone back; a call to another user there just rings (no echo)",
     "call echo --mute --audio-in tone: the tone does not come back: from 0.5 s into the call on "
     "(the moment the mute takes) the recording is silent",
+]
+QUALITY_DESCS = [
+    "RTCP: a 6 s call gives each side >= 1 'quality' event with packets received > 100, loss 0 "
+    "on loopback, and a round-trip time under 50 ms on at least one side",
 ]
 INFO_DESCS = [
     "DTMF without telephone-event (--no-media on both sides): B's --dtmf 12# goes as SIP INFO "
@@ -128,6 +134,19 @@ def case_echo(tap, peers):
     tap.ok(mrc == 0 and seconds3 >= 1.0 and rms3 < 50, ECHO_DESCS[2],
            lambda: ["exit %s, %s: %.2f s, rms after 0.5 s %.0f" % (mrc, muted, seconds3, rms3)]
            + m.diag())
+
+
+@T.case(QUALITY_DESCS)
+def case_quality(tap, peers):
+    a, aport, _ = listen(peers, "a", ["--auto-answer", "--audio-in", "tone", "--audio-out", "none"])
+    b = ic.start_call(peers, "b", uri("alice", aport), duration=6.5,
+                      extra=["--audio-in", "tone", "--audio-out", "none"])
+    brc = finish(b, 15)
+    qa, qb = events(a, "quality"), events(b, "quality")
+    rtts = [q.get("rtt_ms") for q in qa + qb if q.get("rtt_ms") is not None]
+    good = all(q.get("received", 0) > 100 and q.get("loss") == 0 for q in qa[-1:] + qb[-1:])
+    tap.ok(brc == 0 and qa and qb and good and rtts and min(rtts) < 50, QUALITY_DESCS[0],
+           lambda: ["B exit %s; A quality %s; B quality %s" % (brc, qa, qb)] + b.diag() + a.diag())
 
 
 @T.case(INFO_DESCS)

@@ -245,6 +245,13 @@ bell_call_media_set_mute (BellCallMedia *media, gboolean mute)
 }
 
 void
+bell_call_media_set_stats_func (BellCallMedia *media, BellMediaStatsFunc func, gpointer user_data)
+{
+  if (media->session)
+    bell_media_session_set_stats_func (media->session, func, user_data);
+}
+
+void
 bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func, gpointer user_data)
 {
   if (media->session)

@@ -30,6 +30,8 @@ void     bell_call_media_set_mute  (BellCallMedia *media, gboolean mute);
 void     bell_call_media_set_volume (BellCallMedia *media, double volume);
 void     bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func,
                                         gpointer user_data);
+void     bell_call_media_set_stats_func (BellCallMedia *media, BellMediaStatsFunc func,
+                                         gpointer user_data);
 /* Called after each offer/answer applied to the media (plan: what runs now). */
 typedef void (*BellCallMediaFunc) (const BellSdpMediaPlan *plan, const GError *error,
                                    gpointer user_data);

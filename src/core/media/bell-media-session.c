@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bell-dtmf.h"
+#include "bell-rtcp.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
@@ -48,6 +49,14 @@ struct _BellMediaSession
   BellDtmfReceiver  *dtmf_receiver;
   BellMediaDtmfFunc  dtmf_func;
   gpointer           dtmf_data;
+
+  /* RTCP (RFC 3550): reports every ~5 s, statistics for call quality. Under lock too: the
+   * streaming thread counts what it sends. */
+  BellRtcpSession   *rtcp;
+  guint32            ssrc;
+  GSource           *rtcp_timer;
+  BellMediaStatsFunc stats_func;
+  gpointer           stats_data;
 };
 
 static gpointer
@@ -315,6 +324,10 @@ on_packet (GstAppSink *sink, gpointer data)
       g_autoptr(GError) error = NULL;
       if (!bell_rtp_socket_send_rtp (m->socket, packet, len, &error))
         g_debug ("RTP not sent: %s", error->message);
+      g_mutex_lock (&m->lock);
+      if (m->rtcp)
+        bell_rtcp_on_rtp_sent (m->rtcp, packet, len, g_get_monotonic_time ());
+      g_mutex_unlock (&m->lock);
     }
   return GST_FLOW_OK;
 }
@@ -326,8 +339,20 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
   BellMediaSession *m = user_data;
   guint pt, cc, offset;
 
-  if (rtcp || len < RTP_HEADER || !m->recv)
+  if (rtcp)
+    {
+      g_mutex_lock (&m->lock);
+      if (m->rtcp)
+        bell_rtcp_on_rtcp_received (m->rtcp, data, len, g_get_monotonic_time ());
+      g_mutex_unlock (&m->lock);
+      return;
+    }
+  if (len < RTP_HEADER || !m->recv)
     return;
+  g_mutex_lock (&m->lock);
+  if (m->rtcp)
+    bell_rtcp_on_rtp_received (m->rtcp, data, len, g_get_monotonic_time ());
+  g_mutex_unlock (&m->lock);
   pt = data[1] & 0x7f;
   cc = data[0] & 0x0f;
   offset = RTP_HEADER + 4 * cc;
@@ -353,6 +378,68 @@ on_digit (char digit, guint duration_ms, gpointer data)
 
   if (m->dtmf_func)
     m->dtmf_func (digit, duration_ms, m->dtmf_data);
+}
+
+static void send_rtcp (BellMediaSession *m, gboolean bye);
+
+static gboolean
+on_rtcp_timer (gpointer data)
+{
+  BellMediaSession *m = data;
+  guint next;
+
+  send_rtcp (m, FALSE);
+  g_mutex_lock (&m->lock);
+  next = m->rtcp ? bell_rtcp_next_interval_ms (m->rtcp) : 5000;
+  g_mutex_unlock (&m->lock);
+  g_source_set_ready_time (m->rtcp_timer, g_get_monotonic_time () + (gint64) next * 1000);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A report (or, at the end, a BYE) to the peer, and our figures to whoever listens. */
+static void
+send_rtcp (BellMediaSession *m, gboolean bye)
+{
+  guint8 buf[BELL_RTCP_MAX_PACKET];
+  gsize len = 0;
+  BellRtcpStats stats;
+
+  g_mutex_lock (&m->lock);
+  if (m->rtcp)
+    {
+      len = bye ? bell_rtcp_build_bye (m->rtcp, g_get_monotonic_time (), NULL, buf, sizeof buf)
+                : bell_rtcp_build_report (m->rtcp, g_get_monotonic_time (), buf, sizeof buf);
+      bell_rtcp_get_stats (m->rtcp, &stats);
+    }
+  g_mutex_unlock (&m->lock);
+  if (len)
+    bell_rtp_socket_send_rtcp (m->socket, buf, len, NULL);
+  if (len && !bye && m->stats_func)
+    m->stats_func (&stats, m->stats_data);
+}
+
+static void
+start_rtcp (BellMediaSession *m, guint clock_rate)
+{
+  g_mutex_lock (&m->lock);
+  m->rtcp = bell_rtcp_session_new (m->ssrc, clock_rate, NULL);
+  g_mutex_unlock (&m->lock);
+  m->rtcp_timer = g_timeout_source_new (bell_rtcp_next_interval_ms (m->rtcp));
+  g_source_set_callback (m->rtcp_timer, on_rtcp_timer, m, NULL);
+  g_source_attach (m->rtcp_timer, m->context);
+}
+
+static void
+stop_rtcp (BellMediaSession *m)
+{
+  if (!m->rtcp)
+    return;
+  send_rtcp (m, TRUE);
+  g_source_destroy (m->rtcp_timer);
+  g_clear_pointer (&m->rtcp_timer, g_source_unref);
+  g_mutex_lock (&m->lock);
+  g_clear_pointer (&m->rtcp, bell_rtcp_session_free);
+  g_mutex_unlock (&m->lock);
 }
 
 static void
@@ -398,11 +485,12 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   g_autoptr(GstElement) appsink = NULL;
 
   send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 "
-                          "! volume name=mic ! %s ! %s pt=%u min-ptime=%" G_GUINT64_FORMAT
+                          "! volume name=mic ! %s ! %s pt=%u ssrc=%u min-ptime=%" G_GUINT64_FORMAT
                           " max-ptime=%" G_GUINT64_FORMAT " ! appsink name=out sync=true "
                           "max-buffers=50 drop=true",
                           src, codec_element (plan->encoding, TRUE, FALSE),
-                          codec_element (plan->encoding, TRUE, TRUE), plan->pt, ptime_ns, ptime_ns);
+                          codec_element (plan->encoding, TRUE, TRUE), plan->pt, m->ssrc, ptime_ns,
+                          ptime_ns);
   recv = g_strdup_printf ("appsrc name=in is-live=true format=time do-timestamp=true "
                           "caps=\"application/x-rtp,media=audio,clock-rate=%u,encoding-name=%s,payload=%u\" "
                           "! rtpjitterbuffer latency=%u do-lost=true ! %s ! %s ! audioconvert "
@@ -430,6 +518,8 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   g_object_set (m->speaker, "volume", m->volume, NULL);
   m->send_watch = watch (m, m->send);
   m->recv_watch = watch (m, m->recv);
+  if (!m->rtcp)
+    start_rtcp (m, plan->clock_rate);   /* one RTCP session for the call, across codecs */
   if (plan->dtmf_pt >= 0)
     {
       m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, plan->clock_rate, plan->ptime);
@@ -501,6 +591,13 @@ bell_media_session_send_dtmf (BellMediaSession *m, const char *digits, GError **
 }
 
 void
+bell_media_session_set_stats_func (BellMediaSession *m, BellMediaStatsFunc func, gpointer user_data)
+{
+  m->stats_func = func;
+  m->stats_data = user_data;
+}
+
+void
 bell_media_session_set_dtmf_func (BellMediaSession *m, BellMediaDtmfFunc func, gpointer user_data)
 {
   m->dtmf_func = func;
@@ -537,6 +634,7 @@ bell_media_session_new (const BellMediaConfig *config, BellRtpSocket *socket, GM
   m->dtmf_pt = -1;
   m->volume = 1.0;
   m->seq = (guint16) g_random_int ();
+  m->ssrc = g_random_int ();
   bell_rtp_socket_set_receive_func (socket, on_received, m, NULL);
   return m;
 }
@@ -547,6 +645,7 @@ bell_media_session_free (BellMediaSession *m)
   if (!m)
     return;
   bell_rtp_socket_set_receive_func (m->socket, NULL, NULL, NULL);
+  stop_rtcp (m);   /* a BYE while the socket is still open */
   stop_pipelines (m);
   bell_rtp_socket_unref (m->socket);
   g_main_context_unref (m->context);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "bell-rtcp.h"
 #include "bell-rtp-socket.h"
 #include "bell-sdp-negotiate.h"
 
@@ -35,6 +36,8 @@ typedef struct
 typedef struct _BellMediaSession BellMediaSession;
 
 typedef void (*BellMediaDtmfFunc) (char digit, guint duration_ms, gpointer user_data);
+/* After each RTCP report we send (about every 5 s): the call's figures (RFC 3550). */
+typedef void (*BellMediaStatsFunc) (const BellRtcpStats *stats, gpointer user_data);
 
 /* Checks that GStreamer has what a call needs; a readable error when not. */
 gboolean          bell_media_check             (const BellMediaConfig *config, GError **error);
@@ -51,6 +54,8 @@ gboolean          bell_media_session_send_dtmf (BellMediaSession *m, const char 
                                                 GError **error);
 void              bell_media_session_set_dtmf_func (BellMediaSession *m, BellMediaDtmfFunc func,
                                                     gpointer user_data);
+void              bell_media_session_set_stats_func (BellMediaSession *m, BellMediaStatsFunc func,
+                                                     gpointer user_data);
 void              bell_media_session_set_mute  (BellMediaSession *m, gboolean mute);
 /* What we hear: 1.0 as it comes, 0 silent, up to 4. */
 void              bell_media_session_set_volume (BellMediaSession *m, double volume);
