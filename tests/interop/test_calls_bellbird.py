@@ -4,6 +4,7 @@ features where Bellbird plays every role.
 
 - echo test: `call echo` (no account, no peer) hears its own tone back; another phone can
   call a listen --echo-service at sip:echo@ and hear itself too.
+- IPv6: a call over [::1] carries audio (the RTP socket follows the call's address family).
 - RTCP: a 6 s call between two Bellbirds gives "quality" events on both sides (RFC 3550
   reports every ~5 s): packets received, no loss on loopback, a round-trip time.
 - DTMF by SIP INFO: with --no-media (no telephone-event) digits go as INFO
@@ -32,6 +33,10 @@ ECHO_DESCS = [
     "tone back; a call to another user there just rings (no echo)",
     "call echo --mute --audio-in tone: the tone does not come back: from 0.5 s into the call on "
     "(the moment the mute takes) the recording is silent",
+]
+IPV6_DESCS = [
+    "IPv6: B calls sip:x@[::1]:P (listen bound to [::1]); c= is IPv6 and A's recording holds "
+    ">= 1 s of B's 440 Hz tone",
 ]
 QUALITY_DESCS = [
     "RTCP: a 6 s call gives each side >= 1 'quality' event with packets received > 100, loss 0 "
@@ -134,6 +139,33 @@ def case_echo(tap, peers):
     tap.ok(mrc == 0 and seconds3 >= 1.0 and rms3 < 50, ECHO_DESCS[2],
            lambda: ["exit %s, %s: %.2f s, rms after 0.5 s %.0f" % (mrc, muted, seconds3, rms3)]
            + m.diag())
+
+
+@T.case(IPV6_DESCS)
+def case_ipv6(tap, peers):
+    import socket
+    try:
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        tap.skip(IPV6_DESCS[0], "no IPv6 loopback here")
+        return
+    port = ic.free_port()
+    heard = "%s/v6.wav" % peers.mkdtemp("v6")
+    a = peers.start("a6", [ic.bellbird_cli(), "listen", "--bind", "[::1]:%d" % port, "--events",
+                           "--duration", "20", "--auto-answer", "--max-calls", "1",
+                           "--audio-in", "none", "--audio-out", heard], collect=True)
+    ic.wait_listening(a, "UDP", port, 5)
+    b = peers.start("b6", [ic.bellbird_cli(), "call", "sip:x@[::1]:%d" % port, "--events",
+                           "--bind", "[::1]:0", "--duration", "2", "--audio-in", "tone",
+                           "--audio-out", "none"], collect=True)
+    brc = finish(b, 12)
+    arc = finish(a, 5)
+    seconds, _, share = ic.wav_tone(heard, 440)
+    tap.ok(brc == 0 and arc == 0 and seconds >= 1.0 and share > 0.5, IPV6_DESCS[0],
+           lambda: ["B exit %s, A exit %s, %.2f s of tone (share %.2f)" % (brc, arc, seconds, share)]
+           + b.diag() + a.diag())
 
 
 @T.case(QUALITY_DESCS)

@@ -17,7 +17,43 @@ struct _BellCallMedia
   char              *remote;      /* "address port rtcp mux": set_remote only on a change */
   char              *srtp;        /* "suite local-key remote-key" in use; NULL: plain RTP */
   gboolean           echo;        /* the echo test: what comes in goes back out */
+  GMainContext      *context;
+  BellMediaDtmfFunc  dtmf_func;
+  gpointer           dtmf_data;
+  BellMediaStatsFunc stats_func;
+  gpointer           stats_data;
 };
+
+static void on_echo (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp,
+                     gpointer user_data);
+
+/* A socket (and audio session on it) of family, before anything was sent: the call turned
+ * out to go over IPv6 (or back to IPv4), and c= must be reachable. */
+static void
+switch_family (BellCallMedia *media, GSocketFamily family)
+{
+  g_autoptr(GError) error = NULL;
+  BellRtpSocket *socket = bell_rtp_socket_new (NULL, family, media->context, &error);
+
+  if (!socket)
+    {
+      g_message ("no RTP socket for IPv%d: %s", family == G_SOCKET_FAMILY_IPV6 ? 6 : 4, error->message);
+      return;
+    }
+  g_clear_pointer (&media->session, bell_media_session_free);
+  bell_rtp_socket_close (media->socket);
+  bell_rtp_socket_unref (media->socket);
+  media->socket = socket;
+  bell_sdp_negotiator_set_port (media->negotiator, bell_rtp_socket_get_port (socket));
+  if (media->echo)
+    bell_rtp_socket_set_receive_func (socket, on_echo, NULL, NULL);
+  else
+    {
+      media->session = bell_media_session_new (&media->config, socket, media->context);
+      bell_media_session_set_dtmf_func (media->session, media->dtmf_func, media->dtmf_data);
+      bell_media_session_set_stats_func (media->session, media->stats_func, media->stats_data);
+    }
+}
 
 /* SDES keys from the offer/answer: a new SRTP session on the socket when they change. */
 static gboolean
@@ -136,7 +172,11 @@ static void
 set_address (const char *address, gboolean secure, gpointer data)
 {
   BellCallMedia *media = data;
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (address);
 
+  if (ip && media->socket && !media->remote &&
+      g_inet_address_get_family (ip) != bell_rtp_socket_get_family (media->socket))
+    switch_family (media, g_inet_address_get_family (ip));
   bell_sdp_negotiator_set_address (media->negotiator, address);
   bell_sdp_negotiator_set_secure (media->negotiator, secure);
 }
@@ -151,6 +191,7 @@ bell_call_media_free (BellCallMedia *media)
   g_free (media->address);
   g_free (media->remote);
   bell_srtp_key_free (media->srtp);
+  g_main_context_unref (media->context);
   g_free (media);
 }
 
@@ -176,8 +217,10 @@ bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
   local.rtp_port = bell_rtp_socket_get_port (media->socket);
   local.srtp = srtp;
   local.codecs = codecs;
+  local.rtcp_mux = TRUE;   /* one port for RTP and RTCP when the peer agrees (RFC 5761) */
   media->negotiator = bell_sdp_negotiator_new (&local);
   media->session = bell_media_session_new (&media->config, media->socket, context);
+  media->context = g_main_context_ref (context);
   return media;
 }
 
@@ -195,12 +238,13 @@ bell_call_media_new_echo (BellSdpSrtpPolicy srtp, const char *const *codecs, GMa
 {
   g_autoptr(BellRtpSocket) socket = bell_rtp_socket_new (NULL, G_SOCKET_FAMILY_IPV4, context, error);
   BellCallMedia *media;
-  BellSdpLocal local = { .address = "0.0.0.0", .srtp = srtp, .codecs = codecs };
+  BellSdpLocal local = { .address = "0.0.0.0", .srtp = srtp, .codecs = codecs, .rtcp_mux = TRUE };
 
   if (!socket)
     return NULL;
   media = g_new0 (BellCallMedia, 1);
   media->echo = TRUE;
+  media->context = g_main_context_ref (context);
   media->socket = g_steal_pointer (&socket);
   local.rtp_port = bell_rtp_socket_get_port (media->socket);
   media->negotiator = bell_sdp_negotiator_new (&local);
@@ -247,6 +291,8 @@ bell_call_media_set_mute (BellCallMedia *media, gboolean mute)
 void
 bell_call_media_set_stats_func (BellCallMedia *media, BellMediaStatsFunc func, gpointer user_data)
 {
+  media->stats_func = func;
+  media->stats_data = user_data;
   if (media->session)
     bell_media_session_set_stats_func (media->session, func, user_data);
 }
@@ -254,6 +300,8 @@ bell_call_media_set_stats_func (BellCallMedia *media, BellMediaStatsFunc func, g
 void
 bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func, gpointer user_data)
 {
+  media->dtmf_func = func;
+  media->dtmf_data = user_data;
   if (media->session)
     bell_media_session_set_dtmf_func (media->session, func, user_data);
 }

@@ -105,6 +105,12 @@ bell_sdp_srtp_policy_from_string (const char *text, BellSdpSrtpPolicy *policy)
 }
 
 void
+bell_sdp_negotiator_set_port (BellSdpNegotiator *n, guint rtp_port)
+{
+  n->rtp_port = rtp_port;
+}
+
+void
 bell_sdp_negotiator_set_secure (BellSdpNegotiator *n, gboolean secure)
 {
   n->secure = secure;

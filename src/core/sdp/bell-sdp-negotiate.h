@@ -64,6 +64,8 @@ void               bell_sdp_negotiator_free (BellSdpNegotiator *n);
 
 /* Our media address changed (or became known): the next descriptions carry it. */
 void  bell_sdp_negotiator_set_address  (BellSdpNegotiator *n, const char *address);
+/* Our RTP port changed (a socket of another address family), before any offer/answer. */
+void  bell_sdp_negotiator_set_port     (BellSdpNegotiator *n, guint rtp_port);
 /* Is the signalling encrypted (TLS)? Decides BELL_SDP_SRTP_AUTO. */
 void  bell_sdp_negotiator_set_secure   (BellSdpNegotiator *n, gboolean secure);
 
