@@ -130,6 +130,22 @@ on_auto_answer (gpointer data)
     }
 }
 
+/* A new incoming call for txn's INVITE (it rings: 180), with its media and the account's
+ * credentials, reported to the user. */
+static BellSipCall *
+take_incoming (BellCore *core, BellSipTransaction *txn)
+{
+  BellCallMedia *media;
+  BellSipOfferAnswer oa = call_provider (core, &media);
+  BellSipCall *call = bell_sip_call_new_incoming (core->txns, txn, &oa);
+
+  attach_media (core, call, media);
+  bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
+  add_call (core, call);
+  on_call_changed (call, core);
+  return call;
+}
+
 /* RFC 3891: an INVITE with Replaces takes the place of a call of ours. TRUE when it was
  * answered here (refused, or taken and the old call ended). */
 static gboolean
@@ -138,8 +154,6 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   const BellSipHeader *header = bell_sip_msg_find (request, BELL_SIP_HDR_REPLACES);
   g_autofree char *value = NULL;
   BellSipCall *old = NULL, *call;
-  BellSipOfferAnswer oa;
-  BellCallMedia *media;
   gboolean early_only = FALSE;
   BellCallState state;
 
@@ -166,12 +180,7 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
   g_message ("call %u is replaced by a new call from %.*s", bell_sip_call_get_id (old),
              BELL_STR_PRINTF (bell_sip_msg_get_from (request)->uri.text));
   g_object_ref (old);
-  oa = call_provider (core, &media);
-  call = bell_sip_call_new_incoming (core->txns, txn, &oa);
-  attach_media (core, call, media);
-  bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
-  add_call (core, call);
-  on_call_changed (call, core);
+  call = take_incoming (core, txn);
   /* The user already took this conversation: the new leg is answered at once. */
   if (state == BELL_CALL_INCOMING)
     bell_sip_call_reject (old, 487);
@@ -219,8 +228,6 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
 {
   BellSipMethod method = bell_sip_msg_get_method (request);
   gboolean in_dialog = bell_str_is_set (bell_sip_msg_get_to (request)->tag);
-  BellSipOfferAnswer oa;
-  BellCallMedia *media;
   BellSipCall *call;
 
   if (method == BELL_SIP_METHOD_CANCEL)
@@ -261,12 +268,7 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
   if (bell_sip_call_refuse_short_session (txn, request))
     return TRUE;
   /* While another call is up this one rings too (call waiting): the user chooses. */
-  oa = call_provider (core, &media);
-  call = bell_sip_call_new_incoming (core->txns, txn, &oa);
-  attach_media (core, call, media);
-  bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
-  add_call (core, call);
-  on_call_changed (call, core);
+  call = take_incoming (core, txn);
   if (core->config.auto_answer_ms >= 0)
     bell_clock_schedule (core->clock, (guint) core->config.auto_answer_ms, on_auto_answer,
                          g_object_ref (call), g_object_unref);

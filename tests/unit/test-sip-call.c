@@ -240,23 +240,11 @@ on_ua_stray (BellSipTransactions *txns, BellSipMsg *response, BellSipFlow *flow,
     bell_sip_call_handle_stray (f->call, response);
 }
 
-static BellSipTransport *
-listening_transport (BellClock *clock)
-{
-  g_autoptr(GError) error = NULL;
-  BellSipTransport *transport = bell_sip_transport_new (clock);
-
-  g_assert_true (bell_sip_transport_listen (transport, BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0,
-                                            &error));
-  g_assert_no_error (error);
-  return transport;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
   f->clock = bell_clock_new_virtual ();
-  f->peer_transport = listening_transport (f->clock);
+  f->peer_transport = vt_listening_transport (f->clock, FALSE);
   f->peer_port = bell_sip_transport_get_port (f->peer_transport, BELL_SIP_TRANSPORT_UDP,
                                               G_SOCKET_FAMILY_IPV4);
   f->peer_txns = bell_sip_transactions_new (f->peer_transport, f->clock);
@@ -264,7 +252,7 @@ setup (Fixture *f, gconstpointer data)
   g_signal_connect (f->peer_txns, "ack", G_CALLBACK (on_peer_ack), f);
   f->got = g_ptr_array_new_with_free_func (got_free);
 
-  f->ua_transport = listening_transport (f->clock);
+  f->ua_transport = vt_listening_transport (f->clock, FALSE);
   f->ua_txns = bell_sip_transactions_new (f->ua_transport, f->clock);
   g_signal_connect (f->ua_txns, "request", G_CALLBACK (on_ua_request), f);
   g_signal_connect (f->ua_txns, "ack", G_CALLBACK (on_ua_ack), f);

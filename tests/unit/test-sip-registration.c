@@ -505,26 +505,11 @@ changes_string (Fixture *f, guint from)
   return g_string_free (out, FALSE);
 }
 
-static BellSipTransport *
-listening_transport (BellClock *clock)
-{
-  g_autoptr(GError) error = NULL;
-  BellSipTransport *transport = bell_sip_transport_new (clock);
-
-  g_assert_true (bell_sip_transport_listen (transport, BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0,
-                                            &error));
-  g_assert_no_error (error);
-  g_assert_true (bell_sip_transport_listen (transport, BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0,
-                                            &error));
-  g_assert_no_error (error);
-  return transport;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
   f->clock = bell_clock_new_virtual ();
-  f->reg_transport = listening_transport (f->clock);
+  f->reg_transport = vt_listening_transport (f->clock, TRUE);
   f->reg_udp_port = bell_sip_transport_get_port (f->reg_transport, BELL_SIP_TRANSPORT_UDP,
                                                  G_SOCKET_FAMILY_IPV4);
   f->reg_tcp_port = bell_sip_transport_get_port (f->reg_transport, BELL_SIP_TRANSPORT_TCP,
@@ -539,7 +524,7 @@ setup (Fixture *f, gconstpointer data)
   f->nonce = NONCE_MD5;
   f->seen = g_ptr_array_new_with_free_func (seen_free);
 
-  f->ua_transport = listening_transport (f->clock);
+  f->ua_transport = vt_listening_transport (f->clock, TRUE);
   f->ua_txns = bell_sip_transactions_new (f->ua_transport, f->clock);
   f->changes = g_array_new (FALSE, FALSE, sizeof (Change));
 }

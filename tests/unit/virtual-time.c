@@ -47,3 +47,21 @@ vt_run_until (BellClock *clock, gint64 until_ms)
     bell_clock_advance (clock, (guint) (until_ms - vt_now_ms (clock)));
   vt_settle ();
 }
+
+BellSipTransport *
+vt_listening_transport (BellClock *clock, gboolean tcp)
+{
+  g_autoptr(GError) error = NULL;
+  BellSipTransport *transport = bell_sip_transport_new (clock);
+
+  g_assert_true (bell_sip_transport_listen (transport, BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0,
+                                            &error));
+  g_assert_no_error (error);
+  if (tcp)
+    {
+      g_assert_true (bell_sip_transport_listen (transport, BELL_SIP_TRANSPORT_TCP, "127.0.0.1", 0,
+                                                &error));
+      g_assert_no_error (error);
+    }
+  return transport;
+}

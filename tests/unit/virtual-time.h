@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bell-clock.h"
+#include "bell-sip-transport.h"
 
 /* Real time any one wait may take. */
 #define VT_WAIT_MS 5000
@@ -16,6 +17,9 @@ void   vt_run_until (BellClock *clock, gint64 until_ms);
 gboolean vt_tick    (gpointer data);
 /* A GSourceFunc that sets *(gboolean *) data. */
 gboolean vt_set_flag (gpointer data);
+
+/* A transport on 127.0.0.1 with a free port, UDP (and TCP when tcp), timed by clock. */
+BellSipTransport *vt_listening_transport (BellClock *clock, gboolean tcp);
 
 /* Runs the real main loop until cond holds, for at most VT_WAIT_MS; the clock stands still. */
 #define VT_WAIT_FOR(cond) \
