@@ -48,6 +48,7 @@ typedef struct
   double     hold_for;
   char      *transfer_to;
   gboolean   attended;
+  double     test_loss;     /* percent of the RTP sent to drop (testing) */
 
   /* run state */
   GMainLoop *loop;
@@ -119,6 +120,8 @@ usage (FILE *out)
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
              "  --mute                           the microphone off in every call\n"
              "  --echo-service                   listen: answer calls to sip:echo@ with an echo test\n"
+             "  --test-loss PERCENT              TESTING ONLY: drop PERCENT of the RTP packets sent\n"
+             "                                   at random, as a lossy network would\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -471,6 +474,10 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.tls_accept_untrusted = cli->tls_accept_untrusted;
   if (cli->tls_accept_untrusted)
     fprintf (stderr, _("warning: --tls-accept-untrusted: TLS certificates are NOT checked\n"));
+  config.test_loss = cli->test_loss / 100;
+  if (cli->test_loss > 0)
+    fprintf (stderr, _("warning: --test-loss: %g %% of the RTP packets sent are dropped\n"),
+             cli->test_loss);
 
   cli->loop_is_listen = g_str_equal (command, "listen");
   if (cli->loop_is_listen)
@@ -604,6 +611,8 @@ main (int argc, char **argv)
     { "hold-for", 0, 0, G_OPTION_ARG_DOUBLE, &cli.hold_for, "resume held calls after SECONDS", "SECONDS" },
     { "transfer-to", 0, 0, G_OPTION_ARG_STRING, &cli.transfer_to, "transfer calls to URI", "URI" },
     { "attended", 0, 0, G_OPTION_ARG_NONE, &cli.attended, "attended transfer", NULL },
+    { "test-loss", 0, 0, G_OPTION_ARG_DOUBLE, &cli.test_loss,
+      "TESTING ONLY: drop PERCENT of the RTP sent", "PERCENT" },
     { NULL }
   };
   int status;
@@ -651,6 +660,11 @@ main (int argc, char **argv)
   if (cli.reject && (cli.reject < 400 || cli.reject > 699 || cli.auto_answer >= 0))
     {
       fprintf (stderr, _("error: --reject wants a status from 400 to 699, without --auto-answer\n"));
+      return 2;
+    }
+  if (!(cli.test_loss >= 0 && cli.test_loss <= 100))
+    {
+      fprintf (stderr, _("error: --test-loss wants a percentage from 0 to 100\n"));
       return 2;
     }
   if ((cli.attended && !cli.transfer_to) || (cli.hold_for > 0 && cli.hold_after < 0))

@@ -81,6 +81,9 @@ account_credentials (BellCore *core, const char *uri)
   return NULL;
 }
 
+/* config.test_loss draws the packets it drops from this seed: the same ones in every run. */
+#define TEST_LOSS_SEED 1
+
 /* The SDP side of a new call: its media (RTP socket, audio) unless the core is signalling
  * only; when audio cannot be had, the call goes on without it, and the user is told. */
 static BellSipOfferAnswer
@@ -103,6 +106,8 @@ call_provider (BellCore *core, BellCallMedia **media_out)
                                             NULL));
       return bell_sip_sdp_interim_new ();
     }
+  if (core->config.test_loss > 0)
+    bell_call_media_set_test_loss (media, core->config.test_loss, TEST_LOSS_SEED);
   *media_out = media;
   return bell_call_media_provider (media);
 }
@@ -214,6 +219,8 @@ answer_echo (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
       bell_sip_transaction_respond_status (txn, 503, NULL, NULL);
       return TRUE;
     }
+  if (core->config.test_loss > 0)
+    bell_call_media_set_test_loss (media, core->config.test_loss, TEST_LOSS_SEED);
   oa = bell_call_media_provider (media);
   call = bell_sip_call_new_incoming (core->txns, txn, &oa);
   attach_media (core, call, media);

@@ -46,6 +46,8 @@ typedef struct
   BellSdpSrtpPolicy srtp;            /* SDES-keyed SRTP for calls */
   const char *codecs;                /* "PCMA,PCMU": the user's order; NULL: PCMU, PCMA */
   gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
+  double      test_loss;             /* testing only: fraction of every call's RTP packets
+                                      * dropped before they are sent (0: none) */
 } BellCoreConfig;
 
 /* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no

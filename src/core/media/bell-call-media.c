@@ -22,6 +22,8 @@ struct _BellCallMedia
   gpointer           dtmf_data;
   BellMediaStatsFunc stats_func;
   gpointer           stats_data;
+  double             test_loss;   /* bell_call_media_set_test_loss() */
+  guint32            test_loss_seed;
 };
 
 static void on_echo (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp,
@@ -44,6 +46,8 @@ switch_family (BellCallMedia *media, GSocketFamily family)
   bell_rtp_socket_close (media->socket);
   bell_rtp_socket_unref (media->socket);
   media->socket = socket;
+  if (media->test_loss > 0)
+    bell_rtp_socket_set_loss (socket, media->test_loss, media->test_loss_seed);
   bell_sdp_negotiator_set_port (media->negotiator, bell_rtp_socket_get_port (socket));
   if (media->echo)
     bell_rtp_socket_set_receive_func (socket, on_echo, NULL, NULL);
@@ -121,6 +125,15 @@ apply_plan (BellCallMedia *media)
     g_message ("the call's audio does not run: %s", error->message);
   if (media->applied)
     media->applied (bell_sdp_negotiator_get_plan (media->negotiator), error, media->applied_data);
+}
+
+void
+bell_call_media_set_test_loss (BellCallMedia *media, double fraction, guint32 seed)
+{
+  media->test_loss = fraction;
+  media->test_loss_seed = seed;
+  if (media->socket)
+    bell_rtp_socket_set_loss (media->socket, fraction, seed);
 }
 
 void

@@ -67,6 +67,8 @@ struct _BellRtpSocket
   SrtpRef      *srtp;
   Receiver     *receiver;
   BellRtpStats  stats;
+  double        loss;             /* bell_rtp_socket_set_loss(): testing only */
+  GRand        *loss_rand;        /* NULL: no loss */
 };
 
 /* ---- shared pieces ------------------------------------------------------------------------ */
@@ -123,6 +125,7 @@ socket_clear (gpointer data)
   g_assert (self->closed);
   srtp_ref_release (self->srtp);
   receiver_release (self->receiver);
+  g_clear_pointer (&self->loss_rand, g_rand_free);
   for (int i = 0; i < N_PORTS; i++)
     flow_clear (&self->flows[i]);
   g_main_context_unref (self->context);
@@ -644,6 +647,12 @@ send_packet (BellRtpSocket *self, gboolean rtcp, const guint8 *data, gsize len, 
   /* Checked again: a close or a set_remote may have come while SRTP worked. */
   g_mutex_lock (&self->lock);
   ok = check_sendable (self, rtcp, error);
+  if (ok && !rtcp && self->loss_rand && g_rand_double (self->loss_rand) < self->loss)
+    {
+      self->stats.dropped_test++;   /* lost on the way, as far as anyone can tell */
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
   if (ok)
     {
       int port = send_port (self, rtcp);
@@ -674,6 +683,24 @@ gboolean
 bell_rtp_socket_send_rtcp (BellRtpSocket *s, const guint8 *data, gsize len, GError **error)
 {
   return send_packet (s, TRUE, data, len, error);
+}
+
+void
+bell_rtp_socket_set_loss (BellRtpSocket *s, double fraction, guint32 seed)
+{
+  GRand *rand = NULL;
+
+  g_return_if_fail (s != NULL);
+  g_return_if_fail (fraction >= 0 && fraction <= 1);
+
+  if (fraction > 0)
+    rand = g_rand_new_with_seed (seed);
+  g_mutex_lock (&s->lock);
+  s->loss = fraction;
+  if (s->loss_rand)
+    g_rand_free (s->loss_rand);
+  s->loss_rand = rand;
+  g_mutex_unlock (&s->lock);
 }
 
 /* ---- state -------------------------------------------------------------------------------- */

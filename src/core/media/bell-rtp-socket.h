@@ -56,7 +56,8 @@ typedef struct _BellRtpSocket BellRtpSocket;
  * malformed (shorter than an RTP (12) or RTCP (8) header, version not 2, bigger than
  * BELL_RTP_MAX_RECEIVE), foreign (from an address other than the latched one, and with SRTP not
  * authenticating either), srtp_failed (from the latched address or before any latch, failing
- * SRTP/SRTCP authentication or replay check). */
+ * SRTP/SRTCP authentication or replay check). dropped_test counts the RTP packets that
+ * bell_rtp_socket_set_loss() kept off the wire (not in rtp_sent or bytes_sent). */
 typedef struct
 {
   guint64 rtp_sent;
@@ -68,6 +69,7 @@ typedef struct
   guint64 dropped_foreign;
   guint64 dropped_malformed;
   guint64 srtp_failed;
+  guint64 dropped_test;
 } BellRtpStats;
 
 /* Called on the socket's context for each packet delivered, after SRTP unprotect when SRTP is
@@ -124,6 +126,14 @@ gboolean            bell_rtp_socket_send_rtcp        (BellRtpSocket  *s,
                                                       const guint8   *data,
                                                       gsize           len,
                                                       GError        **error);
+
+/* TESTING ONLY: a lossy path. From now on each RTP packet sent (after SRTP) is dropped with
+ * probability fraction (0: none, 1: all), drawn from a generator seeded with seed, so the same
+ * seed drops the same packets of the same stream. The send still succeeds; the packet is counted
+ * in dropped_test. RTCP always goes. Any thread. */
+void                bell_rtp_socket_set_loss         (BellRtpSocket  *s,
+                                                      double          fraction,
+                                                      guint32         seed);
 
 void                bell_rtp_socket_get_stats        (BellRtpSocket  *s,
                                                       BellRtpStats   *stats);
