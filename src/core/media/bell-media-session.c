@@ -382,6 +382,8 @@ on_digit (char digit, guint duration_ms, gpointer data)
 
 static void send_rtcp (BellMediaSession *m, gboolean bye);
 
+static void schedule_rtcp (BellMediaSession *m, guint interval_ms);
+
 static gboolean
 on_rtcp_timer (gpointer data)
 {
@@ -392,8 +394,19 @@ on_rtcp_timer (gpointer data)
   g_mutex_lock (&m->lock);
   next = m->rtcp ? bell_rtcp_next_interval_ms (m->rtcp) : 5000;
   g_mutex_unlock (&m->lock);
-  g_source_set_ready_time (m->rtcp_timer, g_get_monotonic_time () + (gint64) next * 1000);
-  return G_SOURCE_CONTINUE;
+  /* One timeout per interval: each interval is drawn anew (RFC 3550 §6.3). */
+  schedule_rtcp (m, next);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_rtcp (BellMediaSession *m, guint interval_ms)
+{
+  if (m->rtcp_timer)
+    g_source_unref (m->rtcp_timer);
+  m->rtcp_timer = g_timeout_source_new (interval_ms);
+  g_source_set_callback (m->rtcp_timer, on_rtcp_timer, m, NULL);
+  g_source_attach (m->rtcp_timer, m->context);
 }
 
 /* A report (or, at the end, a BYE) to the peer, and our figures to whoever listens. */
@@ -424,9 +437,7 @@ start_rtcp (BellMediaSession *m, guint clock_rate)
   g_mutex_lock (&m->lock);
   m->rtcp = bell_rtcp_session_new (m->ssrc, clock_rate, NULL);
   g_mutex_unlock (&m->lock);
-  m->rtcp_timer = g_timeout_source_new (bell_rtcp_next_interval_ms (m->rtcp));
-  g_source_set_callback (m->rtcp_timer, on_rtcp_timer, m, NULL);
-  g_source_attach (m->rtcp_timer, m->context);
+  schedule_rtcp (m, bell_rtcp_next_interval_ms (m->rtcp));
 }
 
 static void
