@@ -217,7 +217,9 @@ sink_description (BellMediaSession *m)
   if (g_str_equal (out, "none"))
     return g_strdup ("fakesink sync=false");
   if (is_wav (out))
-    return g_strdup_printf ("wavenc ! filesink location=\"%s\" sync=false", out);
+    /* audiorate: a lost packet becomes silence in the file, which keeps the call's timeline
+     * (a speaker gets that from its clock). */
+    return g_strdup_printf ("audiorate ! wavenc ! filesink location=\"%s\" sync=false", out);
   device = device_description (out, "sink");
   if (cancels_echo (m))
     return g_strdup_printf ("webrtcechoprobe name=bell-echo-probe ! audioconvert ! %s", device);
