@@ -72,8 +72,9 @@ void  bell_sdp_negotiator_set_secure   (BellSdpNegotiator *n, gboolean secure);
 /* Our offer (hold: sendonly, or inactive when the peer holds us too, RFC 3264 §8.4). A
  * re-offer puts the codec in use first, so the call keeps it. */
 char *bell_sdp_negotiator_offer        (BellSdpNegotiator *n, gboolean hold);
-/* Our answer to the peer's offer: the first audio stream taken with the first of our codecs
- * it offers (its payload numbers kept), the others refused with port 0. NULL with an error
+/* Our answer to the peer's offer: the first audio stream taken with the codec the call already
+ * uses if the offer still has it, else the first of our codecs it offers (its payload numbers
+ * kept), the others refused with port 0. NULL with an error
  * when nothing is acceptable (the call layer answers 488). */
 char *bell_sdp_negotiator_answer       (BellSdpNegotiator *n, const char *offer, gboolean hold,
                                         GError **error);
