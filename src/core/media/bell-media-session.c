@@ -27,6 +27,8 @@ struct _BellMediaSession
   GstElement        *send;        /* source ... payloader ! appsink */
   GstElement        *recv;        /* appsrc ! jitter buffer ... sink */
   GstElement        *appsrc;
+  gboolean           recv_playing;  /* the receive pipeline runs: packets may go in */
+  GSource           *recv_gate;     /* lets them in anyway, should a sink wait for preroll */
   GstElement        *mic;         /* volume, for mute */
   GstElement        *speaker;     /* volume of what we hear */
   double             volume;
@@ -215,11 +217,12 @@ sink_description (BellMediaSession *m)
   g_autofree char *device = NULL;
 
   if (g_str_equal (out, "none"))
-    return g_strdup ("fakesink sync=false");
+    return g_strdup ("fakesink sync=false async=false");
   if (is_wav (out))
     /* audiorate: a lost packet becomes silence in the file, which keeps the call's timeline
      * (a speaker gets that from its clock). */
-    return g_strdup_printf ("audiorate ! wavenc ! filesink location=\"%s\" sync=false", out);
+    return g_strdup_printf ("audiorate tolerance=40000000 ! wavenc ! filesink location=\"%s\" "
+                            "sync=false async=false", out);
   device = device_description (out, "sink");
   if (cancels_echo (m))
     return g_strdup_printf ("webrtcechoprobe name=bell-echo-probe ! audioconvert ! %s", device);
@@ -229,6 +232,19 @@ sink_description (BellMediaSession *m)
 static gboolean
 on_bus (GstBus *bus, GstMessage *message, gpointer data)
 {
+  BellMediaSession *m = data;
+
+  /* Packets go into the receive pipeline only once it runs: pushed before, they would all
+   * leave appsrc at one instant, and the jitter buffer would take the burst for clock skew
+   * and squeeze the timeline (audio cut at the start of a call). Its sinks do not wait for a
+   * first buffer (async=false), so it gets to PLAYING with none. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED && m->recv &&
+      GST_MESSAGE_SRC (message) == GST_OBJECT (m->recv))
+    {
+      GstState state;
+      gst_message_parse_state_changed (message, NULL, &state, NULL);
+      m->recv_playing = m->recv_playing || state == GST_STATE_PLAYING;
+    }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
     {
       g_autoptr(GError) error = NULL;
@@ -368,7 +384,7 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
                                (guint16) ((data[2] << 8) | data[3]), (data[1] & 0x80) != 0);
       return;
     }
-  if (pt != m->pt || !m->receiving)
+  if (pt != m->pt || !m->receiving || !m->recv_playing)
     return;
   gst_app_src_push_buffer (GST_APP_SRC (m->appsrc), gst_buffer_new_memdup (data, len));
 }
@@ -479,12 +495,25 @@ stop_pipelines (BellMediaSession *m)
   g_clear_object (&m->send);
   g_clear_object (&m->recv);
   m->appsrc = NULL;
+  m->recv_playing = FALSE;
+  if (m->recv_gate)
+    g_source_destroy (m->recv_gate);
+  g_clear_pointer (&m->recv_gate, g_source_unref);
   m->mic = NULL;
   m->speaker = NULL;
   g_mutex_lock (&m->lock);
   g_clear_pointer (&m->dtmf_sender, bell_dtmf_sender_free);
   g_mutex_unlock (&m->lock);
   g_clear_pointer (&m->dtmf_receiver, bell_dtmf_receiver_free);
+}
+
+static gboolean
+open_gate (gpointer data)
+{
+  BellMediaSession *m = data;
+
+  m->recv_playing = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -538,6 +567,11 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
       m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, plan->clock_rate, plan->ptime);
       m->dtmf_receiver = bell_dtmf_receiver_new (plan->clock_rate, on_digit, m, NULL);
     }
+  /* A device sink may wait for a first buffer before PLAYING: after 200 ms, packets go in
+   * regardless. */
+  m->recv_gate = g_timeout_source_new (200);
+  g_source_set_callback (m->recv_gate, open_gate, m, NULL);
+  g_source_attach (m->recv_gate, m->context);
   if (gst_element_set_state (m->recv, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
       gst_element_set_state (m->send, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
