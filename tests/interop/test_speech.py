@@ -47,7 +47,8 @@ itself is lost or displaced.
 One lag for the whole utterance hides audio cut out of the middle, so each call also checks
 continuity: the lags of the utterance's first and of its last second (envelope within +-0.4 s
 of the overall lag, then refined on the waveform to the sample: G.711 both ways without
-resampling gives r ~ 1.0) must agree within 10 ms, less than one 20 ms packet.
+resampling gives r ~ 1.0) must agree within 25 ms: one 20 ms packet may slip when the CPU is
+starved (the whole suite on two cores), not more.
 
 BELLBIRD_SPEECH_ONLY=key,key runs only the calls named (keys in CALLS), e.g. one call alone.
 """
@@ -79,7 +80,8 @@ LEAD_S = 0.3                     # silence in front of each utterance
 CORR_MIN = 0.8
 LEVEL_MAX_DB = 3.0
 LAG_MIN, LAG_MAX = -0.3, 0.3
-DRIFT_MAX_MS = 10.0              # first vs last second of speech: less than half a packet
+DRIFT_MAX_MS = 25.0              # first vs last second of speech: at most one 20 ms packet
+                                 # (a starved CPU can slip one; the bug this catches cut 120-260 ms)
 WAVE_R_MIN = 0.9                 # G.711 both ways, no resampling: the waveform itself matches
 MARGIN_MIN = 0.2                 # own utterance must beat the other one by this much
 CALL_S = 6.5                     # Bellbird's --duration for calls it places
