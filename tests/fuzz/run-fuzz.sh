@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-fuzz.sh: build the libFuzzer harnesses (clang, ASan+UBSan) and run one of them.
 #
-#   tests/fuzz/run-fuzz.sh msg|uri|frame|sdp [libFuzzer options...] fuzz (default 60 s)
+#   tests/fuzz/run-fuzz.sh msg|uri|frame|sdp|rtp [libFuzzer options...] fuzz (default 60 s)
 #   tests/fuzz/run-fuzz.sh msg -runs=200000                        a number of runs
 #   tests/fuzz/run-fuzz.sh msg -max_total_time=600 -jobs=2         longer, two processes
 #   tests/fuzz/run-fuzz.sh msg tests/fuzz/crashes/msg-crash-...    reproduce one input
@@ -31,8 +31,9 @@ shift
 case $harness in
   msg|uri|frame) target=fuzz-sip-$harness ;;
   sdp) target=fuzz-sdp ;;
+  rtp) target=fuzz-rtp ;;
   -h|--help) usage ;;
-  *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame, sdp)" >&2; exit 2 ;;
+  *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame, sdp, rtp)" >&2; exit 2 ;;
 esac
 exe=$builddir/tests/fuzz/$target
 
@@ -83,6 +84,38 @@ copy_seeds() {  # copy_seeds PREFIX FILE...
   for f in "$@"; do
     if [ -f "$f" ]; then cp "$f" "$seeds/$prefix-$(basename "$f")"; fi
   done
+}
+
+# hexfile FILE HEX: writes the bytes HEX spells.
+hexfile() {
+  printf '%b' "$(printf '%s' "$2" | sed 's/../\\x&/g')" > "$1"
+}
+
+# frame CTL AUX HEX: one packet in fuzz-rtp.c's framing, as hex.
+frame() {
+  printf '%02x%02x%04x%s' "$1" "$2" $(( ${#3} / 2 )) "$3"
+}
+
+# pcap_payloads FILE: the UDP payloads of a little-endian Ethernet/IPv4 pcap, one hex line each.
+pcap_payloads() {
+  od -An -v -tx1 "$1" | awk '
+    function hx(s,   i, v) {
+      v = 0
+      for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+      return v
+    }
+    { for (i = 1; i <= NF; i++) b[n++] = $i }
+    END {
+      if (b[0] b[1] b[2] b[3] != "d4c3b2a1" || hx(b[20]) != 1) exit
+      off = 24
+      while (off + 16 <= n) {
+        incl = hx(b[off + 11] b[off + 10] b[off + 9] b[off + 8]); p = off + 16; off = p + incl
+        if (b[p + 12] b[p + 13] != "0800" || b[p + 23] != "11") continue
+        udp = p + 14 + hx(b[p + 14]) % 16 * 4; len = hx(b[udp + 4] b[udp + 5]) - 8; s = ""
+        for (i = udp + 8; i < udp + 8 + len && i < off; i++) s = s b[i]
+        print s
+      }
+    }'
 }
 
 pj=$corpus/fuzz-seeds/pjproject
@@ -142,6 +175,85 @@ case $harness in
     for f in "$pj"/sdes/*; do
       sed 's/^t=0 0/c=IN IP4 127.0.0.1\r\nt=0 0/' "$f" > "$seeds/pj-sdes-c-$(basename "$f")"
     done
+    ;;
+  rtp)
+    # RTP as sent on the wire: the RFC 4733 events and G.711 audio of SIPp's pcaps, each packet
+    # alone (the harness takes the whole input as one packet too) and as calls in the harness's
+    # framing (fuzz-rtp.c: call config, event payload type, then [ctl aux length] packets).
+    pcaps=("$corpus"/rfc4733-dtmf/pcap/*.pcap)
+    g711=()
+    if [ -f "$corpus/sipp/builtin/pcap/g711a.pcap" ]; then
+      g711=("$corpus/sipp/builtin/pcap/g711a.pcap")
+    fi
+    configs=(80 91 a2 b3 c4 d6 e8 f9 8a 9b ac 8e 9f 84)   # suites, keys, mux, clocks vary
+    i=0
+    for f in "${pcaps[@]}" "${g711[@]}"; do
+      name=$(basename "$f" .pcap)
+      stream=${configs[$((i % ${#configs[@]}))]}65
+      n=0
+      while read -r hex; do
+        n=$((n + 1))
+        if [ "$name" != g711a ] || [ $n -le 12 ] || [ $((n % 40)) -eq 0 ]; then
+          hexfile "$seeds/pkt-$name-$n" "$hex"
+        fi
+        # 20 ms apart; a report of ours after the fourth.
+        if [ $n -le 24 ]; then stream+=$(frame $(( n == 4 ? 0x58 : 0x50 )) 0 "$hex"); fi
+      done < <(pcap_payloads "$f")
+      hexfile "$seeds/call-$name" "$stream"
+      i=$((i + 1))
+    done
+
+    # RTCP from the peer (SSRC 0e05384e, as in the pcaps) about our SSRC (5eed0001).
+    peer=0e05384e
+    sdes=81ca0003${peer}0104706565720000
+    sr=81c8000c${peer}e8f1a2b300010000000006400000001400000c80
+    sr+=5eed00010100000300001096000000100000000000000000
+    hexfile "$seeds/rtcp-sr-sdes" "$sr$sdes"
+    hexfile "$seeds/rtcp-rr-sdes-bye" \
+      "81c90007${peer}5eed0001020000050000109a000000200000000000000000${sdes}81cb0001${peer}"
+    hexfile "$seeds/rtcp-rr-app-padded" \
+      "80c90001${peer}80cc0002${peer}6e616d65a0cc0003${peer}0000000000000004"
+    # Calls: events, the peer's SR, our SR, the peer's RR echoing ours 20 ms later (LSR: the
+    # middle 32 bits of our NTP time, 1700000000 s past 1970 plus the 80 ms the call has run;
+    # DLSR 4 ms), so a round trip of 16 ms shows, then the peer's BYE. Under each suite and key
+    # kind, muxed or not.
+    dtmf=()
+    if [ ${#pcaps[@]} -gt 0 ]; then
+      while read -r hex; do dtmf+=("$hex"); done < <(pcap_payloads "${pcaps[0]}")
+    fi
+    if [ ${#dtmf[@]} -ge 4 ]; then
+      ntp_sec=$(( (1700000000 + 2208988800) & 0xffff ))
+      lsr=$(printf '%08x' $(( ntp_sec << 16 | ((80000 << 32) / 1000000) >> 16 )))
+      rr=81c90007${peer}5eed0001000000000000109a00000010${lsr}00000106
+      for cfg in 80 81 82 83 84 89 8e 8f 91 a2 c3 d0; do
+        stream=${cfg}65
+        for hex in "${dtmf[@]:0:3}"; do stream+=$(frame 0x50 0 "$hex"); done
+        stream+=$(frame 0x01 0 "$sr$sdes")   # the peer's SR: our next report echoes it
+        stream+=$(frame 0x48 0 "${dtmf[3]}")$(frame 0x51 0 "$rr$sdes")
+        for hex in "${dtmf[@]:4}"; do stream+=$(frame 0x50 0 "$hex"); done
+        stream+=$(frame 0x51 0 "80c90001${peer}${sdes}81cb0001${peer}")
+        hexfile "$seeds/call-rtt-$cfg" "$stream"
+      done
+    fi
+    # Audio whose sequence numbers wrap, with a report after the wrap.
+    if [ ${#g711[@]} -gt 0 ]; then
+      stream=8065
+      k=0
+      while read -r hex; do
+        seq=$(printf '%04x' $(( (0xfffc + k) & 0xffff )))
+        stream+=$(frame $(( k == 7 ? 0x58 : 0x50 )) 0 "${hex:0:4}$seq${hex:8}")
+        k=$((k + 1))
+        [ $k -lt 8 ] || break
+      done < <(pcap_payloads "${g711[0]}")
+      hexfile "$seeds/call-seq-wrap" "$stream"
+    fi
+    # RTP with CSRCs, a header extension (RFC 8285) and padding, carrying events.
+    ext=92e52f3a000044e0${peer}1111111122222222bede0001102a0000050a00a0
+    pad=a0e52f3b000044e0${peer}050a014000000004
+    hexfile "$seeds/pkt-csrc-ext" "$ext"
+    hexfile "$seeds/pkt-padding" "$pad"
+    hexfile "$seeds/call-csrc-ext-pad" \
+      "9065$(frame 0x50 0 "$ext")$(frame 0x50 0 "$pad")$(frame 0x5f 0x40 "$ext")"
     ;;
 esac
 shopt -u nullglob
@@ -210,6 +322,39 @@ if [ "$harness" = sdp ]; then
 "127"
 "128"
 "18446744073709551616"
+EOF
+elif [ "$harness" = rtp ]; then
+  # RTCP headers (SR, RR, SDES, BYE, APP, RTPFB, PSFB, XR), our SSRC and the seeds' peer's,
+  # RTP first bytes (extension, padding, CSRCs; payload type 101 with and without marker),
+  # extension profiles, telephone-event blocks, and packet frames of the harness.
+  cat > "$dict" <<'EOF'
+"\x80\xc8"
+"\x81\xc8"
+"\x81\xc9"
+"\x81\xca"
+"\x81\xcb"
+"\x80\xcc"
+"\xa0\xc9"
+"\x81\xcd"
+"\x81\xce"
+"\x80\xcf"
+"\x5e\xed\x00\x01"
+"\x0e\x05\x38\x4e"
+"\x80\x65"
+"\x80\xe5"
+"\x90\x65"
+"\xa0\x65"
+"\x8f\x65"
+"\xbe\xde"
+"\x10\x00"
+"\x00\x00"
+"\xff\xff"
+"\x0a\x01\x40"
+"\x8a\x08\xc0"
+"\x50\x00\x00\x10"
+"\x51\x00\x00\x20"
+"\x58\x00\x00\x10"
+"\x5e\x00\x00\x10"
 EOF
 else
   cat > "$dict" <<'EOF'

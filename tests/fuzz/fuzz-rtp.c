@@ -1,0 +1,741 @@
+/* fuzz-rtp.c: libFuzzer harness for the media receive path: everything a peer's datagrams
+ * reach in a call, without sockets or GStreamer.
+ *
+ * One input is one call:
+ *   byte 0   the call: bits 0-1 SRTP suite (AES_CM_128_HMAC_SHA1_80, _32, AEAD_AES_128_GCM,
+ *            3: plain RTP), bits 2-3 key params (plain, MKI, a lifetime of 5 packets, 1-byte
+ *            MKI), bit 4 rtcp-mux, bit 5 a 48 kHz clock (else 8 kHz), bit 6 a 300-byte CNAME,
+ *            bit 7 a telephone-event receiver;
+ *   byte 1   the telephone-event payload type (low 7 bits);
+ *   then     packets, each [ctl] [aux] [length, 16 bits big-endian] [bytes] (a length past the
+ *            end takes what is left). ctl: bit 0 RTCP (to the RTCP port, or muxed), bit 1 sent
+ *            as it is instead of SRTP-protected (a forgery), bit 2 one bit of the protected
+ *            packet flipped at a position aux picks (with bit 1: protect into a buffer one byte
+ *            too small first), bit 3 after it we send an RTP packet (unless aux bit 0) and a
+ *            report, built first into aux * 3 bytes, bits 4-7 how far the clock moves first.
+ * Raw packets make sense as inputs too: the whole input goes through as one packet first.
+ *
+ * What runs, with the invariants checked (abort() on a broken one, so libFuzzer keeps it):
+ *   - the whole input as an SRTP and as an SRTCP packet, unprotected by fixed sessions made
+ *     once per suite and key kind, keyed for a peer that never sends: it never authenticates,
+ *     fails with an AUTH or REPLAY BELL_SRTP_ERROR, and is counted once;
+ *   - the whole input delivered as an RTP packet, then as an RTCP packet, then each packet.
+ *     The peer protects it with a pair of sessions made for this call: protect fails exactly
+ *     for what is not RTP/RTCP, a replay, a used-up lifetime or a buffer too small, leaving
+ *     the buffer as it was, and otherwise adds exactly the overhead and keeps the header. Our
+ *     socket judges it as bell-rtp-socket.c handle_datagram() does (RTCP port or muxed payload
+ *     type, size, version); our session unprotects it: an authentic packet must come back
+ *     byte for byte (for RTP while both ends have seen the same packets, so that they agree on
+ *     the rollover counter), a forged or flipped one must not authenticate, a failure is
+ *     counted once. Then the media session takes it as bell-media-session.c on_received()
+ *     does: RTCP to bell_rtcp_on_rtcp_received(), RTP to bell_rtcp_on_rtp_received() and,
+ *     past the CSRCs and header extension, its payload to bell_dtmf_receiver_push() when the
+ *     payload type is telephone-event. on_received() is static, so its parse is copied here
+ *     (media_on_received): keep the two in step;
+ *   - the DTMF receiver: digits are keys with bounded durations, a push that returns FALSE is
+ *     counted once as malformed or late, and a payload parses and writes back to itself;
+ *   - RTCP: the statistics stay in range after every packet; our reports (SR or RR, into too
+ *     small a buffer first, which must give 0) are well-formed compounds with our SSRC and
+ *     CNAME that our own parser takes without changing anything, and go through our SRTCP
+ *     protect and the peer's unprotect intact; the call ends with a BYE whose reason comes
+ *     from the input, checked the same way.
+ *
+ * Built twice: as a libFuzzer target (-Dfuzz=true, clang) and, with BELL_FUZZ_ENTRY renamed,
+ * into the fuzz-replay unit test that runs the seeds and crash files with any compiler.
+ */
+#define G_LOG_DOMAIN "fuzz-rtp"
+
+#include <math.h>
+
+#include "fuzz-common.h"
+#include "bell-dtmf.h"
+#include "bell-rtcp.h"
+#include "bell-rtp-socket.h"
+#include "bell-srtp.h"
+
+#define RTP_HEADER   12
+#define RTCP_HEADER  8
+#define OUR_SSRC     0x5eed0001u
+#define NO_SRTP      3
+#define N_VARIANTS   4
+#define MAX_PACKETS  256
+#define DTMF_KEYS    "0123456789*#ABCD!"
+
+enum { CTL_RTCP = 1, CTL_FORGED = 2, CTL_TAMPER = 4, CTL_REPORT = 8 };
+enum { PORT_RTP, PORT_RTCP };
+enum { KEY_OURS, KEY_PEER, KEY_NOBODY, N_KEYS };
+
+/* Key params after the base64 key: ours, then the peer's, per variant. Variant 2 lets the
+ * peer's key protect 5 RTP and 5 RTCP packets only (and our key 5 reports). */
+static const char *const variant_suffix[N_VARIANTS][2] = {
+  { "", "" },
+  { "|2^20|1:4", "|2^20|2:4" },
+  { "|5", "|5" },
+  { "|1:1", "|200:1" },
+};
+
+/* Clock steps before a packet, in microseconds: mostly a packet time, sometimes a long gap. */
+static const gint64 clock_steps[16] = {
+  0, 1000, 5000, 10000, 20000, 20000, 20000, 20000,
+  30000, 40000, 60000, 100000, 500000, 1000000, 60000000, 3600000000,
+};
+
+static gboolean available[BELL_SRTP_N_SUITES];
+static BellSrtpSession *fixed[BELL_SRTP_N_SUITES][N_VARIANTS];
+static char *long_cname;
+/* BELL_FUZZ_RTP_SKIP_MKI32 set: no calls under AES_CM_128_HMAC_SHA1_32 with an MKI, whose
+ * SRTCP libsrtp 2.5 cannot unprotect (it looks for the MKI where SRTP's 4-byte tag would
+ * start, not SRTCP's 10-byte one): to fuzz the rest while that finding stands. */
+static gboolean skip_mki32;
+
+typedef struct
+{
+  BellSrtpSuite     suite;
+  BellSrtpSession  *ours, *peer;   /* NULL without SRTP */
+  gboolean          lifetime;      /* variant 2: protect may run out of key */
+  gboolean          mux;
+  const char       *cname;
+  guint             clock_rate;
+  BellRtcpSession  *rtcp;
+  BellDtmfReceiver *dtmf;
+  gint              dtmf_pt;
+  gint64            now;
+  /* SSRCs of RTP packets the peer protected that did not reach our unprotect or did not pass
+   * it: for the others both ends have seen the same packets and so agree on the rollover
+   * counter, and the next authentic packet must pass. */
+  guint32           out_of_step[16];
+  guint             n_out_of_step;   /* past 16: all of them */
+  guint16           our_seq;
+  guint32           our_ts;
+  guint             digits;
+  gboolean          peer_took_our_ssrc;   /* an RTP packet came with our SSRC */
+} Call;
+
+static void
+touch_bytes (const guint8 *p, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    sink ^= p[i];
+}
+
+static guint32
+get32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static void
+put32 (guint8 *p, guint32 v)
+{
+  p[0] = (guint8) (v >> 24);
+  p[1] = (guint8) (v >> 16);
+  p[2] = (guint8) (v >> 8);
+  p[3] = (guint8) v;
+}
+
+/* RFC 3550 §5.1, §5.3.1: the header length, 0 when there is no whole header in len bytes.
+ * What bell-srtp protects: anything else must be refused. */
+static gsize
+rtp_header_length (const guint8 *buf, gsize len)
+{
+  gsize hlen = RTP_HEADER;
+
+  if (len < hlen || buf[0] >> 6 != 2)
+    return 0;
+  hlen += 4 * (gsize) (buf[0] & 0x0f);
+  if (buf[0] & 0x10)
+    {
+      if (len < hlen + 4)
+        return 0;
+      hlen += 4 + 4 * (((gsize) buf[hlen + 2] << 8) | buf[hlen + 3]);
+    }
+  return hlen <= len ? hlen : 0;
+}
+
+/* ---- statistics and reports --------------------------------------------------------------- */
+
+static void
+check_stats (Call *c)
+{
+  BellRtcpStats st;
+
+  bell_rtcp_get_stats (c->rtcp, &st);
+  if (!(st.fraction_lost >= 0 && st.fraction_lost <= 1))
+    fail ("fraction lost %g", st.fraction_lost);
+  if (!(st.remote_fraction_lost >= 0 && st.remote_fraction_lost < 1))
+    fail ("remote fraction lost %g", st.remote_fraction_lost);
+  if (!(st.jitter_ms >= 0 && isfinite (st.jitter_ms)))
+    fail ("jitter %g ms", st.jitter_ms);
+  if (!(st.remote_jitter_ms >= 0 && isfinite (st.remote_jitter_ms)))
+    fail ("remote jitter %g ms", st.remote_jitter_ms);
+  if (!(st.rtt_ms == -1 || (st.rtt_ms >= 0 && st.rtt_ms <= 32768000)))
+    fail ("round trip %g ms", st.rtt_ms);
+  if (!st.receiving && (st.packets_received || st.packets_expected || st.packets_lost))
+    fail ("counts of a remote source not received");
+  if (st.receiving && st.packets_lost > 0 && (guint64) st.packets_lost > st.packets_expected)
+    fail ("%" G_GINT64_FORMAT " lost of %" G_GUINT64_FORMAT " expected", st.packets_lost,
+          st.packets_expected);
+}
+
+/* A compound we built: RTCP headers that add up to len, SR or RR first with our SSRC, our
+ * CNAME in an SDES, and with bye, a BYE for us last whose reason is a prefix of reason. */
+static void
+check_own_compound (Call *c, const guint8 *buf, gsize len, const char *reason)
+{
+  gboolean have_cname = FALSE;
+  const guint8 *last = NULL;
+  gsize off = 0;
+
+  if (len == 0 || len % 4 != 0 || len > BELL_RTCP_MAX_PACKET)
+    fail ("own RTCP compound of %zu bytes", (size_t) len);
+  if ((buf[1] != BELL_RTCP_SR && buf[1] != BELL_RTCP_RR) || (buf[0] & 0x1f) > 1)
+    fail ("own compound starts with type %u count %u", buf[1], buf[0] & 0x1f);
+  while (off < len)
+    {
+      const guint8 *p = buf + off;
+      gsize plen = (((gsize) p[2] << 8 | p[3]) + 1) * 4;
+
+      if (len - off < 8 || p[0] >> 6 != 2 || (p[0] & 0x20) || plen > len - off)
+        fail ("own RTCP packet at %zu malformed", (size_t) off);
+      if (get32 (p + 4) != OUR_SSRC)
+        fail ("own RTCP packet of type %u with SSRC %08x", p[1], get32 (p + 4));
+      if (p[1] == BELL_RTCP_SDES)
+        {
+          gsize n = strlen (c->cname);
+          if (plen < 10 || p[8] != BELL_RTCP_SDES_CNAME || 10 + (gsize) p[9] > plen)
+            fail ("own SDES malformed");
+          if (p[9] == 0 || (gsize) p[9] > MIN (n, 255) || memcmp (p + 10, c->cname, p[9]) != 0)
+            fail ("own CNAME of %u bytes is not a prefix of ours", p[9]);
+          if (n <= 255 && p[9] != n)
+            fail ("own CNAME cut to %u of %zu bytes", p[9], (size_t) n);
+          have_cname = TRUE;
+        }
+      last = p;
+      off += plen;
+    }
+  if (!have_cname)
+    fail ("own compound without SDES CNAME");
+  if (reason != NULL)
+    {
+      gsize n = strlen (reason);
+      gsize plen = (((gsize) last[2] << 8 | last[3]) + 1) * 4;
+
+      if (last[1] != BELL_RTCP_BYE || (last[0] & 0x1f) != 1)
+        fail ("own BYE missing");
+      if (n > 0 && (plen < 9 || (gsize) last[8] > MIN (n, 255) || last[8] == 0
+                    || 9 + (gsize) last[8] > plen || memcmp (last + 9, reason, last[8]) != 0))
+        fail ("own BYE reason is not a prefix of the one given");
+      if (n == 0 && plen != 8)
+        fail ("own BYE of %zu bytes without a reason", (size_t) plen);
+    }
+}
+
+/* Our report went out: through our SRTCP and the peer's, it must arrive as it left. */
+static void
+srtcp_round_trip (Call *c, const guint8 *report, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  gsize cap = len + BELL_SRTP_MAX_OVERHEAD, n = len;
+  g_autofree guint8 *buf = g_malloc (cap);
+
+  memcpy (buf, report, len);
+  if (!bell_srtp_protect_rtcp (c->ours, buf, &n, cap, &error))
+    {
+      if (!c->lifetime || !g_error_matches (error, BELL_SRTP_ERROR, BELL_SRTP_ERROR_KEY_EXPIRED))
+        fail ("our report does not protect: %s", error->message);
+      return;
+    }
+  if (n != len + bell_srtp_session_get_overhead (c->ours, TRUE))
+    fail ("protected report of %zu bytes from %zu", (size_t) n, (size_t) len);
+  if (!bell_srtp_unprotect_rtcp (c->peer, buf, &n, &error))
+    fail ("the peer cannot unprotect our report: %s", error->message);
+  if (n != len || memcmp (buf, report, len) != 0)
+    fail ("our report arrives changed by SRTCP");
+}
+
+static void
+check_own_report (Call *c, const guint8 *buf, gsize len, const char *reason)
+{
+  BellRtcpStats before, after;
+
+  check_own_compound (c, buf, len, reason);
+  /* Our own packets looped back say nothing about the remote. */
+  bell_rtcp_get_stats (c->rtcp, &before);
+  if (!bell_rtcp_on_rtcp_received (c->rtcp, buf, len, c->now))
+    fail ("our own %s of %zu bytes does not parse", reason ? "BYE" : "report", (size_t) len);
+  bell_rtcp_get_stats (c->rtcp, &after);
+  /* Except that our BYE names the remote source when it took our SSRC. */
+  if (c->peer_took_our_ssrc)
+    before.bye_received = after.bye_received;
+  if (memcmp (&before, &after, sizeof before) != 0)
+    fail ("our own report looped back changed the statistics");
+  if (c->ours)
+    srtcp_round_trip (c, buf, len);
+}
+
+static void
+send_and_report (Call *c, guint8 aux)
+{
+  guint8 buf[BELL_RTCP_MAX_PACKET];
+  gsize small = (gsize) aux * 3, len;
+  guint interval;
+
+  if (!(aux & 1))
+    {
+      guint8 rtp[RTP_HEADER + 160] = { 0x80, 0 };
+
+      rtp[2] = (guint8) (c->our_seq >> 8);
+      rtp[3] = (guint8) c->our_seq++;
+      put32 (rtp + 4, c->our_ts);
+      c->our_ts += 160;
+      put32 (rtp + 8, OUR_SSRC);
+      bell_rtcp_on_rtp_sent (c->rtcp, rtp, sizeof rtp, c->now);
+    }
+  len = bell_rtcp_build_report (c->rtcp, c->now, buf, MIN (small, sizeof buf));
+  if (len == 0)
+    len = bell_rtcp_build_report (c->rtcp, c->now, buf, sizeof buf);
+  else if (len > small)
+    fail ("a report of %zu bytes built into %zu", (size_t) len, (size_t) small);
+  if (len == 0)
+    fail ("no report fits in BELL_RTCP_MAX_PACKET");
+  check_own_report (c, buf, len, NULL);
+
+  interval = bell_rtcp_next_interval_ms (c->rtcp);
+  if (interval < BELL_RTCP_INTERVAL_MS / 4 || interval > BELL_RTCP_INTERVAL_MS * 3 / 2)
+    fail ("next report in %u ms", interval);
+}
+
+/* ---- DTMF --------------------------------------------------------------------------------- */
+
+static void
+on_digit (char digit, guint duration_ms, gpointer user_data)
+{
+  Call *c = user_data;
+
+  if (digit == '\0' || strchr (DTMF_KEYS, digit) == NULL)
+    fail ("digit 0x%02x reported", (guchar) digit);
+  if (duration_ms > G_MAXUINT16 * 1000u / c->clock_rate)
+    fail ("digit %c of %u ms at %u Hz", digit, duration_ms, c->clock_rate);
+  c->digits++;
+}
+
+static void
+push_dtmf (Call *c, const guint8 *payload, gsize len, guint32 ts, guint16 seq, gboolean marker)
+{
+  guint malformed = bell_dtmf_receiver_get_malformed (c->dtmf);
+  guint late = bell_dtmf_receiver_get_late (c->dtmf);
+  guint digits = c->digits;
+  BellDtmfPayload p;
+  gboolean taken;
+
+  if (bell_dtmf_payload_parse (payload, len, &p))
+    {
+      guint8 again[BELL_DTMF_PAYLOAD_SIZE];
+
+      if (len < BELL_DTMF_PAYLOAD_SIZE)
+        fail ("a %zu-byte telephone-event payload parsed", (size_t) len);
+      bell_dtmf_payload_write (&p, again);
+      /* The R bit is not kept. */
+      if (again[0] != payload[0] || again[1] != (payload[1] & ~0x40) ||
+          again[2] != payload[2] || again[3] != payload[3])
+        fail ("telephone-event payload does not write back as it parsed");
+    }
+  else if (len >= BELL_DTMF_PAYLOAD_SIZE)
+    fail ("a %zu-byte telephone-event payload does not parse", (size_t) len);
+
+  taken = bell_dtmf_receiver_push (c->dtmf, payload, len, ts, seq, marker);
+  malformed = bell_dtmf_receiver_get_malformed (c->dtmf) - malformed;
+  late = bell_dtmf_receiver_get_late (c->dtmf) - late;
+  if (taken ? malformed + late != 0 : malformed + late != 1)
+    fail ("push returned %d, counted %u malformed and %u late", taken, malformed, late);
+  if (c->digits - digits > 1 || (!taken && c->digits != digits))
+    fail ("one push reported %u digits", c->digits - digits);
+}
+
+/* ---- the receive path --------------------------------------------------------------------- */
+
+/* bell-media-session.c on_received(), without GStreamer: keep in step with it. */
+static void
+media_on_received (Call *c, const guint8 *data, gsize len, gboolean rtcp)
+{
+  guint pt, cc, offset;
+
+  if (rtcp)
+    {
+      bell_rtcp_on_rtcp_received (c->rtcp, data, len, c->now);
+      return;
+    }
+  if (len < RTP_HEADER)
+    return;
+  if (get32 (data + 8) == OUR_SSRC)
+    c->peer_took_our_ssrc = TRUE;
+  bell_rtcp_on_rtp_received (c->rtcp, data, len, c->now);
+  pt = data[1] & 0x7f;
+  cc = data[0] & 0x0f;
+  offset = RTP_HEADER + 4 * cc;
+  if ((data[0] & 0x10) && len >= offset + 4)
+    offset += 4 + 4 * (((guint) data[offset + 2] << 8) | data[offset + 3]);   /* extension */
+  if (offset > len)
+    return;
+  if ((gint) pt == c->dtmf_pt && c->dtmf)
+    {
+      push_dtmf (c, data + offset, len - offset, get32 (data + 4),
+                 (guint16) ((data[2] << 8) | data[3]), (data[1] & 0x80) != 0);
+      return;
+    }
+  /* The audio goes to the jitter buffer as a copy of the whole packet. */
+  touch_bytes (data, len);
+}
+
+/* bell-rtp-socket.c: RFC 5761 §4, payload types 64-95 after the marker bit are RTCP. */
+static gboolean
+is_muxed_rtcp (const guint8 *data, gsize len)
+{
+  guint pt = len >= 2 ? (data[1] & 0x7f) : 0;
+
+  return pt >= 64 && pt <= 95;
+}
+
+/* bell-rtp-socket.c well_formed(): what is dropped before SRTP. */
+static gboolean
+well_formed (const guint8 *data, gsize len, gboolean rtcp)
+{
+  return len <= BELL_RTP_MAX_RECEIVE && len >= (rtcp ? RTCP_HEADER : RTP_HEADER) &&
+         data[0] >> 6 == 2;
+}
+
+static gboolean
+in_step (Call *c, const guint8 *rtp)
+{
+  if (c->n_out_of_step > G_N_ELEMENTS (c->out_of_step))
+    return FALSE;
+  for (guint i = 0; i < c->n_out_of_step; i++)
+    if (c->out_of_step[i] == get32 (rtp + 8))
+      return FALSE;
+  return TRUE;
+}
+
+/* An RTP packet the peer protected did not come through. */
+static void
+lost_step (Call *c, const guint8 *rtp)
+{
+  if (!in_step (c, rtp))
+    return;
+  if (c->n_out_of_step < G_N_ELEMENTS (c->out_of_step))
+    c->out_of_step[c->n_out_of_step] = get32 (rtp + 8);
+  c->n_out_of_step++;
+}
+
+/* The peer protects p; FALSE (with the reason checked) when it will not. */
+static gboolean
+peer_protect (Call *c, guint8 *buf, gsize *n, gsize cap, gboolean rtcp)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = *n;
+  g_autofree guint8 *before = g_memdup2 (buf, len ? len : 1);
+  gsize header = rtcp ? RTCP_HEADER : rtp_header_length (buf, len);
+  gboolean valid = rtcp ? len >= RTCP_HEADER && buf[0] >> 6 == 2 : header > 0;
+  gboolean ok = rtcp ? bell_srtp_protect_rtcp (c->peer, buf, n, cap, &error)
+                     : bell_srtp_protect (c->peer, buf, n, cap, &error);
+
+  if (!ok)
+    {
+      if (error == NULL || error->domain != BELL_SRTP_ERROR)
+        fail ("protect failed without a BELL_SRTP_ERROR");
+      if (*n != len || memcmp (buf, before, len) != 0)
+        fail ("a failed protect changed the packet");
+      if (!valid && error->code != BELL_SRTP_ERROR_PACKET)
+        fail ("protect of a non-%s packet: %s", rtcp ? "RTCP" : "RTP", error->message);
+      if (valid && !(error->code == BELL_SRTP_ERROR_REPLAY && !rtcp) &&
+          !(error->code == BELL_SRTP_ERROR_KEY_EXPIRED && c->lifetime))
+        fail ("protect of a %zu-byte %s packet: %s", (size_t) len, rtcp ? "RTCP" : "RTP",
+              error->message);
+      return FALSE;
+    }
+  if (!valid)
+    fail ("protect took a %zu-byte packet that is not %s", (size_t) len, rtcp ? "RTCP" : "RTP");
+  if (*n != len + bell_srtp_session_get_overhead (c->peer, rtcp))
+    fail ("protect made %zu bytes of %zu", (size_t) *n, (size_t) len);
+  if (memcmp (buf, before, header) != 0)
+    fail ("protect changed the %s header", rtcp ? "RTCP" : "RTP");
+  return TRUE;
+}
+
+/* The peer sends p (len bytes): protected unless forged, maybe with a bit flipped; our socket
+ * judges it, SRTP checks it, the media session takes it. */
+static void
+deliver (Call *c, const guint8 *p, gsize len, guint8 ctl, guint8 aux)
+{
+  gboolean sent_rtcp = (ctl & CTL_RTCP) != 0, forged = (ctl & CTL_FORGED) != 0;
+  gboolean tamper = (ctl & CTL_TAMPER) != 0, protected = FALSE, rtcp, authentic = TRUE;
+  gsize cap = len + BELL_SRTP_MAX_OVERHEAD, n = len;
+  g_autofree guint8 *wire = g_malloc (cap);
+  g_autofree guint8 *dgram = NULL;
+  int port;
+
+  memcpy (wire, p, len);
+  if (c->peer && !forged)
+    protected = peer_protect (c, wire, &n, cap, sent_rtcp);
+  else if (c->peer && tamper)
+    {
+      /* No room for the trailer: refused, the buffer as it was. */
+      g_autoptr(GError) error = NULL;
+      gsize overhead = bell_srtp_session_get_overhead (c->peer, sent_rtcp), m = len;
+      gboolean ok = sent_rtcp
+        ? bell_srtp_protect_rtcp (c->peer, wire, &m, len + overhead - 1, &error)
+        : bell_srtp_protect (c->peer, wire, &m, len + overhead - 1, &error);
+
+      if (ok || !g_error_matches (error, BELL_SRTP_ERROR, BELL_SRTP_ERROR_PACKET) ||
+          m != len || memcmp (wire, p, len) != 0)
+        fail ("protect into a buffer one byte short did not fail cleanly");
+    }
+  if (protected && tamper)
+    wire[aux % n] ^= (guint8) (0x80 >> (aux >> 5));
+
+  port = sent_rtcp && !c->mux ? PORT_RTCP : PORT_RTP;
+  rtcp = port == PORT_RTCP || (c->mux && is_muxed_rtcp (wire, n));
+  if (!well_formed (wire, n, rtcp))
+    {
+      if (protected && !sent_rtcp)
+        lost_step (c, p);
+      return;
+    }
+
+  /* A datagram of its own size, so that ASan sees any read past it. */
+  dgram = g_memdup2 (wire, n);
+  if (c->ours)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean expect = protected && !tamper && rtcp == sent_rtcp && (rtcp || in_step (c, p));
+      gsize tag = bell_srtp_suite_get_overhead (c->suite, rtcp) - (rtcp ? 4 : 0);
+      gsize wire_len = n;
+      guint64 replayed, failed, ok_before, ok_after;
+
+      bell_srtp_session_get_stats (c->ours, &replayed, &failed, NULL, &ok_before);
+      authentic = rtcp ? bell_srtp_unprotect_rtcp (c->ours, dgram, &n, &error)
+                       : bell_srtp_unprotect (c->ours, dgram, &n, &error);
+      if (authentic)
+        {
+          /* A forgery that passes a tag of 80 bits or more is a broken check; one in 2^32
+           * gets past SRTP's 32-bit tag by luck. */
+          if ((!protected || tamper) && tag >= 10)
+            fail ("a %s %s packet authenticated", protected ? "tampered" : "forged",
+                  rtcp ? "SRTCP" : "SRTP");
+          if (protected && !tamper && rtcp == sent_rtcp && (n != len || memcmp (dgram, p, len)))
+            fail ("an authentic %s packet of %zu bytes unprotects to %zu other bytes",
+                  rtcp ? "SRTCP" : "SRTP", (size_t) len, (size_t) n);
+          if (n > wire_len)
+            fail ("unprotect grew the packet from %zu to %zu bytes", (size_t) wire_len,
+                  (size_t) n);
+        }
+      else
+        {
+          guint64 r2, f2;
+
+          if (expect)
+            fail ("an authentic %s packet (%zu bytes, %zu protected) does not unprotect: %s",
+                  rtcp ? "SRTCP" : "SRTP", (size_t) len, (size_t) n, error->message);
+          if (error == NULL || error->domain != BELL_SRTP_ERROR ||
+              (error->code != BELL_SRTP_ERROR_AUTH && error->code != BELL_SRTP_ERROR_REPLAY))
+            fail ("unprotect failed without an AUTH or REPLAY error");
+          bell_srtp_session_get_stats (c->ours, &r2, &f2, NULL, NULL);
+          if (r2 + f2 != replayed + failed + 1)
+            fail ("a failed unprotect not counted once");
+          if (protected && !sent_rtcp)
+            lost_step (c, p);
+          return;
+        }
+      bell_srtp_session_get_stats (c->ours, NULL, NULL, NULL, &ok_after);
+      if (ok_after != ok_before + 1)
+        fail ("an unprotected packet not counted once");
+    }
+  media_on_received (c, dgram, n, rtcp);
+}
+
+/* ---- one call ----------------------------------------------------------------------------- */
+
+static void
+forged_on_fixed (const uint8_t *data, size_t size, guint variant)
+{
+  for (guint s = 0; s < BELL_SRTP_N_SUITES; s++)
+    for (int rtcp = 0; rtcp <= 1 && fixed[s][variant]; rtcp++)
+      {
+        BellSrtpSession *session = fixed[s][variant];
+        g_autoptr(GError) error = NULL;
+        g_autofree guint8 *buf = g_memdup2 (data, size ? size : 1);
+        guint64 replayed, failed, ok, r2, f2, ok2;
+        gsize n = size;
+        gboolean passed;
+
+        bell_srtp_session_get_stats (session, &replayed, &failed, NULL, &ok);
+        passed = rtcp ? bell_srtp_unprotect_rtcp (session, buf, &n, &error)
+                      : bell_srtp_unprotect (session, buf, &n, &error);
+        bell_srtp_session_get_stats (session, &r2, &f2, NULL, &ok2);
+        if (passed)
+          {
+            if (bell_srtp_suite_get_overhead (s, rtcp) - (rtcp ? 4 : 0) >= 10)
+              fail ("a forged %s packet authenticated", rtcp ? "SRTCP" : "SRTP");
+            continue;
+          }
+        if (error == NULL || error->domain != BELL_SRTP_ERROR ||
+            (error->code != BELL_SRTP_ERROR_AUTH && error->code != BELL_SRTP_ERROR_REPLAY))
+          fail ("unprotect failed without an AUTH or REPLAY error");
+        if (r2 + f2 != replayed + failed + 1 || ok2 != ok)
+          fail ("a failed unprotect not counted once");
+      }
+}
+
+/* Key params: key||salt from a pattern of which key it is, changed by tweak. */
+static char *
+make_key (BellSrtpSuite suite, guint variant, guint which, guint32 tweak)
+{
+  gsize len = bell_srtp_suite_get_key_length (suite) + bell_srtp_suite_get_salt_length (suite);
+  guint8 master[32];
+  g_autofree char *b64 = NULL;
+
+  for (gsize i = 0; i < len; i++)
+    master[i] = (guint8) (0x11 * (which + 1) + 7 * i + suite) ^ (guint8) (tweak >> (8 * (i % 4)));
+  b64 = g_base64_encode (master, len);
+  return g_strconcat ("inline:", b64, variant_suffix[variant][which == KEY_OURS ? 0 : 1], NULL);
+}
+
+/* The keys of a call depend on its input, so that a packet protected in one call is a
+ * forgery in any other: libFuzzer cannot carry an authentic one over (from a comparison it
+ * saw, say) and make a forgery look accepted. */
+static gboolean
+call_start (Call *c, guint8 config, guint8 dtmf_pt, guint32 input_hash)
+{
+  g_autofree char *ours = NULL, *peer = NULL;
+  guint suite = config & 3, variant = (config >> 2) & 3;
+
+  memset (c, 0, sizeof *c);
+  c->mux = (config & 0x10) != 0;
+  c->clock_rate = config & 0x20 ? 48000 : 8000;
+  c->cname = config & 0x40 ? long_cname : "fuzz@bellbird.invalid";
+  c->now = 1000 * G_USEC_PER_SEC;
+  c->our_seq = 4242;
+  c->our_ts = 160000;
+  if (suite != NO_SRTP)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!available[suite])
+        return FALSE;
+      c->suite = (BellSrtpSuite) suite;
+      c->lifetime = variant == 2;
+      if (skip_mki32 && suite == BELL_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32 && variant % 2)
+        return FALSE;
+      if (fixed[suite][variant] == NULL)
+        return FALSE;   /* key params bell-srtp refuses (see BELL_FUZZ_INIT) */
+      ours = make_key (suite, variant, KEY_OURS, input_hash);
+      peer = make_key (suite, variant, KEY_PEER, input_hash);
+      c->ours = bell_srtp_session_new (c->suite, ours, peer, &error);
+      if (c->ours)
+        c->peer = bell_srtp_session_new (c->suite, peer, ours, &error);
+      if (c->peer == NULL)
+        fail ("SRTP sessions of %s: %s", bell_srtp_suite_to_name (c->suite), error->message);
+    }
+  c->rtcp = bell_rtcp_session_new (OUR_SSRC, c->clock_rate, c->cname);
+  bell_rtcp_session_set_wall_clock (c->rtcp, c->now,
+                                    G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC);
+  if (config & 0x80)
+    {
+      c->dtmf = bell_dtmf_receiver_new (c->clock_rate, on_digit, c, NULL);
+      c->dtmf_pt = dtmf_pt & 0x7f;
+    }
+  else
+    c->dtmf_pt = -1;
+  return TRUE;
+}
+
+static void
+call_end (Call *c, const uint8_t *data, size_t size)
+{
+  guint8 buf[BELL_RTCP_MAX_PACKET];
+  g_autofree char *reason = g_strndup ((const char *) data, MIN (size, 300));
+  gsize len = bell_rtcp_build_bye (c->rtcp, c->now, reason, buf, sizeof buf);
+
+  if (len == 0)
+    fail ("no BYE fits in BELL_RTCP_MAX_PACKET");
+  check_own_report (c, buf, len, reason);
+  check_stats (c);
+
+  bell_dtmf_receiver_free (c->dtmf);
+  bell_rtcp_session_free (c->rtcp);
+  bell_srtp_session_free (c->ours);
+  bell_srtp_session_free (c->peer);
+}
+
+int
+BELL_FUZZ_INIT (int *argc, char ***argv)
+{
+  GString *cname = g_string_new (NULL);
+
+  /* A g_return_if_fail or g_warning reached from input is a bug to keep. */
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  skip_mki32 = g_getenv ("BELL_FUZZ_RTP_SKIP_MKI32") != NULL;
+
+  for (guint s = 0; s < BELL_SRTP_N_SUITES; s++)
+    {
+      available[s] = bell_srtp_suite_is_available (s);
+      for (guint v = 0; v < N_VARIANTS && available[s]; v++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *ours = make_key (s, v, KEY_OURS, 0);
+          g_autofree char *nobody = make_key (s, v, KEY_NOBODY, 0);
+
+          /* Keyed for packets from nobody: whatever arrives there is a forgery. Key params
+           * bell-srtp refuses as unsupported (an MKI with some suite, say) are left out. */
+          fixed[s][v] = bell_srtp_session_new (s, ours, nobody, &error);
+          if (fixed[s][v] == NULL &&
+              !g_error_matches (error, BELL_SRTP_ERROR, BELL_SRTP_ERROR_UNSUPPORTED))
+            fail ("SRTP session of %s: %s", bell_srtp_suite_to_name (s), error->message);
+        }
+    }
+  /* 300 bytes of two-byte UTF-8: cut to 254 at a character boundary. */
+  while (cname->len < 300)
+    g_string_append (cname, "\xc3\xa9");
+  long_cname = g_string_free (cname, FALSE);
+  return 0;
+}
+
+int
+BELL_FUZZ_ENTRY (const uint8_t *data, size_t size)
+{
+  Call call, *c = &call;
+  guint32 hash = 2166136261u;
+  size_t off = 2;
+  guint packets = 0;
+
+  if (size < 2)
+    return 0;
+  for (size_t i = 0; i < size; i++)
+    hash = (hash ^ data[i]) * 16777619u;   /* FNV-1a */
+  if (!call_start (c, data[0], data[1], hash))
+    return 0;
+
+  /* The whole input as a forgery, as one RTP packet and as one RTCP packet. */
+  forged_on_fixed (data, size, (data[0] >> 2) & 3);
+  deliver (c, data, size, 0, 0);
+  check_stats (c);
+  deliver (c, data, size, CTL_RTCP, 0);
+  check_stats (c);
+
+  /* Then as a stream of packets. */
+  while (size - off >= 4 && packets++ < MAX_PACKETS)
+    {
+      guint8 ctl = data[off], aux = data[off + 1];
+      size_t len = MIN ((size_t) (data[off + 2] << 8 | data[off + 3]), size - off - 4);
+
+      off += 4;
+      c->now += clock_steps[ctl >> 4];
+      deliver (c, data + off, len, ctl, aux);
+      check_stats (c);
+      if (ctl & CTL_REPORT)
+        send_and_report (c, aux);
+      off += len;
+    }
+
+  call_end (c, data + 2, size - 2);
+  return 0;
+}
