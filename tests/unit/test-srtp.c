@@ -586,7 +586,7 @@ test_attribute_forms (void)
     /* RFC 4568 §9.1's examples */
     "1 AES_CM_128_HMAC_SHA1_80 inline:" RFC4568_KEY "|2^20|1:32",
     "1 AES_CM_128_HMAC_SHA1_80 inline:" RFC4568_KEY "|2^20|1:4",
-    "2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:32",
+    "2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20",
     /* lifetimes as Asterisk, Cisco and baresip write them */
     "1 AES_CM_128_HMAC_SHA1_80 inline:" RFC4568_KEY "|2^31",
     "1 AES_CM_128_HMAC_SHA1_80 inline:" RFC4568_KEY "|1048576",
@@ -628,6 +628,10 @@ test_attribute_forms (void)
       BELL_SRTP_ERROR_UNSUPPORTED },
     { "1 AES_CM_128_HMAC_SHA1_80 inline:" RFC4568_KEY "|0", BELL_SRTP_ERROR_INVALID_KEY },
     { "1 AEAD_AES_128_GCM inline:" RFC4568_KEY, BELL_SRTP_ERROR_INVALID_KEY },
+    /* RFC 4568's own example, refused: libsrtp2 2.5 cannot find the MKI of this suite's
+     * SRTCP (it uses the 32-bit SRTP tag length); another a=crypto line is taken instead. */
+    { "2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:32",
+      BELL_SRTP_ERROR_UNSUPPORTED },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)

@@ -406,6 +406,14 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
   offset = RTP_HEADER + 4 * cc;
   if ((data[0] & 0x10) && len >= offset + 4)
     offset += 4 + 4 * (((guint) data[offset + 2] << 8) | data[offset + 3]);   /* extension */
+  if ((data[0] & 0x20) && len > offset)
+    {
+      /* RFC 3550 §5.1: padding, its length in the last byte, is not payload. */
+      guint padding = data[len - 1];
+      if (padding == 0 || padding > len - offset)
+        return;
+      len -= padding;
+    }
   if (offset > len)
     return;
   if ((gint) pt == m->dtmf_pt && m->dtmf_receiver)

@@ -484,6 +484,15 @@ parse_key_params (BellSrtpSuite suite, const char *text, KeyParams *kp, GError *
           goto fail;
         }
     }
+  /* libsrtp2 2.5 looks for the MKI of an SRTCP packet after the SRTP tag length: with the
+   * 32-bit suite (whose SRTCP tag is 80 bits) every SRTCP packet would fail. Refused, so that
+   * the offer/answer takes another a=crypto line (we never make MKI keys ourselves). */
+  if (kp->mki_len > 0 && suite == BELL_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32)
+    {
+      g_set_error_literal (error, BELL_SRTP_ERROR, BELL_SRTP_ERROR_UNSUPPORTED,
+                           "an MKI with AES_CM_128_HMAC_SHA1_32 (libsrtp2 cannot read its SRTCP)");
+      goto fail;
+    }
   return TRUE;
 
 fail:
