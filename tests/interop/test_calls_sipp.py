@@ -31,7 +31,8 @@ import time
 import interop_common as ic
 
 UAC_DESCS = [
-    "sipp -sn uac (-m 10 -r 10) -> listen --auto-answer --max-calls 10: sipp exits 0 with 10 "
+    "sipp -sn uac (-m 10 -r 10) -> listen --auto-answer --max-calls 10 --max-concurrent 10: sipp "
+    "exits 0 with 10 "
     "successful calls and no failed call",
     "listen: 10 incoming calls, each incoming -> connected -> ended; listen exits 0 by itself "
     "after the 10th",
@@ -171,7 +172,8 @@ def last_call_event(proc):
 
 @case(UAC_DESCS)
 def case_builtin_uac(tap, peers):
-    listen, port, ready = listen_ready(peers, "listen", ["--auto-answer", "--max-calls", "10"])
+    listen, port, ready = listen_ready(peers, "listen", ["--auto-answer", "--max-calls", "10",
+                                                      "--max-concurrent", "10"])
     if not ready:
         for d in UAC_DESCS:
             tap.ok(False, d, ["listen did not report listening"] + listen.diag())
