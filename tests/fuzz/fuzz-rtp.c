@@ -29,9 +29,9 @@
  *     the rollover counter), a forged or flipped one must not authenticate, a failure is
  *     counted once. Then the media session takes it as bell-media-session.c on_received()
  *     does: RTCP to bell_rtcp_on_rtcp_received(), RTP to bell_rtcp_on_rtp_received() and,
- *     past the CSRCs and header extension, its payload to bell_dtmf_receiver_push() when the
- *     payload type is telephone-event. on_received() is static, so its parse is copied here
- *     (media_on_received): keep the two in step;
+ *     past the CSRCs, header extension and padding (bell_rtp_packet_parse(), which both
+ *     use), its payload to bell_dtmf_receiver_push() when the payload type is
+ *     telephone-event;
  *   - the DTMF receiver: digits are keys with bounded durations, a push that returns FALSE is
  *     counted once as malformed or late, and a payload parses and writes back to itself;
  *   - RTCP: the statistics stay in range after every packet; our reports (SR or RR, into too
@@ -50,6 +50,7 @@
 #include "fuzz-common.h"
 #include "bell-dtmf.h"
 #include "bell-rtcp.h"
+#include "bell-rtp-packet.h"
 #include "bell-rtp-socket.h"
 #include "bell-srtp.h"
 
@@ -358,7 +359,7 @@ push_dtmf (Call *c, const guint8 *payload, gsize len, guint32 ts, guint16 seq, g
 static void
 media_on_received (Call *c, const guint8 *data, gsize len, gboolean rtcp)
 {
-  guint pt, cc, offset;
+  BellRtpHeader rtp;
 
   if (rtcp)
     {
@@ -370,17 +371,12 @@ media_on_received (Call *c, const guint8 *data, gsize len, gboolean rtcp)
   if (get32 (data + 8) == OUR_SSRC)
     c->peer_took_our_ssrc = TRUE;
   bell_rtcp_on_rtp_received (c->rtcp, data, len, c->now);
-  pt = data[1] & 0x7f;
-  cc = data[0] & 0x0f;
-  offset = RTP_HEADER + 4 * cc;
-  if ((data[0] & 0x10) && len >= offset + 4)
-    offset += 4 + 4 * (((guint) data[offset + 2] << 8) | data[offset + 3]);   /* extension */
-  if (offset > len)
+  if (!bell_rtp_packet_parse (data, len, &rtp))
     return;
-  if ((gint) pt == c->dtmf_pt && c->dtmf)
+  if ((gint) rtp.pt == c->dtmf_pt && c->dtmf)
     {
-      push_dtmf (c, data + offset, len - offset, get32 (data + 4),
-                 (guint16) ((data[2] << 8) | data[3]), (data[1] & 0x80) != 0);
+      push_dtmf (c, data + rtp.payload_offset, rtp.payload_len, rtp.timestamp, rtp.seq,
+                 rtp.marker);
       return;
     }
   /* The audio goes to the jitter buffer as a copy of the whole packet. */

@@ -10,12 +10,12 @@
 
 #include "bell-dtmf.h"
 #include "bell-rtcp.h"
+#include "bell-rtp-packet.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
 /* Jitter buffer for a phone call: enough for ordinary Wi-Fi, far below GStreamer's 200 ms. */
 #define JITTER_LATENCY_MS 60
-#define RTP_HEADER        12
 
 struct _BellMediaSession
 {
@@ -336,7 +336,7 @@ on_packet (GstAppSink *sink, gpointer data)
 
   if (!buffer || !gst_buffer_map (buffer, &map, GST_MAP_READ))
     return GST_FLOW_OK;
-  if (map.size >= RTP_HEADER && map.size <= sizeof packet)
+  if (map.size >= BELL_RTP_HEADER_SIZE && map.size <= sizeof packet)
     {
       guint32 ts = read32 (map.data + 4), ssrc = read32 (map.data + 8);
       guint8 event[BELL_DTMF_PAYLOAD_SIZE];
@@ -352,8 +352,8 @@ on_packet (GstAppSink *sink, gpointer data)
               event_len)
             {
               write_header (packet, marker, (guint) m->dtmf_pt, m->seq++, event_ts, ssrc);
-              memcpy (packet + RTP_HEADER, event, event_len);
-              len = RTP_HEADER + event_len;
+              memcpy (packet + BELL_RTP_HEADER_SIZE, event, event_len);
+              len = BELL_RTP_HEADER_SIZE + event_len;
             }
           else
             {
@@ -385,7 +385,7 @@ static void
 on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gpointer user_data)
 {
   BellMediaSession *m = user_data;
-  guint pt, cc, offset;
+  BellRtpHeader rtp;
 
   if (rtcp)
     {
@@ -395,34 +395,22 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
       g_mutex_unlock (&m->lock);
       return;
     }
-  if (len < RTP_HEADER || !m->recv)
+  if (len < BELL_RTP_HEADER_SIZE || !m->recv)
     return;
   g_mutex_lock (&m->lock);
   if (m->rtcp)
     bell_rtcp_on_rtp_received (m->rtcp, data, len, g_get_monotonic_time ());
   g_mutex_unlock (&m->lock);
-  pt = data[1] & 0x7f;
-  cc = data[0] & 0x0f;
-  offset = RTP_HEADER + 4 * cc;
-  if ((data[0] & 0x10) && len >= offset + 4)
-    offset += 4 + 4 * (((guint) data[offset + 2] << 8) | data[offset + 3]);   /* extension */
-  if ((data[0] & 0x20) && len > offset)
-    {
-      /* RFC 3550 §5.1: padding, its length in the last byte, is not payload. */
-      guint padding = data[len - 1];
-      if (padding == 0 || padding > len - offset)
-        return;
-      len -= padding;
-    }
-  if (offset > len)
+  if (!bell_rtp_packet_parse (data, len, &rtp))
     return;
-  if ((gint) pt == m->dtmf_pt && m->dtmf_receiver)
+  if ((gint) rtp.pt == m->dtmf_pt && m->dtmf_receiver)
     {
-      bell_dtmf_receiver_push (m->dtmf_receiver, data + offset, len - offset, read32 (data + 4),
-                               (guint16) ((data[2] << 8) | data[3]), (data[1] & 0x80) != 0);
+      bell_dtmf_receiver_push (m->dtmf_receiver, data + rtp.payload_offset, rtp.payload_len,
+                               rtp.timestamp, rtp.seq, rtp.marker);
       return;
     }
-  if (pt != m->pt || !m->receiving || !m->recv_playing)
+  /* The whole packet, padding and all: the depayloader reads the header again. */
+  if (rtp.pt != m->pt || !m->receiving || !m->recv_playing)
     return;
   gst_app_src_push_buffer (GST_APP_SRC (m->appsrc), gst_buffer_new_memdup (data, len));
 }
