@@ -1304,3 +1304,30 @@ def wav_rms(path, start_s=0.0):
         return 0.0
     samples = struct.unpack("<%dh" % n, data[:2 * n])
     return math.sqrt(sum(x * x for x in samples) / n)
+
+
+# --------------------------------------------------------------------------------------------
+# What the call scripts read from a bellbird-cli they ran
+
+def finish(proc, timeout):
+    """Waits for proc to exit by itself (bounded), then stops it by pid. Returns its exit code,
+    or None when it had to be stopped."""
+    rc = proc.wait(timeout)
+    if rc is None:
+        proc.stop()
+        return None
+    return rc
+
+
+def states(proc, call_id=None):
+    """The call states proc reported (of one call id when given), in order."""
+    return [e.get("state") for e in call_events(proc, call_id)]
+
+
+def events(proc, name):
+    """proc's events called name ("hold", "media", "dtmf" ...), in order."""
+    return [e for e in proc.events() if e.get("event") == name]
+
+
+def loopback_uri(user, port, scheme="sip"):
+    return "%s:%s@%s:%d" % (scheme, user, LOOPBACK, port)

@@ -24,6 +24,10 @@ import time
 
 import interop_common as ic
 
+finish = ic.finish
+events = ic.events
+uri = ic.loopback_uri
+
 T = ic.Cases()
 
 ECHO_DESCS = [
@@ -80,21 +84,6 @@ def listen(peers, name, extra=(), duration=20):
     port = ic.free_port()
     p = ic.start_listen(peers, name, port, transport="udp", extra=extra, duration=duration)
     return p, port, ic.wait_listening(p, "UDP", port, 5)
-
-
-def uri(user, port):
-    return "sip:%s@%s:%d" % (user, ic.LOOPBACK, port)
-
-
-def events(proc, name):
-    return [e for e in proc.events() if e.get("event") == name]
-
-
-def finish(proc, timeout):
-    rc = proc.wait(timeout)
-    if rc is None:
-        proc.stop()
-    return rc
 
 
 def wait_state(proc, state, timeout=8.0, call_id=None):

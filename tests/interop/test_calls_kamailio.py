@@ -16,6 +16,8 @@ C. a user who is not registered: kamailio answers 404 and alice's call ends with
 
 import interop_common as ic
 
+states = ic.states
+
 REALM = ic.KAMAILIO_REALM
 ALICE = "sip:alice@%s" % REALM
 BOB = "sip:bob@%s" % REALM
@@ -38,10 +40,6 @@ C_DESCS = [
     "call ends with code 404, exit 1",
 ]
 ALL_DESCS = A_DESCS + B_DESCS + C_DESCS
-
-
-def states(proc):
-    return [e.get("state") for e in ic.call_events(proc)]
 
 
 def records(kam, kind):

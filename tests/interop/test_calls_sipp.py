@@ -30,6 +30,9 @@ import time
 
 import interop_common as ic
 
+finish = ic.finish
+states = ic.states
+
 UAC_DESCS = [
     "sipp -sn uac (-m 10 -r 10) -> listen --auto-answer --max-calls 10 --max-concurrent 10: sipp "
     "exits 0 with 10 "
@@ -147,20 +150,6 @@ def listen_ready(peers, name, extra):
     p = ic.start_listen(peers, name, port, transport="udp", extra=extra, duration=40)
     ok = ic.wait_listening(p, "UDP", port, 5)
     return p, port, ok
-
-
-def finish(proc, timeout):
-    """Waits for proc to exit by itself (bounded), then stops it by pid. Returns its exit code,
-    or None when it had to be stopped."""
-    rc = proc.wait(timeout)
-    if rc is None:
-        proc.stop()
-        return None
-    return rc
-
-
-def states(proc, call_id=None):
-    return [e.get("state") for e in ic.call_events(proc, call_id)]
 
 
 def last_call_event(proc):
@@ -536,7 +525,6 @@ def case_redirect_loop(tap, peers):
            and last.get("code") == 302 and "connected" not in states(call), REDIRECT_LOOP_DESCS[0],
            lambda: ["%d INVITE, %d ACK, call exit %s, sipp exit %s, last %s"
                     % (len(inv), len(acks), crc, src, last)] + call.diag() + ic.sipp_diag(sipp))
-
 
 
 @case(SRTP_488_DESCS)

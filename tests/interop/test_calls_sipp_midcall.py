@@ -27,6 +27,8 @@ import time
 sys.dont_write_bytecode = True   # importing test_calls_sipp must leave no __pycache__ in the tree
 
 import interop_common as ic  # noqa: E402
+
+events = ic.events
 from test_calls_sipp import call_scenario, finish, listen_ready, missing, states  # noqa: E402
 
 T = ic.Cases()
@@ -192,10 +194,6 @@ def o_line_problems(sdps):
         prev = o
         prev_rest = rest
     return out
-
-
-def events(proc, name):
-    return [e for e in proc.events() if e.get("event") == name]
 
 
 def holds(proc):

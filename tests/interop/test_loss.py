@@ -25,6 +25,9 @@ import wave
 
 import interop_common as ic
 
+finish = ic.finish
+events = ic.events
+
 T = ic.Cases()
 
 DURATION = 7        # seconds: A's first RTCP report comes within 3.75 s of the call's start
@@ -74,17 +77,6 @@ def window_shares(path, freq):
 def median(values):
     values = sorted(values)
     return values[len(values) // 2] if values else 0.0
-
-
-def events(proc, name):
-    return [e for e in proc.events() if e.get("event") == name]
-
-
-def finish(proc, timeout):
-    rc = proc.wait(timeout)
-    if rc is None:
-        proc.stop()
-    return rc
 
 
 def lossy_call(peers, name, percent):

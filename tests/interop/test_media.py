@@ -31,6 +31,11 @@ import wave
 sys.dont_write_bytecode = True   # importing the other test scripts leaves no __pycache__
 
 import interop_common as ic  # noqa: E402
+
+finish = ic.finish
+states = ic.states
+events = ic.events
+uri = ic.loopback_uri
 import test_calls_baresip as tcb  # noqa: E402
 import test_transfer_baresip as ttb  # noqa: E402
 
@@ -193,29 +198,10 @@ def held_verdict(rec, call_len):
 # --------------------------------------------------------------------------------------------
 # Helpers
 
-def uri(user, port):
-    return "sip:%s@%s:%d" % (user, ic.LOOPBACK, port)
-
-
 def listen(peers, name, extra=(), duration=20):
     port = ic.free_port()
     p = ic.start_listen(peers, name, port, transport="udp", extra=extra, duration=duration)
     return p, port, ic.wait_listening(p, "UDP", port, 5)
-
-
-def events(proc, name):
-    return [e for e in proc.events() if e.get("event") == name]
-
-
-def states(proc):
-    return [e.get("state") for e in ic.call_events(proc)]
-
-
-def finish(proc, timeout):
-    rc = proc.wait(timeout)
-    if rc is None:
-        proc.stop()
-    return rc
 
 
 def timed_call(call, timeout):

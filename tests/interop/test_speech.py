@@ -68,6 +68,13 @@ import wave
 sys.dont_write_bytecode = True   # importing the other test scripts leaves no __pycache__
 
 import interop_common as ic  # noqa: E402
+
+finish = ic.finish
+states = ic.states
+
+
+def media_events(proc):
+    return ic.events(proc, "media")
 import test_calls_baresip as tcb  # noqa: E402
 
 T = ic.Cases()
@@ -482,21 +489,6 @@ def bs_sdp(bs, port, direction, what):
         if what == "answer" and tcb.status(m) == 200 and tcb.cseq_method(m) == "INVITE":
             return sdp_media(tcb.sdp_of(m))
     return None
-
-
-def media_events(proc):
-    return [e for e in proc.events() if e.get("event") == "media"]
-
-
-def states(proc):
-    return [e.get("state") for e in ic.call_events(proc)]
-
-
-def finish(proc, timeout):
-    rc = proc.wait(timeout)
-    if rc is None:
-        proc.stop()
-    return rc
 
 
 # --------------------------------------------------------------------------------------------

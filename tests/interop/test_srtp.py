@@ -41,6 +41,14 @@ import time
 sys.dont_write_bytecode = True   # importing the other test scripts leaves no __pycache__
 
 import interop_common as ic  # noqa: E402
+
+finish = ic.finish
+states = ic.states
+uri = ic.loopback_uri
+
+
+def media_events(proc):
+    return ic.events(proc, "media")
 import test_calls_baresip as tcb  # noqa: E402
 import test_media as tm  # noqa: E402
 
@@ -122,25 +130,6 @@ BS_DESCS = [
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-def uri(user, port, scheme="sip"):
-    return "%s:%s@%s:%d" % (scheme, user, ic.LOOPBACK, port)
-
-
-def media_events(proc):
-    return [e for e in proc.events() if e.get("event") == "media"]
-
-
-def states(proc):
-    return [e.get("state") for e in ic.call_events(proc)]
-
-
-def finish(proc, timeout):
-    rc = proc.wait(timeout)
-    if rc is None:
-        proc.stop()
-    return rc
-
 
 def enc_summary(evs):
     return ["encrypted=%s srtp=%s codec=%s" % (e.get("encrypted"), e.get("srtp"), e.get("codec"))

@@ -26,6 +26,10 @@ import threading
 import time
 
 import interop_common as ic
+
+states = ic.states
+events = ic.events
+uri = ic.loopback_uri
 import test_calls_baresip as tcb
 
 T = ic.Cases()
@@ -198,22 +202,10 @@ def start_baresip_ctrl(peers, name, account_user, answer=False):
 # --------------------------------------------------------------------------------------------
 # Helpers
 
-def uri(user, port):
-    return "sip:%s@%s:%d" % (user, ic.LOOPBACK, port)
-
-
 def listen(peers, name, extra=(), duration=30):
     port = ic.free_port()
     p = ic.start_listen(peers, name, port, transport="udp", extra=extra, duration=duration)
     return p, port, ic.wait_listening(p, "UDP", port, 5)
-
-
-def events(proc, name):
-    return [e for e in proc.events() if e.get("event") == name]
-
-
-def states(proc, call_id):
-    return [e.get("state") for e in ic.call_events(proc, call_id)]
 
 
 def body_of(msg):
