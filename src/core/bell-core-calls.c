@@ -425,16 +425,17 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
   place_call (core, child);
 }
 
+/* A call as its media callbacks name it (they run on the core thread; freed with the call). */
 typedef struct
 {
   BellCore *core;
   guint     id;
-} DtmfTarget;
+} CallRef;
 
 static void
 on_dtmf_received (char digit, guint duration_ms, gpointer data)
 {
-  DtmfTarget *t = data;
+  CallRef *t = data;
   char text[2] = { digit, 0 };
 
   bell_core_emit (t->core, bell_event_new ("dtmf",
@@ -448,7 +449,7 @@ on_dtmf_received (char digit, guint duration_ms, gpointer data)
 static void
 on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer data)
 {
-  DtmfTarget *t = data;
+  CallRef *t = data;
 
   bell_core_emit (t->core, bell_event_new ("media",
                                            "id", g_variant_new_int32 ((gint32) t->id),
@@ -464,7 +465,7 @@ on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer da
 static void
 on_media_stats (const BellRtcpStats *stats, gpointer data)
 {
-  DtmfTarget *t = data;
+  CallRef *t = data;
 
   bell_core_emit (t->core, bell_event_new ("quality",
                                            "id", g_variant_new_int32 ((gint32) t->id),
@@ -484,14 +485,14 @@ on_media_stats (const BellRtcpStats *stats, gpointer data)
 static void
 attach_media (BellCore *core, BellSipCall *call, BellCallMedia *media)
 {
-  DtmfTarget *t;
+  CallRef *t;
 
   if (!call || !media)
     return;
-  t = g_new0 (DtmfTarget, 1);
+  t = g_new0 (CallRef, 1);
   t->core = core;
   t->id = bell_sip_call_get_id (call);
-  g_object_set_data_full (G_OBJECT (call), "bell-dtmf-target", t, g_free);
+  g_object_set_data_full (G_OBJECT (call), "bell-call-ref", t, g_free);
   g_object_set_data (G_OBJECT (call), "bell-media", media);
   bell_call_media_set_dtmf_func (media, on_dtmf_received, t);
   bell_call_media_set_applied_func (media, on_media_applied, t);
