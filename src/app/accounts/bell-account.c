@@ -1,0 +1,522 @@
+/* bell-account.c: one SIP account, its settings bound to GSettings. */
+#define G_LOG_DOMAIN "bell-accounts"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include "bell-account.h"
+#include "sip/bell-sip-uri.h"
+
+struct _BellAccount
+{
+  GObject           parent_instance;
+
+  char             *id;
+  GSettings        *settings;
+  char             *display_name;
+  char             *address;
+  char             *auth_user;
+  char             *registrar;
+  char             *outbound_proxy;
+  char             *transport;
+  char             *srtp;
+  char             *stun_server;
+  gboolean          enabled;
+  guint             expires;
+  BellAccountState  state;
+  char             *status_text;
+};
+
+G_DEFINE_FINAL_TYPE (BellAccount, bell_account, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (bell-account-error-quark, bell_account_error)
+
+enum
+{
+  PROP_0,
+  PROP_ID,
+  PROP_DISPLAY_NAME,
+  PROP_ADDRESS,
+  PROP_AUTH_USER,
+  PROP_REGISTRAR,
+  PROP_OUTBOUND_PROXY,
+  PROP_TRANSPORT,
+  PROP_SRTP,
+  PROP_STUN_SERVER,
+  PROP_ENABLED,
+  PROP_EXPIRES,
+  PROP_STATE,
+  PROP_STATUS_TEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_PASSWORD_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* The properties that mirror a GSettings key of the same name. */
+static const char *const bound_keys[] = {
+  "display-name", "address", "auth-user", "registrar", "outbound-proxy", "transport", "srtp",
+  "stun-server", "enabled", "expires",
+};
+
+GType
+bell_account_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static const GEnumValue values[] = {
+        { BELL_ACCOUNT_STATE_DISABLED, "BELL_ACCOUNT_STATE_DISABLED", "disabled" },
+        { BELL_ACCOUNT_STATE_UNREGISTERED, "BELL_ACCOUNT_STATE_UNREGISTERED", "unregistered" },
+        { BELL_ACCOUNT_STATE_REGISTERING, "BELL_ACCOUNT_STATE_REGISTERING", "registering" },
+        { BELL_ACCOUNT_STATE_REGISTERED, "BELL_ACCOUNT_STATE_REGISTERED", "registered" },
+        { BELL_ACCOUNT_STATE_FAILED, "BELL_ACCOUNT_STATE_FAILED", "failed" },
+        { 0, NULL, NULL },
+      };
+      g_once_init_leave (&type_id, g_enum_register_static ("BellAccountState", values));
+    }
+  return type_id;
+}
+
+/* A string property's storage, by property id. */
+static char **
+string_field (BellAccount *self, guint prop_id)
+{
+  switch (prop_id)
+    {
+    case PROP_DISPLAY_NAME:   return &self->display_name;
+    case PROP_ADDRESS:        return &self->address;
+    case PROP_AUTH_USER:      return &self->auth_user;
+    case PROP_REGISTRAR:      return &self->registrar;
+    case PROP_OUTBOUND_PROXY: return &self->outbound_proxy;
+    case PROP_TRANSPORT:      return &self->transport;
+    case PROP_SRTP:           return &self->srtp;
+    case PROP_STUN_SERVER:    return &self->stun_server;
+    default:                  return NULL;
+    }
+}
+
+static void
+bell_account_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  BellAccount *self = BELL_ACCOUNT (object);
+  char **field = string_field (self, prop_id);
+
+  if (field)
+    {
+      g_value_set_string (value, *field);
+      return;
+    }
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_ENABLED:
+      g_value_set_boolean (value, self->enabled);
+      break;
+    case PROP_EXPIRES:
+      g_value_set_uint (value, self->expires);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_STATUS_TEXT:
+      g_value_set_string (value, self->status_text);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bell_account_set_property (GObject *object, guint prop_id, const GValue *value,
+                           GParamSpec *pspec)
+{
+  BellAccount *self = BELL_ACCOUNT (object);
+  char **field = string_field (self, prop_id);
+
+  if (field)
+    {
+      const char *text = g_value_get_string (value);
+      if (g_strcmp0 (*field, text) != 0)
+        {
+          g_free (*field);
+          *field = g_strdup (text ? text : "");
+          g_object_notify_by_pspec (object, pspec);
+        }
+      return;
+    }
+  switch (prop_id)
+    {
+    case PROP_ID:
+      self->id = g_value_dup_string (value);
+      break;
+    case PROP_ENABLED:
+      if (self->enabled != g_value_get_boolean (value))
+        {
+          self->enabled = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_EXPIRES:
+      if (self->expires != g_value_get_uint (value))
+        {
+          self->expires = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bell_account_constructed (GObject *object)
+{
+  BellAccount *self = BELL_ACCOUNT (object);
+  g_autofree char *path = NULL;
+
+  G_OBJECT_CLASS (bell_account_parent_class)->constructed (object);
+  g_assert (self->id && *self->id);
+  path = g_strconcat (BELL_ACCOUNT_PATH_PREFIX, self->id, "/", NULL);
+  self->settings = g_settings_new_with_path (BELL_ACCOUNT_SCHEMA_ID, path);
+  /* Both ways: a change made elsewhere (dconf-editor, another instance) shows here too. */
+  for (guint i = 0; i < G_N_ELEMENTS (bound_keys); i++)
+    g_settings_bind (self->settings, bound_keys[i], self, bound_keys[i], G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+bell_account_dispose (GObject *object)
+{
+  BellAccount *self = BELL_ACCOUNT (object);
+
+  if (self->settings)
+    for (guint i = 0; i < G_N_ELEMENTS (bound_keys); i++)
+      g_settings_unbind (self, bound_keys[i]);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (bell_account_parent_class)->dispose (object);
+}
+
+static void
+bell_account_finalize (GObject *object)
+{
+  BellAccount *self = BELL_ACCOUNT (object);
+
+  g_free (self->id);
+  for (guint prop = PROP_DISPLAY_NAME; prop <= PROP_STUN_SERVER; prop++)
+    g_free (*string_field (self, prop));
+  g_free (self->status_text);
+  G_OBJECT_CLASS (bell_account_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+string_pspec (const char *name)
+{
+  return g_param_spec_string (name, NULL, NULL, "",
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                              G_PARAM_STATIC_STRINGS);
+}
+
+static void
+bell_account_class_init (BellAccountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = bell_account_get_property;
+  object_class->set_property = bell_account_set_property;
+  object_class->constructed = bell_account_constructed;
+  object_class->dispose = bell_account_dispose;
+  object_class->finalize = bell_account_finalize;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISPLAY_NAME] = string_pspec ("display-name");
+  properties[PROP_ADDRESS] = string_pspec ("address");
+  properties[PROP_AUTH_USER] = string_pspec ("auth-user");
+  properties[PROP_REGISTRAR] = string_pspec ("registrar");
+  properties[PROP_OUTBOUND_PROXY] = string_pspec ("outbound-proxy");
+  properties[PROP_TRANSPORT] = string_pspec ("transport");
+  properties[PROP_SRTP] = string_pspec ("srtp");
+  properties[PROP_STUN_SERVER] = string_pspec ("stun-server");
+  properties[PROP_ENABLED] =
+    g_param_spec_boolean ("enabled", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EXPIRES] =
+    g_param_spec_uint ("expires", NULL, NULL, 60, 86400, 600,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, BELL_TYPE_ACCOUNT_STATE,
+                       BELL_ACCOUNT_STATE_UNREGISTERED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATUS_TEXT] =
+    g_param_spec_string ("status-text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_PASSWORD_CHANGED] =
+    g_signal_new ("password-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+}
+
+static void
+bell_account_init (BellAccount *self)
+{
+  self->enabled = TRUE;
+  self->expires = 600;
+  self->state = BELL_ACCOUNT_STATE_UNREGISTERED;
+  self->status_text = g_strdup (_("Not registered"));
+}
+
+BellAccount *
+bell_account_new (const char *id)
+{
+  g_return_val_if_fail (id != NULL && *id != '\0', NULL);
+  return g_object_new (BELL_TYPE_ACCOUNT, "id", id, NULL);
+}
+
+GSettings *
+bell_account_get_settings (BellAccount *self)
+{
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
+  return self->settings;
+}
+
+#define GETTER(type, name, field) \
+  type bell_account_get_##name (BellAccount *self) \
+  { \
+    g_return_val_if_fail (BELL_IS_ACCOUNT (self), 0); \
+    return self->field; \
+  }
+
+GETTER (const char *, id, id)
+GETTER (const char *, display_name, display_name)
+GETTER (const char *, address, address)
+GETTER (const char *, auth_user, auth_user)
+GETTER (const char *, registrar, registrar)
+GETTER (const char *, outbound_proxy, outbound_proxy)
+GETTER (const char *, transport, transport)
+GETTER (const char *, srtp, srtp)
+GETTER (const char *, stun_server, stun_server)
+GETTER (gboolean, enabled, enabled)
+GETTER (guint, expires, expires)
+GETTER (BellAccountState, state, state)
+GETTER (const char *, status_text, status_text)
+
+#undef GETTER
+
+const char *
+bell_account_get_title (BellAccount *self)
+{
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
+  return self->display_name && *self->display_name ? self->display_name : self->address;
+}
+
+char *
+bell_account_dup_username (BellAccount *self)
+{
+  g_autoptr(BellSipUri) uri = NULL;
+
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
+  if (self->auth_user && *self->auth_user)
+    return g_strdup (self->auth_user);
+  uri = bell_sip_uri_new (self->address, NULL);
+  return uri ? bell_sip_uri_dup_user (uri, NULL) : NULL;
+}
+
+char *
+bell_account_dup_domain (BellAccount *self)
+{
+  g_autoptr(BellSipUri) uri = NULL;
+
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
+  uri = bell_sip_uri_new (self->address, NULL);
+  return uri ? g_strndup (uri->host.p, uri->host.len) : NULL;
+}
+
+void
+bell_account_set_state (BellAccount *self, BellAccountState state, const char *status_text)
+{
+  g_return_if_fail (BELL_IS_ACCOUNT (self));
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (g_strcmp0 (self->status_text, status_text) != 0)
+    {
+      g_free (self->status_text);
+      self->status_text = g_strdup (status_text);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
+    }
+}
+
+void
+bell_account_password_changed (BellAccount *self)
+{
+  g_return_if_fail (BELL_IS_ACCOUNT (self));
+  g_signal_emit (self, signals[SIGNAL_PASSWORD_CHANGED], 0);
+}
+
+/* Pure helpers */
+
+static gboolean
+has_scheme (const char *text, const char *scheme)
+{
+  return g_ascii_strncasecmp (text, scheme, strlen (scheme)) == 0;
+}
+
+char *
+bell_account_normalize_address (const char *text, GError **error)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
+  g_autofree char *uri_text = NULL;
+  g_autoptr(BellSipUri) uri = NULL;
+
+  if (*trimmed == '\0')
+    {
+      g_set_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_ADDRESS,
+                   _("Enter a SIP address such as alice@example.com"));
+      return NULL;
+    }
+  uri_text = has_scheme (trimmed, "sip:") || has_scheme (trimmed, "sips:")
+             ? g_strdup (trimmed) : g_strconcat ("sip:", trimmed, NULL);
+  uri = bell_sip_uri_new (uri_text, NULL);
+  if (!uri || !bell_sip_uri_is_sip (uri) || uri->user.len == 0 || uri->host.len == 0 ||
+      uri->password.len > 0 || uri->headers.len > 0 || strpbrk (uri_text, " \t") != NULL)
+    {
+      g_set_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_ADDRESS,
+                   _("“%s” is not a SIP address: write it as user@domain or sip:user@domain"),
+                   trimmed);
+      return NULL;
+    }
+  /* The scheme in lower case, so equal addresses compare equal as strings. */
+  for (char *p = uri_text; *p != ':'; p++)
+    *p = g_ascii_tolower (*p);
+  return g_steal_pointer (&uri_text);
+}
+
+char *
+bell_account_normalize_server (const char *text, GError **error)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
+  g_autofree char *uri_text = NULL;
+  g_autoptr(BellSipUri) uri = NULL;
+
+  if (*trimmed == '\0')
+    return NULL;
+  uri_text = has_scheme (trimmed, "sip:") || has_scheme (trimmed, "sips:")
+             ? g_strdup (trimmed) : g_strconcat ("sip:", trimmed, NULL);
+  uri = bell_sip_uri_new (uri_text, NULL);
+  if (!uri || !bell_sip_uri_is_sip (uri) || uri->host.len == 0 || uri->user.len > 0 ||
+      strpbrk (uri_text, " \t") != NULL)
+    {
+      g_set_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_SERVER,
+                   _("“%s” is not a server address: write it as host, host:port or sip:host"),
+                   trimmed);
+      return NULL;
+    }
+  for (char *p = uri_text; *p != ':'; p++)
+    *p = g_ascii_tolower (*p);
+  return g_steal_pointer (&uri_text);
+}
+
+BellSipTransportKind
+bell_account_transport_kind (const char *transport)
+{
+  if (!transport || g_strcmp0 (transport, "auto") == 0)
+    return BELL_SIP_TRANSPORT_ANY;
+  return bell_sip_transport_kind_from_string (transport, strlen (transport));
+}
+
+BellSdpSrtpPolicy
+bell_account_srtp_policy (const char *srtp)
+{
+  BellSdpSrtpPolicy policy = BELL_SDP_SRTP_AUTO;
+
+  if (!bell_sdp_srtp_policy_from_string (srtp, &policy))
+    return BELL_SDP_SRTP_AUTO;
+  return policy;
+}
+
+char *
+bell_account_make_instance_id (const char *id)
+{
+  g_autofree char *input = g_strconcat ("io.github.bellbird.Account:", id, NULL);
+  g_autofree char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA1, input, -1);
+  /* A name-based UUID (version 5 layout): the same account keeps the same instance across
+   * restarts, so an outbound registrar (RFC 5626) replaces its binding instead of adding one. */
+  static const char variant[] = "89ab";
+
+  hex[12] = '5';
+  hex[16] = variant[g_ascii_xdigit_value (hex[16]) & 3];
+  return g_strdup_printf ("urn:uuid:%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+                          hex + 20);
+}
+
+static char *
+nonempty (const char *text)
+{
+  return text && *text ? g_strdup (text) : NULL;
+}
+
+BellAccountRegConfig *
+bell_account_make_reg_config (BellAccount *self, const char *password, GError **error)
+{
+  g_autoptr(BellAccountRegConfig) rc = NULL;
+  g_autoptr(BellSipUri) aor = NULL;
+
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
+  rc = g_new0 (BellAccountRegConfig, 1);
+  rc->aor = bell_account_normalize_address (self->address, error);
+  if (!rc->aor)
+    return NULL;
+  if (self->registrar && *self->registrar)
+    {
+      rc->registrar = bell_account_normalize_server (self->registrar, error);
+      if (!rc->registrar)
+        return NULL;
+    }
+  else
+    {
+      /* §10.2.6: the registrar is the address's domain (with its port, if it has one). */
+      aor = bell_sip_uri_new (rc->aor, error);
+      if (!aor)
+        return NULL;
+      rc->registrar = aor->port
+                      ? g_strdup_printf ("%.*s:%.*s:%u", BELL_STR_PRINTF (aor->scheme_str),
+                                         BELL_STR_PRINTF (aor->host), aor->port)
+                      : g_strdup_printf ("%.*s:%.*s", BELL_STR_PRINTF (aor->scheme_str),
+                                         BELL_STR_PRINTF (aor->host));
+    }
+  rc->display_name = nonempty (self->display_name);
+  rc->auth_user = nonempty (self->auth_user);
+  rc->instance_id = bell_account_make_instance_id (self->id);
+
+  rc->config.aor = rc->aor;
+  rc->config.display_name = rc->display_name;
+  rc->config.auth_user = rc->auth_user;
+  rc->config.password = password;
+  rc->config.registrar = rc->registrar;
+  rc->config.transport = bell_account_transport_kind (self->transport);
+  rc->config.expires = self->expires;
+  rc->config.instance_id = rc->instance_id;
+  return g_steal_pointer (&rc);
+}
+
+void
+bell_account_reg_config_free (BellAccountRegConfig *config)
+{
+  if (!config)
+    return;
+  g_free (config->aor);
+  g_free (config->display_name);
+  g_free (config->auth_user);
+  g_free (config->registrar);
+  g_free (config->instance_id);
+  g_free (config);
+}

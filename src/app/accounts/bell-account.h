@@ -1,0 +1,107 @@
+/* bell-account.h: one SIP account of the desktop app.
+ *
+ * Its settings live in GSettings (the relocatable schema io.github.bellbird.Bellbird.Account at
+ * /io/github/bellbird/Bellbird/accounts/ID/) and are bound to its properties both ways; its
+ * password lives only in the keyring (bell-account-secret.h). "state" and "status-text" are what
+ * the core last said about its registration, kept up to date by BellAccountStore.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "bell-core.h"
+
+G_BEGIN_DECLS
+
+#define BELL_ACCOUNT_SCHEMA_ID   "io.github.bellbird.Bellbird.Account"
+#define BELL_ACCOUNT_PATH_PREFIX "/io/github/bellbird/Bellbird/accounts/"
+
+#define BELL_ACCOUNT_ERROR (bell_account_error_quark ())
+GQuark bell_account_error_quark (void);
+
+typedef enum
+{
+  BELL_ACCOUNT_ERROR_INVALID_ADDRESS,   /* not sip:user@domain */
+  BELL_ACCOUNT_ERROR_INVALID_SERVER,    /* registrar or proxy is not host[:port] or a sip: URI */
+  BELL_ACCOUNT_ERROR_KEYRING,           /* the Secret Service is missing, locked or failed */
+  BELL_ACCOUNT_ERROR_EXISTS,            /* another account has this address */
+} BellAccountError;
+
+typedef enum
+{
+  BELL_ACCOUNT_STATE_DISABLED,
+  BELL_ACCOUNT_STATE_UNREGISTERED,
+  BELL_ACCOUNT_STATE_REGISTERING,
+  BELL_ACCOUNT_STATE_REGISTERED,
+  BELL_ACCOUNT_STATE_FAILED,
+} BellAccountState;
+
+#define BELL_TYPE_ACCOUNT_STATE (bell_account_state_get_type ())
+GType bell_account_state_get_type (void) G_GNUC_CONST;
+
+#define BELL_TYPE_ACCOUNT (bell_account_get_type ())
+G_DECLARE_FINAL_TYPE (BellAccount, bell_account, BELL, ACCOUNT, GObject)
+
+/* The account with settings at BELL_ACCOUNT_PATH_PREFIX id "/" (created empty if new). */
+BellAccount      *bell_account_new                (const char *id);
+
+GSettings        *bell_account_get_settings       (BellAccount *self);
+const char       *bell_account_get_id             (BellAccount *self);
+const char       *bell_account_get_display_name   (BellAccount *self);
+const char       *bell_account_get_address        (BellAccount *self);
+const char       *bell_account_get_auth_user      (BellAccount *self);
+const char       *bell_account_get_registrar      (BellAccount *self);
+const char       *bell_account_get_outbound_proxy (BellAccount *self);
+const char       *bell_account_get_transport      (BellAccount *self);
+const char       *bell_account_get_srtp           (BellAccount *self);
+const char       *bell_account_get_stun_server    (BellAccount *self);
+gboolean          bell_account_get_enabled        (BellAccount *self);
+guint             bell_account_get_expires        (BellAccount *self);
+BellAccountState  bell_account_get_state          (BellAccount *self);
+const char       *bell_account_get_status_text    (BellAccount *self);
+/* The display name, else the address: what a list shows as the title. */
+const char       *bell_account_get_title          (BellAccount *self);
+/* The user name sent for Digest (auth-user, else the address's user part) and the address's
+ * domain: the keyring item's "username" and "domain" attributes. NULL on a malformed address. */
+char             *bell_account_dup_username       (BellAccount *self);
+char             *bell_account_dup_domain         (BellAccount *self);
+
+/* For BellAccountStore: what the core says now; and that the keyring has a new password for
+ * it (emits "password-changed", after which a registered account registers again). */
+void              bell_account_set_state          (BellAccount *self, BellAccountState state,
+                                                   const char *status_text);
+void              bell_account_password_changed   (BellAccount *self);
+
+/* A user's text as a SIP address: "user@domain" or "sip:user@domain" (also sips:, a port and
+ * parameters) → the sip:/sips: URI to store, or NULL with BELL_ACCOUNT_ERROR_INVALID_ADDRESS
+ * and a sentence for the user. */
+char             *bell_account_normalize_address  (const char *text, GError **error);
+/* A registrar or proxy the user typed ("", host, host:port, sip:/sips: URI) → a sip: URI, or
+ * NULL for "" (with no error); NULL with BELL_ACCOUNT_ERROR_INVALID_SERVER when malformed. */
+char             *bell_account_normalize_server   (const char *text, GError **error);
+/* "auto" "udp" "tcp" "tls" "ws" "wss" → the core's transport (ANY for auto or unknown). */
+BellSipTransportKind bell_account_transport_kind  (const char *transport);
+/* "auto" "off" "optional" "mandatory" → the core's SRTP policy (AUTO when unknown). */
+BellSdpSrtpPolicy bell_account_srtp_policy        (const char *srtp);
+/* The stable RFC 5626 instance id of an account: urn:uuid: derived from its id. */
+char             *bell_account_make_instance_id   (const char *id);
+
+/* What bell_core_register needs for an account: config points into the strings owned here,
+ * and at the caller's password (borrowed: keep it alive while config is used). */
+typedef struct
+{
+  BellRegConfig config;
+  char         *aor;
+  char         *display_name;
+  char         *auth_user;
+  char         *registrar;
+  char         *instance_id;
+} BellAccountRegConfig;
+
+/* Pure: no keyring, no network. Fails on a malformed address or registrar. */
+BellAccountRegConfig *bell_account_make_reg_config (BellAccount *self, const char *password,
+                                                    GError **error);
+void                  bell_account_reg_config_free (BellAccountRegConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellAccountRegConfig, bell_account_reg_config_free)
+
+G_END_DECLS
