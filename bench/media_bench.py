@@ -9,6 +9,8 @@
       would be cut down by the 8 kHz resampler's low-pass and smeared in time);
       DIR/source.wav: 8 kHz mono, SOURCE_SECONDS of a 440 Hz tone at 0.3 of full scale, what
       every phone sends in the CPU runs (G.711's cost does not depend on the content).
+      DIR/tone.wav: 48 kHz mono, TONE_SECONDS of a 700 Hz tone at 0.3 of full scale, for the
+      dropout count.
       Prints the length of clicks.wav in seconds.
 
   media_bench.py delay ROOM.raw
@@ -18,6 +20,14 @@
       ear channel within MATCH_WINDOW after it; prints one line:
           CLICKS FOUND MEDIAN_MS MIN_MS MAX_MS
       (the delays of the clicks found; "-" for the figures when none was found).
+
+  media_bench.py gaps ROOM.raw
+      ROOM.raw as above, recorded while tone.wav played into the mouth. On the ear channel,
+      the stretch where the tone came back (from the first to the last 5 ms window above a
+      quarter of the loudest one), less 100 ms at each end, is cut into 5 ms windows; a
+      window whose RMS is under half the median window's is a dropout (a glitch a listener
+      hears as a click or a hole). Prints one line:
+          SECONDS_OF_TONE DROPOUT_WINDOWS DROPOUT_MS
 
 Onset of a click on the mouth channel (clean: what paplay played): the first sample whose
 magnitude passes a quarter of the channel's peak (at least 1000) starts a candidate; the
@@ -44,6 +54,8 @@ CLICK_HZ = 1500.0
 TAIL = 1.0                                            # silence after the last click, s
 MATCH_WINDOW = 0.78                                   # s: below the smallest gap
 MATCH_MIN = 0.8                                       # normalised correlation for a match
+TONE_SECONDS = 4.0
+GAP_WINDOW = 0.005                                    # s
 
 
 def write_wav(path, rate, samples):
@@ -68,6 +80,9 @@ def fixtures(outdir, source_seconds):
     tone = [int(0.3 * 32767 * math.sin(2 * math.pi * 440 * i / rate))
             for i in range(int(source_seconds * rate))]
     write_wav(outdir + "/source.wav", rate, tone)
+    write_wav(outdir + "/tone.wav", RATE,
+              [int(0.3 * 32767 * math.sin(2 * math.pi * 700 * i / RATE))
+               for i in range(int(TONE_SECONDS * RATE))])
     print("%.2f" % (n / RATE))
 
 
@@ -108,14 +123,37 @@ def best_match(t, x, lo, hi, step):
     return best
 
 
-def delay(path):
+def read_room(path):
     a = array.array("h")
     with open(path, "rb") as f:
         data = f.read()
     a.frombytes(data[: len(data) // 4 * 4])
     if sys.byteorder != "little":
         a.byteswap()
-    mouth, ear = a[0::2], a[1::2]
+    return a[0::2], a[1::2]
+
+
+def gaps(path):
+    _, ear = read_room(path)
+    w = int(GAP_WINDOW * RATE)
+    rms = [math.sqrt(sum(v * v for v in ear[i:i + w]) / w) for i in range(0, len(ear) - w, w)]
+    loud = max(rms, default=0)
+    on = [k for k, r in enumerate(rms) if r > loud / 4] if loud > 0 else []
+    if not on:
+        print("0 - -")
+        return
+    edge = int(0.1 / GAP_WINDOW)
+    steady = rms[on[0] + edge: on[-1] - edge]
+    if not steady:
+        print("0 - -")
+        return
+    mid = sorted(steady)[len(steady) // 2]
+    low = sum(1 for r in steady if r < mid / 2)
+    print("%.2f %d %.0f" % (len(steady) * GAP_WINDOW, low, low * GAP_WINDOW * 1000))
+
+
+def delay(path):
+    mouth, ear = read_room(path)
     found = []
     clicks = onsets(mouth)
     for m in clicks:
@@ -140,6 +178,8 @@ def main(argv):
         fixtures(argv[2], float(argv[3]))
     elif len(argv) == 3 and argv[1] == "delay":
         delay(argv[2])
+    elif len(argv) == 3 and argv[1] == "gaps":
+        gaps(argv[2])
     else:
         sys.stderr.write(__doc__)
         return 2

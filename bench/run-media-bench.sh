@@ -8,7 +8,9 @@
 #   environment: BELL_BENCH_BUILDDIR (default _build-bench), MEDIA_PARTS ("delay cpu": either
 #                or both), MEDIA_CALLS (10: calls at once in the CPU runs, at most 16, baresip's
 #                limit of -e commands), MEDIA_SECONDS (10: the CPU window), MEDIA_ROUNDS (3: CPU
-#                runs per peer, alternating), MEDIA_KEEP (set: keep the files), MEDIA_CLI (a
+#                runs per peer, alternating), MEDIA_PATHS ("floor bellbird baresip": which
+#                delay paths to measure; bellbird is measured with and without webrtcdsp),
+#                MEDIA_KEEP (set: keep the files), MEDIA_CLI (a
 #                bellbird-cli to use instead of building one)
 #   needs: baresip (baresip-core), python3, ss; for the delay also pulseaudio, pulseaudio-utils
 #          (parec, pacat, paplay, pactl), libasound2-plugins (ALSA's pulse plugin, for
@@ -346,6 +348,14 @@ EOF
       sleep "$settle"
       paplay -d mouth "$tmp/clicks.wav"
       sleep 0.3
+      stop_pid "$rec_pid" TERM
+      # Then a steady tone, recorded apart, for the dropouts.
+      parec -d room.monitor --format=s16le --rate=48000 --channels=2 --raw --latency-msec=20 \
+        > "$rec.tone" 2> "$rec.err" &
+      rec_pid=$!
+      sleep 0.3
+      paplay -d mouth "$tmp/tone.wav"
+      sleep 0.3
     fi
     stop_pid "$phone" TERM
     [ "$name" != floor ] || stop_pid "$parec_pid" TERM
@@ -353,12 +363,15 @@ EOF
     if [ "$ready" = 1 ]; then
       read -r "res[$key.clicks]" "res[$key.found]" "res[$key.median]" "res[$key.min]" "res[$key.max]" \
         < <(python3 "$here/media_bench.py" delay "$rec")
+      read -r "res[$key.tone]" "res[$key.gaps]" "res[$key.gap_ms]" \
+        < <(python3 "$here/media_bench.py" gaps "$rec.tone")
       res[$key.why]=""
     else
       res[$key.clicks]=- res[$key.found]=0 res[$key.median]=- res[$key.min]=- res[$key.max]=-
+      res[$key.tone]=- res[$key.gaps]=- res[$key.gap_ms]=-
       res[$key.why]="the call did not connect (see $tmp/delay-$key.err)"
     fi
-    [ -n "${MEDIA_KEEP:-}" ] || rm -f "$rec"
+    [ -n "${MEDIA_KEEP:-}" ] || rm -f "$rec" "$rec.tone"
     res[$key.path]=$name
     res[$key.try]=$2
     delay_names+=("$key")
@@ -373,10 +386,14 @@ EOF
     res[$1.median]=${res[$1-$try.median]}
   }
 
-  delay_path floor
-  [ "$aec" = 0 ] || delay_path bellbird+webrtcdsp
-  delay_path bellbird
-  delay_path baresip
+  for p in ${MEDIA_PATHS:-floor bellbird baresip}; do
+    case $p in
+      floor|baresip) delay_path "$p" ;;
+      bellbird) [ "$aec" = 0 ] || delay_path bellbird+webrtcdsp
+                delay_path bellbird ;;
+      *) die "MEDIA_PATHS: unknown path $p" ;;
+    esac
+  done
   stop_pid "$refl_pid" TERM
   stop_pid "$pa_pid" TERM
   unset PULSE_SERVER PULSE_COOKIE
@@ -484,7 +501,8 @@ if [ "$do_delay" = 1 ]; then
   echo "microphone; the phone calls an echo reflector (bellbird-cli listen --echo-service, RTP sent"
   echo "back as it arrives) and plays what comes back into the right channel; both channels recorded"
   echo "together (48 kHz). $(printf '%.1f' "$clicks_len") s of clicks, 7 of them, after the call is up + ${settle} s."
-  printf '%-20s %3s %6s %6s %10s %7s %7s  %s\n' path try clicks found 'median ms' 'min ms' 'max ms' note
+  printf '%-20s %3s %6s %6s %10s %7s %7s %7s %8s  %s\n' path try clicks found 'median ms' 'min ms' 'max ms' \
+    'tone s' dropouts note
   for key in "${delay_names[@]}"; do
     nm=${res[$key.path]}
     case $nm in
@@ -494,11 +512,14 @@ if [ "$do_delay" = 1 ]; then
       baresip) note="alsa module through ALSA's pulse plugin, its default jitter buffer" ;;
     esac
     [ -z "${res[$key.why]}" ] || note="${res[$key.why]}"
-    printf '%-20s %3s %6s %6s %10s %7s %7s  %s\n' "$nm" "${res[$key.try]}" "${res[$key.clicks]}" \
-      "${res[$key.found]}" "${res[$key.median]}" "${res[$key.min]}" "${res[$key.max]}" "$note"
+    printf '%-20s %3s %6s %6s %10s %7s %7s %7s %8s  %s\n' "$nm" "${res[$key.try]}" "${res[$key.clicks]}" \
+      "${res[$key.found]}" "${res[$key.median]}" "${res[$key.min]}" "${res[$key.max]}" \
+      "${res[$key.tone]}" "${res[$key.gaps]}" "$note"
   done
   echo "found: clicks that came out on the ear within 0.78 s with their shape (normalised cross-"
   echo "correlation >= 0.8 with the click as played); fewer than 4 of 7: a second try, both shown."
+  echo "dropouts: then a steady 700 Hz tone through the same path; 5 ms windows of the tone that came"
+  echo "back at under half the median level (holes or clicks a listener hears), out of 'tone s'."
 fi
 if [ "$do_cpu" = 1 ]; then
   echo
@@ -522,7 +543,7 @@ fi
 
 x=- y=- a=- b=- r=-
 if [ "$do_delay" = 1 ]; then
-  x=${res[bellbird.median]} y=${res[baresip.median]}
+  x=${res[bellbird.median]:--} y=${res[baresip.median]:--}
 fi
 if [ "$do_cpu" = 1 ]; then
   per_peer () {   # PEER: its answering side's ms/call-s of the rounds whose media flowed (all
@@ -543,8 +564,8 @@ if [ "$do_cpu" = 1 ]; then
 fi
 echo
 if [ "$do_delay" = 1 ] && [ "$aec" = 1 ]; then
-  echo "Bellbird as installed (webrtcdsp in the path): ${res[bellbird+webrtcdsp.median]} ms one-way; rig floor ${res[floor.median]} ms (in every figure)."
+  echo "Bellbird as installed (webrtcdsp in the path): ${res[bellbird+webrtcdsp.median]:--} ms one-way; rig floor ${res[floor.median]:--} ms (in every figure)."
 elif [ "$do_delay" = 1 ]; then
-  echo "Rig floor ${res[floor.median]} ms (in every figure)."
+  echo "Rig floor ${res[floor.median]:--} ms (in every figure)."
 fi
 echo "media: bellbird one-way $x ms, baresip $y ms; CPU per call-second bellbird $a ms, baresip $b ms; ratio $r"

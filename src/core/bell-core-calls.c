@@ -463,9 +463,10 @@ on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer da
 }
 
 static void
-on_media_stats (const BellRtcpStats *stats, gpointer data)
+on_media_stats (const BellMediaStats *media, gpointer data)
 {
   CallRef *t = data;
+  const BellRtcpStats *stats = &media->rtcp;
 
   bell_core_emit (t->core, bell_event_new ("quality",
                                            "id", g_variant_new_int32 ((gint32) t->id),
@@ -477,6 +478,8 @@ on_media_stats (const BellRtcpStats *stats, gpointer data)
                                            "remote_loss", stats->have_remote_report
                                                           ? g_variant_new_double (stats->remote_fraction_lost) : NULL,
                                            "rtt_ms", stats->rtt_ms >= 0 ? g_variant_new_double (stats->rtt_ms) : NULL,
+                                           "jitter_buffer_ms", g_variant_new_int32 ((gint32) media->jitter_buffer_ms),
+                                           "late", g_variant_new_int64 ((gint64) media->late),
                                            NULL));
 }
 

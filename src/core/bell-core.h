@@ -114,8 +114,9 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *          the reason when it could not be asked
  *   "dtmf" {id, digit, duration, direction}: a digit received ("received") or sent; or
  *          {id, error} when digits could not be sent
- *   "quality" {id, sent, received, lost, loss, jitter_ms, remote_loss, rtt_ms}: RTCP
- *          figures after each report we send (about every 5 s)
+ *   "quality" {id, sent, received, lost, loss, jitter_ms, remote_loss, rtt_ms,
+ *          jitter_buffer_ms, late}: RTCP figures after each report we send (about every 5 s),
+ *          the jitter buffer's depth now and the packets that came too late for it
  *   "media" {id, codec, encrypted, srtp, send, recv} after each offer/answer: what the call's
  *          audio does now (srtp: the suite); {id?, error} when it could not start (the call
  *          goes on without it)

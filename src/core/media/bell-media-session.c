@@ -9,13 +9,19 @@
 #include <string.h>
 
 #include "bell-dtmf.h"
+#include "bell-jitter-target.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-packet.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
-/* Jitter buffer for a phone call: enough for ordinary Wi-Fi, far below GStreamer's 200 ms. */
-#define JITTER_LATENCY_MS 60
+/* Audio devices buffer 200 ms by default; a phone call wants a few milliseconds: writes of
+ * 5 ms into 10 ms of buffer. With webrtcdsp in the path, which works on 10 ms frames, 10 ms
+ * writes into 20 ms. */
+#define DEVICE_BUFFER_US      10000
+#define DEVICE_PERIOD_US      5000
+#define DEVICE_BUFFER_DSP_US  20000
+#define DEVICE_PERIOD_DSP_US  10000
 
 struct _BellMediaSession
 {
@@ -27,6 +33,8 @@ struct _BellMediaSession
   GstElement        *send;        /* source ... payloader ! appsink */
   GstElement        *recv;        /* appsrc ! jitter buffer ... sink */
   GstElement        *appsrc;
+  GstElement        *jitterbuffer;
+  BellJitterTarget  *jitter_target;   /* its depth, from how packets arrive (core thread) */
   gboolean           recv_playing;  /* the receive pipeline runs: packets may go in */
   GSource           *recv_gate;     /* lets them in anyway, should a sink wait for preroll */
   GstElement        *mic;         /* volume, for mute */
@@ -256,34 +264,47 @@ on_bus (GstBus *bus, GstMessage *message, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Audio devices (pulsesink, pulsesrc, alsasink ... also inside autoaudiosink) buffer 200 ms by
- * default: for a phone call, 40 ms in 10 ms steps (a third of the mouth-to-ear delay measured
- * with the defaults was the sink's buffer). */
+/* Audio devices (pulsesink, pulsesrc, alsasink ... also inside autoaudiosink): small buffers
+ * (see DEVICE_BUFFER_US). And the speaker plays what the jitter buffer hands it as it comes
+ * (sync=false): the jitter buffer already released each packet at its time, and a sink that
+ * synchronised again would wait out the pipeline's whole latency on top (28 ms measured). */
 static void
-on_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer data)
+tune_device (GstElement *element, gboolean dsp)
 {
   GObjectClass *klass = G_OBJECT_GET_CLASS (element);
 
-  if (g_object_class_find_property (klass, "buffer-time") &&
-      g_object_class_find_property (klass, "latency-time"))
-    g_object_set (element, "buffer-time", (gint64) 40000, "latency-time", (gint64) 10000, NULL);
+  if (!g_object_class_find_property (klass, "buffer-time") ||
+      !g_object_class_find_property (klass, "latency-time"))
+    return;
+  g_object_set (element, "buffer-time", (gint64) (dsp ? DEVICE_BUFFER_DSP_US : DEVICE_BUFFER_US),
+                "latency-time", (gint64) (dsp ? DEVICE_PERIOD_DSP_US : DEVICE_PERIOD_US), NULL);
+  if (g_object_class_find_property (klass, "sync"))
+    g_object_set (element, "sync", FALSE, NULL);
+}
+
+static void
+on_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer data)
+{
+  BellMediaSession *m = data;
+
+  tune_device (element, cancels_echo (m));
 }
 
 static void
 tune_existing (const GValue *item, gpointer data)
 {
-  on_element_added (NULL, NULL, g_value_get_object (item), NULL);
+  on_element_added (NULL, NULL, g_value_get_object (item), data);
 }
 
 /* Now for the elements already there, and later for those a bin makes (autoaudiosink). */
 static void
-tune_devices (GstElement *pipeline)
+tune_devices (BellMediaSession *m, GstElement *pipeline)
 {
   GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
 
-  gst_iterator_foreach (it, tune_existing, NULL);
+  gst_iterator_foreach (it, tune_existing, m);
   gst_iterator_free (it);
-  g_signal_connect (pipeline, "deep-element-added", G_CALLBACK (on_element_added), NULL);
+  g_signal_connect (pipeline, "deep-element-added", G_CALLBACK (on_element_added), m);
 }
 
 static GSource *
@@ -413,6 +434,8 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
   if (rtp.pt != m->pt || !m->receiving || !m->recv_playing)
     return;
   gst_app_src_push_buffer (GST_APP_SRC (m->appsrc), gst_buffer_new_memdup (data, len));
+  if (bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp))
+    g_object_set (m->jitterbuffer, "latency", bell_jitter_target_get_ms (m->jitter_target), NULL);
 }
 
 static void
@@ -459,18 +482,23 @@ send_rtcp (BellMediaSession *m, gboolean bye)
 {
   guint8 buf[BELL_RTCP_MAX_PACKET];
   gsize len = 0;
-  BellRtcpStats stats;
+  BellMediaStats stats = { 0 };
 
   g_mutex_lock (&m->lock);
   if (m->rtcp)
     {
       len = bye ? bell_rtcp_build_bye (m->rtcp, g_get_monotonic_time (), NULL, buf, sizeof buf)
                 : bell_rtcp_build_report (m->rtcp, g_get_monotonic_time (), buf, sizeof buf);
-      bell_rtcp_get_stats (m->rtcp, &stats);
+      bell_rtcp_get_stats (m->rtcp, &stats.rtcp);
     }
   g_mutex_unlock (&m->lock);
   if (len)
     bell_rtp_socket_send_rtcp (m->socket, buf, len, NULL);
+  if (m->jitter_target)
+    {
+      stats.jitter_buffer_ms = bell_jitter_target_get_ms (m->jitter_target);
+      stats.late = bell_jitter_target_get_late (m->jitter_target);
+    }
   if (len && !bye && m->stats_func)
     m->stats_func (&stats, m->stats_data);
 }
@@ -521,6 +549,7 @@ stop_pipelines (BellMediaSession *m)
   g_clear_object (&m->send);
   g_clear_object (&m->recv);
   m->appsrc = NULL;
+  m->jitterbuffer = NULL;
   m->recv_playing = FALSE;
   if (m->recv_gate)
     g_source_destroy (m->recv_gate);
@@ -552,6 +581,9 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   GstAppSinkCallbacks callbacks = { .new_sample = on_packet };
   g_autoptr(GstElement) appsink = NULL;
 
+  g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
+  m->jitter_target = bell_jitter_target_new (plan->clock_rate);
+
   send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 "
                           "! volume name=mic ! %s ! %s pt=%u ssrc=%u min-ptime=%" G_GUINT64_FORMAT
                           " max-ptime=%" G_GUINT64_FORMAT " ! appsink name=out sync=true "
@@ -561,9 +593,10 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
                           ptime_ns);
   recv = g_strdup_printf ("appsrc name=in is-live=true format=time do-timestamp=true "
                           "caps=\"application/x-rtp,media=audio,clock-rate=%u,encoding-name=%s,payload=%u\" "
-                          "! rtpjitterbuffer latency=%u do-lost=true ! %s ! %s ! audioconvert "
+                          "! rtpjitterbuffer name=jb latency=%u do-lost=true drop-on-latency=true "
+                          "! %s ! %s ! audioconvert "
                           "! audioresample ! volume name=speaker ! %s",
-                          plan->clock_rate, plan->encoding, plan->pt, JITTER_LATENCY_MS,
+                          plan->clock_rate, plan->encoding, plan->pt, bell_jitter_target_get_ms (m->jitter_target),
                           codec_element (plan->encoding, FALSE, TRUE),
                           codec_element (plan->encoding, FALSE, FALSE), sink);
   m->send = gst_parse_launch (send, error);
@@ -581,11 +614,13 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   g_object_set (m->mic, "mute", m->muted, NULL);
   m->appsrc = gst_bin_get_by_name (GST_BIN (m->recv), "in");
   g_object_unref (m->appsrc);
+  m->jitterbuffer = gst_bin_get_by_name (GST_BIN (m->recv), "jb");
+  g_object_unref (m->jitterbuffer);
   m->speaker = gst_bin_get_by_name (GST_BIN (m->recv), "speaker");
   g_object_unref (m->speaker);
   g_object_set (m->speaker, "volume", m->volume, NULL);
-  tune_devices (m->send);
-  tune_devices (m->recv);
+  tune_devices (m, m->send);
+  tune_devices (m, m->recv);
   m->send_watch = watch (m, m->send);
   m->recv_watch = watch (m, m->recv);
   if (!m->rtcp)
@@ -728,5 +763,6 @@ bell_media_session_free (BellMediaSession *m)
   g_free (m->audio_in);
   g_free (m->audio_out);
   g_free (m->encoding);
+  g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
   g_free (m);
 }

@@ -36,8 +36,15 @@ typedef struct
 typedef struct _BellMediaSession BellMediaSession;
 
 typedef void (*BellMediaDtmfFunc) (char digit, guint duration_ms, gpointer user_data);
-/* After each RTCP report we send (about every 5 s): the call's figures (RFC 3550). */
-typedef void (*BellMediaStatsFunc) (const BellRtcpStats *stats, gpointer user_data);
+typedef struct
+{
+  BellRtcpStats rtcp;              /* RFC 3550 figures, both directions */
+  guint         jitter_buffer_ms;  /* the playout delay the jitter buffer holds now */
+  guint64       late;              /* packets that came too late for it (concealed) */
+} BellMediaStats;
+
+/* After each RTCP report we send (about every 5 s): the call's figures. */
+typedef void (*BellMediaStatsFunc) (const BellMediaStats *stats, gpointer user_data);
 
 /* Checks that GStreamer has what a call needs; a readable error when not. */
 gboolean          bell_media_check             (const BellMediaConfig *config, GError **error);

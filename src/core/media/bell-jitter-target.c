@@ -1,0 +1,191 @@
+/* bell-jitter-target.c: a call's jitter-buffer depth from packet arrivals (see the header). */
+#include "bell-jitter-target.h"
+
+#include <stdlib.h>
+
+#define WINDOW_US      (2 * G_USEC_PER_SEC)   /* the history the percentile is taken over */
+#define CAPACITY       512                    /* > 2 s of 5 ms packets */
+#define MARGIN_US      2000                   /* scheduling on our side, above the percentile */
+#define STEP_MS        5                      /* targets are whole steps: no tiny changes */
+#define CALM_US        (10 * G_USEC_PER_SEC)  /* lower only after this long below the target */
+#define PAUSE_US       (200 * 1000)           /* no packets this long: an outage, not jitter */
+#define SETTLE_PACKETS 25                     /* ignored after a pause (the burst that follows) */
+#define JUMP_SECONDS   10                     /* a timestamp jump this big: a new stream */
+
+typedef struct
+{
+  gint64 arrival;
+  gint64 transit;
+} Sample;
+
+struct _BellJitterTarget
+{
+  guint   clock_rate;
+  Sample  ring[CAPACITY];
+  guint   head;          /* oldest sample */
+  guint   count;
+  gboolean started;
+  guint32 last_ts;       /* the newest timestamp seen, and its 64-bit extension */
+  gint64  last_ext;
+  gint64  last_arrival;
+  guint   settle;        /* packets still to ignore after a pause */
+  guint   target_ms;
+  gint64  calm_since;    /* 0: the percentile is not below the target */
+  guint64 late;
+};
+
+BellJitterTarget *
+bell_jitter_target_new (guint clock_rate)
+{
+  BellJitterTarget *t = g_new0 (BellJitterTarget, 1);
+
+  t->clock_rate = clock_rate ? clock_rate : 8000;
+  t->target_ms = BELL_JITTER_TARGET_MIN_MS;
+  return t;
+}
+
+void
+bell_jitter_target_free (BellJitterTarget *target)
+{
+  g_free (target);
+}
+
+static void
+forget (BellJitterTarget *t)
+{
+  t->head = 0;
+  t->count = 0;
+  t->calm_since = 0;
+}
+
+void
+bell_jitter_target_reset (BellJitterTarget *t)
+{
+  forget (t);
+  t->started = FALSE;
+  t->settle = 0;
+  t->target_ms = BELL_JITTER_TARGET_MIN_MS;
+}
+
+static int
+compare_gint64 (const void *a, const void *b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+static gint64
+quickest_transit (BellJitterTarget *t)
+{
+  gint64 quickest = G_MAXINT64;
+  guint i;
+
+  for (i = 0; i < t->count; i++)
+    quickest = MIN (quickest, t->ring[(t->head + i) % CAPACITY].transit);
+  return quickest;
+}
+
+/* The 98th percentile of how much later than the quickest packet of the window each one came. */
+static gint64
+percentile_delay (BellJitterTarget *t, gint64 quickest)
+{
+  gint64 extra[CAPACITY];
+  guint i;
+
+  for (i = 0; i < t->count; i++)
+    extra[i] = t->ring[(t->head + i) % CAPACITY].transit - quickest;
+  qsort (extra, t->count, sizeof extra[0], compare_gint64);
+  return extra[(t->count * 98) / 100];
+}
+
+static void
+push (BellJitterTarget *t, gint64 arrival, gint64 transit)
+{
+  while (t->count > 0 && (t->count == CAPACITY || arrival - t->ring[t->head].arrival > WINDOW_US))
+    {
+      t->head = (t->head + 1) % CAPACITY;
+      t->count--;
+    }
+  t->ring[(t->head + t->count) % CAPACITY] = (Sample) { arrival, transit };
+  t->count++;
+}
+
+gboolean
+bell_jitter_target_update (BellJitterTarget *t, gint64 arrival_us, guint32 ts)
+{
+  gint64 ext, transit, candidate_us;
+  guint candidate;
+
+  if (!t->started)
+    {
+      t->started = TRUE;
+      t->last_ts = ts;
+      t->last_ext = ts;
+      t->last_arrival = arrival_us;
+    }
+  ext = t->last_ext + (gint32) (ts - t->last_ts);
+  if (ABS (ext - t->last_ext) > (gint64) JUMP_SECONDS * t->clock_rate)
+    {
+      /* A sender that restarted its stream: nothing before it says anything about now. */
+      forget (t);
+      ext = ts;
+      t->last_ext = ts;
+      t->last_ts = ts;
+    }
+  if (ext > t->last_ext)
+    {
+      t->last_ext = ext;
+      t->last_ts = ts;
+    }
+  if (arrival_us - t->last_arrival > PAUSE_US)
+    {
+      forget (t);
+      t->settle = SETTLE_PACKETS;
+    }
+  t->last_arrival = MAX (t->last_arrival, arrival_us);
+  if (t->settle > 0)
+    {
+      t->settle--;
+      return FALSE;
+    }
+
+  transit = arrival_us - ext * G_USEC_PER_SEC / t->clock_rate;
+  if (t->count > 0 && transit - quickest_transit (t) > (gint64) t->target_ms * 1000)
+    t->late++;
+  push (t, arrival_us, transit);
+
+  candidate_us = percentile_delay (t, quickest_transit (t)) + MARGIN_US;
+  candidate = (guint) ((candidate_us + STEP_MS * 1000 - 1) / (STEP_MS * 1000)) * STEP_MS;
+  candidate = CLAMP (candidate, BELL_JITTER_TARGET_MIN_MS, BELL_JITTER_TARGET_MAX_MS);
+  if (candidate > t->target_ms)
+    {
+      t->target_ms = candidate;
+      t->calm_since = 0;
+      return TRUE;
+    }
+  if (candidate == t->target_ms)
+    {
+      t->calm_since = 0;
+      return FALSE;
+    }
+  if (t->calm_since == 0)
+    t->calm_since = arrival_us;
+  if (arrival_us - t->calm_since < CALM_US)
+    return FALSE;
+  t->target_ms = candidate;
+  t->calm_since = 0;
+  return TRUE;
+}
+
+guint
+bell_jitter_target_get_ms (const BellJitterTarget *t)
+{
+  return t->target_ms;
+}
+
+guint64
+bell_jitter_target_get_late (const BellJitterTarget *t)
+{
+  return t->late;
+}
