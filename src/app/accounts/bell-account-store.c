@@ -13,7 +13,12 @@ typedef struct
 {
   char     *aor;           /* exactly as given to bell_core_register: events carry it back */
   char     *fingerprint;   /* every setting the registration depends on */
+  gboolean  submitted;     /* bell_core_register was called (not only the password asked) */
 } RegEntry;
+
+/* How long to wait for the core to un-register before registering again regardless (its own
+ * un-REGISTER gives up after 5 s). */
+#define DRAIN_TIMEOUT_MS 8000
 
 struct _BellAccountStore
 {
@@ -29,6 +34,9 @@ struct _BellAccountStore
   GHashTable   *password_serials;  /* account id → a count of password changes */
   guint         generation;        /* bumped whenever the core drops every registration */
   gboolean      awaiting_unregistered;
+  GHashTable   *draining;          /* AORs whose un-registration we wait for */
+  guint         unregister_calls;  /* our bell_core_unregister_all whose event is still due */
+  guint         drain_timeout;
   guint         reconcile_idle;
 };
 
@@ -269,6 +277,7 @@ bell_account_store_finalize (GObject *object)
   g_clear_object (&store->cancellable);
   g_clear_pointer (&store->registered, g_hash_table_unref);
   g_clear_pointer (&store->password_serials, g_hash_table_unref);
+  g_clear_pointer (&store->draining, g_hash_table_unref);
   G_OBJECT_CLASS (bell_account_store_parent_class)->finalize (object);
 }
 
@@ -289,6 +298,7 @@ bell_account_store_init (BellAccountStore *store)
   store->registered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) reg_entry_free);
   store->password_serials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  store->draining = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 BellAccountStore *
@@ -930,6 +940,8 @@ on_register_password (GObject *source, GAsyncResult *result, gpointer user_data)
       goto out;
     }
   bell_core_register (job->store->core, &rc->config);
+  ((RegEntry *) g_hash_table_lookup (job->store->registered,
+                                     bell_account_get_id (job->account)))->submitted = TRUE;
   show_state (job->account, BELL_ACCOUNT_STATE_REGISTERING);
 out:
   if (password)
@@ -963,6 +975,57 @@ start_registration (BellAccountStore *store, BellAccount *account, const char *f
   show_state (account, BELL_ACCOUNT_STATE_REGISTERING);
   bell_account_secret_lookup_async (bell_account_get_id (account), store->cancellable,
                                     on_register_password, job);
+}
+
+static void reconcile (BellAccountStore *store);
+
+static void
+finish_draining (BellAccountStore *store)
+{
+  store->awaiting_unregistered = FALSE;
+  g_hash_table_remove_all (store->draining);
+  g_clear_handle_id (&store->drain_timeout, g_source_remove);
+  reconcile (store);
+}
+
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  BellAccountStore *store = user_data;
+
+  store->drain_timeout = 0;
+  g_message ("the core did not confirm un-registering %u account(s); registering again anyway",
+             g_hash_table_size (store->draining));
+  finish_draining (store);
+  return G_SOURCE_REMOVE;
+}
+
+/* Drops every registration of ours from the core, then (finish_draining) registers again. */
+static void
+reset_registrations (BellAccountStore *store)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_debug ("accounts changed: registering them all again");
+  /* Only what reached the core needs un-registering; each reports "unregistered" (the core's
+   * own "unregistered" event cannot be relied on for a second round: it also waits for
+   * registrations it stopped before). */
+  g_hash_table_iter_init (&iter, store->registered);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((RegEntry *) value)->submitted)
+      g_hash_table_add (store->draining, g_strdup (((RegEntry *) value)->aor));
+  store->generation++;
+  g_hash_table_remove_all (store->registered);
+  store->unregister_calls++;
+  bell_core_unregister_all (store->core);
+  if (g_hash_table_size (store->draining) == 0)
+    {
+      schedule_reconcile (store);
+      return;
+    }
+  store->awaiting_unregistered = TRUE;
+  store->drain_timeout = g_timeout_add (DRAIN_TIMEOUT_MS, on_drain_timeout, store);
 }
 
 /* The core keeps a registration per bell_core_register and has no way to drop one account:
@@ -999,11 +1062,7 @@ reconcile (BellAccountStore *store)
     }
   if (reset)
     {
-      g_debug ("accounts changed: registering them all again");
-      store->awaiting_unregistered = TRUE;
-      store->generation++;
-      g_hash_table_remove_all (store->registered);
-      bell_core_unregister_all (store->core);
+      reset_registrations (store);
       return;
     }
 
@@ -1057,9 +1116,18 @@ on_core_event (BellCore *core, BellEvent *event, gpointer user_data)
   if (g_str_equal (name, "registration"))
     {
       const char *core_state = bell_event_get_string (event, "state");
-      BellAccount *account = account_for_aor (store, bell_event_get_string (event, "aor"));
+      const char *aor = bell_event_get_string (event, "aor");
+      BellAccount *account = account_for_aor (store, aor);
       BellAccountState state = state_from_core (core_state);
       g_autofree char *text = NULL;
+
+      if (store->awaiting_unregistered && g_strcmp0 (core_state, "unregistered") == 0 &&
+          g_hash_table_remove (store->draining, aor) &&
+          g_hash_table_size (store->draining) == 0)
+        {
+          finish_draining (store);
+          return;
+        }
 
       /* Events of registrations we dropped (or another user's) are not ours to show. */
       if (!account)
@@ -1071,10 +1139,11 @@ on_core_event (BellCore *core, BellEvent *event, gpointer user_data)
     }
   else if (g_str_equal (name, "unregistered"))
     {
-      if (store->awaiting_unregistered)
+      if (store->unregister_calls > 0)
         {
-          store->awaiting_unregistered = FALSE;
-          reconcile (store);
+          store->unregister_calls--;
+          if (store->awaiting_unregistered)
+            finish_draining (store);
           return;
         }
       /* Someone else un-registered everything (quitting): our accounts are off the core. */
@@ -1109,5 +1178,8 @@ bell_account_store_detach_core (BellAccountStore *store)
   g_clear_object (&store->core);
   store->generation++;
   store->awaiting_unregistered = FALSE;
+  store->unregister_calls = 0;
+  g_hash_table_remove_all (store->draining);
+  g_clear_handle_id (&store->drain_timeout, g_source_remove);
   g_hash_table_remove_all (store->registered);
 }

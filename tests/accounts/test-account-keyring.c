@@ -1,0 +1,488 @@
+/* test-account-keyring.c: passwords go to the keyring and nowhere else (issue 7).
+ *
+ * The test makes a temporary home (GSettings with the keyfile backend under it), its own
+ * session bus (GTestDBus) and, after checking what happens with no Secret Service at all, its
+ * own unlocked gnome-keyring-daemon on that bus, stopped by its pid at the end. It saves an
+ * account with a password through BellAccountStore, reads the item back with secret-tool and
+ * with libsecret, and searches every file under the home for the password. Then the store
+ * drives a core: an account registers with a sipp registrar using the keyring's password, a
+ * wrong password shows as such and an edit fixes it with no restart; an unreachable registrar
+ * gives a readable state.
+ */
+#include <gio/gio.h>
+#include <libsecret/secret.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "account-test-util.h"
+#include "bell-account-store.h"
+
+#define PASSWORD       "S3cret-Bellbird-4711"
+#define KEYRING_UNLOCK "keyring-unlock-pw"
+#define WAIT_MS        15000
+
+static char *home;
+static GPid keyring_pid;
+
+#define assert_setting(settings, key, expected) \
+  G_STMT_START { \
+    g_autofree char *value_ = g_settings_get_string (settings, key); \
+    g_assert_cmpstr (value_, ==, expected); \
+  } G_STMT_END
+
+/* An empty list of accounts to start from. */
+static BellAccountStore *
+new_store (GSettings **settings_out)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.bellbird.Bellbird");
+
+  g_settings_reset (settings, "accounts");
+  if (settings_out)
+    *settings_out = g_object_ref (settings);
+  return bell_account_store_new (settings);
+}
+
+static BellAccountFields *
+fields_for (const char *address, const char *registrar, const char *transport)
+{
+  BellAccountFields *fields = bell_account_fields_new ();
+
+  g_free (fields->address);
+  fields->address = g_strdup (address);
+  g_free (fields->registrar);
+  fields->registrar = g_strdup (registrar ? registrar : "");
+  g_free (fields->transport);
+  fields->transport = g_strdup (transport ? transport : "auto");
+  return fields;
+}
+
+static BellAccount *
+save (BellAccountStore *store, BellAccount *account, BellAccountFields *fields,
+      const char *password, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  bell_account_store_save_async (store, account, fields, password, NULL,
+                                 account_test_store_result, &result);
+  return bell_account_store_save_finish (store, account_test_wait_result (&result), error);
+}
+
+static char *
+lookup_password (BellAccount *account, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  bell_account_store_lookup_password_async (account, NULL, account_test_store_result, &result);
+  return bell_account_store_lookup_password_finish (account_test_wait_result (&result), error);
+}
+
+/* secret-tool ARGS...: its stdout, or NULL when it failed; "search" prints the attributes on
+ * stderr, so for it both. */
+static char *
+secret_tool (const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) "secret-tool");
+  va_start (args, first);
+  for (const char *arg = first; arg; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_clear_pointer (&out, g_free);
+  if (out && g_str_equal (first, "search"))
+    {
+      char *both = g_strconcat (out, err, NULL);
+      g_free (out);
+      return both;
+    }
+  return out;
+}
+
+/* With no Secret Service on the bus: a clear error, nothing half-saved. */
+static void
+test_unavailable (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(BellAccountStore) store = new_store (&settings);
+  g_autoptr(BellAccountFields) fields = fields_for ("frank@example.com", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = NULL;
+  g_autofree char *password = NULL;
+  BellAccount *account;
+
+  g_assert_null (save (store, NULL, fields, PASSWORD, &error));
+  g_assert_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_KEYRING);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "The keyring is not available: "));
+  g_clear_error (&error);
+  ids = g_settings_get_strv (settings, "accounts");
+  g_assert_cmpuint (g_strv_length (ids), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+
+  account = bell_account_store_add (store, "frank@example.com", NULL, &error);
+  g_assert_no_error (error);
+  password = lookup_password (account, &error);
+  g_assert_null (password);
+  g_assert_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_KEYRING);
+  bell_account_store_remove (store, account);
+}
+
+static gboolean
+secrets_on_bus (gpointer data)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  g_usleep (50 * 1000);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000,
+                                       NULL, NULL);
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* gnome-keyring-daemon on our bus, its login keyring created and unlocked with a password fed
+ * on stdin (a fresh home: nothing to prompt for). */
+static void
+start_keyring (void)
+{
+  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--unlock",
+                         "--components=secrets", NULL };
+  g_autoptr(GError) error = NULL;
+  int in_fd = -1;
+  /* Not our G_DEBUG=fatal-warnings: the daemon warns about harmless things (an item it
+   * registers twice when one is replaced) and must not abort for them. */
+  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, envp,
+                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (write (in_fd, KEYRING_UNLOCK, strlen (KEYRING_UNLOCK)), ==,
+                   (gssize) strlen (KEYRING_UNLOCK));
+  close (in_fd);
+  account_test_wait (secrets_on_bus, NULL, WAIT_MS, "gnome-keyring-daemon on the bus");
+  /* libsecret keeps the service it found missing: look again. */
+  secret_service_disconnect ();
+}
+
+static void
+stop_keyring (void)
+{
+  if (keyring_pid)
+    {
+      kill (keyring_pid, SIGTERM);
+      waitpid (keyring_pid, NULL, 0);
+      g_spawn_close_pid (keyring_pid);
+      keyring_pid = 0;
+    }
+}
+
+static void
+test_save (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(BellAccountStore) store = new_store (&settings);
+  g_autoptr(BellAccountFields) fields = fields_for ("alice@example.com", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellAccount) account = NULL;
+  g_autofree char *by_tool = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *config_dir = g_build_filename (home, "config", NULL);
+  g_autofree char *keyfile = g_build_filename (config_dir, "glib-2.0", "settings", "keyfile",
+                                               NULL);
+  g_autofree char *keyfile_text = NULL;
+  char *by_libsecret;
+
+  if (!keyring_pid)
+    start_keyring ();
+  account = save (store, NULL, fields, PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+
+  /* The item, as another program sees it. */
+  by_tool = secret_tool ("lookup", "account", bell_account_get_id (account), NULL);
+  g_assert_cmpstr (by_tool, ==, PASSWORD);
+  listing = secret_tool ("search", "--all", "account", bell_account_get_id (account), NULL);
+  g_assert_nonnull (strstr (listing, "attribute.username = alice"));
+  g_assert_nonnull (strstr (listing, "attribute.domain = example.com"));
+  g_assert_nonnull (strstr (listing, "label = Bellbird SIP account sip:alice@example.com"));
+
+  /* And through the store. */
+  by_libsecret = lookup_password (account, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_libsecret, ==, PASSWORD);
+  secret_password_free (by_libsecret);
+
+  /* The settings went to a file under the home, the password to no file there in the clear. */
+  g_assert_true (g_file_get_contents (keyfile, &keyfile_text, NULL, NULL));
+  g_assert_nonnull (strstr (keyfile_text, "sip:alice@example.com"));
+  g_assert_false (account_test_tree_contains (home, PASSWORD));
+}
+
+static guint
+count_items (const char *id)
+{
+  g_autofree char *listing = secret_tool ("search", "--all", "account", id, NULL);
+  guint n = 0;
+
+  for (const char *p = listing; p && (p = strstr (p, "attribute.account = ")); p++)
+    n++;
+  return n;
+}
+
+static gboolean
+item_gone (gpointer data)
+{
+  g_autofree char *out = secret_tool ("lookup", "account", data, NULL);
+  return out == NULL || *out == '\0';
+}
+
+/* A new user name and password: one item, with the new attributes; removing deletes it. */
+static void
+test_change_and_remove (void)
+{
+  g_autoptr(BellAccountStore) store = new_store (NULL);
+  g_autoptr(BellAccountFields) fields = fields_for ("bob@example.org", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellAccount) account = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *listing = NULL;
+  char *password;
+
+  if (!keyring_pid)
+    start_keyring ();
+  account = save (store, NULL, fields, "first-password", &error);
+  g_assert_no_error (error);
+  id = g_strdup (bell_account_get_id (account));
+  g_assert_cmpuint (count_items (id), ==, 1);
+
+  g_free (fields->auth_user);
+  fields->auth_user = g_strdup ("bob-auth");
+  g_object_unref (save (store, account, fields, "second-password", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_items (id), ==, 1);
+  listing = secret_tool ("search", "--all", "account", id, NULL);
+  g_assert_nonnull (strstr (listing, "attribute.username = bob-auth"));
+  password = lookup_password (account, &error);
+  g_assert_cmpstr (password, ==, "second-password");
+  secret_password_free (password);
+
+  /* Saving without a password keeps the one saved. */
+  g_object_unref (save (store, account, fields, NULL, &error));
+  g_assert_no_error (error);
+  password = lookup_password (account, &error);
+  g_assert_cmpstr (password, ==, "second-password");
+  secret_password_free (password);
+
+  bell_account_store_set_password_async (account, "third-password", NULL,
+                                         account_test_store_result, &result);
+  g_assert_true (bell_account_store_set_password_finish (account_test_wait_result (&result),
+                                                         &error));
+  g_assert_no_error (error);
+  password = lookup_password (account, &error);
+  g_assert_cmpstr (password, ==, "third-password");
+  secret_password_free (password);
+
+  bell_account_store_remove (store, account);
+  account_test_wait (item_gone, id, WAIT_MS, "the keyring item to go");
+  g_assert_cmpuint (count_items (id), ==, 0);
+}
+
+/* Registration through a core */
+
+static BellCore *
+start_core (void)
+{
+  g_autoptr(GError) error = NULL;
+  BellCoreConfig config = { .bind_address = "127.0.0.1", .listen = BELL_SIP_TRANSPORT_UDP,
+                            .auto_answer_ms = -1, .no_media = TRUE };
+  BellCore *core = bell_core_new (&config, &error);
+
+  g_assert_no_error (error);
+  return core;
+}
+
+typedef struct
+{
+  BellAccount      *account;
+  BellAccountState  state;
+} StateWait;
+
+static gboolean
+has_state (gpointer data)
+{
+  StateWait *w = data;
+  return bell_account_get_state (w->account) == w->state;
+}
+
+static void
+wait_state (BellAccount *account, BellAccountState state)
+{
+  StateWait w = { account, state };
+  GEnumClass *klass = g_type_class_ref (BELL_TYPE_ACCOUNT_STATE);
+  g_autofree char *what = g_strdup_printf ("state %s",
+                                           g_enum_get_value (klass, state)->value_nick);
+
+  g_type_class_unref (klass);
+  account_test_wait (has_state, &w, WAIT_MS, what);
+  g_test_message ("%s: %s", what, bell_account_get_status_text (account));
+}
+
+static void
+on_status_text (BellAccount *account, GParamSpec *pspec, gpointer data)
+{
+  g_ptr_array_add (data, g_strdup (bell_account_get_status_text (account)));
+}
+
+static void
+test_register_sipp (void)
+{
+  g_autofree char *sipp = g_find_program_in_path ("sipp");
+  g_autofree char *scenario = g_test_build_filename (G_TEST_DIST, "registrar.xml", NULL);
+  g_autofree char *port_text = NULL;
+  g_autofree char *registrar = NULL;
+  g_autoptr(BellAccountStore) store = NULL;
+  g_autoptr(BellAccountFields) fields = NULL;
+  g_autoptr(BellAccount) account = NULL;
+  g_autoptr(BellCore) core = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  GPid sipp_pid = 0;
+  guint16 port;
+
+  if (!sipp)
+    {
+      g_test_skip ("sipp (sip-tester) is not installed");
+      return;
+    }
+  if (!keyring_pid)
+    start_keyring ();
+  port = account_test_free_port (G_SOCKET_TYPE_DATAGRAM);
+  port_text = g_strdup_printf ("%u", port);
+  {
+    const char *argv[] = { sipp, "-sf", scenario, "-i", "127.0.0.1", "-p", port_text,
+                           "-nostdin", "-timeout", "60s", NULL };
+    g_spawn_async (NULL, (char **) argv, NULL,
+                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &sipp_pid, &error);
+    g_assert_no_error (error);
+  }
+
+  store = new_store (NULL);
+  registrar = g_strdup_printf ("127.0.0.1:%u", port);
+  fields = fields_for ("sip:alice@accounts.bellbird.test", registrar, "udp");
+  account = save (store, NULL, fields, "right-password", &error);
+  g_assert_no_error (error);
+  g_signal_connect (account, "notify::status-text", G_CALLBACK (on_status_text), texts);
+
+  core = start_core ();
+  bell_account_store_attach_core (store, core);
+  wait_state (account, BELL_ACCOUNT_STATE_REGISTERED);
+  g_assert_cmpstr (bell_account_get_status_text (account), ==, "Registered");
+
+  /* A wrong password saved while registered: registered again at once, and refused. */
+  g_object_unref (save (store, account, fields, "wrong-password", &error));
+  g_assert_no_error (error);
+  wait_state (account, BELL_ACCOUNT_STATE_FAILED);
+  g_assert_true (g_str_has_prefix (bell_account_get_status_text (account),
+                                   "Wrong user name or password"));
+
+  /* Fixed by an edit, no restart. */
+  g_object_unref (save (store, account, fields, "right-password", &error));
+  g_assert_no_error (error);
+  wait_state (account, BELL_ACCOUNT_STATE_REGISTERED);
+
+  /* Disabled: off the registrar; its state says so. */
+  g_object_set (account, "enabled", FALSE, NULL);
+  wait_state (account, BELL_ACCOUNT_STATE_DISABLED);
+  g_assert_cmpstr (bell_account_get_status_text (account), ==, "Disabled");
+
+  bell_account_store_detach_core (store);
+  bell_core_shutdown (core);
+  kill (sipp_pid, SIGTERM);
+  waitpid (sipp_pid, NULL, 0);
+  g_spawn_close_pid (sipp_pid);
+
+  /* The live texts never carried a password. */
+  g_assert_cmpuint (texts->len, >, 0);
+  for (guint i = 0; i < texts->len; i++)
+    {
+      g_assert_null (strstr (texts->pdata[i], "right-password"));
+      g_assert_null (strstr (texts->pdata[i], "wrong-password"));
+    }
+}
+
+/* Nobody listens at the registrar: failed, with a sentence a person can read. */
+static void
+test_unreachable (void)
+{
+  g_autoptr(BellAccountStore) store = new_store (NULL);
+  g_autoptr(BellAccountFields) fields = NULL;
+  g_autoptr(BellAccount) account = NULL;
+  g_autoptr(BellCore) core = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *registrar = NULL;
+
+  if (!keyring_pid)
+    start_keyring ();
+  registrar = g_strdup_printf ("127.0.0.1:%u", account_test_free_port (G_SOCKET_TYPE_STREAM));
+  fields = fields_for ("carol@accounts.bellbird.test", registrar, "tcp");
+  account = save (store, NULL, fields, "whatever", &error);
+  g_assert_no_error (error);
+  core = start_core ();
+  bell_account_store_attach_core (store, core);
+  wait_state (account, BELL_ACCOUNT_STATE_FAILED);
+  g_assert_true (g_str_has_prefix (bell_account_get_status_text (account),
+                                   "The server cannot be reached"));
+  bell_account_store_detach_core (store);
+  bell_core_shutdown (core);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *daemon = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *tool = g_find_program_in_path ("secret-tool");
+  int status;
+
+  home = account_test_private_home ("keyfile");
+  g_test_init (&argc, &argv, NULL);
+  if (!daemon || !tool)
+    {
+      g_test_skip ("needs gnome-keyring-daemon (gnome-keyring) and secret-tool (libsecret-tools)");
+      return g_test_run ();
+    }
+  account_test_bus_up ();
+
+  /* In this order: the first runs before the keyring daemon exists. */
+  g_test_add_func ("/accounts/keyring/unavailable", test_unavailable);
+  g_test_add_func ("/accounts/keyring/save", test_save);
+  g_test_add_func ("/accounts/keyring/change-and-remove", test_change_and_remove);
+  g_test_add_func ("/accounts/keyring/register-sipp", test_register_sipp);
+  g_test_add_func ("/accounts/keyring/unreachable", test_unreachable);
+  status = g_test_run ();
+
+  secret_service_disconnect ();
+  stop_keyring ();
+  account_test_bus_stop ();
+  account_test_rm_rf (home);
+  g_free (home);
+  return status;
+}
