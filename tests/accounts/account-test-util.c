@@ -1,6 +1,10 @@
 /* account-test-util.c: helpers for the accounts tests. */
 #include <glib/gstdio.h>
+#include <libsecret/secret.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "account-test-util.h"
 
@@ -146,4 +150,60 @@ account_test_tree_contains (const char *path, const char *needle)
         return TRUE;
     }
   return FALSE;
+}
+
+static gboolean
+secrets_on_bus (gpointer data)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  g_usleep (50 * 1000);
+  if (!bus)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000,
+                                       NULL, NULL);
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+GPid
+account_test_keyring_start (void)
+{
+  static const char unlock[] = "keyring-unlock-pw";
+  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--unlock",
+                         "--components=secrets", NULL };
+  g_autoptr(GError) error = NULL;
+  /* Not our G_DEBUG=fatal-warnings: the daemon warns about harmless things (an item it
+   * registers twice when one is replaced) and must not abort for them. */
+  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
+  GPid pid = 0;
+  int in_fd = -1;
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, envp,
+                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &pid, &in_fd, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (write (in_fd, unlock, strlen (unlock)), ==, (gssize) strlen (unlock));
+  close (in_fd);
+  account_test_wait (secrets_on_bus, NULL, 15000, "gnome-keyring-daemon on the bus");
+  /* libsecret keeps the service it found missing: look again. */
+  secret_service_disconnect ();
+  return pid;
+}
+
+void
+account_test_keyring_stop (GPid pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGTERM);
+  waitpid (pid, NULL, 0);
+  g_spawn_close_pid (pid);
 }

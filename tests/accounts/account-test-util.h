@@ -13,6 +13,11 @@ char     *account_test_private_home (const char *backend);
  * daemon (by pid). */
 void      account_test_bus_up       (void);
 void      account_test_bus_stop     (void);
+/* gnome-keyring-daemon on the session bus, its login keyring created and unlocked with a
+ * password fed on stdin (needs a fresh XDG_DATA_HOME: nothing to prompt for); returns its pid
+ * once it owns org.freedesktop.secrets. Stop it with account_test_keyring_stop. */
+GPid      account_test_keyring_start (void);
+void      account_test_keyring_stop  (GPid pid);
 /* Deletes a directory tree. */
 void      account_test_rm_rf        (const char *path);
 /* Runs the default main context until check (data) holds; fails the test after timeout_ms. */

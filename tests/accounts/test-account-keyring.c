@@ -19,7 +19,6 @@
 #include "bell-account-store.h"
 
 #define PASSWORD       "S3cret-Bellbird-4711"
-#define KEYRING_UNLOCK "keyring-unlock-pw"
 #define WAIT_MS        15000
 
 static char *home;
@@ -138,60 +137,17 @@ test_unavailable (void)
   bell_account_store_remove (store, account);
 }
 
-static gboolean
-secrets_on_bus (gpointer data)
-{
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  g_usleep (50 * 1000);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000,
-                                       NULL, NULL);
-  if (reply)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-/* gnome-keyring-daemon on our bus, its login keyring created and unlocked with a password fed
- * on stdin (a fresh home: nothing to prompt for). */
 static void
 start_keyring (void)
 {
-  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--unlock",
-                         "--components=secrets", NULL };
-  g_autoptr(GError) error = NULL;
-  int in_fd = -1;
-  /* Not our G_DEBUG=fatal-warnings: the daemon warns about harmless things (an item it
-   * registers twice when one is replaced) and must not abort for them. */
-  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
-
-  g_spawn_async_with_pipes (NULL, (char **) argv, envp,
-                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &keyring_pid, &in_fd, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (write (in_fd, KEYRING_UNLOCK, strlen (KEYRING_UNLOCK)), ==,
-                   (gssize) strlen (KEYRING_UNLOCK));
-  close (in_fd);
-  account_test_wait (secrets_on_bus, NULL, WAIT_MS, "gnome-keyring-daemon on the bus");
-  /* libsecret keeps the service it found missing: look again. */
-  secret_service_disconnect ();
+  keyring_pid = account_test_keyring_start ();
 }
 
 static void
 stop_keyring (void)
 {
-  if (keyring_pid)
-    {
-      kill (keyring_pid, SIGTERM);
-      waitpid (keyring_pid, NULL, 0);
-      g_spawn_close_pid (keyring_pid);
-      keyring_pid = 0;
-    }
+  account_test_keyring_stop (keyring_pid);
+  keyring_pid = 0;
 }
 
 static void
