@@ -422,7 +422,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (!daemon || !tool)
     {
-      g_test_skip ("needs gnome-keyring-daemon (gnome-keyring) and secret-tool (libsecret-tools)");
+      g_test_add_data_func ("/accounts/skipped", "needs gnome-keyring-daemon (gnome-keyring) and secret-tool (libsecret-tools)",
+                            (GTestDataFunc) g_test_skip);
       return g_test_run ();
     }
   account_test_bus_up ();

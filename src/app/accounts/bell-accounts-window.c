@@ -28,7 +28,7 @@ bell_accounts_register_resources (void)
   /* Registered by hand: a static library's constructor would be dropped by the linker. */
   if (g_once_init_enter (&done))
     {
-      g_resources_register (bell_accounts_get_resource ());
+      bell_accounts_register_resource ();
       g_once_init_leave (&done, 1);
     }
 }
