@@ -1,0 +1,93 @@
+/* bell-call.h: one call as the window shows it, fed by the core's events.
+ *
+ * A BellCall is a plain model on the main thread: BellCallManager updates it from "call",
+ * "hold", "media", "quality" and "dtmf" events and it emits "changed" after each update; the
+ * call view and the notifications read it. It never talks to the core itself.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BELL_CALL_STATE_DIALING,
+  BELL_CALL_STATE_RINGING,     /* outgoing: the callee's phone rings */
+  BELL_CALL_STATE_INCOMING,    /* incoming: ours rings */
+  BELL_CALL_STATE_CONNECTED,
+  BELL_CALL_STATE_ENDED,
+} BellCallState;
+
+#define BELL_TYPE_CALL (bell_call_get_type ())
+G_DECLARE_FINAL_TYPE (BellCall, bell_call, BELL, CALL, GObject)
+
+BellCall       *bell_call_new              (guint id, gboolean outgoing, const char *peer);
+
+guint           bell_call_get_id           (BellCall *self);
+gboolean        bell_call_is_outgoing      (BellCall *self);
+BellCallState   bell_call_get_state        (BellCall *self);
+/* The remote URI, and what to call them: a contact's name, else the number or address. */
+const char     *bell_call_get_peer         (BellCall *self);
+const char     *bell_call_get_name         (BellCall *self);
+void            bell_call_set_name         (BellCall *self, const char *name);
+/* The account the call was made or taken as (its id), or NULL. */
+const char     *bell_call_get_account_id   (BellCall *self);
+void            bell_call_set_account_id   (BellCall *self, const char *account_id);
+/* The SIP status and the reason of the last state (e.g. 486 "busy"). */
+guint           bell_call_get_code         (BellCall *self);
+const char     *bell_call_get_reason       (BellCall *self);
+/* Wall-clock start (µs since the epoch) and the seconds it has been connected. */
+gint64          bell_call_get_started      (BellCall *self);
+guint           bell_call_get_duration     (BellCall *self);
+gboolean        bell_call_get_held         (BellCall *self);   /* we hold it */
+gboolean        bell_call_get_remote_held  (BellCall *self);   /* the peer holds it */
+gboolean        bell_call_get_muted        (BellCall *self);
+double          bell_call_get_volume       (BellCall *self);
+/* Media: the codec (NULL before the first offer/answer) and whether SRTP protects it. */
+const char     *bell_call_get_codec        (BellCall *self);
+gboolean        bell_call_get_encrypted    (BellCall *self);
+const char     *bell_call_get_media_error  (BellCall *self);
+/* The last RTCP figures: loss 0..1, jitter and round-trip in ms (rtt < 0: not known). */
+gboolean        bell_call_get_quality      (BellCall *self, double *loss, double *jitter_ms,
+                                            double *rtt_ms);
+/* The DTMF digits sent in this call so far. */
+const char     *bell_call_get_dtmf_sent    (BellCall *self);
+/* Whether it was ever connected (answered). */
+gboolean        bell_call_was_connected    (BellCall *self);
+/* An incoming call that ended before anyone answered, without us refusing it (a call that
+ * Do Not Disturb refused counts as missed). */
+gboolean        bell_call_is_missed        (BellCall *self);
+/* TRUE when we ended it ourselves: hung up, declined, refused for Do Not Disturb. */
+gboolean        bell_call_get_ended_locally (BellCall *self);
+
+/* Sentences for the user: "Calling…", "Connected 01:23", "Ended: Busy" ... */
+char           *bell_call_dup_state_text   (BellCall *self);
+char           *bell_call_dup_quality_text (BellCall *self);
+/* "mm:ss" connected so far (h:mm:ss past an hour). */
+char           *bell_call_dup_duration_text (BellCall *self);
+/* Why it ended, for the user ("Busy", "Declined", "Not found" ...); NULL before it ends. */
+char           *bell_call_dup_end_reason   (BellCall *self);
+
+/* Updates from the manager; each emits "changed" when something changed. */
+void            bell_call_update_state     (BellCall *self, BellCallState state, guint code,
+                                            const char *reason);
+void            bell_call_update_hold      (BellCall *self, gboolean held, gboolean remote_held);
+void            bell_call_update_media     (BellCall *self, const char *codec, gboolean encrypted,
+                                            const char *error);
+void            bell_call_update_quality   (BellCall *self, double loss, double jitter_ms,
+                                            double rtt_ms);
+void            bell_call_add_dtmf_sent    (BellCall *self, const char *digits);
+void            bell_call_set_muted        (BellCall *self, gboolean muted);
+void            bell_call_set_volume       (BellCall *self, double volume);
+void            bell_call_set_ended_locally (BellCall *self, gboolean ended_locally);
+/* Refused because Do Not Disturb is on: missed, with that as the reason. */
+void            bell_call_set_silenced     (BellCall *self, gboolean silenced);
+gboolean        bell_call_get_silenced     (BellCall *self);
+/* The timer's tick: "changed" once a second while connected, for the mm:ss text. */
+void            bell_call_tick             (BellCall *self);
+
+/* Parses the core's state name ("dialing", "connected" ...); FALSE for an unknown one. */
+gboolean        bell_call_state_from_string (const char *text, BellCallState *state);
+
+G_END_DECLS

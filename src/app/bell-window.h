@@ -1,0 +1,33 @@
+/* bell-window.h: Bellbird's main window: Dialpad, Contacts and History as views (a switcher in
+ * the header, or at the bottom when narrow: it works from 360 px wide), and the call view,
+ * which takes the window while calls are up.
+ */
+#pragma once
+
+#include <adwaita.h>
+#include "bell-application.h"
+#include "bell-call-view.h"
+#include "bell-dialpad.h"
+
+G_BEGIN_DECLS
+
+#define BELL_TYPE_WINDOW (bell_window_get_type ())
+G_DECLARE_FINAL_TYPE (BellWindow, bell_window, BELL, WINDOW, AdwApplicationWindow)
+
+BellWindow   *bell_window_new               (BellApplication *app);
+/* "dialpad", "contacts", "history" or "call" (the call view, when there are calls). */
+void          bell_window_show_page         (BellWindow *self, const char *name);
+const char   *bell_window_get_visible_page  (BellWindow *self);
+/* A short message at the bottom of the window. */
+void          bell_window_toast             (BellWindow *self, const char *text);
+/* Opens the accounts window. */
+void          bell_window_show_accounts     (BellWindow *self);
+
+/* Parts, for tests. Contacts and history exist once the store is open (else NULL). */
+BellDialpad  *bell_window_get_dialpad       (BellWindow *self);
+BellCallView *bell_window_get_call_view     (BellWindow *self);
+AdwViewStack *bell_window_get_view_stack    (BellWindow *self);
+GtkWidget    *bell_window_get_contacts_page (BellWindow *self);
+GtkWidget    *bell_window_get_history_page  (BellWindow *self);
+
+G_END_DECLS
