@@ -1,8 +1,6 @@
 /* bell-jitter-target.c: a call's jitter-buffer depth from packet arrivals (see the header). */
 #include "bell-jitter-target.h"
 
-#include <stdlib.h>
-
 #define WINDOW_US      (2 * G_USEC_PER_SEC)   /* the history the percentile is taken over */
 #define CAPACITY       512                    /* > 2 s of 5 ms packets */
 #define MARGIN_US      2000                   /* scheduling on our side, above the percentile */
@@ -29,6 +27,7 @@ struct _BellJitterTarget
   gint64  last_ext;
   gint64  last_arrival;
   guint   settle;        /* packets still to ignore after a pause */
+  gint64  quickest;      /* the lowest transit of the window, as of the last packet */
   guint   target_ms;
   gint64  calm_since;    /* 0: the percentile is not below the target */
   guint64 late;
@@ -67,36 +66,31 @@ bell_jitter_target_reset (BellJitterTarget *t)
   t->target_ms = BELL_JITTER_TARGET_MIN_MS;
 }
 
-static int
-compare_gint64 (const void *a, const void *b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
+/* The 98th percentile of how much later than the quickest packet of the window each one came:
+ * the smallest of the top 2 % (kept in a short sorted list: far cheaper, per packet, than
+ * sorting the whole window). */
 static gint64
-quickest_transit (BellJitterTarget *t)
+percentile_delay (BellJitterTarget *t)
 {
   gint64 quickest = G_MAXINT64;
-  guint i;
+  gint64 top[CAPACITY / 50 + 1];   /* descending */
+  guint keep = t->count - (t->count * 98) / 100, kept = 0, i, j;
 
   for (i = 0; i < t->count; i++)
     quickest = MIN (quickest, t->ring[(t->head + i) % CAPACITY].transit);
-  return quickest;
-}
-
-/* The 98th percentile of how much later than the quickest packet of the window each one came. */
-static gint64
-percentile_delay (BellJitterTarget *t, gint64 quickest)
-{
-  gint64 extra[CAPACITY];
-  guint i;
-
   for (i = 0; i < t->count; i++)
-    extra[i] = t->ring[(t->head + i) % CAPACITY].transit - quickest;
-  qsort (extra, t->count, sizeof extra[0], compare_gint64);
-  return extra[(t->count * 98) / 100];
+    {
+      gint64 extra = t->ring[(t->head + i) % CAPACITY].transit - quickest;
+
+      if (kept == keep && extra <= top[kept - 1])
+        continue;
+      j = kept < keep ? kept++ : kept - 1;
+      for (; j > 0 && top[j - 1] < extra; j--)
+        top[j] = top[j - 1];
+      top[j] = extra;
+    }
+  t->quickest = quickest;
+  return top[kept - 1];
 }
 
 static void
@@ -151,11 +145,11 @@ bell_jitter_target_update (BellJitterTarget *t, gint64 arrival_us, guint32 ts)
     }
 
   transit = arrival_us - ext * G_USEC_PER_SEC / t->clock_rate;
-  if (t->count > 0 && transit - quickest_transit (t) > (gint64) t->target_ms * 1000)
+  if (t->count > 0 && transit - t->quickest > (gint64) t->target_ms * 1000)
     t->late++;
   push (t, arrival_us, transit);
 
-  candidate_us = percentile_delay (t, quickest_transit (t)) + MARGIN_US;
+  candidate_us = percentile_delay (t) + MARGIN_US;
   candidate = (guint) ((candidate_us + STEP_MS * 1000 - 1) / (STEP_MS * 1000)) * STEP_MS;
   candidate = CLAMP (candidate, BELL_JITTER_TARGET_MIN_MS, BELL_JITTER_TARGET_MAX_MS);
   if (candidate > t->target_ms)

@@ -5,13 +5,13 @@
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <string.h>
 
 #include "bell-dtmf.h"
 #include "bell-jitter-target.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-packet.h"
+#include "bell-rtp-push-src.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
@@ -22,6 +22,11 @@ G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 #define DEVICE_PERIOD_US      5000
 #define DEVICE_BUFFER_DSP_US  20000
 #define DEVICE_PERIOD_DSP_US  10000
+/* A recording (--audio-out FILE.wav, or none) has no listener waiting: it keeps a deeper
+ * jitter buffer, for every packet in its place rather than a low delay. With a few
+ * milliseconds, a core thread held up on a busy machine sends packets in bursts that the
+ * jitter buffer's clock-skew estimate folds into the timeline (audio cut from the file). */
+#define RECORDING_LATENCY_MS  60
 
 struct _BellMediaSession
 {
@@ -31,18 +36,19 @@ struct _BellMediaSession
   GMainContext      *context;
 
   GstElement        *send;        /* source ... payloader ! appsink */
-  GstElement        *recv;        /* appsrc ! jitter buffer ... sink */
-  GstElement        *appsrc;
+  GstElement        *recv;        /* push source ! jitter buffer ... sink */
+  GstElement        *pushsrc;
   GstElement        *jitterbuffer;
   BellJitterTarget  *jitter_target;   /* its depth, from how packets arrive (core thread) */
-  gboolean           recv_playing;  /* the receive pipeline runs: packets may go in */
+  gint               recv_playing;  /* the receive pipeline runs (atomic: set by the thread
+                                     * that finished the state change) */
+  gboolean           recv_open;     /* packets may go in (see open_gate) */
+  gint64             recv_built;    /* when the pipelines were built */
   GSource           *recv_gate;     /* lets them in anyway, should a sink wait for preroll */
   GstElement        *mic;         /* volume, for mute */
   GstElement        *speaker;     /* volume of what we hear */
   double             volume;
   gboolean           muted;
-  GSource           *send_watch;
-  GSource           *recv_watch;
 
   /* What the pipelines were built for. */
   guint              pt;
@@ -119,7 +125,7 @@ gboolean
 bell_media_check (const BellMediaConfig *config, GError **error)
 {
   static const char *const needed[] = {
-    "appsrc", "appsink", "audioconvert", "audioresample", "volume", "rtpjitterbuffer",
+    "appsink", "audioconvert", "audioresample", "volume", "rtpjitterbuffer",
     "mulawenc", "mulawdec", "alawenc", "alawdec", "rtppcmupay", "rtppcmudepay", "rtppcmapay",
     "rtppcmadepay", "audiotestsrc", "fakesink",
   };
@@ -237,22 +243,13 @@ sink_description (BellMediaSession *m)
   return g_steal_pointer (&device);
 }
 
-static gboolean
-on_bus (GstBus *bus, GstMessage *message, gpointer data)
+/* Bus messages, on whichever thread posts them. Not a bus watch on the core's main context:
+ * each watch is a file descriptor in the core thread's poll, which runs for every packet of
+ * every call. Only the end of the stream and errors stay on the bus (stop_pipelines() waits
+ * for them). */
+static GstBusSyncReply
+keep_end_and_errors (GstMessage *message)
 {
-  BellMediaSession *m = data;
-
-  /* Packets go into the receive pipeline only once it runs: pushed before, they would all
-   * leave appsrc at one instant, and the jitter buffer would take the burst for clock skew
-   * and squeeze the timeline (audio cut at the start of a call). Its sinks do not wait for a
-   * first buffer (async=false), so it gets to PLAYING with none. */
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED && m->recv &&
-      GST_MESSAGE_SRC (message) == GST_OBJECT (m->recv))
-    {
-      GstState state;
-      gst_message_parse_state_changed (message, NULL, &state, NULL);
-      m->recv_playing = m->recv_playing || state == GST_STATE_PLAYING;
-    }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
     {
       g_autoptr(GError) error = NULL;
@@ -261,7 +258,35 @@ on_bus (GstBus *bus, GstMessage *message, gpointer data)
       gst_message_parse_error (message, &error, &debug);
       g_message ("audio: %s (%s)", error->message, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)));
     }
-  return G_SOURCE_CONTINUE;
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS || GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    return GST_BUS_PASS;
+  return GST_BUS_DROP;
+}
+
+static GstBusSyncReply
+on_send_bus (GstBus *bus, GstMessage *message, gpointer data)
+{
+  return keep_end_and_errors (message);
+}
+
+static GstBusSyncReply
+on_recv_bus (GstBus *bus, GstMessage *message, gpointer data)
+{
+  BellMediaSession *m = data;
+
+  /* Packets go into the receive pipeline only once it runs: pushed before, they would all
+   * reach the jitter buffer stamped with one instant, and it would take the burst for clock
+   * skew and squeeze the timeline (audio cut at the start of a call). Its sinks do not wait
+   * for a first buffer (async=false), so it gets to PLAYING with none. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED &&
+      GST_IS_PIPELINE (GST_MESSAGE_SRC (message)))
+    {
+      GstState state;
+      gst_message_parse_state_changed (message, NULL, &state, NULL);
+      if (state == GST_STATE_PLAYING)
+        g_atomic_int_set (&m->recv_playing, TRUE);
+    }
+  return keep_end_and_errors (message);
 }
 
 /* Audio devices (pulsesink, pulsesrc, alsasink ... also inside autoaudiosink): small buffers
@@ -305,17 +330,6 @@ tune_devices (BellMediaSession *m, GstElement *pipeline)
   gst_iterator_foreach (it, tune_existing, m);
   gst_iterator_free (it);
   g_signal_connect (pipeline, "deep-element-added", G_CALLBACK (on_element_added), m);
-}
-
-static GSource *
-watch (BellMediaSession *m, GstElement *pipeline)
-{
-  g_autoptr(GstBus) bus = gst_element_get_bus (pipeline);
-  GSource *source = gst_bus_create_watch (bus);
-
-  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_bus, m, NULL);
-  g_source_attach (source, m->context);
-  return source;
 }
 
 /* RTP header: V=2, marker, PT, seq, timestamp, SSRC (RFC 3550 §5.1). */
@@ -401,6 +415,17 @@ on_packet (GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
+/* The jitter buffer's latency: its target, or at least RECORDING_LATENCY_MS for a file. */
+static guint
+playout_latency (BellMediaSession *m)
+{
+  guint ms = bell_jitter_target_get_ms (m->jitter_target);
+
+  if (is_wav (m->audio_out) || g_str_equal (m->audio_out, "none"))
+    ms = MAX (ms, RECORDING_LATENCY_MS);
+  return ms;
+}
+
 /* Core thread: a packet from the socket. */
 static void
 on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gpointer user_data)
@@ -431,11 +456,11 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
       return;
     }
   /* The whole packet, padding and all: the depayloader reads the header again. */
-  if (rtp.pt != m->pt || !m->receiving || !m->recv_playing)
+  if (rtp.pt != m->pt || !m->receiving || !m->recv_open)
     return;
-  gst_app_src_push_buffer (GST_APP_SRC (m->appsrc), gst_buffer_new_memdup (data, len));
+  bell_rtp_push_src_push (BELL_RTP_PUSH_SRC (m->pushsrc), gst_buffer_new_memdup (data, len));
   if (bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp))
-    g_object_set (m->jitterbuffer, "latency", bell_jitter_target_get_ms (m->jitter_target), NULL);
+    g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
 }
 
 static void
@@ -534,23 +559,18 @@ stop_pipelines (BellMediaSession *m)
       g_autoptr(GstBus) bus = gst_element_get_bus (m->recv);
       g_autoptr(GstMessage) done = NULL;
 
-      gst_app_src_end_of_stream (GST_APP_SRC (m->appsrc));
-      done = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      if (bell_rtp_push_src_end_of_stream (BELL_RTP_PUSH_SRC (m->pushsrc)))
+        done = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
       gst_element_set_state (m->recv, GST_STATE_NULL);
     }
   if (m->send)
     gst_element_set_state (m->send, GST_STATE_NULL);
-  if (m->send_watch)
-    g_source_destroy (m->send_watch);
-  if (m->recv_watch)
-    g_source_destroy (m->recv_watch);
-  g_clear_pointer (&m->send_watch, g_source_unref);
-  g_clear_pointer (&m->recv_watch, g_source_unref);
   g_clear_object (&m->send);
   g_clear_object (&m->recv);
-  m->appsrc = NULL;
+  m->pushsrc = NULL;
   m->jitterbuffer = NULL;
-  m->recv_playing = FALSE;
+  g_atomic_int_set (&m->recv_playing, FALSE);
+  m->recv_open = FALSE;
   if (m->recv_gate)
     g_source_destroy (m->recv_gate);
   g_clear_pointer (&m->recv_gate, g_source_unref);
@@ -562,12 +582,21 @@ stop_pipelines (BellMediaSession *m)
   g_clear_pointer (&m->dtmf_receiver, bell_dtmf_receiver_free);
 }
 
+/* Lets packets into the receive pipeline once it runs, or after 200 ms whatever a device sink
+ * is waiting for. At a low priority, after the sockets: what piled up in them while the
+ * pipelines were being built (several packets, read at one instant) is dropped rather than
+ * handed to the jitter buffer as a burst, which its clock-skew estimate would fold into the
+ * timeline (audio cut from the start of a recording). */
 static gboolean
 open_gate (gpointer data)
 {
   BellMediaSession *m = data;
 
-  m->recv_playing = TRUE;
+  if (!g_atomic_int_get (&m->recv_playing) &&
+      g_source_get_time (m->recv_gate) - m->recv_built < 200 * G_TIME_SPAN_MILLISECOND)
+    return G_SOURCE_CONTINUE;
+  m->recv_open = TRUE;
+  g_clear_pointer (&m->recv_gate, g_source_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -580,6 +609,8 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   guint64 ptime_ns = (guint64) plan->ptime * GST_MSECOND;
   GstAppSinkCallbacks callbacks = { .new_sample = on_packet };
   g_autoptr(GstElement) appsink = NULL;
+  g_autoptr(GstCaps) caps = NULL;
+  GstBus *bus;
 
   g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
   m->jitter_target = bell_jitter_target_new (plan->clock_rate);
@@ -591,12 +622,10 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
                           src, codec_element (plan->encoding, TRUE, FALSE),
                           codec_element (plan->encoding, TRUE, TRUE), plan->pt, m->ssrc, ptime_ns,
                           ptime_ns);
-  recv = g_strdup_printf ("appsrc name=in is-live=true format=time do-timestamp=true "
-                          "caps=\"application/x-rtp,media=audio,clock-rate=%u,encoding-name=%s,payload=%u\" "
-                          "! rtpjitterbuffer name=jb latency=%u do-lost=true drop-on-latency=true "
+  recv = g_strdup_printf ("rtpjitterbuffer name=jb latency=%u do-lost=true "
                           "! %s ! %s ! audioconvert "
                           "! audioresample ! volume name=speaker ! %s",
-                          plan->clock_rate, plan->encoding, plan->pt, bell_jitter_target_get_ms (m->jitter_target),
+                          playout_latency (m),
                           codec_element (plan->encoding, FALSE, TRUE),
                           codec_element (plan->encoding, FALSE, FALSE), sink);
   m->send = gst_parse_launch (send, error);
@@ -612,17 +641,36 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   m->mic = gst_bin_get_by_name (GST_BIN (m->send), "mic");
   g_object_unref (m->mic);   /* the bin keeps it */
   g_object_set (m->mic, "mute", m->muted, NULL);
-  m->appsrc = gst_bin_get_by_name (GST_BIN (m->recv), "in");
-  g_object_unref (m->appsrc);
+  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                              "clock-rate", G_TYPE_INT, (gint) plan->clock_rate,
+                              "encoding-name", G_TYPE_STRING, plan->encoding,
+                              "payload", G_TYPE_INT, (gint) plan->pt, NULL);
+  m->pushsrc = bell_rtp_push_src_new (caps);
+  gst_bin_add (GST_BIN (m->recv), m->pushsrc);
   m->jitterbuffer = gst_bin_get_by_name (GST_BIN (m->recv), "jb");
   g_object_unref (m->jitterbuffer);
+  /* A speaker plays what it is handed as it comes (sync=false): should the far end's clock
+   * run faster than ours, packets would pile up before it, each a little more delay for the
+   * rest of the call. The jitter buffer drops what is older than its latency instead. */
+  if (!is_wav (m->audio_out) && !g_str_equal (m->audio_out, "none"))
+    g_object_set (m->jitterbuffer, "drop-on-latency", TRUE, NULL);
+  if (!gst_element_link (m->pushsrc, m->jitterbuffer))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "the jitter buffer takes no %s packets", plan->encoding);
+      return FALSE;
+    }
   m->speaker = gst_bin_get_by_name (GST_BIN (m->recv), "speaker");
   g_object_unref (m->speaker);
   g_object_set (m->speaker, "volume", m->volume, NULL);
   tune_devices (m, m->send);
   tune_devices (m, m->recv);
-  m->send_watch = watch (m, m->send);
-  m->recv_watch = watch (m, m->recv);
+  bus = gst_element_get_bus (m->send);
+  gst_bus_set_sync_handler (bus, on_send_bus, NULL, NULL);
+  gst_object_unref (bus);
+  bus = gst_element_get_bus (m->recv);
+  gst_bus_set_sync_handler (bus, on_recv_bus, m, NULL);
+  gst_object_unref (bus);
   if (!m->rtcp)
     start_rtcp (m, plan->clock_rate);   /* one RTCP session for the call, across codecs */
   if (plan->dtmf_pt >= 0)
@@ -630,9 +678,9 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
       m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, plan->clock_rate, plan->ptime);
       m->dtmf_receiver = bell_dtmf_receiver_new (plan->clock_rate, on_digit, m, NULL);
     }
-  /* A device sink may wait for a first buffer before PLAYING: after 200 ms, packets go in
-   * regardless. */
-  m->recv_gate = g_timeout_source_new (200);
+  m->recv_built = g_get_monotonic_time ();
+  m->recv_gate = g_timeout_source_new (5);
+  g_source_set_priority (m->recv_gate, G_PRIORITY_LOW);
   g_source_set_callback (m->recv_gate, open_gate, m, NULL);
   g_source_attach (m->recv_gate, m->context);
   if (gst_element_set_state (m->recv, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
