@@ -287,6 +287,14 @@ test_contacts_page (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->called, ==, "+49 170 1234567");
   g_signal_emit_by_name (search, "activate");
   g_assert_cmpuint (f->n_calls, ==, 4);
+  /* Enter right after typing, before the search's delay: the new text counts. */
+  gtk_editable_set_text (search, "zed");
+  g_signal_emit_by_name (search, "activate");
+  g_assert_cmpuint (f->n_calls, ==, 5);
+  g_assert_cmpstr (f->called, ==, "sip:zed@example.org");
+  gtk_editable_set_text (search, "alice");
+  WAIT_UNTIL (count_rows (list_box) == 1 && find_row (list_box, "Alice Example"));
+  row = find_row (list_box, "Alice Example");
 
   /* A contact deleted through the store leaves the list. */
   g_autoptr(BellContact) alice = g_list_model_get_item (bell_contacts_page_get_visible

@@ -313,6 +313,27 @@ test_hostile_huge_line (void)
   assert_parse_fails (text->str, text->len, BELL_VCARD_ERROR_TOO_LARGE, "Line 2:");
   g_string_free (text, TRUE);
 
+  /* Many short continuation lines without a ':' stay linear work, then hit the limit. */
+  text = g_string_new ("BEGIN:VCARD\nNOTE");
+  for (int i = 0; i < BELL_VCARD_MAX_LINE + 10; i++)
+    g_string_append (text, "\n =");
+  g_string_append (text, "\nEND:VCARD\n");
+  assert_parse_fails (text->str, text->len, BELL_VCARD_ERROR_TOO_LARGE, "Line 2:");
+  g_string_free (text, TRUE);
+
+  /* A million QUOTED-PRINTABLE soft breaks: the line stays short, the parse linear. */
+  text = g_string_new ("BEGIN:VCARD\nFN:Soft\nNOTE;ENCODING=QUOTED-PRINTABLE:a=");
+  for (int i = 0; i < 1000000; i++)
+    g_string_append (text, "\n=");
+  g_string_append (text, "\nb\nTEL:1\nEND:VCARD\n");
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) contacts = bell_vcard_parse (text->str, text->len, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (bell_contact_get_note (contacts->pdata[0]), ==, "ab");
+  }
+  g_string_free (text, TRUE);
+
   /* Input over the whole-file limit is refused before any work. */
   assert_parse_fails ("", BELL_VCARD_MAX_INPUT + 1, BELL_VCARD_ERROR_TOO_LARGE, NULL);
 }

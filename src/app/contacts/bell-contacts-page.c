@@ -87,7 +87,11 @@ on_search_changed (GtkSearchEntry *entry, BellContactsPage *self)
 static void
 on_search_activated (GtkSearchEntry *entry, BellContactsPage *self)
 {
-  /* Enter in the search calls the first match: search, Enter, talking. */
+  /* Enter in the search calls the first match: search, Enter, talking. Typed faster than
+   * search-changed's delay, the filter first catches up. */
+  if (g_strcmp0 (self->query, gtk_editable_get_text (GTK_EDITABLE (entry))) != 0)
+    on_search_changed (entry, self);
+
   g_autoptr(BellContact) first = g_list_model_get_item (G_LIST_MODEL (self->visible), 0);
 
   if (first && bell_contact_get_first_uri (first))

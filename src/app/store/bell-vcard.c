@@ -545,17 +545,33 @@ parse_line (Parser *parser, const char *line, guint number, GError **error)
   return ok;
 }
 
-/* Whether a logical line's value is QUOTED-PRINTABLE (its soft breaks then join lines). */
-static gboolean
-is_quoted_printable (const GString *line)
+/* Where the parameters of the logical line being built end, found by scanning only what was
+ * appended since the last look: a hostile file of many short continuation lines stays
+ * linear. */
+typedef struct
 {
-  const char *colon = find_value_colon (line->str);
-  g_autofree char *head = NULL;
+  gsize scanned;
+  gboolean quoted;
+  gboolean has_colon;
+  gboolean quoted_printable;  /* known once has_colon */
+} LogicalState;
 
-  if (!colon)
-    return FALSE;
-  head = g_ascii_strdown (line->str, colon - line->str);
-  return strstr (head, "quoted-printable") != NULL;
+static gboolean
+is_quoted_printable (const GString *line, LogicalState *state)
+{
+  for (; !state->has_colon && state->scanned < line->len; state->scanned++)
+    {
+      char c = line->str[state->scanned];
+      if (c == '"')
+        state->quoted = !state->quoted;
+      else if (c == ':' && !state->quoted)
+        {
+          g_autofree char *head = g_ascii_strdown (line->str, state->scanned);
+          state->has_colon = TRUE;
+          state->quoted_printable = strstr (head, "quoted-printable") != NULL;
+        }
+    }
+  return state->has_colon && state->quoted_printable;
 }
 
 static guint
@@ -574,6 +590,7 @@ bell_vcard_parse (const char *text, gsize len, GError **error)
   g_autoptr(GPtrArray) contacts = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GString) logical = g_string_new (NULL);
   Parser parser = { contacts, { 0 } };
+  LogicalState state = { 0 };
   guint number = 0, logical_start = 0;
   const char *end;
   gsize pos = 0;
@@ -608,7 +625,7 @@ bell_vcard_parse (const char *text, gsize len, GError **error)
 
       gboolean continues = line_len > 0 && (line[0] == ' ' || line[0] == '\t');
       gboolean soft_break = logical->len > 0 && logical->str[logical->len - 1] == '='
-                            && is_quoted_printable (logical);
+                            && is_quoted_printable (logical, &state);
 
       if (logical->len > 0 && (continues || soft_break))
         {
@@ -629,6 +646,7 @@ bell_vcard_parse (const char *text, gsize len, GError **error)
           if (ok && line_len > 0)
             {
               logical_start = number;
+              state = (LogicalState) { 0 };
               g_string_append_len (logical, line, line_len);
             }
         }
