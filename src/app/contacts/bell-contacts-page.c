@@ -111,6 +111,9 @@ address_text (const BellContactAddress *address)
 {
   const char *label = bell_contact_label_display (address->label);
 
+  /* The app maps the literal address "echo" to its built-in echo service. */
+  if (g_ascii_strcasecmp (address->uri, "echo") == 0)
+    return g_strdup (_("Hear yourself through Bellbird’s echo service"));
   if (!*label)
     return g_strdup (address->uri);
   /* TRANSLATORS: an address in a list: "Mobile: +49 170 1234567" */
