@@ -339,7 +339,9 @@ bell_account_editor_new (BellAccountStore *store, BellAccount *account)
       adw_window_title_set_subtitle (self->window_title, bell_account_get_address (account));
       /* The saved password is never shown; typing one replaces it. */
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row),
-                                     _("New Password (empty keeps the saved one)"));
+                                     _("New Password"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->password_row),
+                                   _("Leave empty to keep the saved password"));
     }
   gtk_widget_set_visible (GTK_WIDGET (self->remove_group), account != NULL);
   return GTK_WIDGET (self);
