@@ -465,6 +465,15 @@ do_register (gpointer data)
     }
   g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);
   g_ptr_array_add (core->registrations, reg);
+  /* The account's credentials as registered last: a new password replaces the old one for
+   * its calls too. */
+  for (guint i = core->accounts->len; i > 0; i--)
+    {
+      BellCoreAccount *old = g_ptr_array_index (core->accounts, i - 1);
+
+      if (g_str_equal (old->aor, job->config.aor))
+        g_ptr_array_remove_index (core->accounts, i - 1);
+    }
   if (job->config.password)
     {
       BellCoreAccount *account = g_new0 (BellCoreAccount, 1);
