@@ -39,7 +39,8 @@ struct _BellCore
   BellClock           *clock;
   BellSipTransport    *transport;
   BellSipTransactions *txns;
-  GPtrArray           *registrations;   /* BellSipRegistration */
+  GPtrArray           *registrations;   /* BellSipRegistration, one per AOR */
+  GPtrArray           *retiring;        /* BellSipRegistration un-registering, until "stopped" */
   GPtrArray           *calls;           /* BellSipCall, ended ones dropped on the next change */
   GPtrArray           *accounts;        /* BellCoreAccount: whose password answers challenges */
   guint                stopping;        /* registrations still un-registering */

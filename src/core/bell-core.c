@@ -445,6 +445,116 @@ on_registration_changed (BellSipRegistration *reg, gpointer data)
                                     NULL));
 }
 
+/* Un-registering (one account, all of them, or an account registered anew): the registration
+ * leaves core->registrations at once, so a second request finds nothing to stop twice, and
+ * stays in core->retiring until its "stopped" (Expires: 0 answered, or timed out). */
+typedef void (*RetiredFunc) (BellCore *core, gpointer data);
+
+typedef struct
+{
+  BellCore      *core;
+  RetiredFunc    func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} Retiring;
+
+static void
+retiring_free (gpointer data, GClosure *closure)
+{
+  Retiring *r = data;
+
+  if (r->destroy)
+    r->destroy (r->data);
+  g_free (r);
+}
+
+static void
+on_retired (BellSipRegistration *reg, gpointer user_data)
+{
+  Retiring *r = user_data;
+  BellCore *core = r->core;
+  RetiredFunc func = r->func;
+  gpointer func_data = r->data;
+
+  r->destroy = NULL;   /* func takes func_data */
+  g_signal_handlers_disconnect_by_func (reg, on_registration_changed, core);
+  g_signal_handlers_disconnect_by_func (reg, on_retired, user_data);   /* frees r */
+  if (func)
+    func (core, func_data);
+  g_ptr_array_remove_fast (core->retiring, reg);   /* may finalize reg: last */
+}
+
+static void
+retire (BellCore *core, BellSipRegistration *reg, RetiredFunc func, gpointer data,
+        GDestroyNotify destroy)
+{
+  Retiring *r = g_new0 (Retiring, 1);
+
+  r->core = core;
+  r->func = func;
+  r->data = data;
+  r->destroy = destroy;
+  g_ptr_array_add (core->retiring, g_object_ref (reg));
+  g_ptr_array_remove (core->registrations, reg);
+  g_signal_connect_data (reg, "stopped", G_CALLBACK (on_retired), r, retiring_free, 0);
+  bell_sip_registration_stop (reg);   /* "stopped" may come at once */
+}
+
+/* Equal as written, or as SIP URIs (RFC 3261 §19.1.4: sip:Alice@EXAMPLE.com is
+ * sip:Alice@example.com). */
+static gboolean
+same_aor (const char *x, const char *y)
+{
+  BellSipUri a, b;
+
+  return g_str_equal (x, y) ||
+         (bell_sip_uri_parse (&a, x, strlen (x), NULL) && bell_sip_uri_parse (&b, y, strlen (y), NULL) &&
+          bell_sip_uri_equal (&a, &b));
+}
+
+static BellSipRegistration *
+find_registration (BellCore *core, const char *aor)
+{
+  for (guint i = 0; i < core->registrations->len; i++)
+    if (same_aor (bell_sip_registration_get_aor (core->registrations->pdata[i]), aor))
+      return core->registrations->pdata[i];
+  return NULL;
+}
+
+/* The account's credentials as registered last: a new password replaces the old one for its
+ * calls too; NULL forgets them. */
+static void
+set_account_credentials (BellCore *core, const char *aor, const char *auth_user,
+                         const char *password)
+{
+  for (guint i = core->accounts->len; i > 0; i--)
+    {
+      BellCoreAccount *old = g_ptr_array_index (core->accounts, i - 1);
+
+      if (same_aor (old->aor, aor))
+        g_ptr_array_remove_index (core->accounts, i - 1);
+    }
+  if (password)
+    {
+      BellCoreAccount *account = g_new0 (BellCoreAccount, 1);
+      account->aor = g_strdup (aor);
+      account->credentials = bell_core_credentials_for (aor, auth_user, password);
+      g_ptr_array_add (core->accounts, account);
+    }
+}
+
+static void
+start_replacement (BellCore *core, gpointer data)
+{
+  BellSipRegistration *reg = data;
+
+  /* Only once the old binding is gone: its Expires: 0 and our new REGISTER have different
+   * Call-IDs, and a registrar handling them the other way round would remove the new one. */
+  if (g_ptr_array_find (core->registrations, reg, NULL))
+    bell_sip_registration_start (reg);
+  g_object_unref (reg);
+}
+
 static gboolean
 do_register (gpointer data)
 {
@@ -452,6 +562,7 @@ do_register (gpointer data)
   BellCore *core = job->core;
   g_autoptr(GError) error = NULL;
   BellSipRegistration *reg = bell_sip_registration_new (core->txns, &job->config, &error);
+  BellSipRegistration *old;
 
   if (!reg)
     {
@@ -463,26 +574,14 @@ do_register (gpointer data)
                                         NULL));
       return G_SOURCE_REMOVE;
     }
+  set_account_credentials (core, job->config.aor, job->config.auth_user, job->config.password);
+  old = find_registration (core, bell_sip_registration_get_aor (reg));
   g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);
   g_ptr_array_add (core->registrations, reg);
-  /* The account's credentials as registered last: a new password replaces the old one for
-   * its calls too. */
-  for (guint i = core->accounts->len; i > 0; i--)
-    {
-      BellCoreAccount *old = g_ptr_array_index (core->accounts, i - 1);
-
-      if (g_str_equal (old->aor, job->config.aor))
-        g_ptr_array_remove_index (core->accounts, i - 1);
-    }
-  if (job->config.password)
-    {
-      BellCoreAccount *account = g_new0 (BellCoreAccount, 1);
-      account->aor = g_strdup (job->config.aor);
-      account->credentials = bell_core_credentials_for (job->config.aor, job->config.auth_user,
-                                                        job->config.password);
-      g_ptr_array_add (core->accounts, account);
-    }
-  bell_sip_registration_start (reg);
+  if (old)
+    retire (core, old, start_replacement, g_object_ref (reg), g_object_unref);
+  else
+    bell_sip_registration_start (reg);
   return G_SOURCE_REMOVE;
 }
 
@@ -508,11 +607,59 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
 }
 
 static void
-on_registration_stopped (BellSipRegistration *reg, gpointer data)
+one_unregistered (BellCore *core, gpointer data)
 {
-  BellCore *core = data;
+  const char *aor = data;
 
-  g_signal_handlers_disconnect_by_func (reg, on_registration_stopped, core);
+  bell_core_emit (core, bell_event_new ("unregistered", "aor", g_variant_new_string (aor), NULL));
+  g_free (data);
+}
+
+typedef struct
+{
+  BellCore *core;
+  char     *aor;
+} UnregisterJob;
+
+static void
+unregister_job_free (UnregisterJob *job)
+{
+  g_free (job->aor);
+  g_free (job);
+}
+
+static gboolean
+do_unregister (gpointer data)
+{
+  UnregisterJob *job = data;
+  BellCore *core = job->core;
+  BellSipRegistration *reg = find_registration (core, job->aor);
+
+  set_account_credentials (core, reg ? bell_sip_registration_get_aor (reg) : job->aor, NULL, NULL);
+  if (reg)
+    retire (core, reg, one_unregistered, g_strdup (bell_sip_registration_get_aor (reg)), g_free);
+  else
+    bell_core_emit (core, bell_event_new ("unregistered", "aor", g_variant_new_string (job->aor), NULL));
+  return G_SOURCE_REMOVE;
+}
+
+void
+bell_core_unregister (BellCore *core, const char *aor)
+{
+  UnregisterJob *job;
+
+  g_return_if_fail (BELL_IS_CORE (core));
+  g_return_if_fail (aor != NULL);
+  job = g_new0 (UnregisterJob, 1);
+  job->core = core;
+  job->aor = g_strdup (aor);
+  g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_unregister, job,
+                              (GDestroyNotify) unregister_job_free);
+}
+
+static void
+all_unregistered_one (BellCore *core, gpointer data)
+{
   if (core->stopping > 0 && --core->stopping == 0)
     bell_core_emit (core, bell_event_new ("unregistered", NULL, NULL));
 }
@@ -521,18 +668,12 @@ static gboolean
 do_unregister_all (gpointer data)
 {
   BellCore *core = data;
-  g_autoptr(GPtrArray) regs = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; i < core->registrations->len; i++)
-    g_ptr_array_add (regs, g_object_ref (core->registrations->pdata[i]));
-  core->stopping = regs->len + 1;   /* + 1: the event waits until every stop was asked */
-  for (guint i = 0; i < regs->len; i++)
-    {
-      g_signal_connect (regs->pdata[i], "stopped", G_CALLBACK (on_registration_stopped), core);
-      bell_sip_registration_stop (regs->pdata[i]);
-    }
-  if (--core->stopping == 0)
-    bell_core_emit (core, bell_event_new ("unregistered", NULL, NULL));
+  core->stopping += core->registrations->len + 1;   /* + 1: the event waits for every stop */
+  while (core->registrations->len > 0)
+    retire (core, core->registrations->pdata[core->registrations->len - 1],
+            all_unregistered_one, NULL, NULL);
+  all_unregistered_one (core, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -648,6 +789,7 @@ core_thread (gpointer data)
   core->txns = bell_sip_transactions_new (core->transport, core->clock);
   g_signal_connect (core->txns, "request", G_CALLBACK (on_request), core);
   core->registrations = g_ptr_array_new_with_free_func (g_object_unref);
+  core->retiring = g_ptr_array_new_with_free_func (g_object_unref);
   core->calls = g_ptr_array_new_with_free_func (g_object_unref);
   core->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_core_account_free);
   g_signal_connect (core->txns, "ack", G_CALLBACK (bell_core_on_ack), core);
@@ -679,6 +821,7 @@ core_thread (gpointer data)
     g_dbus_connection_signal_unsubscribe (core->system_bus, core->sleep_watch);
   g_clear_object (&core->system_bus);
   g_clear_pointer (&core->registrations, g_ptr_array_unref);
+  g_clear_pointer (&core->retiring, g_ptr_array_unref);
   if (core->calls)
     for (guint i = 0; i < core->calls->len; i++)
       g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);

@@ -70,6 +70,9 @@ void      bell_core_options_auth (BellCore *core, const char *uri, BellSipTransp
 /* Keeps an account registered (config is copied). Reports "registration" events:
  * {aor, state, reason, code, expires, contact, message}. */
 void      bell_core_register (BellCore *core, const BellRegConfig *config);
+/* Un-registers one account (Expires: 0) and forgets its password; "unregistered" {aor}
+ * follows. Registering an AOR again replaces its registration the same way. */
+void      bell_core_unregister (BellCore *core, const char *aor);
 /* Un-registers every account; an "unregistered" event follows when all are done. */
 void      bell_core_unregister_all (BellCore *core);
 
@@ -105,7 +108,8 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *   "options"   {uri, status, reason, allow, supported, transport, server} or {uri, error}
  *   "incoming"  {method, from, source, status}: a request the core answered by itself
  *   "registration" {aor, state, reason, code, expires, contact, message}
- *   "unregistered" {}: after bell_core_unregister_all(), when every account is done
+ *   "unregistered" {}: after bell_core_unregister_all(), when every account is done;
+ *          {aor} after bell_core_unregister()
  *   "call" {id, direction, state, peer, code, reason}: dialing, ringing, incoming, connected,
  *          ended
  *   "hold" {id, local, remote}: we hold the call / the peer holds it

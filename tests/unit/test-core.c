@@ -1,5 +1,6 @@
 /* test-core.c: the core thread end to end on loopback: OPTIONS both ways, RFC 3263 failover
- * between SRV targets, and the errors a user sees. */
+ * between SRV targets, the errors a user sees, calls, and accounts registered, replaced and
+ * un-registered one by one. */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -356,6 +357,203 @@ test_call_declined (void)
   call_pair_stop (&p);
 }
 
+/* A registrar on a UDP socket of the test's main context: answers every REGISTER 200 with the
+ * Expires asked, and keeps "CALL-ID EXPIRES" per REGISTER in the order received. */
+typedef struct
+{
+  GSocket   *socket;
+  GSource   *source;
+  guint16    port;
+  GPtrArray *seen;   /* char *: "call-id expires" */
+} Registrar;
+
+/* The value of header name (first line that starts with it), or NULL. */
+static char *
+header_value (const char *msg, const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (msg, "\r\n", -1);
+
+  for (guint i = 1; lines[i] && *lines[i]; i++)
+    if (g_ascii_strncasecmp (lines[i], name, strlen (name)) == 0 && lines[i][strlen (name)] == ':')
+      return g_strstrip (g_strdup (lines[i] + strlen (name) + 1));
+  return NULL;
+}
+
+static gboolean
+on_register (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  Registrar *reg = data;
+  char buf[4096];
+  g_autoptr(GSocketAddress) from = NULL;
+  gssize n = g_socket_receive_from (socket, &from, buf, sizeof buf - 1, NULL, NULL);
+  g_autoptr(GString) reply = g_string_new ("SIP/2.0 200 OK\r\n");
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *call_id = NULL, *expires = NULL, *contact = NULL;
+
+  if (n <= 0)
+    return G_SOURCE_CONTINUE;
+  buf[n] = '\0';
+  if (!g_str_has_prefix (buf, "REGISTER "))
+    return G_SOURCE_CONTINUE;
+  call_id = header_value (buf, "Call-ID");
+  expires = header_value (buf, "Expires");
+  contact = header_value (buf, "Contact");
+  g_ptr_array_add (reg->seen, g_strdup_printf ("%s %s", call_id, expires ? expires : "-"));
+  lines = g_strsplit (buf, "\r\n", -1);
+  for (guint i = 1; lines[i] && *lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "Via:") || g_str_has_prefix (lines[i], "From:") ||
+        g_str_has_prefix (lines[i], "Call-ID:") || g_str_has_prefix (lines[i], "CSeq:"))
+      g_string_append_printf (reply, "%s\r\n", lines[i]);
+    else if (g_str_has_prefix (lines[i], "To:"))
+      g_string_append_printf (reply, "%s;tag=reg\r\n", lines[i]);
+  if (contact && expires && !g_str_equal (expires, "0"))
+    g_string_append_printf (reply, "Contact: %s;expires=%s\r\n", contact, expires);
+  g_string_append (reply, "Content-Length: 0\r\n\r\n");
+  g_socket_send_to (socket, from, reply->str, reply->len, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+registrar_start (Registrar *reg)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  reg->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_assert_nonnull (reg->socket);
+  g_assert_true (g_socket_bind (reg->socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (reg->socket, NULL);
+  reg->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  reg->source = g_socket_create_source (reg->socket, G_IO_IN, NULL);
+  g_source_set_callback (reg->source, (GSourceFunc) (void (*) (void)) on_register, reg, NULL);
+  g_source_attach (reg->source, NULL);
+  reg->seen = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+registrar_stop (Registrar *reg)
+{
+  g_source_destroy (reg->source);
+  g_source_unref (reg->source);
+  g_object_unref (reg->socket);
+  g_ptr_array_unref (reg->seen);
+}
+
+static void
+register_account (BellCore *core, const char *aor, guint16 port, const char *password)
+{
+  g_autofree char *registrar = g_strdup_printf ("sip:127.0.0.1:%u", port);
+  BellRegConfig config = { .aor = aor, .password = password, .registrar = registrar,
+                           .transport = BELL_SIP_TRANSPORT_UDP, .expires = 600 };
+
+  bell_core_register (core, &config);
+}
+
+/* The n-th "registration" event for aor in state state (n from 1). */
+static void
+wait_registration (Recorder *r, const char *aor, const char *state, guint n)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (TIMEOUT_MS, on_timeout, &timed_out);
+
+  for (;;)
+    {
+      guint seen = 0;
+
+      for (guint i = 0; i < r->events->len; i++)
+        {
+          BellEvent *ev = r->events->pdata[i];
+          if (g_str_equal (bell_event_get_name (ev), "registration") &&
+              g_strcmp0 (bell_event_get_string (ev, "aor"), aor) == 0 &&
+              g_strcmp0 (bell_event_get_string (ev, "state"), state) == 0 && ++seen == n)
+            {
+              g_source_remove (id);
+              return;
+            }
+        }
+      g_assert_false (timed_out);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static guint
+count_events (Recorder *r, const char *name)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < r->events->len; i++)
+    n += g_str_equal (bell_event_get_name (r->events->pdata[i]), name);
+  return n;
+}
+
+/* Registering an account again (a new password) replaces its registration: the old binding
+ * is removed (Expires: 0 on the old Call-ID) before the new one is asked for. */
+static void
+test_register_again_replaces (void)
+{
+  Recorder r;
+  Registrar reg = { 0 };
+  g_autoptr(BellCore) core = NULL;
+  g_auto(GStrv) first = NULL, second = NULL, third = NULL;
+
+  recorder_init (&r);
+  registrar_start (&reg);
+  core = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &r);
+  register_account (core, "sip:alice@example.com", reg.port, "old");
+  wait_registration (&r, "sip:alice@example.com", "registered", 1);
+  register_account (core, "sip:alice@example.com", reg.port, "new");
+  wait_registration (&r, "sip:alice@example.com", "registered", 2);
+  g_assert_cmpuint (reg.seen->len, ==, 3);
+  first = g_strsplit (reg.seen->pdata[0], " ", 2);
+  second = g_strsplit (reg.seen->pdata[1], " ", 2);
+  third = g_strsplit (reg.seen->pdata[2], " ", 2);
+  g_assert_cmpstr (first[1], ==, "600");
+  g_assert_cmpstr (second[0], ==, first[0]);
+  g_assert_cmpstr (second[1], ==, "0");
+  g_assert_cmpstr (third[0], !=, first[0]);
+  g_assert_cmpstr (third[1], ==, "600");
+  stop_core (&core, &r);
+  registrar_stop (&reg);
+  recorder_clear (&r);
+}
+
+/* One account un-registered leaves the other; un-registering all twice reports twice. */
+static void
+test_unregister_one_then_all (void)
+{
+  Recorder r;
+  Registrar reg = { 0 };
+  g_autoptr(BellCore) core = NULL;
+  BellEvent *ev;
+
+  recorder_init (&r);
+  registrar_start (&reg);
+  core = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &r);
+  register_account (core, "sip:alice@example.com", reg.port, "a");
+  register_account (core, "sip:bob@example.com", reg.port, "b");
+  wait_registration (&r, "sip:alice@example.com", "registered", 1);
+  wait_registration (&r, "sip:bob@example.com", "registered", 1);
+  bell_core_unregister (core, "sip:alice@EXAMPLE.COM");   /* the host compares caselessly */
+  ev = wait_event (&r, "unregistered");
+  g_assert_cmpstr (bell_event_get_string (ev, "aor"), ==, "sip:alice@example.com");
+  g_assert_cmpuint (reg.seen->len, ==, 3);
+  g_assert_true (g_str_has_suffix (reg.seen->pdata[2], " 0"));
+  g_ptr_array_set_size (r.events, 0);
+  bell_core_unregister_all (core);
+  ev = wait_event (&r, "unregistered");
+  g_assert_null (bell_event_get_string (ev, "aor"));
+  g_assert_cmpuint (reg.seen->len, ==, 4);   /* bob's Expires: 0; alice is not asked again */
+  g_ptr_array_set_size (r.events, 0);
+  bell_core_unregister_all (core);          /* nothing left: reported at once, not never */
+  wait_event (&r, "unregistered");
+  g_assert_cmpuint (count_events (&r, "unregistered"), ==, 1);
+  g_assert_cmpuint (reg.seen->len, ==, 4);
+  stop_core (&core, &r);
+  registrar_stop (&reg);
+  recorder_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,6 +566,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/call-answered", test_call_answered);
   g_test_add_func ("/core/call-cancelled", test_call_cancelled);
   g_test_add_func ("/core/call-declined", test_call_declined);
+  g_test_add_func ("/core/register-again-replaces", test_register_again_replaces);
+  g_test_add_func ("/core/unregister-one-then-all", test_unregister_one_then_all);
 
   return g_test_run ();
 }
