@@ -340,6 +340,47 @@ test_echo (void)
   wait_calls_gone ();
 }
 
+/* Call waiting: a second call rings while one is up; answering it holds the first. */
+static void
+test_call_waiting (void)
+{
+  g_autoptr(UiPeer) peer = start_listener ();
+  g_autoptr(UiPeer) caller = NULL;
+  g_autofree char *address = g_strdup_printf ("bob@127.0.0.1:%u", ui_peer_port (peer));
+  BellCallManager *calls = bell_application_get_calls (app);
+  BellCall *first, *second;
+
+  dial (address);
+  UI_WAIT_UNTIL (state_is ("Connected"), 10);
+  first = bell_call_view_get_call (bell_window_get_call_view (window));
+
+  caller = start_caller ();
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  second = bell_call_view_get_call (bell_window_get_call_view (window));
+  g_assert_true (first != second);
+  /* Both calls are listed; the ringing one is in front, with Answer and Decline. */
+  g_assert_true (gtk_widget_is_visible (call_widget ("calls")));
+  g_assert_true (gtk_widget_is_visible (call_widget ("answer")));
+  /* No ringtone in the ear of someone talking: the window shows it. */
+  g_assert_false (bell_ringer_is_ringing (bell_application_get_ringer (app)));
+
+  click (call_widget ("answer"));
+  UI_WAIT_UNTIL (state_is ("Connected"), 5);
+  UI_WAIT_UNTIL (bell_call_get_held (first), 5);
+  g_assert_true (bell_call_view_get_call (bell_window_get_call_view (window)) == second);
+  g_assert_cmpuint (bell_call_manager_count_live (calls), ==, 2);
+
+  /* Hanging up the second leaves the first, on hold, in front. */
+  click (call_widget ("hangup"));
+  UI_WAIT_UNTIL (bell_call_view_get_call (bell_window_get_call_view (window)) == first, 5);
+  g_assert_true (state_is ("On hold"));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (call_widget ("hold")), FALSE);
+  UI_WAIT_UNTIL (state_is ("Connected"), 5);
+  click (call_widget ("hangup"));
+  UI_WAIT_UNTIL (bell_call_manager_count_live (calls) == 0, 5);
+  wait_calls_gone ();
+}
+
 static void
 test_narrow (void)
 {
@@ -374,6 +415,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/window/do-not-disturb", test_do_not_disturb);
   g_test_add_func ("/ui/window/open-link", test_open_link);
   g_test_add_func ("/ui/window/echo", test_echo);
+  g_test_add_func ("/ui/window/call-waiting", test_call_waiting);
   g_test_add_func ("/ui/window/narrow", test_narrow);
 
   ui_notifications_start ();
