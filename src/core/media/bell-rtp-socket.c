@@ -408,6 +408,10 @@ bell_rtp_socket_new (const char *bind_address, GSocketFamily family, GMainContex
                              g_atomic_rc_box_acquire (self), release_internal);
       g_source_set_static_name (self->sources[i],
                                 i == PORT_RTP ? "[bellbird] RTP" : "[bellbird] RTCP");
+      /* GLib blocks a non-recursive source while dispatching it: it takes its descriptor out
+       * of the poll and puts it back, waking the context each time (two eventfd writes and a
+       * read for every packet). Our callbacks run no nested main loop, so nothing recurses. */
+      g_source_set_can_recurse (self->sources[i], TRUE);
       g_source_attach (self->sources[i], self->context);
     }
   return self;
