@@ -137,13 +137,41 @@ on_auto_answer (gpointer data)
 
 /* A new incoming call for txn's INVITE (it rings: 180), with its media and the account's
  * credentials, reported to the user. */
+/* What the core knows of a call beyond SIP, for the events: the account it came in through
+ * (its registrar sent it) and whether the core itself answers it (the echo test). */
+static GQuark
+account_quark (void)
+{
+  return g_quark_from_static_string ("bell-core-call-account");
+}
+
+static GQuark
+service_quark (void)
+{
+  return g_quark_from_static_string ("bell-core-call-service");
+}
+
+/* The account whose registrar sent this request: it came over the very flow we registered
+ * over. A call from anywhere else is a direct call, to whichever account it names. */
+static const char *
+account_of_flow (BellCore *core, BellSipFlow *flow)
+{
+  for (guint i = 0; i < core->registrations->len; i++)
+    if (bell_sip_flow_same_peer (bell_sip_registration_get_flow (core->registrations->pdata[i]), flow))
+      return bell_sip_registration_get_aor (core->registrations->pdata[i]);
+  return NULL;
+}
+
 static BellSipCall *
 take_incoming (BellCore *core, BellSipTransaction *txn)
 {
   BellCallMedia *media;
   BellSipOfferAnswer oa = call_provider (core, &media);
   BellSipCall *call = bell_sip_call_new_incoming (core->txns, txn, &oa);
+  const char *account = account_of_flow (core, bell_sip_transaction_get_flow (txn));
 
+  if (account)
+    g_object_set_qdata_full (G_OBJECT (call), account_quark (), g_strdup (account), g_free);
   attach_media (core, call, media);
   bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
   add_call (core, call);
@@ -223,6 +251,7 @@ answer_echo (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
     bell_call_media_set_test_loss (media, core->config.test_loss, TEST_LOSS_SEED);
   oa = bell_call_media_provider (media);
   call = bell_sip_call_new_incoming (core->txns, txn, &oa);
+  g_object_set_qdata (G_OBJECT (call), service_quark (), (gpointer) "echo");
   attach_media (core, call, media);
   add_call (core, call);
   on_call_changed (call, core);
@@ -326,6 +355,8 @@ static void
 on_call_changed (BellSipCall *call, gpointer data)
 {
   const char *reason = bell_sip_call_get_reason (call);
+  const char *account = g_object_get_qdata (G_OBJECT (call), account_quark ());
+  const char *service = g_object_get_qdata (G_OBJECT (call), service_quark ());
 
   if (bell_sip_call_get_state (call) == BELL_CALL_ENDED && media_of (call))
     bell_call_media_stop (media_of (call));
@@ -337,6 +368,8 @@ on_call_changed (BellSipCall *call, gpointer data)
                                         "peer", g_variant_new_string (bell_sip_call_get_peer (call)),
                                         "code", g_variant_new_int32 ((gint32) bell_sip_call_get_code (call)),
                                         "reason", reason ? g_variant_new_string (reason) : NULL,
+                                        "account", account ? g_variant_new_string (account) : NULL,
+                                        "service", service ? g_variant_new_string (service) : NULL,
                                         NULL));
 }
 

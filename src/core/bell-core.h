@@ -110,8 +110,10 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *   "registration" {aor, state, reason, code, expires, contact, message}
  *   "unregistered" {}: after bell_core_unregister_all(), when every account is done;
  *          {aor} after bell_core_unregister()
- *   "call" {id, direction, state, peer, code, reason}: dialing, ringing, incoming, connected,
- *          ended
+ *   "call" {id, direction, state, peer, code, reason, account, service}: dialing, ringing,
+ *          incoming, connected, ended; account: for an incoming call that came from the
+ *          registrar of a registered account, its AOR (absent: a direct call); service: "echo"
+ *          for a call the core answers itself with the echo test
  *   "hold" {id, local, remote}: we hold the call / the peer holds it
  *   "transfer" {id, code, reason}: our transfer of call id: 202 when the peer took it, then
  *          its progress (1xx); final: 2xx (the call then ends), other codes (it stays), 0 with

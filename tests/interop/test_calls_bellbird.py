@@ -34,7 +34,8 @@ ECHO_DESCS = [
     "call echo --audio-in tone --audio-out FILE: the call connects and FILE holds >= 1 s of the "
     "440 Hz tone sent, come back",
     "B calls sip:echo@ a listen --echo-service (no --auto-answer): answered at once, B hears its "
-    "tone back; a call to another user there just rings (no echo)",
+    "tone back, and the service's events mark that call service=echo; a call to another user "
+    "there just rings (no echo)",
     "call echo --mute --audio-in tone: the tone does not come back: from 0.5 s into the call on "
     "(the moment the mute takes) the recording is silent",
 ]
@@ -115,10 +116,13 @@ def case_echo(tap, peers):
     other_states = [ev.get("state") for ev in ic.call_events(other)]
     other.stop()
     seconds2, _, share2 = ic.wav_tone(heard2, 440)
-    tap.ok(brc == 0 and seconds2 >= 1.0 and share2 > 0.5 and "connected" not in other_states,
-           ECHO_DESCS[1],
-           lambda: ["B exit %s, %.2f s of tone (share %.2f); the other call's states %s"
-                    % (brc, seconds2, share2, other_states)] + b.diag() + e.diag())
+    services = {ev.get("id"): ev.get("service") for ev in ic.call_events(e)}
+    echo_marked = any(v == "echo" for v in services.values()) and list(services.values()).count("echo") == 1
+    tap.ok(brc == 0 and seconds2 >= 1.0 and share2 > 0.5 and "connected" not in other_states
+           and echo_marked, ECHO_DESCS[1],
+           lambda: ["B exit %s, %.2f s of tone (share %.2f); the other call's states %s; "
+                    "the service's calls (id: service): %s"
+                    % (brc, seconds2, share2, other_states, services)] + b.diag() + e.diag())
     muted = "%s/muted.wav" % peers.mkdtemp("muted")
     m = ic.start_call(peers, "muted", "echo", duration=2,
                       extra=["--mute", "--audio-in", "tone", "--audio-out", muted])

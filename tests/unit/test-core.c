@@ -554,6 +554,58 @@ test_unregister_one_then_all (void)
   recorder_clear (&r);
 }
 
+/* An incoming call names the account whose registrar sent it; a direct call names none. */
+static void
+test_incoming_account (void)
+{
+  Recorder r, rc;
+  Registrar reg = { 0 };
+  g_autoptr(BellCore) core = NULL, caller = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) to = NULL;
+  g_autofree char *direct = NULL, *invite = NULL;
+  BellEvent *ev;
+
+  recorder_init (&r);
+  recorder_init (&rc);
+  registrar_start (&reg);
+  core = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &r);
+  register_account (core, "sip:alice@example.com", reg.port, "a");
+  wait_registration (&r, "sip:alice@example.com", "registered", 1);
+
+  caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  direct = g_strdup_printf ("sip:alice@127.0.0.1:%u", bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP));
+  bell_core_call (caller, direct, BELL_SIP_TRANSPORT_UDP);
+  ev = wait_call_state (&r, "incoming");
+  g_assert_null (bell_event_get_string (ev, "account"));
+  g_assert_null (bell_event_get_string (ev, "service"));
+  bell_core_hangup (caller, 0);
+  wait_call_state (&r, "ended");
+  g_ptr_array_set_size (r.events, 0);
+
+  invite = g_strdup_printf ("INVITE sip:alice@127.0.0.1:%u SIP/2.0\r\n"
+                            "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-registrar-1;rport\r\n"
+                            "Max-Forwards: 70\r\n"
+                            "From: <sip:carol@example.com>;tag=c1\r\n"
+                            "To: <sip:alice@example.com>\r\n"
+                            "Call-ID: through-the-registrar@test\r\n"
+                            "CSeq: 1 INVITE\r\n"
+                            "Contact: <sip:carol@127.0.0.1:%u>\r\n"
+                            "Content-Length: 0\r\n\r\n",
+                            bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP), reg.port, reg.port);
+  to = g_inet_socket_address_new (lo, bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP));
+  g_assert_cmpint (g_socket_send_to (reg.socket, to, invite, strlen (invite), NULL, NULL), >, 0);
+  ev = wait_call_state (&r, "incoming");
+  g_assert_cmpstr (bell_event_get_string (ev, "account"), ==, "sip:alice@example.com");
+  bell_core_hangup (core, 0);
+
+  stop_core (&caller, &rc);
+  stop_core (&core, &r);
+  registrar_stop (&reg);
+  recorder_clear (&rc);
+  recorder_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -568,6 +620,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/call-declined", test_call_declined);
   g_test_add_func ("/core/register-again-replaces", test_register_again_replaces);
   g_test_add_func ("/core/unregister-one-then-all", test_unregister_one_then_all);
+  g_test_add_func ("/core/incoming-account", test_incoming_account);
 
   return g_test_run ();
 }

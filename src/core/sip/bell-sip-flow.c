@@ -124,6 +124,15 @@ bell_sip_flow_get_remote (const BellSipFlow *flow)
   return flow->remote;
 }
 
+gboolean
+bell_sip_flow_same_peer (const BellSipFlow *a, const BellSipFlow *b)
+{
+  return a && b && a->kind == b->kind &&
+         g_inet_socket_address_get_port (a->remote) == g_inet_socket_address_get_port (b->remote) &&
+         g_inet_address_equal (g_inet_socket_address_get_address (a->remote),
+                               g_inet_socket_address_get_address (b->remote));
+}
+
 GInetSocketAddress *
 bell_sip_flow_get_local (const BellSipFlow *flow)
 {

@@ -50,6 +50,9 @@ GInetSocketAddress   *bell_sip_flow_get_remote   (const BellSipFlow *flow);
 GInetSocketAddress   *bell_sip_flow_get_local    (const BellSipFlow *flow);
 /* Our address as the peer sees it (Via received/rport of its responses), or NULL. */
 GInetSocketAddress   *bell_sip_flow_get_public   (const BellSipFlow *flow);
+/* The same peer over the same transport: what came from a, went to b (the registrar that we
+ * registered with sending us a call). */
+gboolean              bell_sip_flow_same_peer    (const BellSipFlow *a, const BellSipFlow *b);
 /* Is the connection of a connection flow still open? (UDP flows always are.) */
 gboolean              bell_sip_flow_is_open      (const BellSipFlow *flow);
 /* "TCP 127.0.0.1:5060 → 127.0.0.1:40312" for logs. */

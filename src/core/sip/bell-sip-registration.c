@@ -629,6 +629,12 @@ bell_sip_registration_get_contact (BellSipRegistration *self)
   return self->contact;
 }
 
+BellSipFlow *
+bell_sip_registration_get_flow (BellSipRegistration *self)
+{
+  return self->state == BELL_REG_REGISTERED ? self->flow : NULL;
+}
+
 const char *
 bell_sip_registration_get_message (BellSipRegistration *self)
 {

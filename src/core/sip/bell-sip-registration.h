@@ -70,6 +70,8 @@ guint         bell_sip_registration_get_expires (BellSipRegistration *self);  /*
 const char   *bell_sip_registration_get_aor     (BellSipRegistration *self);
 /* The Contact we registered, with the address the registrar sees us at. */
 const char   *bell_sip_registration_get_contact (BellSipRegistration *self);
+/* The flow we registered over, while registered; NULL otherwise. */
+BellSipFlow  *bell_sip_registration_get_flow    (BellSipRegistration *self);
 /* A sentence for the user: why it failed or when it retries. */
 const char   *bell_sip_registration_get_message (BellSipRegistration *self);
 
