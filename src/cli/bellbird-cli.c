@@ -215,9 +215,10 @@ on_signal (gpointer data)
 {
   Cli *cli = data;
 
-  /* Registered accounts un-register first ("unregistered" ends the loop); a second signal
-   * does not wait. */
-  if (cli->core && !cli->loop_is_listen && !cli->user && cli->call_mode && !cli->hanging_up)
+  /* A call (made as an account or not: `call` registers nothing) ends with CANCEL or BYE
+   * first; registered accounts un-register first ("unregistered" ends the loop); a second
+   * signal does not wait. */
+  if (cli->core && !cli->loop_is_listen && cli->call_mode && !cli->hanging_up)
     {
       /* A call ends with CANCEL or BYE first; "ended" then ends the loop. */
       cli->hanging_up = TRUE;

@@ -20,6 +20,7 @@ features where Bellbird plays every role.
   Replaces: A's INVITE with Replaces takes the place of B's call at C.
 """
 
+import signal
 import time
 
 import interop_common as ic
@@ -55,6 +56,10 @@ REJECT_DESCS = [
     "listen --reject 486: B's call ends with code 486 (exit 1, never connected); A's call goes "
     "incoming -> ended with code 486 'busy'",
     "listen --reject 603: B's call ends with code 603 (exit 1); A's call ends with 603 'declined'",
+]
+CANCEL_DESCS = [
+    "call --user sip:carol@example.com to a phone that only rings, then SIGINT: the call is "
+    "cancelled (the callee's call ends with 487), the caller exits 1",
 ]
 WAITING_DESCS = [
     "call waiting: A answers a second call (from C) while in a call with B; A's first call goes "
@@ -201,6 +206,20 @@ def case_reject(tap, peers):
                and last_a.get("code") == code and last_a.get("reason") == why, desc,
                lambda: ["B exit %s, B last %s; A %s, A last %s" % (brc, last_b, hist_a, last_a)]
                + b.diag() + a.diag())
+
+
+@T.case(CANCEL_DESCS)
+def case_cancel_as_account(tap, peers):
+    a, aport, _ = listen(peers, "ringing")
+    b = ic.start_call(peers, "carol", uri("alice", aport), user="sip:carol@example.com")
+    rang = wait_state(a, "incoming")
+    b.p.send_signal(signal.SIGINT)
+    brc = finish(b, 10)
+    ended = wait_state(a, "ended", 5)
+    last_a = (ic.call_events(a) or [{}])[-1]
+    tap.ok(rang and ended and last_a.get("code") == 487 and brc == 1, CANCEL_DESCS[0],
+           lambda: ["rang %s, ended %s, callee last %s, caller exit %s" % (rang, ended, last_a, brc)]
+           + b.diag() + a.diag())
 
 
 @T.case(WAITING_DESCS)
