@@ -29,6 +29,7 @@ typedef struct
   char      *auth_user;
   char      *password_env;
   char      *registrar;
+  char      *outbound_proxy;
   int        expires;
   gboolean   once;
   double     auto_answer;   /* seconds; < 0: ring only */
@@ -97,6 +98,7 @@ usage (FILE *out)
              "  --auth-user NAME                 user name for Digest, if not USER\n"
              "  --password-env VAR               read the password from environment variable VAR\n"
              "  --registrar URI                  registrar (default: sip:DOMAIN)\n"
+             "  --outbound-proxy URI             send REGISTERs and calls through this proxy\n"
              "  --expires SECONDS                registration interval asked for (default 600)\n"
              "  --once                           register once, report, un-register and exit\n"
              "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
@@ -459,6 +461,7 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.auto_answer_holds = cli->call_waiting;
   config.no_media = cli->no_media;
   config.codecs = cli->codecs;
+  config.outbound_proxy = cli->outbound_proxy;
   /* "call echo": this core answers its own call with the echo test. */
   config.echo_service = cli->echo_service || (arg && g_str_equal (command, "call") && g_str_equal (arg, "echo"));
   if (cli->srtp && !bell_sdp_srtp_policy_from_string (cli->srtp, &config.srtp))
@@ -556,6 +559,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       reg.auth_user = cli->auth_user;
       reg.password = password;
       reg.registrar = cli->registrar;
+      reg.outbound_proxy = cli->outbound_proxy;
       reg.transport = cli->kind;
       reg.expires = cli->expires > 0 ? (guint) cli->expires : 0;
       cli->status = 1;
@@ -592,6 +596,7 @@ main (int argc, char **argv)
     { "password-env", 0, 0, G_OPTION_ARG_STRING, &cli.password_env,
       "environment variable holding the password", "VAR" },
     { "registrar", 0, 0, G_OPTION_ARG_STRING, &cli.registrar, "registrar URI", "URI" },
+    { "outbound-proxy", 0, 0, G_OPTION_ARG_STRING, &cli.outbound_proxy, "outbound proxy URI", "URI" },
     { "expires", 0, 0, G_OPTION_ARG_INT, &cli.expires, "registration interval", "SECONDS" },
     { "once", 0, 0, G_OPTION_ARG_NONE, &cli.once, "register once and exit", NULL },
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_auto_answer,
@@ -704,6 +709,7 @@ main (int argc, char **argv)
   g_free (cli.auth_user);
   g_free (cli.password_env);
   g_free (cli.registrar);
+  g_free (cli.outbound_proxy);
   g_free (cli.transfer_to);
   g_free (cli.audio_in);
   g_free (cli.audio_out);

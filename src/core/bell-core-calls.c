@@ -58,14 +58,13 @@ void
 bell_core_account_free (BellCoreAccount *account)
 {
   g_free (account->aor);
-  bell_sip_credentials_free (account->credentials);
+  g_clear_pointer (&account->credentials, bell_sip_credentials_free);
+  g_free (account->outbound_proxy);
   g_free (account);
 }
 
-/* Fresh credentials of the account a call is made or taken as (its AOR; with one account,
- * that one), or NULL. */
-static BellSipCredentials *
-account_credentials (BellCore *core, const char *uri)
+BellCoreAccount *
+bell_core_find_account (BellCore *core, const char *uri)
 {
   g_autoptr(BellSipUri) wanted = uri ? bell_sip_uri_new (uri, NULL) : NULL;
 
@@ -74,20 +73,39 @@ account_credentials (BellCore *core, const char *uri)
       BellCoreAccount *account = core->accounts->pdata[i];
       g_autoptr(BellSipUri) aor = bell_sip_uri_new (account->aor, NULL);
       if (aor && bell_sip_uri_equal (aor, wanted))
-        return bell_sip_credentials_new_like (account->credentials);
+        return account;
     }
-  if (core->accounts->len == 1)
-    return bell_sip_credentials_new_like (((BellCoreAccount *) core->accounts->pdata[0])->credentials);
   return NULL;
+}
+
+/* Fresh credentials of the account a call is made or taken as (its AOR; with one account,
+ * that one), or NULL. */
+static BellSipCredentials *
+account_credentials (BellCore *core, const char *uri)
+{
+  BellCoreAccount *account = bell_core_find_account (core, uri);
+
+  if (!account && core->accounts->len == 1)
+    account = core->accounts->pdata[0];
+  return account && account->credentials ? bell_sip_credentials_new_like (account->credentials) : NULL;
+}
+
+/* The SRTP policy of a call made or taken as account (NULL: none): the account's own, else
+ * the core's. */
+static BellSdpSrtpPolicy
+srtp_policy (BellCore *core, BellCoreAccount *account)
+{
+  return account && account->has_srtp ? account->srtp : core->config.srtp;
 }
 
 /* config.test_loss draws the packets it drops from this seed: the same ones in every run. */
 #define TEST_LOSS_SEED 1
 
-/* The SDP side of a new call: its media (RTP socket, audio) unless the core is signalling
- * only; when audio cannot be had, the call goes on without it, and the user is told. */
+/* The SDP side of a new call: its media (RTP socket, audio; SRTP by policy) unless the core
+ * is signalling only; when audio cannot be had, the call goes on without it, and the user is
+ * told. */
 static BellSipOfferAnswer
-call_provider (BellCore *core, BellCallMedia **media_out)
+call_provider (BellCore *core, BellSdpSrtpPolicy policy, BellCallMedia **media_out)
 {
   g_autoptr(GError) error = NULL;
   BellMediaConfig config = { core->config.audio_in, core->config.audio_out };
@@ -97,7 +115,7 @@ call_provider (BellCore *core, BellCallMedia **media_out)
   *media_out = NULL;
   if (core->config.no_media)
     return bell_sip_sdp_interim_new ();
-  media = bell_call_media_new (&config, core->config.srtp, (const char *const *) codecs,
+  media = bell_call_media_new (&config, policy, (const char *const *) codecs,
                                G_SOCKET_FAMILY_IPV4, core->context, &error);
   if (!media)
     {
@@ -162,13 +180,29 @@ account_of_flow (BellCore *core, BellSipFlow *flow)
   return NULL;
 }
 
+/* An outgoing call made as account (NULL: none) goes through its outbound proxy, else the
+ * core's (bellbird-cli --outbound-proxy), else straight to the callee. */
+static void
+route_as_account (BellCore *core, BellSipCall *call, BellCoreAccount *account)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = account && account->outbound_proxy ? account->outbound_proxy
+                                                        : core->config.outbound_proxy;
+  g_autofree char *proxy = text && *text ? bell_sip_uri_text_for_server (text) : NULL;
+
+  if (proxy && !bell_sip_call_set_outbound_proxy (call, proxy, &error))
+    g_message ("call %u: not through the outbound proxy: %s", bell_sip_call_get_id (call),
+               error->message);
+}
+
 static BellSipCall *
 take_incoming (BellCore *core, BellSipTransaction *txn)
 {
-  BellCallMedia *media;
-  BellSipOfferAnswer oa = call_provider (core, &media);
-  BellSipCall *call = bell_sip_call_new_incoming (core->txns, txn, &oa);
   const char *account = account_of_flow (core, bell_sip_transaction_get_flow (txn));
+  BellCallMedia *media;
+  BellSipOfferAnswer oa = call_provider (core, srtp_policy (core, bell_core_find_account (core, account)),
+                                         &media);
+  BellSipCall *call = bell_sip_call_new_incoming (core->txns, txn, &oa);
 
   if (account)
     g_object_set_qdata_full (G_OBJECT (call), account_quark (), g_strdup (account), g_free);
@@ -428,8 +462,9 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
   BellCore *core = data;
   g_autoptr(GError) error = NULL;
   BellSipCredentials *credentials = bell_sip_call_get_credentials (call);
+  BellCoreAccount *account = bell_core_find_account (core, bell_sip_call_get_local_uri (call));
   BellCallMedia *media;
-  BellSipOfferAnswer oa = call_provider (core, &media);
+  BellSipOfferAnswer oa = call_provider (core, srtp_policy (core, account), &media);
   BellSipCall *child = bell_sip_call_new_outgoing (core->txns, uri, bell_sip_call_get_local_uri (call),
                                                    BELL_SIP_TRANSPORT_ANY,
                                                    &oa, &error);
@@ -442,6 +477,7 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
       return;
     }
   attach_media (core, child, media);
+  route_as_account (core, child, account);
   if (credentials)
     bell_sip_call_set_credentials (child, bell_sip_credentials_new_like (credentials));
   if (replaces)
@@ -605,8 +641,9 @@ do_call (gpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = g_str_has_prefix (job->uri, "sip:") || g_str_has_prefix (job->uri, "sips:")
                            ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
+  BellCoreAccount *account = bell_core_find_account (core, job->from);
   BellCallMedia *media;
-  BellSipOfferAnswer oa = call_provider (core, &media);
+  BellSipOfferAnswer oa = call_provider (core, srtp_policy (core, account), &media);
   BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
                                                   &oa, &error);
 
@@ -622,6 +659,7 @@ do_call (gpointer data)
       return G_SOURCE_REMOVE;
     }
   attach_media (core, call, media);
+  route_as_account (core, call, account);
   if (job->credentials)
     bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
   place_call (core, call);

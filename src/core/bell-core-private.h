@@ -10,11 +10,14 @@
 
 G_BEGIN_DECLS
 
-/* A registered account's identity and password, for calls made or taken as it. */
+/* A registered account: what calls made or taken as it use. */
 typedef struct
 {
   char               *aor;
-  BellSipCredentials *credentials;
+  BellSipCredentials *credentials;     /* NULL: no password */
+  char               *outbound_proxy;  /* NULL: calls go straight to the callee */
+  BellSdpSrtpPolicy   srtp;
+  gboolean            has_srtp;        /* FALSE: the core's policy */
 } BellCoreAccount;
 
 struct _BellCore
@@ -68,5 +71,7 @@ void     bell_core_on_stray_response (BellSipTransactions *txns, BellSipMsg *res
 /* Our address may have changed: calls tell their peers the new one. */
 void     bell_core_refresh_calls     (BellCore *core);
 void     bell_core_account_free      (BellCoreAccount *account);
+/* The registered account whose AOR is uri (RFC 3261 §19.1.4 equality), or NULL. */
+BellCoreAccount *bell_core_find_account (BellCore *core, const char *uri);
 
 G_END_DECLS

@@ -422,6 +422,8 @@ register_job_free (RegisterJob *job)
       g_free ((char *) job->config.password);
     }
   g_free ((char *) job->config.registrar);
+  g_free ((char *) job->config.outbound_proxy);
+  g_free ((char *) job->config.srtp);
   g_free ((char *) job->config.instance_id);
   g_free ((char *) job->config.tls_ca_file);
   g_free (job);
@@ -521,12 +523,13 @@ find_registration (BellCore *core, const char *aor)
   return NULL;
 }
 
-/* The account's credentials as registered last: a new password replaces the old one for its
- * calls too; NULL forgets them. */
+/* An account as registered last: its password, outbound proxy and SRTP policy serve the
+ * calls made or taken as it; config NULL forgets the account. */
 static void
-set_account_credentials (BellCore *core, const char *aor, const char *auth_user,
-                         const char *password)
+remember_account (BellCore *core, const char *aor, const BellRegConfig *config)
 {
+  BellCoreAccount *account;
+
   for (guint i = core->accounts->len; i > 0; i--)
     {
       BellCoreAccount *old = g_ptr_array_index (core->accounts, i - 1);
@@ -534,13 +537,15 @@ set_account_credentials (BellCore *core, const char *aor, const char *auth_user,
       if (same_aor (old->aor, aor))
         g_ptr_array_remove_index (core->accounts, i - 1);
     }
-  if (password)
-    {
-      BellCoreAccount *account = g_new0 (BellCoreAccount, 1);
-      account->aor = g_strdup (aor);
-      account->credentials = bell_core_credentials_for (aor, auth_user, password);
-      g_ptr_array_add (core->accounts, account);
-    }
+  if (!config)
+    return;
+  account = g_new0 (BellCoreAccount, 1);
+  account->aor = g_strdup (aor);
+  account->credentials = bell_core_credentials_for (aor, config->auth_user, config->password);
+  account->outbound_proxy = config->outbound_proxy && *config->outbound_proxy
+                            ? g_strdup (config->outbound_proxy) : NULL;
+  account->has_srtp = config->srtp && bell_sdp_srtp_policy_from_string (config->srtp, &account->srtp);
+  g_ptr_array_add (core->accounts, account);
 }
 
 static void
@@ -574,7 +579,7 @@ do_register (gpointer data)
                                         NULL));
       return G_SOURCE_REMOVE;
     }
-  set_account_credentials (core, job->config.aor, job->config.auth_user, job->config.password);
+  remember_account (core, job->config.aor, &job->config);
   old = find_registration (core, bell_sip_registration_get_aor (reg));
   g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);
   g_ptr_array_add (core->registrations, reg);
@@ -600,6 +605,8 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
   job->config.auth_user = g_strdup (config->auth_user);
   job->config.password = g_strdup (config->password);
   job->config.registrar = g_strdup (config->registrar);
+  job->config.outbound_proxy = g_strdup (config->outbound_proxy);
+  job->config.srtp = g_strdup (config->srtp);
   job->config.instance_id = g_strdup (config->instance_id);
   job->config.tls_ca_file = g_strdup (config->tls_ca_file);
   g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_register, job,
@@ -635,7 +642,7 @@ do_unregister (gpointer data)
   BellCore *core = job->core;
   BellSipRegistration *reg = find_registration (core, job->aor);
 
-  set_account_credentials (core, reg ? bell_sip_registration_get_aor (reg) : job->aor, NULL, NULL);
+  remember_account (core, reg ? bell_sip_registration_get_aor (reg) : job->aor, NULL);
   if (reg)
     retire (core, reg, one_unregistered, g_strdup (bell_sip_registration_get_aor (reg)), g_free);
   else
@@ -883,6 +890,7 @@ bell_core_finalize (GObject *object)
   g_free ((char *) core->config.audio_in);
   g_free ((char *) core->config.audio_out);
   g_free ((char *) core->config.codecs);
+  g_free ((char *) core->config.outbound_proxy);
   g_mutex_clear (&core->lock);
   g_cond_clear (&core->cond);
   G_OBJECT_CLASS (bell_core_parent_class)->finalize (object);
@@ -927,6 +935,7 @@ bell_core_new (const BellCoreConfig *config, GError **error)
   core->config.audio_in = g_strdup (config->audio_in);
   core->config.audio_out = g_strdup (config->audio_out);
   core->config.codecs = g_strdup (config->codecs);
+  core->config.outbound_proxy = g_strdup (config->outbound_proxy);
   core->owner = g_main_context_ref_thread_default ();
   core->context = g_main_context_new ();
   core->loop = g_main_loop_new (core->context, FALSE);

@@ -45,6 +45,8 @@ typedef struct
   const char *audio_out;             /* "default", "none" or a WAV file; NULL: default */
   BellSdpSrtpPolicy srtp;            /* SDES-keyed SRTP for calls */
   const char *codecs;                /* "PCMA,PCMU": the user's order; NULL: PCMU, PCMA */
+  const char *outbound_proxy;        /* calls not made as a registered account with a proxy of
+                                      * its own go through this one (a sip: URI); NULL: none */
   gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
   double      test_loss;             /* testing only: fraction of every call's RTP packets
                                       * dropped before they are sent (0: none) */

@@ -365,6 +365,8 @@ typedef struct
   GSource   *source;
   guint16    port;
   GPtrArray *seen;   /* char *: "call-id expires" */
+  char      *last_register;   /* the whole of the last REGISTER */
+  char      *last_invite;     /* the whole of the last INVITE (not answered) */
 } Registrar;
 
 /* The value of header name (first line that starts with it), or NULL. */
@@ -393,8 +395,15 @@ on_register (GSocket *socket, GIOCondition condition, gpointer data)
   if (n <= 0)
     return G_SOURCE_CONTINUE;
   buf[n] = '\0';
+  if (g_str_has_prefix (buf, "INVITE "))
+    {
+      g_free (reg->last_invite);
+      reg->last_invite = g_strdup (buf);
+    }
   if (!g_str_has_prefix (buf, "REGISTER "))
     return G_SOURCE_CONTINUE;
+  g_free (reg->last_register);
+  reg->last_register = g_strdup (buf);
   call_id = header_value (buf, "Call-ID");
   expires = header_value (buf, "Expires");
   contact = header_value (buf, "Contact");
@@ -438,6 +447,8 @@ registrar_stop (Registrar *reg)
   g_source_unref (reg->source);
   g_object_unref (reg->socket);
   g_ptr_array_unref (reg->seen);
+  g_free (reg->last_register);
+  g_free (reg->last_invite);
 }
 
 static void
@@ -606,6 +617,50 @@ test_incoming_account (void)
   recorder_clear (&r);
 }
 
+/* An account with an outbound proxy: its REGISTERs and its calls go to the proxy with a Route
+ * to it, whatever the registrar's and the callee's own names (which do not even resolve); and
+ * its own SRTP policy (mandatory) over the core's (auto: none over UDP). */
+static void
+test_outbound_proxy (void)
+{
+  Recorder r;
+  Registrar reg = { 0 };
+  g_autoptr(BellCore) core = NULL;
+  g_autofree char *proxy = NULL, *route = NULL;
+  BellRegConfig config = { .aor = "sip:alice@example.invalid", .password = "a",
+                           .registrar = "sip:registrar.invalid", .transport = BELL_SIP_TRANSPORT_UDP,
+                           .expires = 600, .srtp = "mandatory" };
+  gboolean timed_out = FALSE;
+  guint id;
+
+  recorder_init (&r);
+  registrar_start (&reg);
+  proxy = g_strdup_printf ("127.0.0.1:%u", reg.port);
+  route = g_strdup_printf ("Route: <sip:127.0.0.1:%u;lr>\r\n", reg.port);
+  config.outbound_proxy = proxy;
+  core = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &r);
+  bell_core_register (core, &config);
+  wait_registration (&r, "sip:alice@example.invalid", "registered", 1);
+  g_assert_true (g_str_has_prefix (reg.last_register, "REGISTER sip:registrar.invalid SIP/2.0\r\n"));
+  g_assert_nonnull (strstr (reg.last_register, route));
+
+  bell_core_call_auth (core, "sip:bob@callee.invalid", BELL_SIP_TRANSPORT_UDP,
+                       "sip:alice@example.invalid", NULL, "a");
+  id = g_timeout_add (TIMEOUT_MS, on_timeout, &timed_out);
+  while (!reg.last_invite && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+  g_assert_true (g_str_has_prefix (reg.last_invite, "INVITE sip:bob@callee.invalid SIP/2.0\r\n"));
+  g_assert_nonnull (strstr (reg.last_invite, route));
+  g_assert_nonnull (strstr (reg.last_invite, " RTP/SAVP "));
+  g_assert_nonnull (strstr (reg.last_invite, "a=crypto:"));
+  bell_core_hangup (core, 0);
+  stop_core (&core, &r);
+  registrar_stop (&reg);
+  recorder_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -621,6 +676,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/register-again-replaces", test_register_again_replaces);
   g_test_add_func ("/core/unregister-one-then-all", test_unregister_one_then_all);
   g_test_add_func ("/core/incoming-account", test_incoming_account);
+  g_test_add_func ("/core/outbound-proxy", test_outbound_proxy);
 
   return g_test_run ();
 }

@@ -545,6 +545,38 @@ test_forked_200 (Fixture *f, gconstpointer data)
   g_assert_cmpint (bell_sip_call_get_state (f->call), ==, BELL_CALL_CONNECTED);
 }
 
+/* An outbound proxy: the INVITE goes to the proxy with a pre-loaded Route (;lr added), for a
+ * callee whose own host does not even resolve; the dialog then goes by the 2xx's Contact. */
+static void
+test_outbound_proxy (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy = g_strdup_printf ("sip:127.0.0.1:%u", f->peer_port);
+  g_autofree char *route = NULL, *expected = NULL, *ruri = NULL;
+  BellSipOfferAnswer oa = bell_sip_sdp_interim_new ();
+  BellSipMsg *invite;
+
+  f->call = bell_sip_call_new_outgoing (f->ua_txns, "sip:bob@callee.invalid", "sip:alice@127.0.0.1",
+                                        BELL_SIP_TRANSPORT_UDP, &oa, &error);
+  g_assert_no_error (error);
+  g_assert_false (bell_sip_call_set_outbound_proxy (f->call, "tel:+4930123", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (bell_sip_call_set_outbound_proxy (f->call, proxy, &error));
+  bell_sip_call_start (f->call);
+  VT_WAIT_FOR (bell_sip_call_get_state (f->call) == BELL_CALL_CONNECTED && count_got (f, BELL_SIP_METHOD_ACK) >= 1);
+  invite = nth_got (f, BELL_SIP_METHOD_INVITE, 0)->msg;
+  ruri = bell_str_dup (bell_sip_msg_get_request_uri (invite)->text);
+  g_assert_cmpstr (ruri, ==, "sip:bob@callee.invalid");
+  route = header_value (invite, BELL_SIP_HDR_ROUTE);
+  expected = g_strdup_printf ("<%s;lr>", proxy);
+  g_assert_cmpstr (route, ==, expected);
+  bell_sip_call_hangup (f->call);
+  VT_WAIT_FOR (count_got (f, BELL_SIP_METHOD_BYE) == 1);
+  /* No Record-Route from the "proxy": the BYE carries no Route. */
+  g_assert_null (bell_sip_msg_find (nth_got (f, BELL_SIP_METHOD_BYE, 0)->msg, BELL_SIP_HDR_ROUTE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -558,6 +590,7 @@ main (int argc, char **argv)
   ADD ("/call/glare/we-refuse", test_glare_we_refuse);
   ADD ("/call/prack", test_prack);
   ADD ("/call/forked-200", test_forked_200);
+  ADD ("/call/outbound-proxy", test_outbound_proxy);
   ADD ("/call/remote-hold-offerless-resume", test_remote_hold_offerless_resume);
   return g_test_run ();
 }

@@ -37,6 +37,8 @@ struct _BellSipCall
   guint                redirects;      /* outgoing: 3xx followed so far */
   char                *from;           /* our From URI when we call; the To we were called at */
   BellSipUri          *target;         /* outgoing: parsed peer */
+  BellSipUri          *proxy;          /* outgoing: the account's outbound proxy, or NULL: the
+                                        * INVITE goes there with a Route to it (§8.1.2) */
   BellSipTransportKind transport;
   char                *call_id;
   char                *local_tag;

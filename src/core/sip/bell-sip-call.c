@@ -121,6 +121,7 @@ static gboolean retry_with_timer (BellSipCall *self, BellSipMsg *response);
 static gboolean follow_redirect (BellSipCall *self, BellSipMsg *response);
 static gboolean retry_weaker (BellSipCall *self);
 static void     on_call_located (GObject *source, GAsyncResult *result, gpointer user_data);
+static void     locate_next_hop (BellSipCall *self);
 
 static void
 on_provisional (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *response, guint status)
@@ -268,6 +269,11 @@ build_invite (BellSipCall *self, GError **error)
   bell_sip_msg_add_headerf (invite, "CSeq", NULL, "%u INVITE", self->invite_cseq);
   bell_sip_msg_add_header (invite, "Max-Forwards", "70", NULL);
   bell_sip_msg_add_headerf (invite, "Contact", NULL, "<%s>", self->local_contact);
+  if (self->proxy)
+    {
+      g_autofree char *route = bell_sip_uri_to_loose_route (self->proxy);
+      bell_sip_msg_add_header (invite, "Route", route, NULL);
+    }
   bell_sip_call_add_capabilities (invite);
   bell_sip_call_timer_offer (self, invite);
   for (guint i = 0; self->extra_headers && i + 1 < self->extra_headers->len; i += 2)
@@ -414,10 +420,18 @@ follow_redirect (BellSipCall *self, BellSipMsg *response)
   self->redirects++;
   self->invite_cseq++;
   forget_invite (self);
-  bell_sip_locate_async (self->target, self->transport,
+  locate_next_hop (self);
+  return TRUE;
+}
+
+/* The first hop of the INVITE: the outbound proxy when there is one, else the callee (or
+ * where a 3xx sent us), by the rules of RFC 3263. */
+static void
+locate_next_hop (BellSipCall *self)
+{
+  bell_sip_locate_async (self->proxy ? self->proxy : self->target, self->transport,
                          bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
                          NULL, self->cancel, on_call_located, g_object_ref (self));
-  return TRUE;
 }
 
 static void
@@ -473,9 +487,27 @@ bell_sip_call_start (BellSipCall *self)
 {
   g_return_if_fail (self->outgoing && self->state == BELL_CALL_DIALING);
   bell_sip_call_set_state (self, BELL_CALL_DIALING, 0, NULL);
-  bell_sip_locate_async (self->target, self->transport,
-                         bell_sip_transport_get_supported (bell_sip_transactions_get_transport (self->txns)),
-                         NULL, self->cancel, on_call_located, g_object_ref (self));
+  locate_next_hop (self);
+}
+
+gboolean
+bell_sip_call_set_outbound_proxy (BellSipCall *self, const char *uri, GError **error)
+{
+  g_autoptr(BellSipUri) proxy = NULL;
+
+  g_return_val_if_fail (BELL_IS_SIP_CALL (self) && self->outgoing, FALSE);
+  proxy = bell_sip_uri_new (uri, error);
+  if (!proxy)
+    return FALSE;
+  if (!bell_sip_uri_is_sip (proxy))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s”: an outbound proxy is a sip: or sips: address", uri);
+      return FALSE;
+    }
+  g_clear_pointer (&self->proxy, bell_sip_uri_free);
+  self->proxy = g_steal_pointer (&proxy);
+  return TRUE;
 }
 
 /* Incoming */

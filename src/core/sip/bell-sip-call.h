@@ -62,6 +62,10 @@ BellSipCall *bell_sip_call_new_outgoing (BellSipTransactions *txns, const char *
 /* Before bell_sip_call_start() (or, incoming, at once): answer 401/407 to our requests with
  * these (the call takes them). */
 void         bell_sip_call_set_credentials (BellSipCall *self, BellSipCredentials *credentials);
+/* Before bell_sip_call_start(): send the INVITE through this proxy (a sip: or sips: URI; a
+ * loose router: ;lr is added) instead of straight to the callee. FALSE with an error when
+ * it is not such a URI. */
+gboolean     bell_sip_call_set_outbound_proxy (BellSipCall *self, const char *uri, GError **error);
 /* Outgoing, before bell_sip_call_start(): a header for the INVITE (Replaces, Referred-By). */
 void         bell_sip_call_add_header      (BellSipCall *self, const char *name, const char *value);
 /* A new INVITE (no To tag): answers 180 Ringing at once. The call takes sdp's user_data. */

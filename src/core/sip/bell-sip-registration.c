@@ -22,6 +22,7 @@ struct _BellSipRegistration
   BellClock           *clock;
   BellSipUri          *aor;
   BellSipUri          *registrar;
+  BellSipUri          *proxy;          /* outbound proxy: REGISTERs go there (Route), or NULL */
   char                *aor_text;
   char                *registrar_text;
   char                *display_name;
@@ -211,6 +212,11 @@ build_register (BellSipRegistration *self, guint expires)
   bell_sip_msg_add_header (msg, "Call-ID", self->call_id, NULL);
   bell_sip_msg_add_headerf (msg, "CSeq", NULL, "%u REGISTER", ++self->cseq);
   bell_sip_msg_add_header (msg, "Max-Forwards", "70", NULL);
+  if (self->proxy)
+    {
+      g_autofree char *route = bell_sip_uri_to_loose_route (self->proxy);
+      bell_sip_msg_add_header (msg, "Route", route, NULL);
+    }
   if (self->old_contact && expires > 0)
     bell_sip_msg_add_headerf (msg, "Contact", NULL, "<%s>;expires=0", self->old_contact);
   if (self->contact)
@@ -512,7 +518,7 @@ locate_and_register (BellSipRegistration *self)
                       "registering over WebSocket needs the server's ws:// URL");
       return;
     }
-  bell_sip_locate_async (self->registrar, self->transport,
+  bell_sip_locate_async (self->proxy ? self->proxy : self->registrar, self->transport,
                          bell_sip_transport_get_supported (transport), NULL, self->cancel,
                          on_located, g_object_ref (self));
 }
@@ -683,6 +689,7 @@ bell_sip_registration_finalize (GObject *object)
   g_clear_object (&self->cancel);
   g_free (self->aor_text);
   g_free (self->registrar_text);
+  g_clear_pointer (&self->proxy, bell_sip_uri_free);
   g_free (self->display_name);
   g_free (self->instance_id);
   g_free (self->tls_ca_file);
@@ -714,6 +721,19 @@ bell_sip_registration_init (BellSipRegistration *self)
   self->cancel = g_cancellable_new ();
 }
 
+/* A server as the user typed it (see bell_sip_uri_text_for_server; *text is replaced by the
+ * URI). */
+static gboolean
+server_uri (char **text, BellSipUri **uri, GError **error)
+{
+  char *full = bell_sip_uri_text_for_server (*text);
+
+  g_free (*text);
+  *text = full;
+  *uri = bell_sip_uri_new (*text, error);
+  return *uri != NULL;
+}
+
 BellSipRegistration *
 bell_sip_registration_new (BellSipTransactions *txns, const BellRegConfig *config, GError **error)
 {
@@ -738,16 +758,14 @@ bell_sip_registration_new (BellSipTransactions *txns, const BellRegConfig *confi
                                 : g_strdup_printf ("%s:%.*s",
                                                    self->aor->scheme == BELL_URI_SCHEME_SIPS ? "sips" : "sip",
                                                    BELL_STR_PRINTF (self->aor->host));
-  /* "host:port" alone is taken as sip:host:port. */
-  if (!g_str_has_prefix (registrar, "sip:") && !g_str_has_prefix (registrar, "sips:"))
-    {
-      char *prefixed = g_strconcat ("sip:", registrar, NULL);
-      g_free (registrar);
-      registrar = prefixed;
-    }
-  self->registrar = bell_sip_uri_new (registrar, error);
-  if (!self->registrar)
+  if (!server_uri (&registrar, &self->registrar, error))
     return NULL;
+  if (config->outbound_proxy && *config->outbound_proxy)
+    {
+      g_autofree char *proxy = g_strdup (config->outbound_proxy);
+      if (!server_uri (&proxy, &self->proxy, error))
+        return NULL;
+    }
   self->txns = g_object_ref (txns);
   self->clock = bell_clock_ref (bell_sip_transactions_get_clock (txns));
   self->aor_text = g_strdup (config->aor);

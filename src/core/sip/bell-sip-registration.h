@@ -44,6 +44,11 @@ typedef struct
   const char          *auth_user;     /* default: the AOR's user part */
   const char          *password;      /* copied into wiped memory */
   const char          *registrar;     /* default: sip:<AOR domain> */
+  const char          *outbound_proxy; /* REGISTERs (and the account's calls) go through this
+                                        * proxy, with a Route to it; NULL: straight */
+  const char          *srtp;          /* the account's calls' SRTP policy ("auto", "off",
+                                       * "optional", "mandatory"); NULL: the core's. Not used
+                                       * by the registration itself */
   BellSipTransportKind transport;     /* ANY: by RFC 3263 */
   const char          *tls_ca_file;   /* this account's CA for TLS; NULL: the core's */
   guint                expires;       /* asked for; default 600 s */

@@ -399,6 +399,23 @@ bell_sip_uri_to_string (const BellSipUri *uri)
   return bell_str_dup (uri->text);
 }
 
+char *
+bell_sip_uri_text_for_server (const char *text)
+{
+  if (g_str_has_prefix (text, "sip:") || g_str_has_prefix (text, "sips:"))
+    return g_strdup (text);
+  return g_strconcat ("sip:", text, NULL);
+}
+
+char *
+bell_sip_uri_to_loose_route (const BellSipUri *uri)
+{
+  g_autofree char *text = bell_sip_uri_to_string (uri);
+  BellStr lr;
+
+  return g_strdup_printf ("<%s%s>", text, bell_sip_uri_get_param (uri, "lr", &lr) ? "" : ";lr");
+}
+
 /* Next decoded byte of an escaped slice; returns FALSE at the end. */
 static inline gboolean
 next_unescaped (const char **p, const char *end, guchar *c)

@@ -52,6 +52,11 @@ gboolean    bell_sip_uri_equal       (const BellSipUri *a, const BellSipUri *b);
 gboolean    bell_sip_uri_get_param   (const BellSipUri *uri, const char *name, BellStr *value);
 gboolean    bell_sip_uri_get_header  (const BellSipUri *uri, const char *name, BellStr *value);
 char       *bell_sip_uri_to_string   (const BellSipUri *uri);
+/* A server as a user types it: "host[:port]" alone is taken as sip:host[:port]; sip: and
+ * sips: URIs stay as they are. */
+char       *bell_sip_uri_text_for_server (const char *text);
+/* "<uri;lr>": uri as a pre-loaded Route to a loose router (RFC 3261 §8.1.1.1, §16.12). */
+char       *bell_sip_uri_to_loose_route (const BellSipUri *uri);
 /* The user part unescaped (it may hold a NUL: *len tells the length). */
 char       *bell_sip_uri_dup_user    (const BellSipUri *uri, gsize *len);
 gboolean    bell_sip_uri_is_sip      (const BellSipUri *uri);
