@@ -29,6 +29,8 @@ int bell_fuzz_sdp_one (const uint8_t *data, size_t size);
 int bell_fuzz_sdp_init (int *argc, char ***argv);
 int bell_fuzz_rtp_one (const uint8_t *data, size_t size);
 int bell_fuzz_rtp_init (int *argc, char ***argv);
+int bell_fuzz_stun_one (const uint8_t *data, size_t size);
+int bell_fuzz_stun_init (int *argc, char ***argv);
 
 typedef struct
 {
@@ -43,6 +45,7 @@ static const Harness harnesses[] = {
   { "frame", bell_fuzz_frame_one, bell_fuzz_frame_init },
   { "sdp", bell_fuzz_sdp_one, bell_fuzz_sdp_init },
   { "rtp", bell_fuzz_rtp_one, bell_fuzz_rtp_init },
+  { "stun", bell_fuzz_stun_one, bell_fuzz_stun_init },
 };
 
 typedef struct

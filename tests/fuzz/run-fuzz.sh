@@ -32,6 +32,7 @@ case $harness in
   msg|uri|frame) target=fuzz-sip-$harness ;;
   sdp) target=fuzz-sdp ;;
   rtp) target=fuzz-rtp ;;
+  stun) target=fuzz-stun ;;
   -h|--help) usage ;;
   *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame, sdp, rtp)" >&2; exit 2 ;;
 esac
@@ -322,6 +323,32 @@ if [ "$harness" = sdp ]; then
 "127"
 "128"
 "18446744073709551616"
+EOF
+elif [ "$harness" = stun ]; then
+  # STUN (RFC 8489): the magic cookie, message types, attribute headers (type and length) of
+  # those the parser knows, address families, an ERROR-CODE class/number, FINGERPRINT's XOR.
+  # Seeds: RFC 5769's samples and built messages in tests/fuzz/corpus/stun.
+  cat > "$dict" <<'EOF'
+"\x21\x12\xa4\x42"
+"\x00\x01"
+"\x01\x01"
+"\x01\x11"
+"\x00\x11"
+"\x00\x01\x00\x08"
+"\x00\x20\x00\x08"
+"\x00\x20\x00\x14"
+"\x00\x01\x00\x14"
+"\x00\x09\x00\x04"
+"\x00\x08\x00\x14"
+"\x00\x1c\x00\x20"
+"\x80\x22\x00\x08"
+"\x80\x28\x00\x04"
+"\x00\x0a\x00\x02"
+"\x00\x24\x00\x04"
+"\x00\x01\xa1\x47"
+"\x00\x02\xa1\x47"
+"\x00\x00\x04\x14"
+"\x53\x54\x55\x4e"
 EOF
 elif [ "$harness" = rtp ]; then
   # RTCP headers (SR, RR, SDES, BYE, APP, RTPFB, PSFB, XR), our SSRC and the seeds' peer's,
