@@ -7,7 +7,8 @@
  * with libsecret, and searches every file under the home for the password. Then the store
  * drives a core: an account registers with a sipp registrar using the keyring's password, a
  * wrong password shows as such and an edit fixes it with no restart; an unreachable registrar
- * gives a readable state.
+ * gives a readable state; and with two accounts on one registrar, editing, moving, disabling
+ * or removing one never makes the other send a REGISTER.
  */
 #include <gio/gio.h>
 #include <libsecret/secret.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "account-test-registrar.h"
 #include "account-test-util.h"
 #include "bell-account-store.h"
 
@@ -411,6 +413,136 @@ test_unreachable (void)
   bell_core_shutdown (core);
 }
 
+typedef struct
+{
+  AccountTestRegistrar *registrar;
+  const char           *user;
+  gboolean              removals;
+  guint                 n;
+} RegistrarWait;
+
+static gboolean
+registrar_has (gpointer data)
+{
+  RegistrarWait *w = data;
+  return account_test_registrar_count (w->registrar, w->user, w->removals) >= w->n;
+}
+
+/* Until the registrar has had n REGISTERs of user that add (or remove) a binding. */
+static void
+wait_registrar (AccountTestRegistrar *registrar, const char *user, gboolean removals, guint n)
+{
+  RegistrarWait w = { registrar, user, removals, n };
+  g_autofree char *what = g_strdup_printf ("%s's REGISTER %s #%u", user,
+                                           removals ? "with Expires: 0" : "for a binding", n);
+
+  account_test_wait (registrar_has, &w, WAIT_MS, what);
+}
+
+/* What bob's REGISTERs were so far: one, for a binding, never one to remove it. */
+static void
+assert_bob_untouched (AccountTestRegistrar *registrar)
+{
+  g_assert_cmpuint (account_test_registrar_count (registrar, "bob", FALSE), ==, 1);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "bob", TRUE), ==, 0);
+}
+
+static void
+on_state (BellAccount *account, GParamSpec *pspec, gpointer data)
+{
+  BellAccountState state = bell_account_get_state (account);
+  g_array_append_val ((GArray *) data, state);
+}
+
+/* Two accounts on one registrar: whatever happens to alice's, bob's registration stays as it
+ * is (no REGISTER), and alice's own changes reach the registrar at once. */
+static void
+test_one_account_at_a_time (void)
+{
+  g_autoptr(AccountTestRegistrar) registrar = account_test_registrar_new ();
+  g_autoptr(BellAccountStore) store = new_store (NULL);
+  g_autoptr(BellAccountFields) alice_fields = NULL;
+  g_autoptr(BellAccountFields) bob_fields = NULL;
+  g_autoptr(BellAccount) alice = NULL;
+  g_autoptr(BellAccount) bob = NULL;
+  g_autoptr(BellCore) core = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (BellAccountState));
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u",
+                                             account_test_registrar_get_port (registrar));
+
+  if (!keyring_pid)
+    start_keyring ();
+  alice_fields = fields_for ("alice@one.bellbird.test", server, "udp");
+  bob_fields = fields_for ("bob@one.bellbird.test", server, "udp");
+  alice = save (store, NULL, alice_fields, "alice-password", &error);
+  g_assert_no_error (error);
+  bob = save (store, NULL, bob_fields, "bob-password", &error);
+  g_assert_no_error (error);
+  core = start_core ();
+  bell_account_store_attach_core (store, core);
+  wait_state (alice, BELL_ACCOUNT_STATE_REGISTERED);
+  wait_state (bob, BELL_ACCOUNT_STATE_REGISTERED);
+  assert_bob_untouched (registrar);
+
+  /* A setting of alice's: her old binding goes, a new one comes; meanwhile she shows as
+   * registering, never as off (the binding being replaced is not hers to show). */
+  g_signal_connect (alice, "notify::state", G_CALLBACK (on_state), states);
+  g_free (alice_fields->display_name);
+  alice_fields->display_name = g_strdup ("Alice");
+  g_object_unref (save (store, alice, alice_fields, NULL, &error));
+  g_assert_no_error (error);
+  wait_registrar (registrar, "alice", FALSE, 2);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "alice", TRUE), ==, 1);
+  wait_state (alice, BELL_ACCOUNT_STATE_REGISTERED);
+  g_signal_handlers_disconnect_by_func (alice, on_state, states);
+  for (guint i = 0; i < states->len; i++)
+    g_assert_cmpint (g_array_index (states, BellAccountState, i), !=,
+                     BELL_ACCOUNT_STATE_UNREGISTERED);
+  g_assert_cmpint (g_array_index (states, BellAccountState, 0), ==,
+                   BELL_ACCOUNT_STATE_REGISTERING);
+  assert_bob_untouched (registrar);
+
+  /* Her password alone. */
+  bell_account_store_set_password_async (alice, "alice-new-password", NULL,
+                                         account_test_store_result, &result);
+  g_assert_true (bell_account_store_set_password_finish (account_test_wait_result (&result),
+                                                         &error));
+  g_assert_no_error (error);
+  wait_registrar (registrar, "alice", FALSE, 3);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "alice", TRUE), ==, 2);
+  wait_state (alice, BELL_ACCOUNT_STATE_REGISTERED);
+  assert_bob_untouched (registrar);
+
+  /* A new address: off the registrar at the old one, on at the new one. */
+  g_free (alice_fields->address);
+  alice_fields->address = g_strdup ("carol@one.bellbird.test");
+  g_object_unref (save (store, alice, alice_fields, NULL, &error));
+  g_assert_no_error (error);
+  wait_registrar (registrar, "alice", TRUE, 3);
+  wait_registrar (registrar, "carol", FALSE, 1);
+  wait_state (alice, BELL_ACCOUNT_STATE_REGISTERED);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "alice", FALSE), ==, 3);
+  assert_bob_untouched (registrar);
+
+  /* Disabled: off the registrar. */
+  g_object_set (alice, "enabled", FALSE, NULL);
+  wait_registrar (registrar, "carol", TRUE, 1);
+  g_assert_cmpint (bell_account_get_state (alice), ==, BELL_ACCOUNT_STATE_DISABLED);
+  assert_bob_untouched (registrar);
+
+  /* And the other way round: bob removed, alice's account (disabled) left alone. */
+  bell_account_store_remove (store, bob);
+  wait_registrar (registrar, "bob", TRUE, 1);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "bob", FALSE), ==, 1);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "carol", FALSE), ==, 1);
+  g_assert_cmpuint (account_test_registrar_count (registrar, "carol", TRUE), ==, 1);
+
+  bell_account_store_detach_core (store);
+  bell_core_shutdown (core);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -434,6 +566,7 @@ main (int argc, char **argv)
   g_test_add_func ("/accounts/keyring/change-and-remove", test_change_and_remove);
   g_test_add_func ("/accounts/keyring/register-sipp", test_register_sipp);
   g_test_add_func ("/accounts/keyring/unreachable", test_unreachable);
+  g_test_add_func ("/accounts/keyring/one-account-at-a-time", test_one_account_at_a_time);
   status = g_test_run ();
 
   secret_service_disconnect ();

@@ -3,8 +3,9 @@
  * The order is the app settings' "accounts" key (account ids); each account's settings are at
  * BELL_ACCOUNT_PATH_PREFIX ID "/", its password in the keyring. Once a core is attached, the
  * store keeps every enabled account registered with it and mirrors the core's "registration"
- * events into each account's "state" and "status-text"; an edit (settings or password) takes
- * effect at once.
+ * events into each account's "state" and "status-text". An edit (settings or password) takes
+ * effect at once and for that account only: it registers again (the core replaces its
+ * registration), or is un-registered when disabled or removed; the others are left alone.
  */
 #pragma once
 
@@ -90,7 +91,8 @@ char        *bell_account_store_lookup_password_finish (GAsyncResult *result, GE
 /* From now on every enabled account is kept registered with core, and its state follows the
  * core's "registration" events. */
 void         bell_account_store_attach_core  (BellAccountStore *store, BellCore *core);
-/* Stops managing registrations (e.g. before bell_core_unregister_all at quit). */
+/* Stops managing registrations, leaving the core's as they are (e.g. before
+ * bell_core_unregister_all at quit). */
 void         bell_account_store_detach_core  (BellAccountStore *store);
 
 G_END_DECLS
