@@ -198,6 +198,17 @@ on_call_added (BellCallManager *manager, BellCall *call, gpointer data)
   g_signal_connect_object (call, "changed", G_CALLBACK (on_call_changed), self, 0);
   if (bell_call_is_outgoing (call))
     return;
+  /* Which of our accounts it came in on: for History, and for the call view to say. */
+  if (bell_call_get_account_aor (call))
+    {
+      BellAccount *account = bell_account_store_find_by_aor (self->accounts,
+                                                             bell_call_get_account_aor (call));
+      if (account)
+        {
+          bell_call_set_account_id (call, bell_account_get_id (account));
+          bell_call_set_account_name (call, bell_account_get_title (account));
+        }
+    }
   if (is_dnd (self))
     {
       /* Do Not Disturb: the caller hears busy, the call is in History as missed. */
@@ -565,6 +576,7 @@ bell_application_startup (GApplication *app)
   static const char *search_accels[] = { "<Control>f", NULL };
   g_autoptr(GAction) dnd = NULL;
   g_autoptr(GAction) background = NULL;
+  g_autoptr(GAction) direct = NULL;
   g_autofree char *ringtone_setting = NULL;
   const char *ringtone;
   const char *audio_out = g_getenv ("BELLBIRD_AUDIO_OUT");
@@ -579,6 +591,8 @@ bell_application_startup (GApplication *app)
   background = g_settings_create_action (self->settings, "run-in-background");
   g_action_map_add_action (G_ACTION_MAP (self), dnd);
   g_action_map_add_action (G_ACTION_MAP (self), background);
+  direct = g_settings_create_action (self->settings, "accept-direct-calls");
+  g_action_map_add_action (G_ACTION_MAP (self), direct);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search-contacts", search_accels);
@@ -600,6 +614,8 @@ bell_application_startup (GApplication *app)
       bell_call_manager_set_name_func (self->calls, name_for_peer, self, NULL);
       g_signal_connect (self->calls, "call-added", G_CALLBACK (on_call_added), self);
       g_signal_connect (self->calls, "call-ended", G_CALLBACK (on_call_ended), self);
+      g_settings_bind (self->settings, "accept-direct-calls", self->calls, "accept-direct-calls",
+                       G_SETTINGS_BIND_GET);
     }
 
   self->accounts = bell_account_store_new (self->settings);

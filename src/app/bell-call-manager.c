@@ -22,8 +22,8 @@ struct _BellCallManager
   GListStore       *calls;
   GQueue            pending;        /* Pending, oldest first */
   GHashTable       *referred;       /* ids of calls the core makes for a peer's REFER */
-  GHashTable       *echo_legs;      /* ids of the core's own echo-service side of a call */
-  guint             echo_expected;  /* echo tests dialled whose answering side is not seen yet */
+  GHashTable       *refused;        /* ids of direct calls refused unseen, until they end */
+  gboolean          accept_direct;
   guint             tick_source;    /* 1 s while a call is connected */
   guint             next_local_id;  /* ids for calls that failed before the core named them */
   BellCallNameFunc  name_func;
@@ -35,6 +35,9 @@ G_DEFINE_FINAL_TYPE (BellCallManager, bell_call_manager, G_TYPE_OBJECT)
 
 enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_ENDED, SIGNAL_NOTICE, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+enum { PROP_0, PROP_ACCEPT_DIRECT_CALLS, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 static void
 pending_free (Pending *pending)
@@ -67,10 +70,41 @@ bell_call_manager_finalize (GObject *object)
 
   g_queue_clear_full (&self->pending, (GDestroyNotify) pending_free);
   g_clear_pointer (&self->referred, g_hash_table_unref);
-  g_clear_pointer (&self->echo_legs, g_hash_table_unref);
+  g_clear_pointer (&self->refused, g_hash_table_unref);
   g_clear_object (&self->calls);
   g_clear_object (&self->core);
   G_OBJECT_CLASS (bell_call_manager_parent_class)->finalize (object);
+}
+
+static void
+bell_call_manager_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  BellCallManager *self = BELL_CALL_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCEPT_DIRECT_CALLS:
+      g_value_set_boolean (value, self->accept_direct);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bell_call_manager_set_property (GObject *object, guint prop_id, const GValue *value,
+                                GParamSpec *pspec)
+{
+  BellCallManager *self = BELL_CALL_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCEPT_DIRECT_CALLS:
+      bell_call_manager_set_accept_direct_calls (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -80,6 +114,12 @@ bell_call_manager_class_init (BellCallManagerClass *klass)
 
   object_class->dispose = bell_call_manager_dispose;
   object_class->finalize = bell_call_manager_finalize;
+  object_class->get_property = bell_call_manager_get_property;
+  object_class->set_property = bell_call_manager_set_property;
+  properties[PROP_ACCEPT_DIRECT_CALLS] =
+    g_param_spec_boolean ("accept-direct-calls", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   signals[SIGNAL_CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass),
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 1, BELL_TYPE_CALL);
@@ -96,7 +136,8 @@ bell_call_manager_init (BellCallManager *self)
 {
   self->calls = g_list_store_new (BELL_TYPE_CALL);
   self->referred = g_hash_table_new (NULL, NULL);
-  self->echo_legs = g_hash_table_new (NULL, NULL);
+  self->refused = g_hash_table_new (NULL, NULL);
+  self->accept_direct = TRUE;
   g_queue_init (&self->pending);
   /* Far above the core's ids, which count up from 1. */
   self->next_local_id = G_MAXUINT32;
@@ -112,6 +153,24 @@ GListModel *
 bell_call_manager_get_calls (BellCallManager *self)
 {
   return G_LIST_MODEL (self->calls);
+}
+
+gboolean
+bell_call_manager_get_accept_direct_calls (BellCallManager *self)
+{
+  g_return_val_if_fail (BELL_IS_CALL_MANAGER (self), TRUE);
+  return self->accept_direct;
+}
+
+void
+bell_call_manager_set_accept_direct_calls (BellCallManager *self, gboolean accept)
+{
+  g_return_if_fail (BELL_IS_CALL_MANAGER (self));
+  accept = !!accept;
+  if (self->accept_direct == accept)
+    return;
+  self->accept_direct = accept;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCEPT_DIRECT_CALLS]);
 }
 
 void
@@ -239,7 +298,7 @@ call_ended (BellCallManager *self, BellCall *call)
 
 static BellCall *
 add_call (BellCallManager *self, guint id, gboolean outgoing, const char *peer,
-          const char *account_id)
+          const char *account_id, const char *account_aor)
 {
   g_autoptr(BellCall) call = bell_call_new (id, outgoing, peer);
   g_autofree char *name = self->name_func && peer ? self->name_func (peer, self->name_data) : NULL;
@@ -247,6 +306,7 @@ add_call (BellCallManager *self, guint id, gboolean outgoing, const char *peer,
   if (name)
     bell_call_set_name (call, name);
   bell_call_set_account_id (call, account_id);
+  bell_call_set_account_aor (call, account_aor);
   g_list_store_append (self->calls, call);
   g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, call);
   return call;
@@ -259,6 +319,7 @@ on_call_event (BellCallManager *self, BellEvent *event)
   const char *direction = bell_event_get_string (event, "direction");
   const char *peer = bell_event_get_string (event, "peer");
   const char *reason = bell_event_get_string (event, "reason");
+  const char *account = bell_event_get_string (event, "account");
   guint code = (guint) MAX (bell_event_get_int (event, "code", 0), 0);
   gboolean outgoing = g_strcmp0 (direction, "outgoing") == 0;
   BellCallState state;
@@ -266,22 +327,25 @@ on_call_event (BellCallManager *self, BellEvent *event)
 
   if (!bell_call_state_from_string (bell_event_get_string (event, "state"), &state))
     return;
-  call = id >= 0 ? bell_call_manager_find (self, (guint) id) : NULL;
-  if (!call && id >= 0 && g_hash_table_contains (self->echo_legs, GUINT_TO_POINTER (id)))
+  /* A call the core answers itself (the echo test: the answering side of our own call to
+   * it, or another phone's) is no call for the user: never shown, rung for or recorded. */
+  if (bell_event_get_string (event, "service"))
+    return;
+  if (id >= 0 && g_hash_table_contains (self->refused, GUINT_TO_POINTER (id)))
     {
       if (state == BELL_CALL_STATE_ENDED)
-        g_hash_table_remove (self->echo_legs, GUINT_TO_POINTER (id));
+        g_hash_table_remove (self->refused, GUINT_TO_POINTER (id));
       return;
     }
-  /* A call to our own echo test comes back in as an incoming call the core answers itself:
-   * that side is not a call for the user (the events do not name the service, so the next
-   * incoming call after dialling echo is taken to be it; the core answers it within the
-   * same turn, so no other caller fits in between in practice). */
-  if (!call && id >= 0 && !outgoing && self->echo_expected > 0)
+  call = id >= 0 ? bell_call_manager_find (self, (guint) id) : NULL;
+  /* Direct calls are off: one that reached us through no registrar of ours is refused before
+   * anything rings or shows; a forbidden caller is no missed call. */
+  if (!call && id >= 0 && !outgoing && !account && !self->accept_direct &&
+      state == BELL_CALL_STATE_INCOMING)
     {
-      self->echo_expected--;
-      if (state != BELL_CALL_STATE_ENDED)
-        g_hash_table_add (self->echo_legs, GUINT_TO_POINTER ((guint) id));
+      g_message ("refused a direct call from %s: direct calls are off", peer ? peer : "?");
+      g_hash_table_add (self->refused, GUINT_TO_POINTER ((guint) id));
+      bell_core_reject (self->core, (guint) id, 403);
       return;
     }
   if (!call)
@@ -299,7 +363,7 @@ on_call_event (BellCallManager *self, BellEvent *event)
         }
       /* A call the core could not even start has no id: it still shows, with why. */
       call = add_call (self, id >= 0 ? (guint) id : self->next_local_id--, outgoing, peer,
-                       account_id);
+                       account_id, outgoing ? NULL : account);
     }
   if (bell_call_get_state (call) == BELL_CALL_STATE_ENDED)
     return;
@@ -395,15 +459,6 @@ bell_call_manager_new (BellCore *core)
   return self;
 }
 
-/* sip:echo@127.0.0.1:<our port>: our own echo service. */
-static gboolean
-is_echo_uri (BellCallManager *self, const char *uri)
-{
-  g_autofree char *echo = g_strdup_printf ("sip:echo@127.0.0.1:%u",
-                                           bell_core_get_port (self->core, BELL_SIP_TRANSPORT_UDP));
-  return g_ascii_strcasecmp (uri, echo) == 0;
-}
-
 void
 bell_call_manager_dial (BellCallManager *self, const char *uri, const char *account_id,
                         const char *from, const char *password)
@@ -413,8 +468,6 @@ bell_call_manager_dial (BellCallManager *self, const char *uri, const char *acco
   g_return_if_fail (uri != NULL);
   pending->account_id = g_strdup (account_id);
   g_queue_push_tail (&self->pending, pending);
-  if (is_echo_uri (self, uri))
-    self->echo_expected++;
   bell_core_call_auth (self->core, uri, BELL_SIP_TRANSPORT_ANY, from, NULL, password);
 }
 

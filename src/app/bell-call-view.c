@@ -16,11 +16,13 @@ struct _BellCallView
   BellCall        *call;          /* shown */
   gulong           call_handler;
   gboolean         syncing;       /* updating toggles from the call: not a user's click */
+  gboolean         show_account;  /* the user has several accounts: say which one is called */
 
   GtkWidget       *call_list;
   GtkWidget       *avatar;
   GtkWidget       *name_label;
   GtkWidget       *address_label;
+  GtkWidget       *account_label;
   GtkWidget       *state_label;
   GtkWidget       *timer_label;
   GtkWidget       *media_box;
@@ -79,6 +81,15 @@ update (BellCallView *self)
   if (g_strcmp0 (bell_call_get_name (call), bell_call_get_peer (call)) == 0)
     gtk_label_set_text (GTK_LABEL (self->name_label), address);
   gtk_label_set_text (GTK_LABEL (self->state_label), state_text);
+  if (bell_call_get_account_name (call))
+    {
+      /* Which of the user's numbers was called: how to answer ("Acme, good morning"). */
+      g_autofree char *to = g_strdup_printf (_("To %s"), bell_call_get_account_name (call));
+      gtk_label_set_text (GTK_LABEL (self->account_label), to);
+    }
+  gtk_widget_set_visible (self->account_label, self->show_account && live &&
+                                               !bell_call_is_outgoing (call) &&
+                                               bell_call_get_account_name (call) != NULL);
 
   if (bell_call_get_duration (call) > 0 || connected)
     {
@@ -312,6 +323,14 @@ on_keypad_digit (BellKeypad *keypad, const char *digit, gpointer data)
   bell_call_view_send_dtmf (data, digit);
 }
 
+void
+bell_call_view_set_show_account (BellCallView *self, gboolean show)
+{
+  g_return_if_fail (BELL_IS_CALL_VIEW (self));
+  self->show_account = !!show;
+  update (self);
+}
+
 gboolean
 bell_call_view_send_dtmf (BellCallView *self, const char *digits)
 {
@@ -366,6 +385,7 @@ bell_call_view_class_init (BellCallViewClass *klass)
   BIND (avatar);
   BIND (name_label);
   BIND (address_label);
+  BIND (account_label);
   BIND (state_label);
   BIND (timer_label);
   BIND (media_box);
@@ -437,6 +457,7 @@ bell_call_view_get_widget (BellCallView *self, const char *role)
   const struct { const char *role; GtkWidget *widget; } widgets[] = {
     { "state", self->state_label }, { "timer", self->timer_label },
     { "name", self->name_label }, { "address", self->address_label },
+    { "account", self->account_label },
     { "encryption", self->encryption_label }, { "codec", self->codec_label },
     { "quality", self->quality_label }, { "dtmf", self->dtmf_label },
     { "answer", self->answer_button }, { "decline", self->decline_button },

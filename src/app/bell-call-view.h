@@ -19,10 +19,13 @@ GtkWidget *bell_call_view_new       (BellCallManager *manager);
 /* The call shown, or NULL. */
 BellCall  *bell_call_view_get_call  (BellCallView *self);
 void       bell_call_view_show_call (BellCallView *self, BellCall *call);
+/* Whether an incoming call says which account it came in on ("To Work"), for a user with
+ * several accounts (default FALSE). */
+void       bell_call_view_set_show_account (BellCallView *self, gboolean show);
 /* Sends digits in the shown call when it is connected (keys typed in the window). */
 gboolean   bell_call_view_send_dtmf (BellCallView *self, const char *digits);
 
-/* Widgets by role, for tests and keyboard focus: "state", "timer", "name", "address",
+/* Widgets by role, for tests and keyboard focus: "state", "timer", "name", "address", "account",
  * "encryption", "codec", "quality", "dtmf", "answer", "decline", "hangup", "mute", "hold",
  * "keypad-toggle", "keypad", "transfer", "transfer-entry", "transfer-go", "volume", "calls". */
 GtkWidget *bell_call_view_get_widget (BellCallView *self, const char *role);

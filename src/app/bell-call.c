@@ -16,6 +16,8 @@ struct _BellCall
   char           *peer;
   char           *name;
   char           *account_id;
+  char           *account_aor;
+  char           *account_name;
   guint           code;
   char           *reason;
   gint64          started;        /* g_get_real_time () at creation */
@@ -64,6 +66,8 @@ bell_call_finalize (GObject *object)
   g_free (self->peer);
   g_free (self->name);
   g_free (self->account_id);
+  g_free (self->account_aor);
+  g_free (self->account_name);
   g_free (self->reason);
   g_free (self->codec);
   g_free (self->media_error);
@@ -111,6 +115,8 @@ gboolean       bell_call_is_outgoing     (BellCall *self) { return self->outgoin
 BellCallState  bell_call_get_state       (BellCall *self) { return self->state; }
 const char    *bell_call_get_peer        (BellCall *self) { return self->peer; }
 const char    *bell_call_get_account_id  (BellCall *self) { return self->account_id; }
+const char    *bell_call_get_account_aor (BellCall *self) { return self->account_aor; }
+const char    *bell_call_get_account_name (BellCall *self) { return self->account_name; }
 guint          bell_call_get_code        (BellCall *self) { return self->code; }
 const char    *bell_call_get_reason      (BellCall *self) { return self->reason; }
 gint64         bell_call_get_started     (BellCall *self) { return self->started; }
@@ -145,6 +151,23 @@ bell_call_set_account_id (BellCall *self, const char *account_id)
 {
   g_free (self->account_id);
   self->account_id = g_strdup (account_id);
+}
+
+void
+bell_call_set_account_aor (BellCall *self, const char *aor)
+{
+  g_free (self->account_aor);
+  self->account_aor = g_strdup (aor);
+}
+
+void
+bell_call_set_account_name (BellCall *self, const char *name)
+{
+  if (g_strcmp0 (self->account_name, name) == 0)
+    return;
+  g_free (self->account_name);
+  self->account_name = g_strdup (name);
+  changed (self);
 }
 
 guint

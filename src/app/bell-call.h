@@ -34,6 +34,13 @@ void            bell_call_set_name         (BellCall *self, const char *name);
 /* The account the call was made or taken as (its id), or NULL. */
 const char     *bell_call_get_account_id   (BellCall *self);
 void            bell_call_set_account_id   (BellCall *self, const char *account_id);
+/* For an incoming call: the AOR of the account whose registrar sent it, or NULL for a direct
+ * call (sent straight to this computer, through no server of ours). */
+const char     *bell_call_get_account_aor  (BellCall *self);
+void            bell_call_set_account_aor  (BellCall *self, const char *aor);
+/* What the user calls that account (its title), or NULL; setting it emits "changed". */
+const char     *bell_call_get_account_name (BellCall *self);
+void            bell_call_set_account_name (BellCall *self, const char *name);
 /* The SIP status and the reason of the last state (e.g. 486 "busy"). */
 guint           bell_call_get_code         (BellCall *self);
 const char     *bell_call_get_reason       (BellCall *self);

@@ -22,6 +22,8 @@ struct _BellWindow
   AdwToastOverlay      *toasts;
   AdwViewSwitcherTitle *switcher_title;
   GtkWidget            *back_button;
+  GtkWidget            *menu_button;
+  GtkWidget            *direct_calls_check;
   GtkWidget            *return_revealer;
   GtkWidget            *return_button;
   GtkStack             *main_stack;
@@ -241,6 +243,23 @@ account_title (BellAccount *account)
   return g_strdup (account ? bell_account_get_title (account) : "");
 }
 
+/* With several accounts an incoming call says which one was called. */
+static void
+update_show_account (BellWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->enabled_accounts));
+
+  if (self->call_view)
+    bell_call_view_set_show_account (self->call_view, n > 1);
+}
+
+static void
+on_enabled_accounts_changed (GListModel *model, guint position, guint removed, guint added,
+                             gpointer data)
+{
+  update_show_account (data);
+}
+
 static void
 setup_accounts (BellWindow *self)
 {
@@ -254,6 +273,8 @@ setup_accounts (BellWindow *self)
   self->enabled_accounts = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (accounts)),
                                                       GTK_FILTER (gtk_bool_filter_new (enabled)));
   model = G_LIST_MODEL (self->enabled_accounts);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_enabled_accounts_changed), self);
+  update_show_account (self);
   bell_dialpad_set_accounts (self->dialpad, model, title);
   gtk_expression_unref (title);
   preferred = bell_account_store_get_default (accounts);
@@ -279,43 +300,29 @@ bell_window_show_accounts (BellWindow *self)
 
 /* Keyboard */
 
+/* The focus is in an entry other than the dialpad's (a contact search, a transfer target):
+ * what is typed belongs there. */
 static gboolean
-typing_in_an_entry (BellWindow *self)
+typing_elsewhere (BellWindow *self)
 {
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *entry = bell_dialpad_get_entry (self->dialpad);
 
-  return focus && GTK_IS_EDITABLE (focus);
+  return focus && GTK_IS_EDITABLE (focus) && focus != entry &&
+         !gtk_widget_is_ancestor (focus, entry);
 }
 
 static gboolean
-on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
-                GdkModifierType state, gpointer data)
+on_dialpad_page (BellWindow *self)
 {
-  BellWindow *self = data;
-  gunichar c = gdk_keyval_to_unicode (keyval);
-  char text[8] = { 0 };
-
-  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK) || typing_in_an_entry (self))
-    return FALSE;
-  if (c == 0 || c > 127 || !strchr ("0123456789*#+", (int) c))
-    return FALSE;
-  text[0] = (char) c;
-  /* In a call, digits are tones for the other side (voice menus); otherwise they dial. */
-  if (showing_call (self) && self->call_view && bell_call_view_send_dtmf (self->call_view, text))
-    return TRUE;
-  if (showing_call (self))
-    return FALSE;
-  adw_view_stack_set_visible_child_name (self->view_stack, "dialpad");
-  bell_dialpad_insert (self->dialpad, text);
-  bell_dialpad_focus_entry (self->dialpad);
-  return TRUE;
+  return !showing_call (self) &&
+         g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "dialpad") == 0;
 }
 
 /* Escape: hang up (or decline) the call shown; without a call, clear the dialpad. */
 static gboolean
-on_escape (GtkWidget *widget, GVariant *args, gpointer data)
+escape (BellWindow *self)
 {
-  BellWindow *self = BELL_WINDOW (widget);
   BellCall *call = self->call_view ? bell_call_view_get_call (self->call_view) : NULL;
 
   if (showing_call (self) && call && bell_call_get_state (call) != BELL_CALL_STATE_ENDED)
@@ -331,13 +338,61 @@ on_escape (GtkWidget *widget, GVariant *args, gpointer data)
       bell_window_show_page (self, "dialpad");
       return TRUE;
     }
-  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "dialpad") == 0 &&
-      *bell_dialpad_get_text (self->dialpad))
+  if (on_dialpad_page (self) && *bell_dialpad_get_text (self->dialpad))
     {
       bell_dialpad_set_text (self->dialpad, "");
       return TRUE;
     }
   return FALSE;
+}
+
+/* A digit, * # or + typed anywhere but in another entry. */
+static gboolean
+type_digit (BellWindow *self, guint keyval)
+{
+  gunichar c = gdk_keyval_to_unicode (keyval);
+  char text[2] = { 0 };
+
+  if (c == 0 || c > 127 || !strchr ("0123456789*#+", (int) c))
+    return FALSE;
+  text[0] = (char) c;
+  /* In a call, digits are tones for the other side (voice menus); otherwise they dial. */
+  if (showing_call (self))
+    return self->call_view && bell_call_view_send_dtmf (self->call_view, text);
+  adw_view_stack_set_visible_child_name (self->view_stack, "dialpad");
+  bell_dialpad_insert (self->dialpad, text);
+  bell_dialpad_focus_entry (self->dialpad);
+  return TRUE;
+}
+
+gboolean
+bell_window_handle_key (BellWindow *self, guint keyval, GdkModifierType state)
+{
+  g_return_val_if_fail (BELL_IS_WINDOW (self), FALSE);
+  /* Shortcuts with modifiers are the application's (Ctrl+Q, Ctrl+F ...). */
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK))
+    return FALSE;
+  if (keyval == GDK_KEY_Escape)
+    return escape (self);
+  if (typing_elsewhere (self))
+    return FALSE;
+  if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter)
+    {
+      g_autofree char *text = g_strstrip (g_strdup (bell_dialpad_get_text (self->dialpad)));
+
+      if (!on_dialpad_page (self) || !*text)
+        return FALSE;
+      dial (self, text, bell_dialpad_get_account (self->dialpad));
+      return TRUE;
+    }
+  return type_digit (self, keyval);
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                GdkModifierType state, gpointer data)
+{
+  return bell_window_handle_key (data, keyval, state);
 }
 
 static void
@@ -388,6 +443,8 @@ bell_window_dispose (GObject *object)
     }
   if (self->app)
     g_signal_handlers_disconnect_by_data (self->app, self);
+  if (self->enabled_accounts)
+    g_signal_handlers_disconnect_by_data (self->enabled_accounts, self);
   g_clear_object (&self->calls);
   g_clear_object (&self->enabled_accounts);
   gtk_widget_dispose_template (GTK_WIDGET (self), BELL_TYPE_WINDOW);
@@ -410,12 +467,13 @@ bell_window_class_init (BellWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, BellWindow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, BellWindow, direct_calls_check);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, return_revealer);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, return_button);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, dialpad);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, on_escape, NULL);
   gtk_widget_class_install_action (widget_class, "win.search-contacts", NULL,
                                    search_contacts_activated);
 }
@@ -424,8 +482,11 @@ static void
 bell_window_init (BellWindow *self)
 {
   GtkEventController *keys;
+  GtkPopoverMenu *menu;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  menu = GTK_POPOVER_MENU (gtk_menu_button_get_popover (GTK_MENU_BUTTON (self->menu_button)));
+  gtk_popover_menu_add_child (menu, self->direct_calls_check, "accept-direct-calls");
   keys = gtk_event_controller_key_new ();
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);

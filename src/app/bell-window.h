@@ -22,6 +22,13 @@ const char   *bell_window_get_visible_page  (BellWindow *self);
 void          bell_window_toast             (BellWindow *self, const char *text);
 /* Opens the accounts window. */
 void          bell_window_show_accounts     (BellWindow *self);
+/* What the window does with a key press that reached it (its key controller calls this):
+ * digits, * # and + type on the dialpad (or send tones in a connected call), Enter calls what
+ * the dialpad holds, Escape hangs up or declines the call shown (without a call it clears the
+ * dialpad). Keys with Ctrl, Alt or Super, and keys while another entry has the focus, are
+ * left alone. TRUE when the key was used. */
+gboolean      bell_window_handle_key        (BellWindow *self, guint keyval,
+                                             GdkModifierType state);
 
 /* Parts, for tests. Contacts and history exist once the store is open (else NULL). */
 BellDialpad  *bell_window_get_dialpad       (BellWindow *self);

@@ -12,10 +12,15 @@
 #include "bell-application.h"
 #include "bell-window.h"
 #include "bell-keypad.h"
+#include "ui-test-registrar.h"
 #include "ui-test-util.h"
 
 static BellApplication *app;
 static BellWindow *window;
+static guint calls_added;           /* "call-added" of the app's call manager so far */
+/* What a case started that the app uses to its end (it un-registers when it goes). */
+static GPid keyring;
+static UiRegistrar *registrars[2];
 
 /* Widgets and text */
 
@@ -55,6 +60,58 @@ dial (const char *text)
   bell_window_show_page (window, "dialpad");
   gtk_editable_set_text (GTK_EDITABLE (bell_dialpad_get_entry (dialpad)), text);
   click (bell_dialpad_get_call_button (dialpad));
+}
+
+/* The widget below widget bound to action (a menu's custom child, say), or NULL. */
+static GtkWidget *
+find_actionable (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_saved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* A new enabled account saved as the editor saves one (no password); registrar NULL: the
+ * address's domain. Owned by the store. */
+static BellAccount *
+add_account (const char *address, const char *name, UiRegistrar *registrar)
+{
+  BellAccountStore *store = bell_application_get_accounts (app);
+  g_autoptr(BellAccountFields) fields = bell_account_fields_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(BellAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (fields->address);
+  fields->address = g_strdup (address);
+  g_free (fields->display_name);
+  fields->display_name = g_strdup (name);
+  if (registrar)
+    {
+      g_free (fields->registrar);
+      fields->registrar = ui_registrar_uri (registrar);
+      g_free (fields->transport);
+      fields->transport = g_strdup ("udp");
+    }
+  bell_account_store_save_async (store, NULL, fields, NULL, NULL, on_saved, &result);
+  UI_WAIT_UNTIL (result != NULL, 5);
+  account = bell_account_store_save_finish (store, result, &error);
+  g_assert_no_error (error);
+  return account;   /* the store keeps it */
 }
 
 static guint
@@ -328,16 +385,77 @@ test_open_link (void)
   bell_dialpad_set_text (bell_window_get_dialpad (window), "");
 }
 
+/* Another phone's call to our echo test, hanging up after a second. */
+static UiPeer *
+start_echo_caller (void)
+{
+  g_autofree char *uri = g_strdup_printf ("sip:echo@127.0.0.1:%u", our_port ());
+  const char *args[] = { "--events", "--bind", "127.0.0.1:0", "--audio-in", "tone",
+                         "--audio-out", "none", "--duration", "1", "call", uri, NULL };
+
+  return ui_peer_start (args);
+}
+
+/* Calls the core answers itself with the echo test are no calls for the user: the answering
+ * side of our own call to it, and another phone's call to it, never show, ring or enter
+ * History, while a real call beside them does. */
 static void
 test_echo (void)
 {
+  BellCallManager *calls = bell_application_get_calls (app);
+  g_autoptr(UiPeer) echo_caller = start_echo_caller ();
+  g_autoptr(UiPeer) caller = NULL;
+  guint before = history_length ();
+  guint added = calls_added;
+  guint incoming = 0;
+
+  /* With nothing else going on (nothing dialled echo here), the core answers it unseen. */
+  UI_WAIT_UNTIL (ui_peer_exited (echo_caller), 10);
+  g_assert_cmpint (ui_peer_exit_status (echo_caller), ==, 0);   /* it was answered */
+  g_assert_cmpuint (calls_added, ==, added);
+  g_assert_false (bell_ringer_is_ringing (bell_application_get_ringer (app)));
+  g_clear_pointer (&echo_caller, ui_peer_free);
+
   /* The seeded contact "Echo test" calls the literal address "echo": no account needed. */
   dial ("echo");
   UI_WAIT_UNTIL (state_is ("Connected"), 10);
   g_assert_cmpstr (call_text ("name"), ==, "Echo test");
+  g_assert_cmpuint (calls_added, ==, added + 1);   /* ours, not its answering side */
+
+  /* During it, another phone's echo test, then a real caller, who rings. */
+  echo_caller = start_echo_caller ();
+  UI_WAIT_UNTIL (ui_peer_exited (echo_caller), 10);
+  g_assert_cmpint (ui_peer_exit_status (echo_caller), ==, 0);
+  g_assert_cmpuint (calls_added, ==, added + 1);
+  caller = start_caller ();
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  g_assert_cmpstr (call_text ("name"), ==, "x@127.0.0.1");
+  g_assert_cmpuint (calls_added, ==, added + 2);
+  g_assert_cmpuint (bell_call_manager_count_live (calls), ==, 2);
+  click (call_widget ("decline"));
+  UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"ended\"", "\"code\":603", NULL), 5);
+
+  /* Back to the echo test, still up. */
+  UI_WAIT_UNTIL (state_is ("Connected") && g_str_equal (call_text ("name"), "Echo test"), 5);
   click (call_widget ("hangup"));
-  UI_WAIT_UNTIL (state_is ("Ended"), 5);
+  UI_WAIT_UNTIL (bell_call_manager_count_live (calls) == 0, 5);
+  UI_WAIT_UNTIL (history_length () == before + 2, 5);
   wait_calls_gone ();
+  /* History has our echo test and the declined caller, nothing else. */
+  g_assert_cmpuint (history_length (), ==, before + 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      GListModel *history = bell_store_get_history (bell_application_get_store (app));
+      g_autoptr(BellHistoryEntry) entry = g_list_model_get_item (history, i);
+
+      if (bell_history_entry_get_direction (entry) == BELL_CALL_DIRECTION_INCOMING)
+        {
+          incoming++;
+          g_assert_nonnull (strstr (bell_history_entry_get_peer_uri (entry), "x@127.0.0.1"));
+        }
+    }
+  g_assert_cmpuint (incoming, ==, 1);
+  g_assert_cmpuint (calls_added, ==, added + 2);
 }
 
 /* Call waiting: a second call rings while one is up; answering it holds the first. */
@@ -381,6 +499,234 @@ test_call_waiting (void)
   wait_calls_gone ();
 }
 
+/* Keys as the window's key controller hands them over. */
+static gboolean
+key (guint keyval, GdkModifierType state)
+{
+  return bell_window_handle_key (window, keyval, state);
+}
+
+static void
+test_keyboard (void)
+{
+  BellDialpad *dialpad = bell_window_get_dialpad (window);
+  g_autoptr(UiPeer) peer = start_listener ();
+  g_autoptr(UiPeer) caller = NULL;
+  g_autofree char *address = g_strdup_printf ("bob@127.0.0.1:%u", ui_peer_port (peer));
+  GtkWidget *focus;
+
+  /* Digits typed anywhere in the window go to the dialpad, which comes to the front. */
+  bell_dialpad_set_text (dialpad, "");
+  bell_window_show_page (window, "history");
+  for (const char *d = "12*#"; *d; d++)
+    g_assert_true (key (gdk_unicode_to_keyval ((guint) *d), 0));
+  g_assert_true (key (GDK_KEY_KP_0, 0));
+  g_assert_cmpstr (bell_dialpad_get_text (dialpad), ==, "12*#0");
+  g_assert_cmpstr (bell_window_get_visible_page (window), ==, "dialpad");
+  /* Letters and shortcuts are not the dialpad's. */
+  g_assert_false (key (GDK_KEY_a, 0));
+  g_assert_false (key (GDK_KEY_5, GDK_CONTROL_MASK));
+  g_assert_cmpstr (bell_dialpad_get_text (dialpad), ==, "12*#0");
+  /* Escape clears what was typed; then it has nothing to do. */
+  g_assert_true (key (GDK_KEY_Escape, 0));
+  g_assert_cmpstr (bell_dialpad_get_text (dialpad), ==, "");
+  g_assert_false (key (GDK_KEY_Escape, 0));
+  /* Enter with nothing typed calls nobody. */
+  g_assert_false (key (GDK_KEY_Return, 0));
+  g_assert_cmpstr (bell_window_get_visible_page (window), ==, "dialpad");
+
+  /* Enter calls what the dialpad holds. */
+  bell_dialpad_set_text (dialpad, address);
+  g_assert_true (key (GDK_KEY_Return, 0));
+  UI_WAIT_UNTIL (state_is ("Connected"), 10);
+  g_assert_cmpstr (call_text ("name"), ==, "bob@127.0.0.1");
+  /* In a call, digits are tones for the other side, not dialpad text. */
+  g_assert_true (key (GDK_KEY_7, 0));
+  UI_WAIT_UNTIL (ui_peer_find (peer, "\"event\":\"dtmf\"", "\"digit\":\"7\"", NULL), 5);
+  g_assert_cmpstr (bell_dialpad_get_text (dialpad), ==, "");
+  /* Escape hangs up. */
+  g_assert_true (key (GDK_KEY_Escape, 0));
+  UI_WAIT_UNTIL (state_is ("Ended"), 5);
+  UI_WAIT_UNTIL (ui_peer_find (peer, "\"state\":\"ended\"", NULL), 5);
+  wait_calls_gone ();
+
+  /* Escape declines a call that rings. */
+  caller = start_caller ();
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  g_assert_true (key (GDK_KEY_Escape, 0));
+  UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"ended\"", "\"code\":603", NULL), 5);
+  g_assert_true (state_is ("Ended: Declined"));
+  wait_calls_gone ();
+
+  /* Another entry keeps its keys: digits typed in the contacts' search stay there. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search-contacts", NULL);
+  focus = gtk_root_get_focus (GTK_ROOT (window));
+  g_assert_true (focus && GTK_IS_EDITABLE (focus));
+  g_assert_false (key (GDK_KEY_5, 0));
+  g_assert_false (key (GDK_KEY_Return, 0));
+  g_assert_cmpstr (bell_window_get_visible_page (window), ==, "contacts");
+  g_assert_cmpstr (bell_dialpad_get_text (dialpad), ==, "");
+}
+
+/* Two enabled accounts: the dialpad offers the choice, and the call is from the one chosen. */
+static void
+test_account_picker (void)
+{
+  BellDialpad *dialpad = bell_window_get_dialpad (window);
+  GtkWidget *picker = bell_dialpad_get_account_picker (dialpad);
+  g_autoptr(UiPeer) peer = start_listener ();
+  g_autofree char *address = g_strdup_printf ("bob@127.0.0.1:%u", ui_peer_port (peer));
+  BellAccount *second;
+
+  g_assert_false (gtk_widget_get_visible (picker));
+  add_account ("sip:first@example.invalid", "First", NULL);
+  g_assert_false (gtk_widget_get_visible (picker));   /* one account: nothing to choose */
+  second = add_account ("sip:second@example.invalid", "Second", NULL);
+  g_assert_true (gtk_widget_get_visible (picker));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (picker))),
+                    ==, 2);
+
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (picker), 1);
+  g_assert_true (bell_dialpad_get_account (dialpad) == second);
+  dial (address);
+  UI_WAIT_UNTIL (state_is ("Connected"), 10);
+  g_assert_nonnull (ui_peer_find (peer, "\"state\":\"incoming\"",
+                                  "\"peer\":\"sip:second@example.invalid\"", NULL));
+  g_assert_null (ui_peer_find (peer, "sip:first@example.invalid", NULL));
+  click (call_widget ("hangup"));
+  UI_WAIT_UNTIL (history_length () > 0 &&
+                 g_strcmp0 (bell_history_entry_get_account (newest_history ()),
+                            "sip:second@example.invalid") == 0, 5);
+  wait_calls_gone ();
+
+  /* The other choice, the other From. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (picker), 0);
+  dial (address);
+  UI_WAIT_UNTIL (state_is ("Connected"), 10);
+  g_assert_nonnull (ui_peer_find (peer, "\"peer\":\"sip:first@example.invalid\"", NULL));
+  click (call_widget ("hangup"));
+  wait_calls_gone ();
+}
+
+static GtkWidget *
+direct_calls_toggle (void)
+{
+  GtkWidget *toggle = find_actionable (GTK_WIDGET (window), "app.accept-direct-calls");
+
+  g_assert_nonnull (toggle);
+  g_assert_true (GTK_IS_CHECK_BUTTON (toggle));
+  return toggle;
+}
+
+/* Direct calls off: a call sent straight to us is refused with 403, and nothing else
+ * happens: no ringing, no window, no notification, no missed call. */
+static void
+test_direct_calls_off (void)
+{
+  GSettings *settings = bell_application_get_settings (app);
+  GtkWidget *toggle = direct_calls_toggle ();
+  g_autoptr(UiPeer) caller = NULL;
+  guint before = history_length ();
+  guint added = calls_added;
+
+  /* The main menu's toggle says what a direct call is. */
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (toggle), "accounts’ servers"));
+  g_signal_emit_by_name (toggle, "activate");
+  g_assert_false (g_settings_get_boolean (settings, "accept-direct-calls"));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+
+  /* Hidden (run in background), so a raise would show. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  caller = start_caller ();
+  UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"ended\"", "\"code\":403", NULL), 10);
+  UI_WAIT_UNTIL (ui_peer_exited (caller), 5);
+  g_assert_cmpint (ui_peer_exit_status (caller), !=, 0);
+  /* Whatever the app would do about it has had time to happen. */
+  ui_spin (300);
+  g_assert_cmpuint (calls_added, ==, added);
+  g_assert_false (bell_ringer_is_ringing (bell_application_get_ringer (app)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_null (ui_notifications_find ("Incoming call"));
+  g_assert_null (ui_notifications_find ("Missed call"));
+  g_assert_cmpuint (history_length (), ==, before);
+  gtk_window_present (GTK_WINDOW (window));
+  g_settings_set_boolean (settings, "accept-direct-calls", TRUE);
+}
+
+/* Direct calls on (turned back on from the menu): the same call rings. */
+static void
+test_direct_calls_on (void)
+{
+  GSettings *settings = bell_application_get_settings (app);
+  GtkWidget *toggle = direct_calls_toggle ();
+  g_autoptr(UiPeer) caller = NULL;
+
+  g_signal_emit_by_name (toggle, "activate");
+  g_assert_false (g_settings_get_boolean (settings, "accept-direct-calls"));
+  g_signal_emit_by_name (toggle, "activate");
+  g_assert_true (g_settings_get_boolean (settings, "accept-direct-calls"));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+
+  caller = start_caller ();
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  g_assert_true (bell_ringer_is_ringing (bell_application_get_ringer (app)));
+  g_assert_false (gtk_widget_get_visible (call_widget ("account")));   /* it came through none */
+  click (call_widget ("decline"));
+  UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"ended\"", "\"code\":603", NULL), 5);
+  wait_calls_gone ();
+}
+
+/* A call through an account's registrar rings with direct calls off, and says which of the
+ * user's two accounts it is for; a direct call beside it is still refused. */
+static void
+test_direct_calls_registrar (void)
+{
+  GSettings *settings = bell_application_get_settings (app);
+  g_autoptr(UiPeer) direct = NULL;
+  BellAccount *home, *work;
+  guint before = history_length ();
+
+  keyring = ui_keyring_start ();
+  if (!keyring)
+    {
+      g_test_skip ("needs gnome-keyring-daemon: accounts register with the keyring's password");
+      return;
+    }
+  /* Two accounts, each with a registrar of its own: the call's flow names the account. */
+  registrars[0] = ui_registrar_start ();
+  registrars[1] = ui_registrar_start ();
+  home = add_account ("sip:home@example.org", "Home", registrars[0]);
+  work = add_account ("sip:work@example.org", "Work", registrars[1]);
+  UI_WAIT_UNTIL (bell_account_get_state (home) == BELL_ACCOUNT_STATE_REGISTERED &&
+                 bell_account_get_state (work) == BELL_ACCOUNT_STATE_REGISTERED, 10);
+  g_settings_set_boolean (settings, "accept-direct-calls", FALSE);
+
+  /* Work's registrar forwards a call to us. */
+  ui_registrar_invite (registrars[1], (guint16) our_port (), "sip:work@example.org",
+                       "sip:carol@example.net", "through-work@ui-test");
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  UI_WAIT_UNTIL (ui_registrar_got (registrars[1], "through-work@ui-test", 180), 5);
+  g_assert_true (bell_ringer_is_ringing (bell_application_get_ringer (app)));
+  g_assert_cmpstr (call_text ("name"), ==, "carol@example.net");
+  g_assert_true (gtk_widget_is_visible (call_widget ("account")));
+  g_assert_cmpstr (call_text ("account"), ==, "To Work");
+
+  /* Meanwhile a direct call is refused, unseen. */
+  direct = start_caller ();
+  UI_WAIT_UNTIL (ui_peer_find (direct, "\"state\":\"ended\"", "\"code\":403", NULL), 10);
+  g_assert_cmpuint (bell_call_manager_count_live (bell_application_get_calls (app)), ==, 1);
+
+  click (call_widget ("decline"));
+  UI_WAIT_UNTIL (ui_registrar_got (registrars[1], "through-work@ui-test", 603), 5);
+  UI_WAIT_UNTIL (history_length () == before + 1, 5);
+  assert_newest_history (BELL_CALL_DIRECTION_INCOMING, BELL_CALL_OUTCOME_DECLINED,
+                         "carol@example.net");
+  g_assert_cmpstr (bell_history_entry_get_account (newest_history ()), ==, "sip:work@example.org");
+  wait_calls_gone ();
+  g_settings_set_boolean (settings, "accept-direct-calls", TRUE);
+}
+
 static void
 test_narrow (void)
 {
@@ -392,6 +738,12 @@ test_narrow (void)
   gtk_widget_measure (GTK_WIDGET (bell_window_get_call_view (window)), GTK_ORIENTATION_HORIZONTAL,
                       -1, &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
+}
+
+static void
+on_call_added (void)
+{
+  calls_added++;
 }
 
 int
@@ -417,11 +769,18 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/window/echo", test_echo);
   g_test_add_func ("/ui/window/call-waiting", test_call_waiting);
   g_test_add_func ("/ui/window/narrow", test_narrow);
+  g_test_add_func ("/ui/window/keyboard", test_keyboard);
+  g_test_add_func ("/ui/window/account-picker", test_account_picker);
+  g_test_add_func ("/ui/window/direct-calls-off", test_direct_calls_off);
+  g_test_add_func ("/ui/window/direct-calls-on", test_direct_calls_on);
+  g_test_add_func ("/ui/window/direct-calls-registrar", test_direct_calls_registrar);
 
   ui_notifications_start ();
   app = bell_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
+  g_signal_connect_swapped (bell_application_get_calls (app), "call-added",
+                            G_CALLBACK (on_call_added), NULL);
   g_application_activate (G_APPLICATION (app));
   window = BELL_WINDOW (bell_application_get_window (app));
   UI_WAIT_UNTIL (bell_window_get_history_page (window) != NULL, 10);
@@ -431,6 +790,9 @@ main (int argc, char *argv[])
   gtk_window_destroy (GTK_WINDOW (window));
   ui_spin (100);
   g_clear_object (&app);
+  for (guint i = 0; i < G_N_ELEMENTS (registrars); i++)
+    g_clear_pointer (&registrars[i], ui_registrar_stop);
+  ui_keyring_stop (keyring);
   ui_notifications_stop ();
   return status;
 }

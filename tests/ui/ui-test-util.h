@@ -47,4 +47,10 @@ GPtrArray  *ui_notifications_get   (void);
 const char *ui_notifications_find  (const char *needle);
 void        ui_notifications_stop  (void);
 
+/* gnome-keyring-daemon on the session bus (with-xvfb.sh's own), its login keyring created and
+ * unlocked with a password fed on stdin; returns its pid once it owns org.freedesktop.secrets,
+ * or 0 when it is not installed. ui_keyring_stop stops it by that pid. */
+GPid        ui_keyring_start       (void);
+void        ui_keyring_stop        (GPid pid);
+
 G_END_DECLS
