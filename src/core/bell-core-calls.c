@@ -13,6 +13,8 @@
 static void add_call    (BellCore *core, BellSipCall *call);
 static void on_call_changed (BellSipCall *call, gpointer data);
 static void answer_call (BellCore *core, BellSipCall *call);
+static void answer_call_full (BellCore *core, BellSipCall *call, gboolean hold_others);
+static void start_when_ready (BellCallMedia *media, gpointer data);
 
 static BellSipCall *
 find_call (BellCore *core, BellSipMsg *msg)
@@ -60,6 +62,7 @@ bell_core_account_free (BellCoreAccount *account)
   g_free (account->aor);
   g_clear_pointer (&account->credentials, bell_sip_credentials_free);
   g_free (account->outbound_proxy);
+  g_free (account->stun_server);
   g_free (account);
 }
 
@@ -146,10 +149,7 @@ on_auto_answer (gpointer data)
 
   if (core && bell_sip_call_get_state (call) == BELL_CALL_INCOMING)
     {
-      if (core->config.auto_answer_holds)
-        answer_call (core, call);
-      else
-        bell_sip_call_answer (call);
+      answer_call_full (core, call, core->config.auto_answer_holds);
     }
 }
 
@@ -195,6 +195,59 @@ route_as_account (BellCore *core, BellSipCall *call, BellCoreAccount *account)
                error->message);
 }
 
+/* How long a call setup waits for a STUN server, not RFC 5389's 39.5 s. */
+#define STUN_CALL_TIMEOUT_MS 1500
+
+/* A host (an IP literal, bracketed or not, or a name) on our side of any NAT: loopback,
+ * private (RFC 1918) or link-local. */
+static gboolean
+host_is_near (const char *host)
+{
+  g_autofree char *bare = host ? g_strndup (host + (host[0] == '['),
+                                            strlen (host) - (host[0] == '[' ? 2 : 0)) : NULL;
+  g_autoptr(GInetAddress) ip = bare ? g_inet_address_new_from_string (bare) : NULL;
+
+  if (bare && g_ascii_strcasecmp (bare, "localhost") == 0)
+    return TRUE;
+  return ip && (g_inet_address_get_is_loopback (ip) || g_inet_address_get_is_site_local (ip) ||
+                g_inet_address_get_is_link_local (ip));
+}
+
+/* The host of a sip: or sips: URI (an IPv6 one in brackets), or NULL. */
+static char *
+sip_uri_host (const char *text)
+{
+  g_autoptr(BellSipUri) uri = bell_sip_uri_new (text, NULL);
+
+  return uri ? bell_str_dup (uri->host) : NULL;
+}
+
+/* With a STUN server (the account's, else the core's), the call's RTP port asks it for its
+ * public address before the offer or answer names one. Not for a peer on our side of the
+ * NAT (peer_host: the callee's host or where the INVITE came from), which reaches us where we
+ * are, unless the STUN server is on our side too: then its answer is as good. */
+static void
+discover_public_address (BellCore *core, BellCallMedia *media, BellCoreAccount *account,
+                         const char *peer_host)
+{
+  const char *server = account && account->stun_server ? account->stun_server
+                                                       : core->config.stun_server;
+  g_autoptr(GSocketConnectable) parsed = NULL;
+  g_autoptr(GInetAddress) literal = NULL;
+  gboolean server_near;
+
+  if (!media || !server || !*server)
+    return;
+  literal = g_inet_address_new_from_string (server);
+  parsed = literal ? NULL : g_network_address_parse (server, 3478, NULL);
+  server_near = host_is_near (literal ? server
+                              : parsed ? g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed))
+                                       : NULL);
+  if (host_is_near (peer_host) && !server_near)
+    return;
+  bell_call_media_discover (media, server, core->clock, STUN_CALL_TIMEOUT_MS);
+}
+
 static BellSipCall *
 take_incoming (BellCore *core, BellSipTransaction *txn)
 {
@@ -207,6 +260,13 @@ take_incoming (BellCore *core, BellSipTransaction *txn)
   if (account)
     g_object_set_qdata_full (G_OBJECT (call), account_quark (), g_strdup (account), g_free);
   attach_media (core, call, media);
+  {
+    GInetSocketAddress *source = bell_sip_flow_get_remote (bell_sip_transaction_get_flow (txn));
+    g_autofree char *peer = source ? g_inet_address_to_string (g_inet_socket_address_get_address (source))
+                                   : NULL;
+    discover_public_address (core, media, bell_core_find_account (core, bell_sip_call_get_local_uri (call)),
+                             peer);
+  }
   bell_sip_call_set_credentials (call, account_credentials (core, bell_sip_call_get_local_uri (call)));
   add_call (core, call);
   on_call_changed (call, core);
@@ -253,7 +313,7 @@ replace_call (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
     bell_sip_call_reject (old, 487);
   else
     bell_sip_call_hangup (old);
-  bell_sip_call_answer (call);
+  answer_call_full (core, call, FALSE);
   g_object_unref (old);
   return TRUE;
 }
@@ -478,6 +538,10 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
     }
   attach_media (core, child, media);
   route_as_account (core, child, account);
+  {
+    g_autofree char *host = sip_uri_host (uri);
+    discover_public_address (core, media, account, host);
+  }
   if (credentials)
     bell_sip_call_set_credentials (child, bell_sip_credentials_new_like (credentials));
   if (replaces)
@@ -584,22 +648,80 @@ add_call (BellCore *core, BellSipCall *call)
 }
 
 static void
+start_when_ready (BellCallMedia *media, gpointer data)
+{
+  BellSipCall *call = data;
+
+  /* Not when it was hung up meanwhile (it ended without an INVITE). */
+  if (bell_sip_call_get_state (call) == BELL_CALL_DIALING)
+    bell_sip_call_start (call);
+}
+
+static void
 place_call (BellCore *core, BellSipCall *call)
 {
   drop_ended_calls (core);
   add_call (core, call);
-  bell_sip_call_start (call);
+  /* The INVITE's offer names our media address: it waits while STUN is asked (1.5 s at most). */
+  if (media_of (call))
+    bell_call_media_when_ready (media_of (call), start_when_ready, g_object_ref (call),
+                                g_object_unref);
+  else
+    bell_sip_call_start (call);
 }
 
-/* Answering while other calls are up puts them on hold (call waiting). */
-static void
-answer_call (BellCore *core, BellSipCall *call)
+typedef struct
 {
-  for (guint i = 0; i < core->calls->len; i++)
+  BellSipCall *call;
+  gboolean     hold_others;
+} Answer;
+
+static void
+answer_free (Answer *answer)
+{
+  g_object_unref (answer->call);
+  g_free (answer);
+}
+
+static void
+answer_when_ready (BellCallMedia *media, gpointer data)
+{
+  Answer *answer = data;
+  BellSipCall *call = answer->call;
+  BellCore *core = g_object_get_data (G_OBJECT (call), "bell-core");
+
+  if (!core || bell_sip_call_get_state (call) != BELL_CALL_INCOMING)
+    return;
+  for (guint i = 0; answer->hold_others && i < core->calls->len; i++)
     if (core->calls->pdata[i] != call &&
         bell_sip_call_get_state (core->calls->pdata[i]) == BELL_CALL_CONNECTED)
       bell_sip_call_hold (core->calls->pdata[i], TRUE);
   bell_sip_call_answer (call);
+}
+
+/* Answers, putting the calls that are up on hold first when hold_others (call waiting). The
+ * answer names our media address: it waits while STUN is asked (1.5 s at most). */
+static void
+answer_call_full (BellCore *core, BellSipCall *call, gboolean hold_others)
+{
+  Answer *answer = g_new0 (Answer, 1);
+
+  answer->call = g_object_ref (call);
+  answer->hold_others = hold_others;
+  if (media_of (call))
+    bell_call_media_when_ready (media_of (call), answer_when_ready, answer,
+                                (GDestroyNotify) answer_free);
+  else
+    {
+      answer_when_ready (NULL, answer);
+      answer_free (answer);
+    }
+}
+
+static void
+answer_call (BellCore *core, BellSipCall *call)
+{
+  answer_call_full (core, call, TRUE);
 }
 
 /* Commands */
@@ -660,6 +782,10 @@ do_call (gpointer data)
     }
   attach_media (core, call, media);
   route_as_account (core, call, account);
+  {
+    g_autofree char *host = sip_uri_host (uri);
+    discover_public_address (core, media, account, host);
+  }
   if (job->credentials)
     bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
   place_call (core, call);

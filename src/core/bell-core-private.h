@@ -18,6 +18,7 @@ typedef struct
   char               *outbound_proxy;  /* NULL: calls go straight to the callee */
   BellSdpSrtpPolicy   srtp;
   gboolean            has_srtp;        /* FALSE: the core's policy */
+  char               *stun_server;     /* NULL: the core's (bell-core-calls.c) */
 } BellCoreAccount;
 
 struct _BellCore

@@ -424,6 +424,7 @@ register_job_free (RegisterJob *job)
   g_free ((char *) job->config.registrar);
   g_free ((char *) job->config.outbound_proxy);
   g_free ((char *) job->config.srtp);
+  g_free ((char *) job->config.stun_server);
   g_free ((char *) job->config.instance_id);
   g_free ((char *) job->config.tls_ca_file);
   g_free (job);
@@ -545,6 +546,8 @@ remember_account (BellCore *core, const char *aor, const BellRegConfig *config)
   account->outbound_proxy = config->outbound_proxy && *config->outbound_proxy
                             ? g_strdup (config->outbound_proxy) : NULL;
   account->has_srtp = config->srtp && bell_sdp_srtp_policy_from_string (config->srtp, &account->srtp);
+  account->stun_server = config->stun_server && *config->stun_server
+                         ? g_strdup (config->stun_server) : NULL;
   g_ptr_array_add (core->accounts, account);
 }
 
@@ -607,6 +610,7 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
   job->config.registrar = g_strdup (config->registrar);
   job->config.outbound_proxy = g_strdup (config->outbound_proxy);
   job->config.srtp = g_strdup (config->srtp);
+  job->config.stun_server = g_strdup (config->stun_server);
   job->config.instance_id = g_strdup (config->instance_id);
   job->config.tls_ca_file = g_strdup (config->tls_ca_file);
   g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_register, job,
@@ -891,6 +895,7 @@ bell_core_finalize (GObject *object)
   g_free ((char *) core->config.audio_out);
   g_free ((char *) core->config.codecs);
   g_free ((char *) core->config.outbound_proxy);
+  g_free ((char *) core->config.stun_server);
   g_mutex_clear (&core->lock);
   g_cond_clear (&core->cond);
   G_OBJECT_CLASS (bell_core_parent_class)->finalize (object);
@@ -936,6 +941,7 @@ bell_core_new (const BellCoreConfig *config, GError **error)
   core->config.audio_out = g_strdup (config->audio_out);
   core->config.codecs = g_strdup (config->codecs);
   core->config.outbound_proxy = g_strdup (config->outbound_proxy);
+  core->config.stun_server = g_strdup (config->stun_server);
   core->owner = g_main_context_ref_thread_default ();
   core->context = g_main_context_new ();
   core->loop = g_main_loop_new (core->context, FALSE);

@@ -47,6 +47,9 @@ typedef struct
   const char *codecs;                /* "PCMA,PCMU": the user's order; NULL: PCMU, PCMA */
   const char *outbound_proxy;        /* calls not made as a registered account with a proxy of
                                       * its own go through this one (a sip: URI); NULL: none */
+  const char *stun_server;           /* "host[:port]" (3478): each call's RTP port asks it for
+                                      * its public address for the SDP (accounts may have their
+                                      * own, BellRegConfig.stun_server); NULL: no STUN */
   gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
   double      test_loss;             /* testing only: fraction of every call's RTP packets
                                       * dropped before they are sent (0: none) */

@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "bell-call-media.h"
+#include "bell-rtp-socket.h"
 #include "bell-stun.h"
 #include "bell-stun-client.h"
 #include "fake-resolver.h"
@@ -977,6 +979,200 @@ test_client_fed (void)
   g_ptr_array_unref (sender.sent);
 }
 
+/* ---- on a call's RTP socket --------------------------------------------------------------- */
+
+static gboolean
+send_via_rtp (GInetSocketAddress *to, const guint8 *data, gsize len, gpointer user_data,
+              GError **error)
+{
+  return bell_rtp_socket_send_stun (user_data, to, data, len, error);
+}
+
+static gboolean
+take_stun (BellRtpSocket *socket, const guint8 *data, gsize len, GInetSocketAddress *from,
+           gpointer user_data)
+{
+  return bell_stun_client_receive (user_data, data, len, from);
+}
+
+static void
+count_rtp (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* The RTP port itself asks: the request leaves from it, the answer is taken from it before
+ * RTP's checks, and RTP keeps flowing. */
+static void
+test_rtp_socket (void)
+{
+  static const guint8 rtp_packet[12] = { 0x80, 0x00, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4 };
+  g_autoptr(GError) error = NULL;
+  BellRtpSocket *rtp = bell_rtp_socket_new ("127.0.0.1", G_SOCKET_FAMILY_IPV4, NULL, &error);
+  BellStunClient *client;
+  BellRtpStats stats;
+  guint rtp_received = 0;
+  Datagram *request;
+  Fixture f;
+
+  g_assert_no_error (error);
+  g_assert_true (fixture_init (&f, "127.0.0.1"));
+  bell_rtp_socket_set_receive_func (rtp, count_rtp, &rtp_received, NULL);
+  client = bell_stun_client_new (G_SOCKET_FAMILY_IPV4, f.clock, send_via_rtp,
+                                 bell_rtp_socket_ref (rtp), (GDestroyNotify) bell_rtp_socket_unref);
+  bell_rtp_socket_set_stun_func (rtp, take_stun, client);
+  bell_stun_client_query_async (client, f.server_name, 1500, NULL, on_query_done, &f);
+  VT_WAIT_FOR (f.received->len == 1);
+  request = f.received->pdata[0];
+  g_assert_cmpuint (g_inet_socket_address_get_port (request->from), ==,
+                    bell_rtp_socket_get_port (rtp));
+  reply (&f, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "198.51.100.77", 40100, 0, NULL);
+  VT_WAIT_FOR (f.done);
+  g_assert_no_error (f.error);
+  assert_address (f.mapped, "198.51.100.77", 40100);
+
+  g_socket_send_to (f.server, G_SOCKET_ADDRESS (request->from), (const char *) rtp_packet,
+                    sizeof rtp_packet, NULL, &error);
+  g_assert_no_error (error);
+  VT_WAIT_FOR (rtp_received == 1);
+  bell_rtp_socket_get_stats (rtp, &stats);
+  g_assert_cmpuint (stats.dropped_malformed, ==, 0);
+  g_assert_cmpuint (stats.rtp_received, ==, 1);
+
+  /* Without a STUN reader, STUN is malformed RTP, as before. */
+  bell_rtp_socket_set_stun_func (rtp, NULL, NULL);
+  reply (&f, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "198.51.100.77", 40100, 0, NULL);
+  VT_WAIT_FOR ((bell_rtp_socket_get_stats (rtp, &stats), stats.dropped_malformed == 1));
+
+  bell_rtp_socket_close (rtp);
+  g_assert_false (bell_rtp_socket_send_stun (rtp, request->from, rtp_packet, sizeof rtp_packet,
+                                             &error));
+  g_assert_error (error, BELL_RTP_SOCKET_ERROR, BELL_RTP_SOCKET_ERROR_CLOSED);
+  g_assert_finalize_object (client);
+  bell_rtp_socket_unref (rtp);
+  fixture_clear (&f);
+}
+
+/* ---- a call's media ----------------------------------------------------------------------- */
+
+static void
+set_flag (BellCallMedia *media, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static void
+set_destroyed (gpointer data)
+{
+  *((gboolean *) data + 1) = TRUE;
+}
+
+static void
+assert_offer (BellSipOfferAnswer *oa, const char *local, const char *c, guint port)
+{
+  g_autofree char *offer = NULL;
+  g_autofree char *c_line = g_strdup_printf ("c=IN IP4 %s\r\n", c);
+  g_autofree char *m_line = g_strdup_printf ("m=audio %u ", port);
+
+  oa->set_address (local, FALSE, oa->user_data);
+  offer = oa->create_offer (FALSE, oa->user_data);
+  if (!strstr (offer, c_line) || !strstr (offer, m_line))
+    g_error ("offer without %s and %s:\n%s", c, m_line, offer);
+}
+
+/* The offer names the public address STUN found, except toward a peer on loopback. */
+static void
+test_call_media (void)
+{
+  g_autoptr(GError) error = NULL;
+  BellCallMedia *media = bell_call_media_new_echo (BELL_SDP_SRTP_OFF, NULL,
+                                                   g_main_context_default (), &error);
+  BellSipOfferAnswer oa;
+  gboolean ready[2] = { FALSE, FALSE }, again[2] = { FALSE, FALSE };
+  guint16 local_port;
+  Fixture f;
+
+  g_assert_no_error (error);
+  g_assert_true (fixture_init (&f, "127.0.0.1"));
+  oa = bell_call_media_provider (media);
+  local_port = bell_rtp_socket_get_port (bell_call_media_get_socket (media));
+  bell_call_media_discover (media, f.server_name, f.clock, 1500);
+  bell_call_media_when_ready (media, set_flag, ready, set_destroyed);
+  g_assert_false (ready[0]);
+  VT_WAIT_FOR (f.received->len == 1);
+  g_assert_cmpuint (g_inet_socket_address_get_port (((Datagram *) f.received->pdata[0])->from), ==,
+                    local_port);
+  g_test_expect_message ("bell-media", G_LOG_LEVEL_MESSAGE, "*reachable at 203.0.113.7 port 40001*");
+  reply (&f, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "203.0.113.7", 40001, 0, NULL);
+  VT_WAIT_FOR (ready[0]);
+  g_test_assert_expected_messages ();
+  g_assert_true (ready[1]);
+  assert_address (bell_call_media_get_public_address (media), "203.0.113.7", 40001);
+
+  assert_offer (&oa, "192.0.2.50", "203.0.113.7", 40001);
+  assert_offer (&oa, "127.0.0.1", "127.0.0.1", local_port);
+  assert_offer (&oa, "192.0.2.50", "203.0.113.7", 40001);
+  /* Nothing to wait for now. */
+  bell_call_media_when_ready (media, set_flag, again, set_destroyed);
+  g_assert_true (again[0] && again[1]);
+  oa.destroy (oa.user_data);
+  fixture_clear (&f);
+}
+
+/* No answer in time: the call goes on with its local address, and says why. */
+static void
+test_call_media_timeout (void)
+{
+  g_autoptr(GError) error = NULL;
+  BellCallMedia *media = bell_call_media_new_echo (BELL_SDP_SRTP_OFF, NULL,
+                                                   g_main_context_default (), &error);
+  BellSipOfferAnswer oa = bell_call_media_provider (media);
+  gboolean ready[2] = { FALSE, FALSE };
+  Fixture f;
+
+  g_assert_true (fixture_init (&f, "127.0.0.1"));
+  bell_call_media_discover (media, f.server_name, f.clock, 1500);
+  bell_call_media_when_ready (media, set_flag, ready, set_destroyed);
+  g_test_expect_message ("bell-media", G_LOG_LEVEL_MESSAGE,
+                         "STUN: no answer * within 1500 ms; the call's media goes with its local address");
+  VT_RUN_UNTIL (f.clock, 60000, ready[0]);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (vt_now_ms (f.clock), ==, 1500);
+  g_assert_cmpuint (f.received->len, ==, 2);
+  g_assert_null (bell_call_media_get_public_address (media));
+  assert_offer (&oa, "192.0.2.50", "192.0.2.50",
+                bell_rtp_socket_get_port (bell_call_media_get_socket (media)));
+  oa.destroy (oa.user_data);
+  fixture_clear (&f);
+}
+
+/* The call ends while STUN is asked: what waited does not run (its data is freed), and the
+ * late answer harms nothing. */
+static void
+test_call_media_stop (void)
+{
+  g_autoptr(GError) error = NULL;
+  BellCallMedia *media = bell_call_media_new_echo (BELL_SDP_SRTP_OFF, NULL,
+                                                   g_main_context_default (), &error);
+  BellSipOfferAnswer oa = bell_call_media_provider (media);
+  gboolean ready[2] = { FALSE, FALSE };
+  Fixture f;
+
+  g_assert_true (fixture_init (&f, "127.0.0.1"));
+  bell_call_media_discover (media, f.server_name, f.clock, 1500);
+  bell_call_media_when_ready (media, set_flag, ready, set_destroyed);
+  VT_WAIT_FOR (f.received->len == 1);
+  oa.destroy (oa.user_data);
+  g_assert_false (ready[0]);
+  g_assert_true (ready[1]);
+  reply (&f, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "203.0.113.7", 40001, 0, NULL);
+  vt_run_until (f.clock, 5000);
+  g_assert_false (ready[0]);
+  g_assert_cmpuint (f.received->len, ==, 1);
+  g_assert_cmpint (bell_clock_next_due (f.clock), ==, -1);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1004,5 +1200,9 @@ main (int argc, char **argv)
   g_test_add_func ("/stun/client/names", test_client_names);
   g_test_add_func ("/stun/client/cancel", test_client_cancel);
   g_test_add_func ("/stun/client/fed", test_client_fed);
+  g_test_add_func ("/stun/rtp-socket", test_rtp_socket);
+  g_test_add_func ("/stun/call-media/public-address", test_call_media);
+  g_test_add_func ("/stun/call-media/timeout", test_call_media_timeout);
+  g_test_add_func ("/stun/call-media/stop", test_call_media_stop);
   return g_test_run ();
 }

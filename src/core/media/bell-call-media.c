@@ -4,6 +4,7 @@
 #include "bell-call-media.h"
 
 #include "bell-srtp.h"
+#include "bell-stun-client.h"
 
 struct _BellCallMedia
 {
@@ -24,6 +25,12 @@ struct _BellCallMedia
   gpointer           stats_data;
   double             test_loss;   /* bell_call_media_set_test_loss() */
   guint32            test_loss_seed;
+  /* STUN: the public address of the RTP port (bell_call_media_discover()). */
+  BellStunClient    *stun;
+  BellRtpSocket     *stun_socket;    /* the socket it asked for (compared, not owned) */
+  GCancellable      *stun_cancel;    /* set while asking */
+  GInetSocketAddress *public_address; /* the answer; NULL: none, or not for this socket */
+  GPtrArray         *waiters;        /* Waiter: run when the asking is over */
 };
 
 static void on_echo (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp,
@@ -46,6 +53,7 @@ switch_family (BellCallMedia *media, GSocketFamily family)
   bell_rtp_socket_close (media->socket);
   bell_rtp_socket_unref (media->socket);
   media->socket = socket;
+  g_clear_object (&media->public_address);   /* the old socket's (a STUN query for it fails) */
   if (media->test_loss > 0)
     bell_rtp_socket_set_loss (socket, media->test_loss, media->test_loss_seed);
   bell_sdp_negotiator_set_port (media->negotiator, bell_rtp_socket_get_port (socket));
@@ -186,12 +194,161 @@ set_address (const char *address, gboolean secure, gpointer data)
 {
   BellCallMedia *media = data;
   g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (address);
+  GInetAddress *public = media->public_address
+                         ? g_inet_socket_address_get_address (media->public_address) : NULL;
 
   if (ip && media->socket && !media->remote &&
       g_inet_address_get_family (ip) != bell_rtp_socket_get_family (media->socket))
     switch_family (media, g_inet_address_get_family (ip));
-  bell_sdp_negotiator_set_address (media->negotiator, address);
+  /* What STUN found is how peers beyond our NAT reach us; a peer on loopback (we reach it from
+   * 127.0.0.1 or ::1) reaches us where we are, unless the STUN server was there too. */
+  if (media->public_address && ip && g_inet_address_get_is_loopback (ip) &&
+      !g_inet_address_get_is_loopback (public))
+    public = NULL;
+  if (public)
+    {
+      g_autofree char *text = g_inet_address_to_string (public);
+      bell_sdp_negotiator_set_address (media->negotiator, text);
+      bell_sdp_negotiator_set_port (media->negotiator,
+                                    g_inet_socket_address_get_port (media->public_address));
+    }
+  else
+    {
+      bell_sdp_negotiator_set_address (media->negotiator, address);
+      if (media->socket)
+        bell_sdp_negotiator_set_port (media->negotiator, bell_rtp_socket_get_port (media->socket));
+    }
   bell_sdp_negotiator_set_secure (media->negotiator, secure);
+}
+
+/* ---- STUN --------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  BellCallMediaReadyFunc func;
+  gpointer               user_data;
+  GDestroyNotify         destroy;
+} Waiter;
+
+/* Every waiter's function, then (as they may hold the last reference to the call that owns
+ * us) every destroy; run FALSE: the destroys alone. */
+static void
+release_waiters (BellCallMedia *media, gboolean run)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&media->waiters);
+
+  for (guint i = 0; run && waiters && i < waiters->len; i++)
+    {
+      Waiter *w = waiters->pdata[i];
+      w->func (media, w->user_data);
+    }
+  for (guint i = 0; waiters && i < waiters->len; i++)
+    {
+      Waiter *w = waiters->pdata[i];
+      if (w->destroy)
+        w->destroy (w->user_data);
+    }
+}
+
+void
+bell_call_media_when_ready (BellCallMedia *media, BellCallMediaReadyFunc func, gpointer user_data,
+                            GDestroyNotify destroy)
+{
+  Waiter *w;
+
+  if (!media->stun_cancel)
+    {
+      func (media, user_data);
+      if (destroy)
+        destroy (user_data);
+      return;
+    }
+  if (!media->waiters)
+    media->waiters = g_ptr_array_new_with_free_func (g_free);
+  w = g_new0 (Waiter, 1);
+  w->func = func;
+  w->user_data = user_data;
+  w->destroy = destroy;
+  g_ptr_array_add (media->waiters, w);
+}
+
+GInetSocketAddress *
+bell_call_media_get_public_address (BellCallMedia *media)
+{
+  return media->public_address;
+}
+
+static gboolean
+stun_send (GInetSocketAddress *to, const guint8 *data, gsize len, gpointer user_data,
+           GError **error)
+{
+  return bell_rtp_socket_send_stun (user_data, to, data, len, error);
+}
+
+static gboolean
+on_rtp_stun (BellRtpSocket *socket, const guint8 *data, gsize len, GInetSocketAddress *from,
+             gpointer user_data)
+{
+  return bell_stun_client_receive (user_data, data, len, from);
+}
+
+/* An address a peer can send to: of the socket's family, a port, not 0.0.0.0 or multicast. */
+static gboolean
+usable_public (BellCallMedia *media, GInetSocketAddress *mapped)
+{
+  GInetAddress *ip = g_inet_socket_address_get_address (mapped);
+
+  return media->socket == media->stun_socket && g_inet_socket_address_get_port (mapped) != 0 &&
+         g_inet_address_get_family (ip) == bell_rtp_socket_get_family (media->socket) &&
+         !g_inet_address_get_is_any (ip) && !g_inet_address_get_is_multicast (ip);
+}
+
+static void
+on_stun_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetSocketAddress) mapped = bell_stun_client_query_finish (BELL_STUN_CLIENT (source),
+                                                                        result, &error);
+  BellCallMedia *media;
+  g_autofree char *ip = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the media stopped, and may be freed */
+  media = data;
+  g_clear_object (&media->stun_cancel);
+  if (mapped)
+    ip = g_inet_address_to_string (g_inet_socket_address_get_address (mapped));
+  if (!mapped)
+    g_message ("STUN: %s; the call's media goes with its local address", error->message);
+  else if (!usable_public (media, mapped))
+    g_message ("STUN: the answer (%s port %u) is no use for the call's RTP socket; the call's "
+               "media goes with its local address", ip, g_inet_socket_address_get_port (mapped));
+  else
+    {
+      g_message ("STUN: the call's RTP is reachable at %s port %u",
+                 ip, g_inet_socket_address_get_port (mapped));
+      media->public_address = g_steal_pointer (&mapped);
+    }
+  release_waiters (media, TRUE);
+}
+
+void
+bell_call_media_discover (BellCallMedia *media, const char *server, BellClock *clock,
+                          guint timeout_ms)
+{
+  g_return_if_fail (server != NULL && clock != NULL);
+
+  if (!media->socket || media->stun)
+    return;
+  media->stun = bell_stun_client_new (bell_rtp_socket_get_family (media->socket), clock,
+                                      stun_send, bell_rtp_socket_ref (media->socket),
+                                      (GDestroyNotify) bell_rtp_socket_unref);
+  media->stun_socket = media->socket;
+  /* The client stays to take late answers, which would otherwise count as malformed RTP. */
+  bell_rtp_socket_set_stun_func (media->socket, on_rtp_stun, media->stun);
+  media->stun_cancel = g_cancellable_new ();
+  bell_stun_client_query_async (media->stun, server, timeout_ms, media->stun_cancel, on_stun_done,
+                                media);
 }
 
 static void
@@ -204,6 +361,7 @@ bell_call_media_free (BellCallMedia *media)
   g_free (media->address);
   g_free (media->remote);
   bell_srtp_key_free (media->srtp);
+  g_clear_object (&media->public_address);
   g_main_context_unref (media->context);
   g_free (media);
 }
@@ -322,6 +480,14 @@ bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc func, gpo
 void
 bell_call_media_stop (BellCallMedia *media)
 {
+  /* A STUN query in progress ends unheard; what waited for it does not happen. */
+  if (media->stun_cancel)
+    g_cancellable_cancel (media->stun_cancel);
+  g_clear_object (&media->stun_cancel);
+  release_waiters (media, FALSE);
+  if (media->stun && media->stun_socket == media->socket)
+    bell_rtp_socket_set_stun_func (media->socket, NULL, NULL);
+  g_clear_object (&media->stun);
   g_clear_pointer (&media->session, bell_media_session_free);
   if (media->socket)
     bell_rtp_socket_close (media->socket);

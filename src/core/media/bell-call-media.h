@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "bell-clock.h"
 #include "bell-media-session.h"
 #include "bell-sip-call.h"
 
@@ -40,6 +41,21 @@ typedef void (*BellCallMediaFunc) (const BellSdpMediaPlan *plan, const GError *e
                                    gpointer user_data);
 void     bell_call_media_set_applied_func (BellCallMedia *media, BellCallMediaFunc func,
                                            gpointer user_data);
+/* STUN (bell-stun-client.h): asks server ("host[:port]") for the public address of the call's
+ * RTP port, for at most timeout_ms of clock, so that a phone behind NAT names in its offers and
+ * answers the address the peer can reach. Until the answer, and when there is none (a g_message
+ * says why), the local address is used; so it is toward a peer on loopback, which reaches us
+ * there. No-op without an RTP socket. */
+void     bell_call_media_discover  (BellCallMedia *media, const char *server, BellClock *clock,
+                                    guint timeout_ms);
+/* Runs func on the media's context once no discovery is in progress (at once when none is):
+ * the INVITE or the answer waits for it. Not run when the media stops first; destroy frees
+ * user_data either way. */
+typedef void (*BellCallMediaReadyFunc) (BellCallMedia *media, gpointer user_data);
+void     bell_call_media_when_ready (BellCallMedia *media, BellCallMediaReadyFunc func,
+                                     gpointer user_data, GDestroyNotify destroy);
+/* The public address and port of the RTP port that STUN found; NULL without one. */
+GInetSocketAddress *bell_call_media_get_public_address (BellCallMedia *media);
 /* The call ended: pipelines stop and the socket closes now, not when the call is freed. */
 void     bell_call_media_stop      (BellCallMedia *media);
 const BellSdpMediaPlan *bell_call_media_get_plan (BellCallMedia *media);

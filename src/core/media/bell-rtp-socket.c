@@ -69,6 +69,8 @@ struct _BellRtpSocket
   BellRtpStats  stats;
   double        loss;             /* bell_rtp_socket_set_loss(): testing only */
   GRand        *loss_rand;        /* NULL: no loss */
+  BellRtpStunFunc stun_func;      /* set and called on the context thread only: no lock */
+  gpointer      stun_data;
 };
 
 /* ---- shared pieces ------------------------------------------------------------------------ */
@@ -255,6 +257,12 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
   Receiver *receiver = NULL;
   gboolean rtcp, foreign, authentic = TRUE;
   Flow *flow;
+
+  /* RFC 7983 §7: STUN (first byte 0-3) shares the RTP port while our public address for it is
+   * asked; it is neither counted nor latched. */
+  if (port == PORT_RTP && len > 0 && data[0] < 4 && self->stun_func &&
+      self->stun_func (self, data, len, from, self->stun_data))
+    return;
 
   g_mutex_lock (&self->lock);
   rtcp = port == PORT_RTCP || (self->rtcp_mux && is_muxed_rtcp (data, len));
@@ -705,6 +713,37 @@ bell_rtp_socket_set_loss (BellRtpSocket *s, double fraction, guint32 seed)
     g_rand_free (s->loss_rand);
   s->loss_rand = rand;
   g_mutex_unlock (&s->lock);
+}
+
+/* ---- STUN --------------------------------------------------------------------------------- */
+
+void
+bell_rtp_socket_set_stun_func (BellRtpSocket *s, BellRtpStunFunc func, gpointer user_data)
+{
+  g_return_if_fail (s != NULL);
+  s->stun_func = func;
+  s->stun_data = user_data;
+}
+
+gboolean
+bell_rtp_socket_send_stun (BellRtpSocket *s, GInetSocketAddress *to, const guint8 *data,
+                           gsize len, GError **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (s != NULL && G_IS_INET_SOCKET_ADDRESS (to), FALSE);
+  g_mutex_lock (&s->lock);
+  if (s->closed)
+    {
+      g_set_error_literal (error, BELL_RTP_SOCKET_ERROR, BELL_RTP_SOCKET_ERROR_CLOSED,
+                           "the RTP socket is closed");
+      ok = FALSE;
+    }
+  else
+    ok = g_socket_send_to (s->sockets[PORT_RTP], G_SOCKET_ADDRESS (to), (const char *) data, len,
+                           NULL, error) >= 0;
+  g_mutex_unlock (&s->lock);
+  return ok;
 }
 
 /* ---- state -------------------------------------------------------------------------------- */

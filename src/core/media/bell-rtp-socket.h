@@ -135,6 +135,23 @@ void                bell_rtp_socket_set_loss         (BellRtpSocket  *s,
                                                       double          fraction,
                                                       guint32         seed);
 
+/* STUN on the RTP port, for asking a server our public address for it (bell-stun-client.h).
+ * A datagram to the RTP port whose first byte is 0-3 (RFC 7983 §7: STUN; RTP and RTCP start at
+ * 128) goes to func, which returns TRUE when it took it; otherwise it is judged as RTP (and
+ * dropped as malformed). func NULL: no STUN. Context thread only, like the receive function. */
+typedef gboolean (*BellRtpStunFunc) (BellRtpSocket *socket, const guint8 *data, gsize len,
+                                     GInetSocketAddress *from, gpointer user_data);
+void                bell_rtp_socket_set_stun_func    (BellRtpSocket  *s,
+                                                      BellRtpStunFunc func,
+                                                      gpointer        user_data);
+/* Sends data as it is (no SRTP, not counted) from the RTP port to to: a STUN request. Any
+ * thread; BELL_RTP_SOCKET_ERROR_CLOSED after close, G_IO_ERROR when the kernel refuses. */
+gboolean            bell_rtp_socket_send_stun        (BellRtpSocket  *s,
+                                                      GInetSocketAddress *to,
+                                                      const guint8   *data,
+                                                      gsize           len,
+                                                      GError        **error);
+
 void                bell_rtp_socket_get_stats        (BellRtpSocket  *s,
                                                       BellRtpStats   *stats);
 /* Where RTP (or RTCP) goes now: the latched address or the signalled one. NULL before

@@ -49,6 +49,8 @@ typedef struct
   const char          *srtp;          /* the account's calls' SRTP policy ("auto", "off",
                                        * "optional", "mandatory"); NULL: the core's. Not used
                                        * by the registration itself */
+  const char          *stun_server;   /* the account's calls' STUN server ("host[:port]"); NULL:
+                                       * the core's. Not used by the registration itself */
   BellSipTransportKind transport;     /* ANY: by RFC 3263 */
   const char          *tls_ca_file;   /* this account's CA for TLS; NULL: the core's */
   guint                expires;       /* asked for; default 600 s */
