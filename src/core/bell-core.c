@@ -499,7 +499,8 @@ retire (BellCore *core, BellSipRegistration *reg, RetiredFunc func, gpointer dat
   r->destroy = destroy;
   g_ptr_array_add (core->retiring, g_object_ref (reg));
   g_ptr_array_remove (core->registrations, reg);
-  g_signal_connect_data (reg, "stopped", G_CALLBACK (on_retired), r, retiring_free, 0);
+  /* After any other "stopped" handler (a registration of the same AOR waiting for this one). */
+  g_signal_connect_data (reg, "stopped", G_CALLBACK (on_retired), r, retiring_free, G_CONNECT_AFTER);
   bell_sip_registration_stop (reg);   /* "stopped" may come at once */
 }
 
@@ -563,6 +564,40 @@ start_replacement (BellCore *core, gpointer data)
   g_object_unref (reg);
 }
 
+static BellSipRegistration *
+find_retiring (BellCore *core, const char *aor)
+{
+  for (guint i = 0; i < core->retiring->len; i++)
+    if (same_aor (bell_sip_registration_get_aor (core->retiring->pdata[i]), aor))
+      return core->retiring->pdata[i];
+  return NULL;
+}
+
+/* A registration waiting for the un-registration of the same AOR to finish. */
+typedef struct
+{
+  BellCore            *core;
+  BellSipRegistration *reg;
+} Waiting;
+
+static void
+waiting_free (gpointer data, GClosure *closure)
+{
+  Waiting *w = data;
+
+  g_clear_object (&w->reg);
+  g_free (w);
+}
+
+static void
+start_after_stopped (BellSipRegistration *old, gpointer data)
+{
+  Waiting *w = data;
+
+  start_replacement (w->core, g_steal_pointer (&w->reg));
+  g_signal_handlers_disconnect_by_func (old, start_after_stopped, data);   /* frees w */
+}
+
 static gboolean
 do_register (gpointer data)
 {
@@ -588,6 +623,15 @@ do_register (gpointer data)
   g_ptr_array_add (core->registrations, reg);
   if (old)
     retire (core, old, start_replacement, g_object_ref (reg), g_object_unref);
+  else if ((old = find_retiring (core, bell_sip_registration_get_aor (reg))))
+    {
+      /* Un-registered a moment ago (disabled and enabled again): its Expires: 0 first. */
+      Waiting *w = g_new0 (Waiting, 1);
+
+      w->core = core;
+      w->reg = g_object_ref (reg);
+      g_signal_connect_data (old, "stopped", G_CALLBACK (start_after_stopped), w, waiting_free, 0);
+    }
   else
     bell_sip_registration_start (reg);
   return G_SOURCE_REMOVE;

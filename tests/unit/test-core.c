@@ -366,6 +366,7 @@ typedef struct
   guint16    port;
   GPtrArray *seen;   /* char *: "call-id expires" */
   char      *last_register;   /* the whole of the last REGISTER */
+  guint      unregister_delay_ms;   /* answer Expires: 0 this late ("ID 0-answered" in seen) */
   char      *last_invite;     /* the whole of the last INVITE (not answered) */
 } Registrar;
 
@@ -379,6 +380,28 @@ header_value (const char *msg, const char *name)
     if (g_ascii_strncasecmp (lines[i], name, strlen (name)) == 0 && lines[i][strlen (name)] == ':')
       return g_strstrip (g_strdup (lines[i] + strlen (name) + 1));
   return NULL;
+}
+
+typedef struct
+{
+  Registrar      *reg;
+  GSocketAddress *to;
+  char           *text;
+  char           *call_id;
+} DelayedReply;
+
+static gboolean
+send_delayed (gpointer data)
+{
+  DelayedReply *d = data;
+
+  g_socket_send_to (d->reg->socket, d->to, d->text, strlen (d->text), NULL, NULL);
+  g_ptr_array_add (d->reg->seen, g_strdup_printf ("%s 0-answered", d->call_id));
+  g_object_unref (d->to);
+  g_free (d->text);
+  g_free (d->call_id);
+  g_free (d);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -418,6 +441,17 @@ on_register (GSocket *socket, GIOCondition condition, gpointer data)
   if (contact && expires && !g_str_equal (expires, "0"))
     g_string_append_printf (reply, "Contact: %s;expires=%s\r\n", contact, expires);
   g_string_append (reply, "Content-Length: 0\r\n\r\n");
+  if (reg->unregister_delay_ms && expires && g_str_equal (expires, "0"))
+    {
+      DelayedReply *d = g_new0 (DelayedReply, 1);
+
+      d->reg = reg;
+      d->to = g_object_ref (from);
+      d->text = g_string_free (g_steal_pointer (&reply), FALSE);
+      d->call_id = g_steal_pointer (&call_id);
+      g_timeout_add (reg->unregister_delay_ms, send_delayed, d);
+      return G_SOURCE_CONTINUE;
+    }
   g_socket_send_to (socket, from, reply->str, reply->len, NULL, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -661,6 +695,39 @@ test_outbound_proxy (void)
   recorder_clear (&r);
 }
 
+/* Un-registered and registered again at once (an account disabled and enabled): the new
+ * REGISTER waits for the old binding's Expires: 0, which has another Call-ID (a registrar
+ * taking them the other way round would remove the new binding, RFC 3261 §10.3). */
+static void
+test_unregister_then_register (void)
+{
+  Recorder r;
+  Registrar reg = { 0 };
+  g_autoptr(BellCore) core = NULL;
+  g_auto(GStrv) second = NULL, third = NULL, fourth = NULL;
+
+  recorder_init (&r);
+  registrar_start (&reg);
+  reg.unregister_delay_ms = 300;
+  core = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &r);
+  register_account (core, "sip:alice@example.com", reg.port, "a");
+  wait_registration (&r, "sip:alice@example.com", "registered", 1);
+  bell_core_unregister (core, "sip:alice@example.com");
+  register_account (core, "sip:alice@example.com", reg.port, "a");
+  wait_registration (&r, "sip:alice@example.com", "registered", 2);
+  g_assert_cmpuint (reg.seen->len, ==, 4);
+  second = g_strsplit (reg.seen->pdata[1], " ", 2);
+  third = g_strsplit (reg.seen->pdata[2], " ", 2);
+  fourth = g_strsplit (reg.seen->pdata[3], " ", 2);
+  g_assert_cmpstr (second[1], ==, "0");
+  g_assert_cmpstr (third[1], ==, "0-answered");
+  g_assert_cmpstr (fourth[1], ==, "600");
+  g_assert_cmpstr (fourth[0], !=, second[0]);
+  stop_core (&core, &r);
+  registrar_stop (&reg);
+  recorder_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -675,6 +742,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/call-declined", test_call_declined);
   g_test_add_func ("/core/register-again-replaces", test_register_again_replaces);
   g_test_add_func ("/core/unregister-one-then-all", test_unregister_one_then_all);
+  g_test_add_func ("/core/unregister-then-register", test_unregister_then_register);
   g_test_add_func ("/core/incoming-account", test_incoming_account);
   g_test_add_func ("/core/outbound-proxy", test_outbound_proxy);
 

@@ -493,8 +493,15 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
                       : g_strdup_printf ("%.*s:%.*s", BELL_STR_PRINTF (aor->scheme_str),
                                          BELL_STR_PRINTF (aor->host));
     }
+  if (self->outbound_proxy && *self->outbound_proxy)
+    {
+      rc->outbound_proxy = bell_account_normalize_server (self->outbound_proxy, error);
+      if (!rc->outbound_proxy)
+        return NULL;
+    }
   rc->display_name = nonempty (self->display_name);
   rc->auth_user = nonempty (self->auth_user);
+  rc->srtp = nonempty (self->srtp);
   rc->instance_id = bell_account_make_instance_id (self->id);
 
   rc->config.aor = rc->aor;
@@ -502,6 +509,8 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->config.auth_user = rc->auth_user;
   rc->config.password = password;
   rc->config.registrar = rc->registrar;
+  rc->config.outbound_proxy = rc->outbound_proxy;
+  rc->config.srtp = rc->srtp;   /* the policy of the calls made or taken as this account */
   rc->config.transport = bell_account_transport_kind (self->transport);
   rc->config.expires = self->expires;
   rc->config.instance_id = rc->instance_id;
@@ -517,6 +526,8 @@ bell_account_reg_config_free (BellAccountRegConfig *config)
   g_free (config->display_name);
   g_free (config->auth_user);
   g_free (config->registrar);
+  g_free (config->outbound_proxy);
+  g_free (config->srtp);
   g_free (config->instance_id);
   g_free (config);
 }

@@ -94,6 +94,8 @@ typedef struct
   char         *display_name;
   char         *auth_user;
   char         *registrar;
+  char         *outbound_proxy;
+  char         *srtp;
   char         *instance_id;
 } BellAccountRegConfig;
 

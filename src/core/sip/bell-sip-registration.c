@@ -558,7 +558,11 @@ finish_stop (BellSipRegistration *self, BellRegReason reason, const char *messag
   drop_txn (self);
   if (self->state != BELL_REG_UNREGISTERED || reason != BELL_REG_REASON_NONE)
     set_state (self, BELL_REG_UNREGISTERED, reason, 0, message);
+  /* A handler may drop the last reference to us (the core forgets a stopped registration):
+   * we live until every handler has run. */
+  g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
+  g_object_unref (self);
 }
 
 static void
