@@ -257,6 +257,8 @@ enter_call (BellApplication *app, BellWindow *window)
                       *gtk_label_get_text (GTK_LABEL (quality))) &&
          g_get_monotonic_time () < end)
     ui_iterate ();
+  /* Focus where a keyboard user starts: on Hang up (not a selected name label). */
+  gtk_widget_grab_focus (call_widget (window, "hangup"));
   ui_spin (300);
 }
 
@@ -275,6 +277,7 @@ enter_incoming (BellApplication *app, BellWindow *window)
   }
   UI_WAIT_UNTIL (g_str_equal (bell_window_get_visible_page (window), "call") &&
                  gtk_widget_get_mapped (call_widget (window, "answer")), 10);
+  gtk_widget_grab_focus (call_widget (window, "answer"));
   ui_spin (300);
 }
 

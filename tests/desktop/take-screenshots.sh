@@ -8,8 +8,9 @@ set -eu
 shoot=$1 with_xvfb=$2 outdir=$3
 export GSETTINGS_SCHEMA_DIR=$4 BELLBIRD_LOCALEDIR=$5 BELLBIRD_CLI=$6
 export GSETTINGS_BACKEND=memory GDK_DEBUG=gl-disable GSK_RENDERER=cairo
-# One look, whatever the desktop's settings: the default light Adwaita style.
-export ADW_DISABLE_PORTAL=1 GTK_THEME=Adwaita
+# One look, whatever the desktop's settings: libadwaita's default light style.
+export ADW_DISABLE_PORTAL=1
+unset GTK_THEME
 
 if ! fc-list :lang=zh family | grep -q .; then
   echo "take-screenshots.sh: no Chinese font (install fonts-noto-cjk)" >&2
