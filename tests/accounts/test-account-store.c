@@ -450,13 +450,15 @@ test_reg_config (Fixture *f, gconstpointer data)
 
   g_object_set (account, "registrar", "pbx.example.com:5080", "auth-user", "1001",
                 "transport", "tls", "expires", 120, "display-name", "",
-                "outbound-proxy", "proxy.example.com:5070", "srtp", "mandatory", NULL);
+                "outbound-proxy", "proxy.example.com:5070", "srtp", "mandatory",
+                "stun-server", "stun.example.com", NULL);
   rc = bell_account_make_reg_config (account, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (rc->config.registrar, ==, "sip:pbx.example.com:5080");
   /* The outbound proxy and the SRTP policy reach the core (its REGISTERs and calls). */
   g_assert_cmpstr (rc->config.outbound_proxy, ==, "sip:proxy.example.com:5070");
   g_assert_cmpstr (rc->config.srtp, ==, "mandatory");
+  g_assert_cmpstr (rc->config.stun_server, ==, "stun.example.com");
   g_assert_cmpstr (rc->config.auth_user, ==, "1001");
   g_assert_null (rc->config.display_name);
   g_assert_null (rc->config.password);

@@ -502,6 +502,7 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->display_name = nonempty (self->display_name);
   rc->auth_user = nonempty (self->auth_user);
   rc->srtp = nonempty (self->srtp);
+  rc->stun_server = nonempty (self->stun_server);
   rc->instance_id = bell_account_make_instance_id (self->id);
 
   rc->config.aor = rc->aor;
@@ -511,6 +512,7 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->config.registrar = rc->registrar;
   rc->config.outbound_proxy = rc->outbound_proxy;
   rc->config.srtp = rc->srtp;   /* the policy of the calls made or taken as this account */
+  rc->config.stun_server = rc->stun_server;
   rc->config.transport = bell_account_transport_kind (self->transport);
   rc->config.expires = self->expires;
   rc->config.instance_id = rc->instance_id;
@@ -528,6 +530,7 @@ bell_account_reg_config_free (BellAccountRegConfig *config)
   g_free (config->registrar);
   g_free (config->outbound_proxy);
   g_free (config->srtp);
+  g_free (config->stun_server);
   g_free (config->instance_id);
   g_free (config);
 }

@@ -96,6 +96,7 @@ typedef struct
   char         *registrar;
   char         *outbound_proxy;
   char         *srtp;
+  char         *stun_server;
   char         *instance_id;
 } BellAccountRegConfig;
 
