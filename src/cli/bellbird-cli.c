@@ -30,6 +30,7 @@ typedef struct
   char      *password_env;
   char      *registrar;
   char      *outbound_proxy;
+  char      *stun_server;   /* calls ask it for their media's public address */
   int        expires;
   gboolean   once;
   double     auto_answer;   /* seconds; < 0: ring only */
@@ -99,6 +100,7 @@ usage (FILE *out)
              "  --password-env VAR               read the password from environment variable VAR\n"
              "  --registrar URI                  registrar (default: sip:DOMAIN)\n"
              "  --outbound-proxy URI             send REGISTERs and calls through this proxy\n"
+             "  --stun-server HOST[:PORT]        calls name the public RTP address it sees (NAT)\n"
              "  --expires SECONDS                registration interval asked for (default 600)\n"
              "  --once                           register once, report, un-register and exit\n"
              "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
@@ -462,6 +464,7 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.no_media = cli->no_media;
   config.codecs = cli->codecs;
   config.outbound_proxy = cli->outbound_proxy;
+  config.stun_server = cli->stun_server;
   /* "call echo": this core answers its own call with the echo test. */
   config.echo_service = cli->echo_service || (arg && g_str_equal (command, "call") && g_str_equal (arg, "echo"));
   if (cli->srtp && !bell_sdp_srtp_policy_from_string (cli->srtp, &config.srtp))
@@ -597,6 +600,8 @@ main (int argc, char **argv)
       "environment variable holding the password", "VAR" },
     { "registrar", 0, 0, G_OPTION_ARG_STRING, &cli.registrar, "registrar URI", "URI" },
     { "outbound-proxy", 0, 0, G_OPTION_ARG_STRING, &cli.outbound_proxy, "outbound proxy URI", "URI" },
+    { "stun-server", 0, 0, G_OPTION_ARG_STRING, &cli.stun_server,
+      "STUN server for the calls' public media address", "HOST[:PORT]" },
     { "expires", 0, 0, G_OPTION_ARG_INT, &cli.expires, "registration interval", "SECONDS" },
     { "once", 0, 0, G_OPTION_ARG_NONE, &cli.once, "register once and exit", NULL },
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_auto_answer,
@@ -710,6 +715,7 @@ main (int argc, char **argv)
   g_free (cli.password_env);
   g_free (cli.registrar);
   g_free (cli.outbound_proxy);
+  g_free (cli.stun_server);
   g_free (cli.transfer_to);
   g_free (cli.audio_in);
   g_free (cli.audio_out);
