@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 
 #include "bell-call-media.h"
+#include "bell-core.h"
 #include "bell-rtp-socket.h"
 #include "bell-stun.h"
 #include "bell-stun-client.h"
@@ -1173,6 +1174,144 @@ test_call_media_stop (void)
   fixture_clear (&f);
 }
 
+/* ---- the core: a call's INVITE --------------------------------------------------------------- */
+
+/* A call's media needs GStreamer's G.711 elements; without them a call has no RTP socket. */
+static gboolean
+gst_elements_present (void)
+{
+  g_autoptr(GError) error = NULL;
+  BellMediaConfig config = { "none", "none" };
+
+  if (bell_media_check (&config, &error))
+    return TRUE;
+  g_test_skip (error->message);
+  return FALSE;
+}
+
+/* A core calling the fake callee's socket, its STUN server as given. */
+static BellCore *
+calling_core (Fixture *callee, const char *stun_server)
+{
+  g_autoptr(GError) error = NULL;
+  BellCoreConfig config = { .bind_address = "127.0.0.1", .listen = BELL_SIP_TRANSPORT_UDP,
+                            .auto_answer_ms = -1, .audio_in = "none", .audio_out = "none",
+                            .stun_server = stun_server };
+  BellCore *core = bell_core_new (&config, &error);
+  g_autofree char *uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", port_of (callee->server));
+
+  g_assert_no_error (error);
+  bell_core_call (core, uri, BELL_SIP_TRANSPORT_UDP);
+  return core;
+}
+
+/* The SDP of the first INVITE the callee got. */
+static const char *
+invite_sdp (Fixture *callee)
+{
+  Datagram *d;
+
+  VT_WAIT_FOR (callee->received->len >= 1);
+  d = callee->received->pdata[0];
+  g_assert_true (d->len < sizeof d->data);
+  d->data[d->len] = 0;
+  g_assert_true (g_str_has_prefix ((const char *) d->data, "INVITE "));
+  g_assert_nonnull (strstr ((const char *) d->data, "\r\n\r\n"));
+  return strstr ((const char *) d->data, "\r\n\r\n") + 4;
+}
+
+static void
+stop_calling_core (BellCore *core)
+{
+  bell_core_hangup (core, 0);
+  bell_core_shutdown (core);
+  g_object_unref (core);
+}
+
+/* The INVITE waits for the STUN answer, and its offer names the address in it. (A loopback
+ * one: the peer is on loopback too, and another answer would not be for it.) */
+static void
+test_core_public_address (void)
+{
+  Fixture stun, callee;
+  BellCore *core;
+  const char *sdp;
+
+  if (!gst_elements_present ())
+    return;
+  g_assert_true (fixture_init (&stun, "127.0.0.1"));
+  g_assert_true (fixture_init (&callee, "127.0.0.1"));
+  core = calling_core (&callee, stun.server_name);
+  VT_WAIT_FOR (stun.received->len == 1);
+  vt_settle ();
+  g_assert_cmpuint (callee.received->len, ==, 0);   /* no INVITE before the answer */
+  reply (&stun, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "127.0.0.2", 40000, 0, NULL);
+  sdp = invite_sdp (&callee);
+  if (!strstr (sdp, "c=IN IP4 127.0.0.2\r\n") || !strstr (sdp, "m=audio 40000 "))
+    g_error ("the offer does not name 127.0.0.2 port 40000:\n%s", sdp);
+  stop_calling_core (core);
+  fixture_clear (&callee);
+  fixture_clear (&stun);
+}
+
+/* A STUN server that does not answer delays the INVITE by 1.5 s, and the offer names the
+ * local address and the port the requests came from. */
+static void
+test_core_silent_server (void)
+{
+  Fixture stun, callee;
+  g_autofree char *m_line = NULL;
+  BellCore *core;
+  const char *sdp;
+  gint64 start = g_get_monotonic_time ();
+  gint64 waited_ms;
+
+  if (!gst_elements_present ())
+    return;
+  g_assert_true (fixture_init (&stun, "127.0.0.1"));
+  g_assert_true (fixture_init (&callee, "127.0.0.1"));
+  core = calling_core (&callee, stun.server_name);
+  sdp = invite_sdp (&callee);
+  waited_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (waited_ms, >=, 1400);
+  g_assert_cmpint (waited_ms, <, 4000);
+  g_assert_cmpuint (stun.received->len, ==, 2);
+  m_line = g_strdup_printf ("m=audio %u ",
+                            g_inet_socket_address_get_port (((Datagram *) stun.received->pdata[0])->from));
+  if (!strstr (sdp, "c=IN IP4 127.0.0.1\r\n") || !strstr (sdp, m_line))
+    g_error ("the offer does not name 127.0.0.1 and %s:\n%s", m_line, sdp);
+  stop_calling_core (core);
+  fixture_clear (&callee);
+  fixture_clear (&stun);
+}
+
+/* A peer on loopback with a STUN server elsewhere: no STUN (its answer would not be for that
+ * peer), and no wait. The server's name would hang the lookup if it were asked. */
+static void
+test_core_near_peer (void)
+{
+  g_autoptr(GResolver) saved = g_resolver_get_default ();
+  g_autoptr(FakeResolver) resolver = fake_resolver_new ();
+  g_autofree char *log = NULL;
+  Fixture callee;
+  BellCore *core;
+  gint64 start = g_get_monotonic_time ();
+
+  if (!gst_elements_present ())
+    return;
+  fake_add_name (resolver, "stun.far.example.test", "!hang");
+  g_resolver_set_default (G_RESOLVER (resolver));
+  g_assert_true (fixture_init (&callee, "127.0.0.1"));
+  core = calling_core (&callee, "stun.far.example.test");
+  invite_sdp (&callee);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 1000);
+  stop_calling_core (core);
+  log = fake_take_log (resolver);
+  g_assert_null (strstr (log, "stun.far"));
+  g_resolver_set_default (saved);
+  fixture_clear (&callee);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1204,5 +1343,8 @@ main (int argc, char **argv)
   g_test_add_func ("/stun/call-media/public-address", test_call_media);
   g_test_add_func ("/stun/call-media/timeout", test_call_media_timeout);
   g_test_add_func ("/stun/call-media/stop", test_call_media_stop);
+  g_test_add_func ("/stun/core/public-address", test_core_public_address);
+  g_test_add_func ("/stun/core/silent-server", test_core_silent_server);
+  g_test_add_func ("/stun/core/near-peer", test_core_near_peer);
   return g_test_run ();
 }
