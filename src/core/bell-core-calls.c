@@ -203,8 +203,9 @@ route_as_account (BellCore *core, BellSipCall *call, BellCoreAccount *account)
 static gboolean
 host_is_near (const char *host)
 {
-  g_autofree char *bare = host ? g_strndup (host + (host[0] == '['),
-                                            strlen (host) - (host[0] == '[' ? 2 : 0)) : NULL;
+  gsize len = host ? strlen (host) : 0;
+  gboolean bracketed = len >= 2 && host[0] == '[' && host[len - 1] == ']';
+  g_autofree char *bare = host ? g_strndup (host + bracketed, len - 2 * bracketed) : NULL;
   g_autoptr(GInetAddress) ip = bare ? g_inet_address_new_from_string (bare) : NULL;
 
   if (bare && g_ascii_strcasecmp (bare, "localhost") == 0)
