@@ -809,6 +809,7 @@ static void
 test_client_ignores_strangers (void)
 {
   static const guint8 other_id[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+  static const char not_stun[] = "\x80\x00\x00\x01 not STUN but RTP";
   g_autoptr(GSocket) stranger = bound_socket ("127.0.0.1");
   Fixture f;
 
@@ -820,7 +821,7 @@ test_client_ignores_strangers (void)
   reply (&f, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "198.51.100.3", 3, 0, "8028 0004 00000000");
   reply (&f, NULL, 0, BELL_STUN_BINDING_REQUEST, NULL, NULL, 0, 0, NULL);
   g_socket_send_to (f.server, G_SOCKET_ADDRESS (((Datagram *) f.received->pdata[0])->from),
-                    "\x80\x00\x00\x01 not STUN but RTP", 24, NULL, NULL);
+                    not_stun, sizeof not_stun - 1, NULL, NULL);
   vt_settle ();
   g_assert_false (f.done);
   reply (&f, NULL, 0, BELL_STUN_BINDING_SUCCESS, NULL, "203.0.113.7", 40001, 0, NULL);
