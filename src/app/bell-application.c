@@ -665,7 +665,10 @@ bell_application_open (GApplication *app, GFile **files, int n_files, const char
 static void
 on_unregister_event (BellCore *core, BellEvent *event, gpointer data)
 {
-  if (g_str_equal (bell_event_get_name (event), "unregistered"))
+  /* The end of bell_core_unregister_all: the event without an aor (one with an aor is a
+   * single account's, disabled a moment before quitting). */
+  if (g_str_equal (bell_event_get_name (event), "unregistered") &&
+      !bell_event_get_string (event, "aor"))
     *(gboolean *) data = TRUE;
 }
 
