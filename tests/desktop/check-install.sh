@@ -40,7 +40,8 @@ done
 [ -x "$prefix/bin/bellbird" ] && [ -x "$prefix/bin/bellbird-cli" ] || fail "binaries not executable"
 
 # Translated at build time, and pointing at what is installed.
-grep -q '^Name\[zh_CN\]=' "$share/applications/$app_id.desktop" || fail "desktop file not translated"
+grep -q '^Name\[zh_CN\]=' "$share/applications/$app_id.desktop" ||
+  fail "desktop file not translated"
 grep -q 'xml:lang="zh_CN"' "$share/metainfo/$app_id.metainfo.xml" || fail "metainfo not translated"
 real_prefix=${prefix#"$tmp/root"}
 grep -qx "Exec=$real_prefix/bin/bellbird --gapplication-service" \
