@@ -1,0 +1,76 @@
+/* bell-playout.h: a call's received G.711 audio, from RTP packets to 20 ms frames of PCM.
+ *
+ * The core thread puts each packet in as it arrives and takes one frame out per ptime, on a
+ * timer of its own: no GStreamer jitter buffer, depayloader or decoder, and no thread of
+ * theirs to wake for every packet.
+ *
+ * Packets are ordered by extended sequence number; duplicates and packets whose time has
+ * already been played ("late") are dropped and counted. A frame whose packets are missing is
+ * made up by concealment (bell-plc.h): the last pitch period repeated and faded, not silence.
+ *
+ * Delay: the first frame plays at the first packet's arrival plus the target, which follows
+ * the measured jitter (bell-jitter-target.h; never below the floor given, e.g. for a
+ * recording). From then on the playout measures the headroom of the quickest recent packets
+ * (how long before its time the quickest packet of the last two seconds arrived): below the
+ * target it adds one made-up frame (the target grew, or the sender's clock is slower than
+ * ours); more than a frame above it for a second, it leaves one frame out, a quiet one if one
+ * comes within two seconds (the target fell, or the sender's clock is faster). So neither
+ * jitter nor clock drift makes the delay grow over a long call.
+ *
+ * A sender that starts a new stream (a sequence or timestamp jump, or late packets for half a
+ * second) is taken up again as at the start: first arrival plus target.
+ *
+ * Pure: arrival and playout times are the caller's (microseconds, monotonic), so tests replay
+ * recorded traces. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _BellPlayout BellPlayout;
+
+typedef enum
+{
+  BELL_PLAYOUT_PCMU,   /* G.711 µ-law, RTP payload type 0 */
+  BELL_PLAYOUT_PCMA,   /* G.711 A-law, RTP payload type 8 */
+} BellPlayoutCodec;
+
+#define BELL_PLAYOUT_RATE 8000
+
+typedef struct
+{
+  guint64 played;            /* frames decoded from packets */
+  guint64 concealed;         /* frames made up: lost, late or missing packets, and frames added */
+  guint64 late;              /* packets that came after their time had been played */
+  guint64 duplicates;        /* packets that had come already */
+  guint64 discarded;         /* packets out of any use: oversized, beyond the buffer, stray */
+  guint64 dropped_for_drift; /* frames left out to bring the delay down to the target */
+  guint64 added_for_drift;   /* frames made up to bring the delay up to the target */
+} BellPlayoutStats;
+
+/* ptime_ms: the frame length handed out (10-120 ms; the SDP's ptime); floor_ms: the least
+ * delay the playout keeps whatever the jitter (0: the jitter target alone). */
+BellPlayout *bell_playout_new  (BellPlayoutCodec codec, guint ptime_ms, guint floor_ms);
+void         bell_playout_free (BellPlayout *playout);
+
+/* One RTP packet's payload (G.711 codes, one a sample) that arrived at arrival_us. */
+void         bell_playout_put  (BellPlayout *playout, guint16 seq, guint32 timestamp,
+                                gboolean marker, const guint8 *payload, gsize len,
+                                gint64 arrival_us);
+/* When the first frame is due (the first packet's arrival plus the target); -1 before any
+ * packet. */
+gint64       bell_playout_get_start_us      (const BellPlayout *playout);
+/* Samples in a frame: ptime_ms × 8. */
+guint        bell_playout_get_frame_samples (const BellPlayout *playout);
+/* The frame due at now_us (one call per ptime, from the start time on) into pcm: decoded, or
+ * made up when its packets are missing. */
+void         bell_playout_get  (BellPlayout *playout, gint64 now_us, gint16 *pcm);
+
+/* The delay aimed at now: the jitter target, at least the floor. */
+guint        bell_playout_get_target_ms (const BellPlayout *playout);
+void         bell_playout_get_stats     (const BellPlayout *playout, BellPlayoutStats *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellPlayout, bell_playout_free)
+
+G_END_DECLS
