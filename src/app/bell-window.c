@@ -69,7 +69,7 @@ update_call_page (BellWindow *self)
   gtk_stack_set_visible_child_name (self->main_stack, call ? "call" : "tabs");
   gtk_widget_set_visible (self->back_button, call);
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, !call);
-  adw_view_switcher_title_set_title (self->switcher_title, call ? _("Call") : _("Bellbird"));
+  adw_view_switcher_title_set_title (self->switcher_title, call ? C_("window title", "Call") : _("Bellbird"));
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->return_revealer), !call && live > 0);
 }
 

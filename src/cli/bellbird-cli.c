@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -277,7 +278,7 @@ print_event_text (Cli *cli, BellEvent *event)
   const char *name = bell_event_get_name (event);
 
   if (g_str_equal (name, "listening") && cli->loop_is_listen)
-    printf (_("listening on %s %s port %" G_GINT64_FORMAT "\n"),
+    printf (_("listening on %s %s port %" PRId64 "\n"),
             bell_event_get_string (event, "transport"), bell_event_get_string (event, "address"),
             bell_event_get_int (event, "port", 0));
   else if (g_str_equal (name, "options"))
@@ -303,7 +304,7 @@ print_event_text (Cli *cli, BellEvent *event)
       const char *state = bell_event_get_string (event, "state");
       const char *message = bell_event_get_string (event, "message");
       if (g_str_equal (state, "registered"))
-        printf (_("registered %s (for %" G_GINT64_FORMAT " s, as %s)\n"),
+        printf (_("registered %s (for %" PRId64 " s, as %s)\n"),
                 bell_event_get_string (event, "aor"), bell_event_get_int (event, "expires", 0),
                 bell_event_get_string (event, "contact"));
       else if (g_str_equal (state, "failed"))
@@ -326,31 +327,31 @@ print_event_text (Cli *cli, BellEvent *event)
       printf ("\n");
     }
   else if (g_str_equal (name, "hold"))
-    printf (_("call %" G_GINT64_FORMAT ": %s\n"), bell_event_get_int (event, "id", 0),
+    printf (_("call %" PRId64 ": %s\n"), bell_event_get_int (event, "id", 0),
             bell_event_get_bool (event, "local") ? _("on hold")
             : bell_event_get_bool (event, "remote") ? _("held by the other side") : _("off hold"));
   else if (g_str_equal (name, "transfer"))
-    printf (_("call %" G_GINT64_FORMAT ": transfer %" G_GINT64_FORMAT " %s\n"),
+    printf (_("call %" PRId64 ": transfer %" PRId64 " %s\n"),
             bell_event_get_int (event, "id", 0), bell_event_get_int (event, "code", 0),
             bell_event_get_string (event, "reason"));
   else if (g_str_equal (name, "dtmf") && bell_event_get_string (event, "error"))
-    printf (_("call %" G_GINT64_FORMAT ": DTMF not sent: %s\n"), bell_event_get_int (event, "id", 0),
+    printf (_("call %" PRId64 ": DTMF not sent: %s\n"), bell_event_get_int (event, "id", 0),
             bell_event_get_string (event, "error"));
   else if (g_str_equal (name, "dtmf"))
-    printf (_("call %" G_GINT64_FORMAT ": DTMF %s %s\n"), bell_event_get_int (event, "id", 0),
+    printf (_("call %" PRId64 ": DTMF %s %s\n"), bell_event_get_int (event, "id", 0),
             bell_event_get_string (event, "direction"), bell_event_get_string (event, "digit"));
   else if (g_str_equal (name, "media") && bell_event_get_string (event, "error"))
     fprintf (stderr, _("warning: a call has no audio: %s\n"), bell_event_get_string (event, "error"));
   else if (g_str_equal (name, "media"))
-    printf (_("call %" G_GINT64_FORMAT ": audio %s, %s\n"), bell_event_get_int (event, "id", 0),
+    printf (_("call %" PRId64 ": audio %s, %s\n"), bell_event_get_int (event, "id", 0),
             bell_event_get_string (event, "codec"),
             bell_event_get_bool (event, "encrypted") ? _("encrypted (SRTP)") : _("NOT encrypted"));
   else if (g_str_equal (name, "referred"))
-    printf (_("call %" G_GINT64_FORMAT ": transferred by the other side to %s (call %" G_GINT64_FORMAT ")\n"),
+    printf (_("call %" PRId64 ": transferred by the other side to %s (call %" PRId64 ")\n"),
             bell_event_get_int (event, "id", 0), bell_event_get_string (event, "uri"),
             bell_event_get_int (event, "call", 0));
   else if (g_str_equal (name, "incoming"))
-    printf (_("%s from %s (%s): answered %" G_GINT64_FORMAT "\n"),
+    printf (_("%s from %s (%s): answered %" PRId64 "\n"),
             bell_event_get_string (event, "method"), bell_event_get_string (event, "from"),
             bell_event_get_string (event, "source"), bell_event_get_int (event, "status", 0));
 }

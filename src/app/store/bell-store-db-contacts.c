@@ -7,6 +7,7 @@
 #include "bell-store.h"
 #include "bell-store-private.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 
 static sqlite3_stmt *
@@ -184,7 +185,7 @@ check_changed (sqlite3 *db, gint64 id, GError **error)
   if (sqlite3_changes (db) > 0)
     return TRUE;
   g_set_error (error, BELL_STORE_ERROR, BELL_STORE_ERROR_NOT_FOUND,
-               _("No contact with id %" G_GINT64_FORMAT), id);
+               _("No contact with id %" PRId64), id);
   return FALSE;
 }
 

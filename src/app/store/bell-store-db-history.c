@@ -7,6 +7,7 @@
 #include "bell-store.h"
 #include "bell-store-private.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -140,7 +141,7 @@ _bell_store_db_delete_history (sqlite3 *db, gint64 id, GError **error)
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, BELL_STORE_ERROR, BELL_STORE_ERROR_NOT_FOUND,
-                   _("No call with id %" G_GINT64_FORMAT " in the history"), id);
+                   _("No call with id %" PRId64 " in the history"), id);
       return FALSE;
     }
   return TRUE;

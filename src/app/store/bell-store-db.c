@@ -6,6 +6,7 @@
 #include "bell-store-db.h"
 #include "bell-store.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -225,7 +226,7 @@ check_file (sqlite3 *db, const char *path, GError **error)
   if (version > BELL_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, BELL_STORE_ERROR, BELL_STORE_ERROR_NEWER_SCHEMA,
-                   _("%s was written by a newer version of Bellbird (schema %" G_GINT64_FORMAT
+                   _("%s was written by a newer version of Bellbird (schema %" PRId64
                      ", this version knows %d): update Bellbird to open it"),
                    path, version, BELL_STORE_SCHEMA_VERSION);
       return FALSE;
