@@ -989,6 +989,7 @@ bell_sip_call_finalize (GObject *object)
   if (self->sdp.destroy)
     g_clear_pointer (&self->sdp.user_data, self->sdp.destroy);
   g_clear_pointer (&self->target, bell_sip_uri_free);
+  g_clear_pointer (&self->proxy, bell_sip_uri_free);
   g_clear_pointer (&self->dialog, bell_sip_dialog_unref);
   g_clear_pointer (&self->targets, g_ptr_array_unref);
   g_clear_pointer (&self->extra_headers, g_ptr_array_unref);
