@@ -7,11 +7,13 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
 #include "bell-application.h"
 #include "bell-window.h"
 #include "bell-keypad.h"
+#include "bell-contact-editor.h"
 #include "ui-test-registrar.h"
 #include "ui-test-util.h"
 
@@ -740,16 +742,376 @@ test_narrow (void)
   g_assert_cmpint (minimum, <=, 360);
 }
 
+/* Apps of their own, started and quit as a user does */
+
+static guint steps_run;             /* steps of run_app's app that got to their end */
+
+/* Runs a new app the way main.c does (no arguments: it activates, and the window shows),
+ * with step once its main loop runs; returns once the app has quit. */
+static void
+run_app (GSourceFunc step)
+{
+  g_assert_null (app);
+  app = bell_application_new ();
+  g_idle_add (step, NULL);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+}
+
+static BellWindow *
+shown_window (void)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  g_assert_nonnull (windows);
+  g_assert_true (BELL_IS_WINDOW (windows->data));
+  g_assert_true (gtk_widget_get_visible (windows->data));
+  return windows->data;
+}
+
+/* The first widget below widget (itself included) that is shown and matches. */
+static GtkWidget *
+find_shown (GtkWidget *widget, gboolean (*match) (GtkWidget *, gconstpointer), gconstpointer data)
+{
+  if (!gtk_widget_get_visible (widget))
+    return NULL;
+  if (match (widget, data))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_shown (child, match, data);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_button_for (GtkWidget *widget, gconstpointer action)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+static const char contact_name[] = "Ada Lovelace";
+static const char contact_address[] = "sip:ada@example.org";
+static guint contacts_at_start;
+
+/* The Contacts page's row of the contact: its name, and its address below. */
+static gboolean
+is_contact_row (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), contact_name) == 0 &&
+         adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)) &&
+         strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), contact_address);
+}
+
+static BellContactEditor *
+find_editor (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l; l = l->next)
+    if (BELL_IS_CONTACT_EDITOR (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+static GtkWidget *
+contacts_page (void)
+{
+  UI_WAIT_UNTIL (bell_window_get_contacts_page (window) != NULL, 10);
+  bell_window_show_page (window, "contacts");
+  g_assert_cmpstr (bell_window_get_visible_page (window), ==, "contacts");
+  return bell_window_get_contacts_page (window);
+}
+
+/* Contacts → Add, the editor filled in and saved, then Quit. */
+static gboolean
+add_contact_then_quit (gpointer data)
+{
+  BellContactEditor *editor;
+  GtkWidget *page;
+  BellStore *store;
+
+  window = shown_window ();
+  page = contacts_page ();
+  store = bell_application_get_store (app);
+  /* A new database: what it starts with (the echo test), not the contact. */
+  contacts_at_start = g_list_model_get_n_items (bell_store_get_contacts (store));
+  g_assert_null (bell_store_find_contact_by_address (store, contact_address));
+  g_assert_null (find_shown (page, is_contact_row, NULL));
+
+  click (find_shown (page, is_button_for, "contacts.add"));
+  UI_WAIT_UNTIL ((editor = find_editor ()) != NULL, 5);
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  bell_contact_editor_set_name (editor, contact_name);
+  bell_contact_editor_add_address (editor, "sip", contact_address);
+  click (find_shown (GTK_WIDGET (editor), is_button_for, "editor.save"));
+  UI_WAIT_UNTIL (editor == NULL, 5);   /* it closes once the store has it */
+  g_assert_cmpuint (g_list_model_get_n_items (bell_store_get_contacts (store)), ==,
+                    contacts_at_start + 1);
+  g_assert_nonnull (bell_store_find_contact_by_address (store, contact_address));
+  UI_WAIT_UNTIL (find_shown (page, is_contact_row, NULL) != NULL, 5);
+
+  steps_run++;
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* A new app on the same database lists the contact. */
+static gboolean
+find_contact_then_quit (gpointer data)
+{
+  BellContact *contact;
+  GtkWidget *page;
+  BellStore *store;
+
+  window = shown_window ();
+  page = contacts_page ();
+  store = bell_application_get_store (app);
+  g_assert_cmpuint (g_list_model_get_n_items (bell_store_get_contacts (store)), ==,
+                    contacts_at_start + 1);
+  contact = bell_store_find_contact_by_address (store, contact_address);
+  g_assert_nonnull (contact);
+  g_assert_cmpstr (bell_contact_get_name (contact), ==, contact_name);
+  g_assert_cmpstr (bell_contact_get_first_uri (contact), ==, contact_address);
+  UI_WAIT_UNTIL (find_shown (page, is_contact_row, NULL) != NULL, 5);
+
+  steps_run++;
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
+static void stop_app (gboolean must_go);
+
+/* A contact added in the window survives a restart: quit, a new app, the same SQLite file. */
+static void
+test_contact_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bellbird-ui-XXXXXX", &error);
+  g_autofree char *db = NULL;
+
+  g_assert_no_error (error);
+  db = g_build_filename (dir, "contacts.sqlite", NULL);
+  g_setenv ("BELLBIRD_DB", db, TRUE);
+  stop_app (TRUE);   /* the shared app, when this runs after its cases */
+
+  steps_run = 0;
+  run_app (add_contact_then_quit);
+  g_assert_cmpuint (steps_run, ==, 1);
+  stop_app (TRUE);
+  g_assert_true (g_file_test (db, G_FILE_TEST_IS_REGULAR));
+
+  run_app (find_contact_then_quit);
+  g_assert_cmpuint (steps_run, ==, 2);
+  stop_app (TRUE);
+
+  g_unsetenv ("BELLBIRD_DB");
+  remove_dir (dir);
+}
+
+static const char home_aor[] = "sip:home@example.org";
+static guint removals_at_close;    /* the registrar's Expires: 0 when the window closed */
+static guint still_running;        /* run-in-background off: fails a run that does not end */
+
+static gboolean
+app_did_not_quit (gpointer data)
+{
+  g_error ("closing the window did not quit the app (run-in-background is off)");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean answer_in_background (gpointer data);
+
+/* The account registered (added in the first app; the settings keep it for the next), then
+ * the window closed as its close button does. */
+static gboolean
+register_then_close (gpointer data)
+{
+  GSettings *settings = bell_application_get_settings (app);
+  BellAccountStore *accounts = bell_application_get_accounts (app);
+  BellAccount *account;
+
+  window = shown_window ();
+  account = bell_account_store_find_by_aor (accounts, home_aor);
+  if (!account)
+    account = add_account (home_aor, "Home", registrars[0]);
+  UI_WAIT_UNTIL (bell_account_get_state (account) == BELL_ACCOUNT_STATE_REGISTERED, 10);
+
+  removals_at_close = ui_registrar_removals (registrars[0]);
+  gtk_window_close (GTK_WINDOW (window));
+  window = NULL;
+  steps_run++;
+  /* Back to g_application_run's loop, which ends now unless the app is held. */
+  if (g_settings_get_boolean (settings, "run-in-background"))
+    g_timeout_add (500, answer_in_background, NULL);
+  else
+    still_running = g_timeout_add_seconds (10, app_did_not_quit, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* No window, still registered; a call shows the window with Answer, and is answered. */
+static gboolean
+answer_in_background (gpointer data)
+{
+  BellAccount *account = bell_account_store_find_by_aor (bell_application_get_accounts (app),
+                                                         home_aor);
+  g_autoptr(UiPeer) caller = NULL;
+
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_assert_cmpuint (ui_registrar_removals (registrars[0]), ==, removals_at_close);
+  g_assert_cmpint (bell_account_get_state (account), ==, BELL_ACCOUNT_STATE_REGISTERED);
+
+  caller = start_caller ();
+  UI_WAIT_UNTIL (gtk_application_get_windows (GTK_APPLICATION (app)) != NULL, 10);
+  window = shown_window ();
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  UI_WAIT_UNTIL (ui_notifications_find ("Incoming call"), 5);
+  click (call_widget ("answer"));
+  UI_WAIT_UNTIL (state_is ("Connected"), 5);
+  UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"connected\"", NULL), 5);
+  click (call_widget ("hangup"));
+  UI_WAIT_UNTIL (ui_peer_exited (caller), 5);
+  g_assert_cmpint (ui_peer_exit_status (caller), ==, 0);
+  g_assert_cmpuint (ui_registrar_removals (registrars[0]), ==, removals_at_close);
+  g_assert_cmpint (bell_account_get_state (account), ==, BELL_ACCOUNT_STATE_REGISTERED);
+
+  steps_run++;
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* run-in-background on: closing the window leaves the app running and registered, and Quit
+ * un-registers; off: closing the window quits, and un-registers. */
+static void
+test_background (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  stop_app (TRUE);   /* the shared app, when this runs after its cases */
+  if (!keyring)
+    keyring = ui_keyring_start ();
+  if (!keyring)
+    {
+      g_test_skip ("needs gnome-keyring-daemon: accounts register with the keyring's password");
+      return;
+    }
+  if (!registrars[0])
+    registrars[0] = ui_registrar_start ();
+
+  g_settings_set_boolean (settings, "run-in-background", TRUE);
+  steps_run = 0;
+  run_app (register_then_close);
+  g_assert_cmpuint (steps_run, ==, 2);
+  g_assert_cmpuint (ui_registrar_removals (registrars[0]), >, removals_at_close);
+  stop_app (TRUE);
+
+  g_settings_set_boolean (settings, "run-in-background", FALSE);
+  steps_run = 0;
+  run_app (register_then_close);
+  g_assert_cmpuint (steps_run, ==, 1);
+  g_clear_handle_id (&still_running, g_source_remove);
+  g_assert_cmpuint (ui_registrar_removals (registrars[0]), >, removals_at_close);
+  stop_app (TRUE);
+  g_settings_reset (settings, "run-in-background");
+}
+
 static void
 on_call_added (void)
 {
   calls_added++;
 }
 
+/* The app of the cases that share one (started by the first of them) */
+
+static void
+start_shared_app (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  app = bell_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect_swapped (bell_application_get_calls (app), "call-added",
+                            G_CALLBACK (on_call_added), NULL);
+  g_application_activate (G_APPLICATION (app));
+  window = BELL_WINDOW (bell_application_get_window (app));
+  UI_WAIT_UNTIL (bell_window_get_history_page (window) != NULL, 10);
+}
+
+/* Destroys the app's windows and drops it; it must go (and give up its bus name), or a new
+ * app of the same id would only be a remote of it. */
+static void
+stop_app (gboolean must_go)
+{
+  GList *windows;
+  gpointer gone = app;
+
+  if (!app)
+    return;
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))))
+    gtk_window_destroy (windows->data);
+  window = NULL;
+  ui_spin (100);
+  g_object_add_weak_pointer (G_OBJECT (app), &gone);
+  g_clear_object (&app);
+  if (must_go)
+    UI_WAIT_UNTIL (gone == NULL, 5);
+  else if (gone)
+    g_object_remove_weak_pointer (gone, &gone);
+}
+
+typedef struct
+{
+  const char *path;
+  void      (*run) (void);
+} WindowCase;
+
+static void
+in_shared_window (gconstpointer data)
+{
+  if (!app)
+    start_shared_app ();
+  ((const WindowCase *) data)->run ();
+}
+
 int
 main (int argc, char *argv[])
 {
-  g_autoptr(GError) error = NULL;
+  static const WindowCase cases[] = {
+    { "/ui/window/dialpad", test_dialpad },
+    { "/ui/window/outgoing", test_outgoing },
+    { "/ui/window/incoming-answer", test_incoming_answer },
+    { "/ui/window/incoming-decline", test_incoming_decline },
+    { "/ui/window/missed", test_missed },
+    { "/ui/window/do-not-disturb", test_do_not_disturb },
+    { "/ui/window/open-link", test_open_link },
+    { "/ui/window/echo", test_echo },
+    { "/ui/window/call-waiting", test_call_waiting },
+    { "/ui/window/narrow", test_narrow },
+    { "/ui/window/keyboard", test_keyboard },
+    { "/ui/window/account-picker", test_account_picker },
+    { "/ui/window/direct-calls-off", test_direct_calls_off },
+    { "/ui/window/direct-calls-on", test_direct_calls_on },
+    { "/ui/window/direct-calls-registrar", test_direct_calls_registrar },
+  };
   int status;
 
   g_setenv ("BELLBIRD_SIP_PORT", "0", TRUE);
@@ -759,37 +1121,16 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  g_test_add_func ("/ui/window/dialpad", test_dialpad);
-  g_test_add_func ("/ui/window/outgoing", test_outgoing);
-  g_test_add_func ("/ui/window/incoming-answer", test_incoming_answer);
-  g_test_add_func ("/ui/window/incoming-decline", test_incoming_decline);
-  g_test_add_func ("/ui/window/missed", test_missed);
-  g_test_add_func ("/ui/window/do-not-disturb", test_do_not_disturb);
-  g_test_add_func ("/ui/window/open-link", test_open_link);
-  g_test_add_func ("/ui/window/echo", test_echo);
-  g_test_add_func ("/ui/window/call-waiting", test_call_waiting);
-  g_test_add_func ("/ui/window/narrow", test_narrow);
-  g_test_add_func ("/ui/window/keyboard", test_keyboard);
-  g_test_add_func ("/ui/window/account-picker", test_account_picker);
-  g_test_add_func ("/ui/window/direct-calls-off", test_direct_calls_off);
-  g_test_add_func ("/ui/window/direct-calls-on", test_direct_calls_on);
-  g_test_add_func ("/ui/window/direct-calls-registrar", test_direct_calls_registrar);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_test_add_data_func (cases[i].path, &cases[i], in_shared_window);
+  /* These start and quit apps of their own, as a user does. */
+  g_test_add_func ("/ui/window/contact-restart", test_contact_restart);
+  g_test_add_func ("/ui/window/background", test_background);
 
   ui_notifications_start ();
-  app = bell_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect_swapped (bell_application_get_calls (app), "call-added",
-                            G_CALLBACK (on_call_added), NULL);
-  g_application_activate (G_APPLICATION (app));
-  window = BELL_WINDOW (bell_application_get_window (app));
-  UI_WAIT_UNTIL (bell_window_get_history_page (window) != NULL, 10);
-
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  ui_spin (100);
-  g_clear_object (&app);
+  stop_app (FALSE);
   for (guint i = 0; i < G_N_ELEMENTS (registrars); i++)
     g_clear_pointer (&registrars[i], ui_registrar_stop);
   ui_keyring_stop (keyring);
