@@ -4,6 +4,9 @@
  * One app per process (tests/ui/meson.build runs each case in its own process, under
  * with-xvfb.sh): the core listens on 127.0.0.1, any port, with a tone for a microphone and no
  * speaker; the settings are in memory and the database in the test's own XDG_DATA_HOME.
+ * Most cases share one app, registered and activated by the first of them; contact-restart
+ * and background run apps of their own through g_application_run, as main.c does, so that
+ * quitting (the quit action, or the last window closed) is the app's own.
  */
 #include "config.h"
 
