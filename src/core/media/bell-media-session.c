@@ -246,7 +246,8 @@ sink_description (BellMediaSession *m)
 /* Bus messages, on whichever thread posts them. Not a bus watch on the core's main context:
  * each watch is a file descriptor in the core thread's poll, which runs for every packet of
  * every call. Only the end of the stream and errors stay on the bus (stop_pipelines() waits
- * for them). */
+ * for them); the others are dropped here, and a sync handler that drops a message frees it
+ * (each one holds a reference to the element that posted it: kept, they kept the pipeline). */
 static GstBusSyncReply
 keep_end_and_errors (GstMessage *message)
 {
@@ -260,6 +261,7 @@ keep_end_and_errors (GstMessage *message)
     }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS || GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
     return GST_BUS_PASS;
+  gst_message_unref (message);
   return GST_BUS_DROP;
 }
 
