@@ -87,13 +87,15 @@ LEAD_S = 0.3                     # silence in front of each utterance
 CORR_MIN = 0.8
 LEVEL_MAX_DB = 3.0
 LAG_MIN, LAG_MAX = -0.3, 0.3
-# Under ASan/UBSan (./setup asan sets ASAN_OPTIONS) a call's receive pipeline takes about 0.7 s
-# to start, and what arrives before it plays is not taken: the start of the far end's speech
-# is missing there, by design. The start-of-call timing bounds are for the normal build; under
-# the sanitizers only the content is checked (correlation, level, the last second intact).
+# Under ASan/UBSan (./setup asan sets ASAN_OPTIONS) a call's pipelines take up to 1.5 s to
+# start, and what arrives before they play is not taken: packets that waited in the socket while
+# the pipelines were built are stale for a listener, by design. So under the sanitizers the
+# speech starts later, and only the content is checked (correlation, level, the last second
+# intact); the start-of-call timing bounds are for the normal build.
 SANITIZED = "ASAN_OPTIONS" in os.environ
 if SANITIZED:
     LAG_MIN = -1.5
+    LEAD_S = 1.5                 # the speech starts once the slower pipelines play
 DRIFT_MAX_MS = 25.0              # first vs last second of speech: at most one 20 ms packet
                                  # (a starved CPU can slip one; the bug this catches cut 120-260 ms)
 WAVE_R_MIN = 0.9                 # G.711 both ways, no resampling: the waveform itself matches
