@@ -230,6 +230,21 @@ test_timestamp_wrap_and_restart (void)
   g_assert_cmpuint (bell_jitter_target_get_ms (t), ==, BELL_JITTER_TARGET_MIN_MS);
 }
 
+/* A sender that begins with a burst (300 ms captured before the call was up, sent at once),
+ * then packets as they come: not jitter. */
+static void
+test_start_burst (void)
+{
+  g_autoptr(BellJitterTarget) t = bell_jitter_target_new (RATE);
+  guint n;
+
+  for (n = 0; n < 15; n++)
+    bell_jitter_target_update (t, 1000000, n * TS_STEP);
+  for (; n < 500; n++)
+    bell_jitter_target_update (t, 1000000 + (n - 14) * PTIME_US, n * TS_STEP);
+  g_assert_cmpuint (bell_jitter_target_get_ms (t), ==, BELL_JITTER_TARGET_MIN_MS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -240,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/jitter-target/pause", test_pause_does_not_deepen);
   g_test_add_func ("/jitter-target/drift", test_drift_does_not_deepen);
   g_test_add_func ("/jitter-target/wrap-restart", test_timestamp_wrap_and_restart);
+  g_test_add_func ("/jitter-target/start-burst", test_start_burst);
   return g_test_run ();
 }

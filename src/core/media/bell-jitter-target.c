@@ -113,10 +113,13 @@ bell_jitter_target_update (BellJitterTarget *t, gint64 arrival_us, guint32 ts)
 
   if (!t->started)
     {
+      /* A stream's start is like the end of an outage: senders often begin with a burst
+       * (audio a device had captured before the call was up), which is not jitter. */
       t->started = TRUE;
       t->last_ts = ts;
       t->last_ext = ts;
       t->last_arrival = arrival_us;
+      t->settle = SETTLE_PACKETS;
     }
   ext = t->last_ext + (gint32) (ts - t->last_ts);
   if (ABS (ext - t->last_ext) > (gint64) JUMP_SECONDS * t->clock_rate)

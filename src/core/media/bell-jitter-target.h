@@ -8,7 +8,7 @@
  * packets would come too late, and falls back only after ten calm seconds, so a jittery
  * path does not make it saw up and down. A pause in arrivals of more than 200 ms (an outage,
  * a hold, a sender that stops its clock) is not jitter: the history starts again after it,
- * once the burst that often follows an outage has passed. Clock drift between the sender and
+ * once the burst that often follows an outage has passed; so it does at a stream's start. Clock drift between the sender and
  * us moves every transit alike and does not deepen it.
  *
  * Pure arithmetic on the times given: the caller passes arrival times, so tests replay

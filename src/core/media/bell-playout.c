@@ -1,6 +1,7 @@
 /* bell-playout.c: reordering, timing, drift and decoding of received G.711 (see the header). */
 #include "bell-playout.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "bell-g711.h"
@@ -16,8 +17,9 @@
 #define MIN_SPAN_US     (200 * 1000)  /* and only once arrivals span this (not one burst) */
 #define STALE_US        (200 * 1000)  /* no decision on a window this old */
 #define SLACK_US        2000          /* hysteresis around the target */
-#define OVER_FOR_US     G_USEC_PER_SEC         /* above target + frame this long: drop one */
-#define QUIET_WAIT_US   (2 * G_USEC_PER_SEC)   /* for a quiet frame to drop, at most */
+#define OVER_FOR_US     (500 * 1000)  /* above the band this long: a step less */
+#define QUIET_WAIT_US   G_USEC_PER_SEC         /* for a quiet frame to shorten, at most */
+#define FAR_ABOVE_US    20000         /* this far above the band: shorten every frame */
 #define QUIET_LEVEL     200           /* mean |sample| of a quiet frame (about -44 dBFS) */
 #define MAX_SEQ_JUMP    100           /* further: another stream, once a second packet agrees */
 #define RESYNC_SAMPLES  (2 * BELL_PLAYOUT_RATE)   /* a timestamp this far off: another stream */
@@ -79,8 +81,7 @@ struct _BellPlayout
   gint64            over_since;     /* headroom above target + frame since, 0 not */
 
   BellPlayoutStats  stats;
-  gint16            scratch[MAX_PAYLOAD * 2];
-  guint8            codes[MAX_PAYLOAD * 2];
+  guint8            codes[MAX_PAYLOAD];
   guint8            covered[MAX_PAYLOAD];
 };
 
@@ -414,32 +415,96 @@ quiet (const gint16 *pcm, guint n)
   return sum < (guint64) QUIET_LEVEL * n;
 }
 
-/* Leaves the frame at play_ts out when the next one is there: plays the next one instead,
- * its start blended from the one left out (which follows on from what was just played). */
-static gboolean
-drop_frame (BellPlayout *p, gint64 now, gint16 *pcm)
+/* How alike the blend's length of samples from a and from b are (normalised correlation). */
+static double
+likeness (const gint16 *a, const gint16 *b)
 {
-  gint16 *left_out = p->scratch;
-  guint8 *codes = p->codes;
-  guint blend = p->n / 4;
+  double ab = 0, aa = 0, bb = 0;
 
-  if (!assemble (p, p->play_ts, codes) || !assemble (p, p->play_ts + p->n, codes + p->n))
-    return FALSE;
-  decode (p, codes, left_out);
-  if (!quiet (left_out, p->n) && now - p->over_since < OVER_FOR_US + QUIET_WAIT_US)
-    return FALSE;
-  decode (p, codes + p->n, pcm);
-  for (guint i = 0; i < blend; i++)
+  for (guint i = 0; i < BELL_PLAYOUT_STEP; i++)
     {
-      gint w = (gint) ((i + 1) * 256 / (blend + 1));
-      pcm[i] = (gint16) ((left_out[i] * (256 - w) + pcm[i] * w) / 256);
+      ab += (double) a[i] * b[i];
+      aa += (double) a[i] * a[i];
+      bb += (double) b[i] * b[i];
     }
-  bell_plc_good (p->plc, pcm, p->n);
-  p->play_ts += 2 * p->n;
+  return aa > 0 && bb > 0 ? ab / sqrt (aa * bb) : 1.0;
+}
+
+/* Of the lengths from half a step to a step and a half, the one over which the signal at the
+ * end of pcm (n samples) looks most like itself: whole pitch periods. A plain step when
+ * nothing repeats. */
+static guint
+period_near_step (const gint16 *pcm, guint n, gboolean at_end)
+{
+  guint lo = BELL_PLAYOUT_STEP / 2, hi = MIN (BELL_PLAYOUT_STEP_MAX, n - BELL_PLAYOUT_STEP);
+  guint best_len = BELL_PLAYOUT_STEP;
+  double best = -2;
+
+  /* From a step outwards: a flat signal keeps the plain step. */
+  for (guint d = 0; d <= BELL_PLAYOUT_STEP / 2; d++)
+    for (gint sign = 1; sign >= -1; sign -= 2)
+      {
+        guint c = (guint) ((gint) BELL_PLAYOUT_STEP + sign * (gint) d);
+        double l;
+
+        if (c < lo || c > hi || (d == 0 && sign < 0))
+          continue;
+        l = at_end ? likeness (pcm + n - BELL_PLAYOUT_STEP, pcm + n - BELL_PLAYOUT_STEP - c)
+                   : likeness (pcm, pcm + c);
+        if (l > best)
+          {
+            best = l;
+            best_len = c;
+          }
+      }
+  return best_len;
+}
+
+/* The decoded frame in pcm made longer by whole pitch periods near a step: its last period
+ * played again. Its end blends into the samples a period earlier, which lead on to the
+ * period repeated, whose end is the frame's end again (so the next frame follows on). Returns
+ * the new length. */
+static guint
+lengthen (BellPlayout *p, gint16 *pcm)
+{
+  guint n = p->n, add = period_near_step (pcm, n, TRUE);
+  gint16 tail[BELL_PLAYOUT_STEP_MAX];
+
+  memcpy (tail, pcm + n - add, add * sizeof (gint16));
+  for (guint i = 0; i < BELL_PLAYOUT_STEP; i++)
+    {
+      guint at = n - BELL_PLAYOUT_STEP + i;
+      gint w = (gint) ((i + 1) * 256 / (BELL_PLAYOUT_STEP + 1));
+      pcm[at] = (gint16) ((pcm[at] * (256 - w) + pcm[at - add] * w) / 256);
+    }
+  memcpy (pcm + n, tail, add * sizeof (gint16));
+  bell_plc_good (p->plc, pcm + n, add);
+  return n + add;
+}
+
+/* The frame in pcm played about a step shorter: its start blended into the samples `cut`
+ * later, with cut the number near a step (half to one and a half) at which the signal looks
+ * most like itself, whole pitch periods, so that a voice or a tone keeps its phase through
+ * the blend rather than dipping. The start still follows on from what was just played, the
+ * end leads into the next frame. On a quiet frame if one comes soon, unless far too much is
+ * buffered (a burst). Returns the samples left. */
+static guint
+shorten (BellPlayout *p, gint64 now, gint16 *pcm, gboolean urgent)
+{
+  guint cut;
+
+  if (!urgent && !quiet (pcm, p->n) && now - p->over_since < OVER_FOR_US + QUIET_WAIT_US)
+    return p->n;
+  cut = period_near_step (pcm, p->n, FALSE);
+  for (guint i = 0; i < p->n - cut; i++)
+    {
+      gint w = i < BELL_PLAYOUT_STEP ? (gint) ((i + 1) * 256 / (BELL_PLAYOUT_STEP + 1)) : 256;
+      pcm[i] = (gint16) ((pcm[i] * (256 - w) + pcm[i + cut] * w) / 256);
+    }
   p->stats.dropped_for_drift++;
-  p->stats.played++;
-  p->over_since = 0;
-  return TRUE;
+  if (!urgent)
+    p->over_since = 0;
+  return p->n - cut;
 }
 
 static void
@@ -454,11 +519,16 @@ anchor (BellPlayout *p, gint64 now)
   p->state = PLAYING;
 }
 
-void
+guint
 bell_playout_get (BellPlayout *p, gint64 now_us, gint16 *pcm)
 {
-  gint64 room, target = target_us (p);
-  gboolean frame_done = FALSE;
+  /* The band the headroom may move in unchecked: from the jitter target (less a little) to a
+   * step above the target. With a floor (a recording, where no one waits), the floor is
+   * headroom to spare, not a delay to hold: the band widens by it, so that a core thread late
+   * for a packet or two never makes a recording lose or gain audio. */
+  gint64 room = 0, low, high;
+  gboolean known, real;
+  guint len = p->n;
 
   if (p->state == WAITING && now_us >= p->start_us && p->count > 0)
     anchor (p, now_us);
@@ -466,46 +536,42 @@ bell_playout_get (BellPlayout *p, gint64 now_us, gint16 *pcm)
     {
       bell_plc_conceal (p->plc, pcm, p->n);
       p->stats.concealed++;
-      return;
+      return p->n;
     }
   p->next_tick = now_us;
-  if (headroom (p, now_us, &room))
+  known = headroom (p, now_us, &room);
+  real = assemble (p, p->play_ts, p->codes);
+  if (real)
     {
-      if (room < target - SLACK_US)
-        {
-          /* Too little delay: one frame more, made up; the packets wait a frame longer. */
-          bell_plc_conceal (p->plc, pcm, p->n);
-          p->stats.concealed++;
-          p->stats.added_for_drift++;
-          p->next_tick = now_us + p->ptime_us;
-          p->over_since = 0;
-          return;
-        }
-      if (room > target + p->ptime_us + SLACK_US)
-        {
-          if (!p->over_since)
-            p->over_since = now_us;
-          if (now_us - p->over_since >= OVER_FOR_US)
-            frame_done = drop_frame (p, now_us, pcm);
-        }
-      else
-        p->over_since = 0;
+      decode (p, p->codes, pcm);
+      bell_plc_good (p->plc, pcm, p->n);
+      p->stats.played++;
     }
-  if (!frame_done)
+  else
     {
-      if (assemble (p, p->play_ts, p->codes))
-        {
-          decode (p, p->codes, pcm);
-          bell_plc_good (p->plc, pcm, p->n);
-          p->stats.played++;
-        }
-      else
-        {
-          bell_plc_conceal (p->plc, pcm, p->n);
-          p->stats.concealed++;
-        }
-      p->play_ts += p->n;
+      bell_plc_conceal (p->plc, pcm, p->n);
+      p->stats.concealed++;
     }
+  p->play_ts += p->n;
   drop_before (p, p->play_ts);
-  p->next_tick = now_us + p->ptime_us;
+
+  low = (gint64) bell_jitter_target_get_ms (p->target) * 1000 - SLACK_US;
+  high = target_us (p) + (gint64) p->floor_ms * 1000 + BELL_PLAYOUT_STEP * US_PER_SAMPLE + SLACK_US;
+  if (!known || (room >= low && room <= high))
+    p->over_since = 0;
+  else if (room < low)
+    {
+      /* Too little delay: the frame comes out about a step longer; the frames after it come
+       * that much later. */
+      len = real ? lengthen (p, pcm) : p->n + BELL_PLAYOUT_STEP;
+      if (!real)
+        bell_plc_conceal (p->plc, pcm + p->n, BELL_PLAYOUT_STEP);
+      p->stats.added_for_drift++;
+    }
+  else if (!p->over_since)
+    p->over_since = now_us;
+  else if (now_us - p->over_since >= OVER_FOR_US)
+    len = shorten (p, now_us, pcm, room > high + FAR_ABOVE_US);
+  p->next_tick = now_us + (gint64) len * US_PER_SAMPLE;
+  return len;
 }
