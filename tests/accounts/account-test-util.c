@@ -2,6 +2,7 @@
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +173,13 @@ secrets_on_bus (gpointer data)
   return owned;
 }
 
+/* The daemon goes when the test does, even when the test crashes. */
+static void
+keyring_dies_with_test (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 GPid
 account_test_keyring_start (void)
 {
@@ -188,7 +196,7 @@ account_test_keyring_start (void)
   g_spawn_async_with_pipes (NULL, (char **) argv, envp,
                             G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                             G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &pid, &in_fd, NULL, NULL, &error);
+                            keyring_dies_with_test, NULL, &pid, &in_fd, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (write (in_fd, unlock, strlen (unlock)), ==, (gssize) strlen (unlock));
   close (in_fd);

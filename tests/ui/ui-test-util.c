@@ -1,11 +1,10 @@
 /* ui-test-util.c: helpers of the UI tests. */
 #include "ui-test-util.h"
+#include "account-test-util.h"
 
-#include <libsecret/secret.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static gboolean
@@ -296,60 +295,18 @@ ui_notifications_stop (void)
   g_clear_object (&notifications.bus);
 }
 
-/* A keyring */
-
-static gboolean
-secrets_owned (void)
-{
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  if (bus)
-    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                         "org.freedesktop.DBus", "NameHasOwner",
-                                         g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                         G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000,
-                                         NULL, NULL);
-  if (reply)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
+/* A keyring: the accounts tests' (account-test-util.c), when the daemon is installed. */
 
 GPid
 ui_keyring_start (void)
 {
-  static const char unlock[] = "ui-test-keyring";
-  const char *argv[] = { "gnome-keyring-daemon", "--foreground", "--unlock",
-                         "--components=secrets", NULL };
-  /* Not our G_DEBUG=fatal-warnings: the daemon warns about harmless things. */
-  g_auto(GStrv) envp = g_environ_unsetenv (g_get_environ (), "G_DEBUG");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *daemon = g_find_program_in_path (argv[0]);
-  GPid pid = 0;
-  int in_fd = -1;
+  g_autofree char *daemon = g_find_program_in_path ("gnome-keyring-daemon");
 
-  if (!daemon)
-    return 0;
-  g_spawn_async_with_pipes (NULL, (char **) argv, envp,
-                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                            die_with_parent, NULL, &pid, &in_fd, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (write (in_fd, unlock, strlen (unlock)), ==, (gssize) strlen (unlock));
-  close (in_fd);
-  UI_WAIT_UNTIL (secrets_owned (), 15);
-  /* libsecret remembers a service it found missing: look again. */
-  secret_service_disconnect ();
-  return pid;
+  return daemon ? account_test_keyring_start () : 0;
 }
 
 void
 ui_keyring_stop (GPid pid)
 {
-  if (pid <= 0)
-    return;
-  kill (pid, SIGTERM);
-  waitpid (pid, NULL, 0);
-  g_spawn_close_pid (pid);
+  account_test_keyring_stop (pid);
 }
