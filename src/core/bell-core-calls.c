@@ -66,18 +66,22 @@ bell_core_account_free (BellCoreAccount *account)
   g_free (account);
 }
 
+gboolean
+bell_core_same_aor (const char *x, const char *y)
+{
+  BellSipUri a, b;
+
+  return g_str_equal (x, y) ||
+         (bell_sip_uri_parse (&a, x, strlen (x), NULL) && bell_sip_uri_parse (&b, y, strlen (y), NULL) &&
+          bell_sip_uri_equal (&a, &b));
+}
+
 BellCoreAccount *
 bell_core_find_account (BellCore *core, const char *uri)
 {
-  g_autoptr(BellSipUri) wanted = uri ? bell_sip_uri_new (uri, NULL) : NULL;
-
-  for (guint i = 0; wanted && i < core->accounts->len; i++)
-    {
-      BellCoreAccount *account = core->accounts->pdata[i];
-      g_autoptr(BellSipUri) aor = bell_sip_uri_new (account->aor, NULL);
-      if (aor && bell_sip_uri_equal (aor, wanted))
-        return account;
-    }
+  for (guint i = 0; uri && i < core->accounts->len; i++)
+    if (bell_core_same_aor (((BellCoreAccount *) core->accounts->pdata[i])->aor, uri))
+      return core->accounts->pdata[i];
   return NULL;
 }
 

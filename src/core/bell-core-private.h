@@ -72,7 +72,10 @@ void     bell_core_on_stray_response (BellSipTransactions *txns, BellSipMsg *res
 /* Our address may have changed: calls tell their peers the new one. */
 void     bell_core_refresh_calls     (BellCore *core);
 void     bell_core_account_free      (BellCoreAccount *account);
-/* The registered account whose AOR is uri (RFC 3261 §19.1.4 equality), or NULL. */
+/* Two AORs are one: equal as written, or as SIP URIs (RFC 3261 §19.1.4: sip:alice@EXAMPLE.com
+ * is sip:alice@example.com). */
+gboolean bell_core_same_aor (const char *x, const char *y);
+/* The registered account whose AOR is uri, or NULL. */
 BellCoreAccount *bell_core_find_account (BellCore *core, const char *uri);
 
 G_END_DECLS

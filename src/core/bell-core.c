@@ -504,23 +504,11 @@ retire (BellCore *core, BellSipRegistration *reg, RetiredFunc func, gpointer dat
   bell_sip_registration_stop (reg);   /* "stopped" may come at once */
 }
 
-/* Equal as written, or as SIP URIs (RFC 3261 §19.1.4: sip:Alice@EXAMPLE.com is
- * sip:Alice@example.com). */
-static gboolean
-same_aor (const char *x, const char *y)
-{
-  BellSipUri a, b;
-
-  return g_str_equal (x, y) ||
-         (bell_sip_uri_parse (&a, x, strlen (x), NULL) && bell_sip_uri_parse (&b, y, strlen (y), NULL) &&
-          bell_sip_uri_equal (&a, &b));
-}
-
 static BellSipRegistration *
 find_registration (BellCore *core, const char *aor)
 {
   for (guint i = 0; i < core->registrations->len; i++)
-    if (same_aor (bell_sip_registration_get_aor (core->registrations->pdata[i]), aor))
+    if (bell_core_same_aor (bell_sip_registration_get_aor (core->registrations->pdata[i]), aor))
       return core->registrations->pdata[i];
   return NULL;
 }
@@ -536,7 +524,7 @@ remember_account (BellCore *core, const char *aor, const BellRegConfig *config)
     {
       BellCoreAccount *old = g_ptr_array_index (core->accounts, i - 1);
 
-      if (same_aor (old->aor, aor))
+      if (bell_core_same_aor (old->aor, aor))
         g_ptr_array_remove_index (core->accounts, i - 1);
     }
   if (!config)
@@ -568,7 +556,7 @@ static BellSipRegistration *
 find_retiring (BellCore *core, const char *aor)
 {
   for (guint i = 0; i < core->retiring->len; i++)
-    if (same_aor (bell_sip_registration_get_aor (core->retiring->pdata[i]), aor))
+    if (bell_core_same_aor (bell_sip_registration_get_aor (core->retiring->pdata[i]), aor))
       return core->retiring->pdata[i];
   return NULL;
 }

@@ -417,15 +417,20 @@ on_packet (GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
+/* What we hear goes to a file or nowhere: no listener waits for it. */
+static gboolean
+is_recording (BellMediaSession *m)
+{
+  return is_wav (m->audio_out) || g_str_equal (m->audio_out, "none");
+}
+
 /* The jitter buffer's latency: its target, or at least RECORDING_LATENCY_MS for a file. */
 static guint
 playout_latency (BellMediaSession *m)
 {
   guint ms = bell_jitter_target_get_ms (m->jitter_target);
 
-  if (is_wav (m->audio_out) || g_str_equal (m->audio_out, "none"))
-    ms = MAX (ms, RECORDING_LATENCY_MS);
-  return ms;
+  return is_recording (m) ? MAX (ms, RECORDING_LATENCY_MS) : ms;
 }
 
 /* Core thread: a packet from the socket. */
@@ -654,7 +659,7 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   /* A speaker plays what it is handed as it comes (sync=false): should the far end's clock
    * run faster than ours, packets would pile up before it, each a little more delay for the
    * rest of the call. The jitter buffer drops what is older than its latency instead. */
-  if (!is_wav (m->audio_out) && !g_str_equal (m->audio_out, "none"))
+  if (!is_recording (m))
     g_object_set (m->jitterbuffer, "drop-on-latency", TRUE, NULL);
   if (!gst_element_link (m->pushsrc, m->jitterbuffer))
     {
