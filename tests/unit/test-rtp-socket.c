@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "bell-loss-model.h"
 #include "bell-rtp-socket.h"
 #include "bell-srtp.h"
 
@@ -1289,6 +1290,103 @@ test_unref_in_callback (void)
   g_assert_true (port_is_free ("127.0.0.1", port));
 }
 
+/* ---- test loss ---------------------------------------------------------------------------- */
+
+#define N_LOSS_PACKETS 400
+
+/* The test loss both ways: a loses bursts of what it sends, b randomly of what it receives. The
+ * packets that arrive are exactly those the two models, replayed from the same seeds, let
+ * through (so a run drops the same ones as the next); the stats count each drop on its side;
+ * RTCP always goes. */
+static void
+test_loss (gconstpointer data)
+{
+  const char *address = data;
+  const BellRtpTestLoss send = { .send = 0.3, .send_burst = 3, .seed = 9 };
+  const BellRtpTestLoss receive = { .receive = 0.2, .receive_burst = 1, .seed = 4 };
+  g_autoptr(BellLossModel) send_model = bell_loss_model_new (0.3, 3, 9);
+  g_autoptr(BellLossModel) receive_model = bell_loss_model_new (0.2, 1, 4 + 1);
+  g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (guint16));
+  g_autoptr(Peer) a = NULL;
+  g_autoptr(Peer) b = NULL;
+  guint send_dropped = 0, receive_dropped = 0;
+  BellRtpTestLoss got;
+  BellRtpStats sa, sb;
+  guint8 pkt[200];
+  gsize len;
+
+  if (skip_without (address))
+    return;
+  a = peer_new (address);
+  b = peer_new (address);
+  connect_peers (a, b, address, FALSE);
+  bell_rtp_socket_get_test_loss (a->socket, &got);
+  g_assert_cmpfloat (got.send, ==, 0);
+  g_assert_cmpfloat (got.receive, ==, 0);
+  bell_rtp_socket_set_test_loss (a->socket, &send);
+  bell_rtp_socket_set_test_loss (b->socket, &receive);
+  bell_rtp_socket_get_test_loss (a->socket, &got);
+  g_assert_cmpmem (&got, sizeof got, &send, sizeof send);
+
+  for (guint16 seq = 0; seq < N_LOSS_PACKETS; seq++)
+    {
+      if (bell_loss_model_drop (send_model))
+        send_dropped++;
+      else if (bell_loss_model_drop (receive_model))
+        receive_dropped++;
+      else
+        g_array_append_val (expected, seq);
+    }
+  /* A tenth of the packets at a time: loopback's queue is not a test subject. */
+  for (guint16 seq = 0; seq < N_LOSS_PACKETS; seq++)
+    {
+      len = build_rtp (pkt, 0, seq, 0x1234, 160);
+      send_rtp_ok (a, pkt, len);
+      if (seq % 40 == 39)
+        drain ();
+    }
+  len = build_rtcp (pkt, 0x1234, 0x5a);
+  send_rtcp_ok (a, pkt, len);
+  WAIT_FOR (b->packets->len == expected->len + 1);
+  drain ();
+  g_assert_cmpuint (b->packets->len, ==, expected->len + 1);
+
+  for (guint i = 0, rtp = 0; i < b->packets->len; i++)
+    {
+      Packet *p = packet_at (b, i);
+
+      if (p->rtcp)
+        continue;
+      g_assert_cmpuint (rtp, <, expected->len);
+      g_assert_cmpuint ((guint) (p->data[2] << 8 | p->data[3]), ==,
+                        g_array_index (expected, guint16, rtp));
+      rtp++;
+    }
+  sa = stats_of (a);
+  sb = stats_of (b);
+  g_assert_cmpuint (sa.dropped_test, ==, send_dropped);
+  g_assert_cmpuint (sa.rtp_sent, ==, N_LOSS_PACKETS - send_dropped);
+  g_assert_cmpuint (sa.rtcp_sent, ==, 1);
+  g_assert_cmpuint (sa.dropped_test_received, ==, 0);
+  g_assert_cmpuint (sb.dropped_test_received, ==, receive_dropped);
+  g_assert_cmpuint (sb.rtp_received, ==, expected->len);
+  g_assert_cmpuint (sb.rtcp_received, ==, 1);
+  g_assert_cmpuint (sb.dropped_test, ==, 0);
+  /* Roughly what was asked, too (400 packets: loose). */
+  g_assert_cmpuint (send_dropped, >, 60);
+  g_assert_cmpuint (send_dropped, <, 180);
+  g_assert_cmpuint (receive_dropped, >, 25);
+  g_assert_cmpuint (receive_dropped, <, 90);
+
+  /* set_loss is random send loss; the receive side stays. */
+  bell_rtp_socket_set_loss (b->socket, 0.5, 3);
+  bell_rtp_socket_get_test_loss (b->socket, &got);
+  g_assert_cmpfloat (got.send, ==, 0.5);
+  g_assert_cmpfloat (got.send_burst, ==, 1);
+  g_assert_cmpfloat (got.receive, ==, 0.2);
+  g_assert_cmpuint (got.seed, ==, 3);
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static void
@@ -1320,6 +1418,7 @@ main (int argc, char *argv[])
   add_both ("foreign", test_foreign);
   add_both ("malformed", test_malformed);
   add_both ("send-errors", test_send_errors);
+  add_both ("test-loss", test_loss);
   g_test_add_data_func ("/rtp-socket/srtp/round-trip", GINT_TO_POINTER (FALSE),
                         test_srtp_round_trip);
   g_test_add_data_func ("/rtp-socket/srtp/round-trip-mux", GINT_TO_POINTER (TRUE),

@@ -16,6 +16,8 @@
 
 #include "bell-rtp-socket.h"
 
+#include "bell-loss-model.h"
+
 #include <netinet/in.h>
 #include <string.h>
 
@@ -67,8 +69,9 @@ struct _BellRtpSocket
   SrtpRef      *srtp;
   Receiver     *receiver;
   BellRtpStats  stats;
-  double        loss;             /* bell_rtp_socket_set_loss(): testing only */
-  GRand        *loss_rand;        /* NULL: no loss */
+  BellRtpTestLoss test_loss;      /* bell_rtp_socket_set_test_loss(): testing only */
+  BellLossModel *send_loss;       /* NULL: no loss that way */
+  BellLossModel *receive_loss;
   BellRtpStunFunc stun_func;      /* set and called on the context thread only: no lock */
   gpointer      stun_data;
 };
@@ -127,7 +130,8 @@ socket_clear (gpointer data)
   g_assert (self->closed);
   srtp_ref_release (self->srtp);
   receiver_release (self->receiver);
-  g_clear_pointer (&self->loss_rand, g_rand_free);
+  g_clear_pointer (&self->send_loss, bell_loss_model_free);
+  g_clear_pointer (&self->receive_loss, bell_loss_model_free);
   for (int i = 0; i < N_PORTS; i++)
     flow_clear (&self->flows[i]);
   g_main_context_unref (self->context);
@@ -270,6 +274,13 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
     {
       if (!self->closed)
         self->stats.dropped_malformed++;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  /* The test's lossy path: lost on the way, so nothing of ours may have seen it. */
+  if (!rtcp && self->receive_loss && bell_loss_model_drop (self->receive_loss))
+    {
+      self->stats.dropped_test_received++;
       g_mutex_unlock (&self->lock);
       return;
     }
@@ -659,7 +670,7 @@ send_packet (BellRtpSocket *self, gboolean rtcp, const guint8 *data, gsize len, 
   /* Checked again: a close or a set_remote may have come while SRTP worked. */
   g_mutex_lock (&self->lock);
   ok = check_sendable (self, rtcp, error);
-  if (ok && !rtcp && self->loss_rand && g_rand_double (self->loss_rand) < self->loss)
+  if (ok && !rtcp && self->send_loss && bell_loss_model_drop (self->send_loss))
     {
       self->stats.dropped_test++;   /* lost on the way, as far as anyone can tell */
       g_mutex_unlock (&self->lock);
@@ -697,22 +708,61 @@ bell_rtp_socket_send_rtcp (BellRtpSocket *s, const guint8 *data, gsize len, GErr
   return send_packet (s, TRUE, data, len, error);
 }
 
+/* A model for one direction, or NULL when that way loses nothing. */
+static BellLossModel *
+test_loss_model (double fraction, double burst, guint32 seed)
+{
+  return fraction > 0 ? bell_loss_model_new (fraction, burst, seed) : NULL;
+}
+
+void
+bell_rtp_socket_set_test_loss (BellRtpSocket *s, const BellRtpTestLoss *loss)
+{
+  BellLossModel *send, *receive, *old_send, *old_receive;
+
+  g_return_if_fail (s != NULL);
+  g_return_if_fail (loss != NULL);
+  g_return_if_fail (loss->send >= 0 && loss->send <= 1);
+  g_return_if_fail (loss->receive >= 0 && loss->receive <= 1);
+
+  send = test_loss_model (loss->send, loss->send_burst, loss->seed);
+  receive = test_loss_model (loss->receive, loss->receive_burst, loss->seed + 1);
+  /* Swapped under the lock, freed outside it: a send on another thread may be drawing. */
+  g_mutex_lock (&s->lock);
+  s->test_loss = *loss;
+  old_send = s->send_loss;
+  old_receive = s->receive_loss;
+  s->send_loss = send;
+  s->receive_loss = receive;
+  g_mutex_unlock (&s->lock);
+  bell_loss_model_free (old_send);
+  bell_loss_model_free (old_receive);
+}
+
+void
+bell_rtp_socket_get_test_loss (BellRtpSocket *s, BellRtpTestLoss *loss)
+{
+  g_return_if_fail (s != NULL);
+  g_return_if_fail (loss != NULL);
+
+  g_mutex_lock (&s->lock);
+  *loss = s->test_loss;
+  g_mutex_unlock (&s->lock);
+}
+
 void
 bell_rtp_socket_set_loss (BellRtpSocket *s, double fraction, guint32 seed)
 {
-  GRand *rand = NULL;
+  BellRtpTestLoss loss;
 
   g_return_if_fail (s != NULL);
   g_return_if_fail (fraction >= 0 && fraction <= 1);
 
-  if (fraction > 0)
-    rand = g_rand_new_with_seed (seed);
-  g_mutex_lock (&s->lock);
-  s->loss = fraction;
-  if (s->loss_rand)
-    g_rand_free (s->loss_rand);
-  s->loss_rand = rand;
-  g_mutex_unlock (&s->lock);
+  bell_rtp_socket_get_test_loss (s, &loss);
+  loss.send = fraction;
+  loss.send_burst = 1;
+  loss.seed = seed;
+  bell_rtp_socket_set_test_loss (s, &loss);
 }
 
 /* ---- STUN --------------------------------------------------------------------------------- */

@@ -56,8 +56,9 @@ typedef struct _BellRtpSocket BellRtpSocket;
  * malformed (shorter than an RTP (12) or RTCP (8) header, version not 2, bigger than
  * BELL_RTP_MAX_RECEIVE), foreign (from an address other than the latched one, and with SRTP not
  * authenticating either), srtp_failed (from the latched address or before any latch, failing
- * SRTP/SRTCP authentication or replay check). dropped_test counts the RTP packets that
- * bell_rtp_socket_set_loss() kept off the wire (not in rtp_sent or bytes_sent). */
+ * SRTP/SRTCP authentication or replay check). dropped_test counts the RTP packets that the test
+ * loss (bell_rtp_socket_set_test_loss()) kept off the wire (not in rtp_sent or bytes_sent), and
+ * dropped_test_received those it dropped on arrival (nor in rtp_received or bytes_received). */
 typedef struct
 {
   guint64 rtp_sent;
@@ -70,6 +71,7 @@ typedef struct
   guint64 dropped_malformed;
   guint64 srtp_failed;
   guint64 dropped_test;
+  guint64 dropped_test_received;
 } BellRtpStats;
 
 /* Called on the socket's context for each packet delivered, after SRTP unprotect when SRTP is
@@ -127,10 +129,28 @@ gboolean            bell_rtp_socket_send_rtcp        (BellRtpSocket  *s,
                                                       gsize           len,
                                                       GError        **error);
 
-/* TESTING ONLY: a lossy path. From now on each RTP packet sent (after SRTP) is dropped with
- * probability fraction (0: none, 1: all), drawn from a generator seeded with seed, so the same
- * seed drops the same packets of the same stream. The send still succeeds; the packet is counted
- * in dropped_test. RTCP always goes. Any thread. */
+/* TESTING ONLY: a lossy path, both ways, by the models of bell-loss-model.h. From then on each
+ * RTP packet sent (after SRTP) is dropped by the send model: the send still succeeds, the packet
+ * is counted in dropped_test. Each RTP datagram received is judged by the receive model before
+ * anything else looks at it (SRTP, the latch, the receive function): a drop is counted in
+ * dropped_test_received only. RTCP always goes and comes, so the reports tell what was lost.
+ * The send model draws from a generator seeded with seed, the receive one from seed + 1: the
+ * same seed drops the same packets of the same stream in every run. Any thread. */
+typedef struct
+{
+  double  send;           /* fraction of the RTP sent that is lost, 0 to 1 (0: none) */
+  double  send_burst;     /* mean burst length in packets; 1 or less: random loss */
+  double  receive;        /* the same for the RTP received */
+  double  receive_burst;
+  guint32 seed;
+} BellRtpTestLoss;
+
+void                bell_rtp_socket_set_test_loss    (BellRtpSocket  *s,
+                                                      const BellRtpTestLoss *loss);
+/* What set_test_loss set (all 0 before), e.g. to give a socket that replaces s the same path. */
+void                bell_rtp_socket_get_test_loss    (BellRtpSocket  *s,
+                                                      BellRtpTestLoss *loss);
+/* Random loss of fraction of the RTP sent, from seed; the receive side stays as it was. */
 void                bell_rtp_socket_set_loss         (BellRtpSocket  *s,
                                                       double          fraction,
                                                       guint32         seed);
