@@ -52,6 +52,8 @@ typedef struct
   char      *transfer_to;
   gboolean   attended;
   double     test_loss;     /* percent of the RTP sent to drop (testing) */
+  double     test_loss_receive;  /* percent of the RTP received to drop (testing) */
+  double     test_loss_burst;    /* mean burst of those drops, in packets; 0: random */
 
   /* run state */
   GMainLoop *loop;
@@ -127,6 +129,9 @@ usage (FILE *out)
              "  --echo-service                   listen: answer calls to sip:echo@ with an echo test\n"
              "  --test-loss PERCENT              TESTING ONLY: drop PERCENT of the RTP packets sent\n"
              "                                   at random, as a lossy network would\n"
+             "  --test-loss-receive PERCENT      TESTING ONLY: the same for the RTP received\n"
+             "  --test-loss-burst N              TESTING ONLY: those losses come in bursts of N\n"
+             "                                   packets on average (Gilbert-Elliott; 1: random)\n"
              "  --events                         print every event as one JSON object per line\n"));
 }
 
@@ -483,9 +488,17 @@ run_core (Cli *cli, const char *command, const char *arg)
   if (cli->tls_accept_untrusted)
     fprintf (stderr, _("warning: --tls-accept-untrusted: TLS certificates are NOT checked\n"));
   config.test_loss = cli->test_loss / 100;
+  config.test_loss_receive = cli->test_loss_receive / 100;
+  config.test_loss_burst = cli->test_loss_burst;
   if (cli->test_loss > 0)
     fprintf (stderr, _("warning: --test-loss: %g %% of the RTP packets sent are dropped\n"),
              cli->test_loss);
+  if (cli->test_loss_receive > 0)
+    fprintf (stderr, _("warning: --test-loss-receive: %g %% of the RTP packets received are "
+                       "dropped\n"), cli->test_loss_receive);
+  if (cli->test_loss_burst > 1)
+    fprintf (stderr, _("warning: --test-loss-burst: the losses come in bursts of %g packets on "
+                       "average\n"), cli->test_loss_burst);
 
   cli->loop_is_listen = g_str_equal (command, "listen");
   if (cli->loop_is_listen)
@@ -625,6 +638,10 @@ main (int argc, char **argv)
     { "attended", 0, 0, G_OPTION_ARG_NONE, &cli.attended, "attended transfer", NULL },
     { "test-loss", 0, 0, G_OPTION_ARG_DOUBLE, &cli.test_loss,
       "TESTING ONLY: drop PERCENT of the RTP sent", "PERCENT" },
+    { "test-loss-receive", 0, 0, G_OPTION_ARG_DOUBLE, &cli.test_loss_receive,
+      "TESTING ONLY: drop PERCENT of the RTP received", "PERCENT" },
+    { "test-loss-burst", 0, 0, G_OPTION_ARG_DOUBLE, &cli.test_loss_burst,
+      "TESTING ONLY: mean burst of the test losses", "N" },
     { NULL }
   };
   int status;
@@ -674,9 +691,18 @@ main (int argc, char **argv)
       fprintf (stderr, _("error: --reject wants a status from 400 to 699, without --auto-answer\n"));
       return 2;
     }
-  if (!(cli.test_loss >= 0 && cli.test_loss <= 100))
+  if (!(cli.test_loss >= 0 && cli.test_loss <= 100) ||
+      !(cli.test_loss_receive >= 0 && cli.test_loss_receive <= 100))
     {
-      fprintf (stderr, _("error: --test-loss wants a percentage from 0 to 100\n"));
+      fprintf (stderr, _("error: --test-loss and --test-loss-receive want a percentage from 0 "
+                         "to 100\n"));
+      return 2;
+    }
+  /* 0 is the default (not given): random loss, as 1 is. */
+  if (!(cli.test_loss_burst == 0 || (cli.test_loss_burst >= 1 && cli.test_loss_burst <= 1000)))
+    {
+      fprintf (stderr, _("error: --test-loss-burst wants a mean burst length from 1 to 1000 "
+                         "packets\n"));
       return 2;
     }
   if ((cli.attended && !cli.transfer_to) || (cli.hold_for > 0 && cli.hold_after < 0))

@@ -108,6 +108,25 @@ srtp_policy (BellCore *core, BellCoreAccount *account)
 /* config.test_loss draws the packets it drops from this seed: the same ones in every run. */
 #define TEST_LOSS_SEED 1
 
+/* The lossy path the testing options ask for, on the call's RTP socket. The media's own test
+ * loss is set too: it carries the send side over to a socket of the other family. */
+static void
+apply_test_loss (BellCore *core, BellCallMedia *media)
+{
+  BellRtpTestLoss loss = {
+    .send = core->config.test_loss,
+    .send_burst = core->config.test_loss_burst,
+    .receive = core->config.test_loss_receive,
+    .receive_burst = core->config.test_loss_burst,
+    .seed = TEST_LOSS_SEED,
+  };
+
+  if (loss.send <= 0 && loss.receive <= 0)
+    return;
+  bell_call_media_set_test_loss (media, loss.send, TEST_LOSS_SEED);
+  bell_rtp_socket_set_test_loss (bell_call_media_get_socket (media), &loss);
+}
+
 /* The SDP side of a new call: its media (RTP socket, audio; SRTP by policy) unless the core
  * is signalling only; when audio cannot be had, the call goes on without it, and the user is
  * told. */
@@ -131,8 +150,7 @@ call_provider (BellCore *core, BellSdpSrtpPolicy policy, BellCallMedia **media_o
                                             NULL));
       return bell_sip_sdp_interim_new ();
     }
-  if (core->config.test_loss > 0)
-    bell_call_media_set_test_loss (media, core->config.test_loss, TEST_LOSS_SEED);
+  apply_test_loss (core, media);
   *media_out = media;
   return bell_call_media_provider (media);
 }
@@ -346,8 +364,7 @@ answer_echo (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
       bell_sip_transaction_respond_status (txn, 503, NULL, NULL);
       return TRUE;
     }
-  if (core->config.test_loss > 0)
-    bell_call_media_set_test_loss (media, core->config.test_loss, TEST_LOSS_SEED);
+  apply_test_loss (core, media);
   oa = bell_call_media_provider (media);
   call = bell_sip_call_new_incoming (core->txns, txn, &oa);
   g_object_set_qdata (G_OBJECT (call), service_quark (), (gpointer) "echo");

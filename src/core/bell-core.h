@@ -53,6 +53,11 @@ typedef struct
   gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
   double      test_loss;             /* testing only: fraction of every call's RTP packets
                                       * dropped before they are sent (0: none) */
+  double      test_loss_receive;     /* testing only: fraction of every call's RTP packets
+                                      * dropped on arrival, before anything looks at them */
+  double      test_loss_burst;       /* testing only: mean length in packets of the bursts
+                                      * both drop (1 or less: random loss; more: a
+                                      * Gilbert-Elliott channel, bell-loss-model.h) */
 } BellCoreConfig;
 
 /* Starts the core thread and opens its sockets; fails with a readable reason (port in use, no
