@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "bell-core.h"
+#include "bell-media-codec.h"
+#include "bell-media-session.h"
 #include "bell-sip-msg.h"
 #include "cli-call-plan.h"
 
@@ -47,6 +49,8 @@ typedef struct
   gboolean   echo_service;
   gboolean   mute;
   char      *codecs;
+  gboolean   low_bandwidth;
+  char      *fec;           /* "on" (default) or "off": Opus FEC and RED */
   double     hold_after;    /* seconds; < 0: never */
   double     hold_for;
   char      *transfer_to;
@@ -121,7 +125,10 @@ usage (FILE *out)
              "                                   hears (default: the microphone; tone: 440 Hz)\n"
              "  --audio-out default|none|FILE.wav|pulse:DEV|alsa:DEV      where their voice goes\n"
              "  --no-media                       signalling only: no RTP, every stream inactive\n"
-             "  --codecs PCMA,PCMU               codecs in the order wanted (PCMU and PCMA always)\n"
+             "  --codecs opus,G722,PCMU,PCMA     codecs in the order wanted (PCMU and PCMA always)\n"
+             "  --low-bandwidth                  a narrow stream: Opus at a low bitrate, preferred\n"
+             "  --fec on|off                     Opus in-band FEC and RED redundancy when the path\n"
+             "                                   loses packets (default: on)\n"
              "  --srtp off|optional|mandatory    SRTP keyed in SDP (default: optional over TLS,\n"
              "                                   off otherwise, as the keys travel in the SDP)\n"
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
@@ -179,6 +186,29 @@ cmd_parse (int argc, char **argv)
 }
 
 /* "ADDR:PORT", "[V6]:PORT", "ADDR" or ":PORT". */
+/* --codecs names only codecs Bellbird knows; one GStreamer cannot code here is left out of
+ * the calls (said once, here). */
+static gboolean
+codecs_known (const char *list, GError **error)
+{
+  g_auto(GStrv) names = g_strsplit (list, ",", -1);
+
+  for (guint i = 0; names[i]; i++)
+    {
+      g_strstrip (names[i]);
+      if (!bell_codec_find (names[i]))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("unknown codec “%s” (opus, G722, PCMU or PCMA)"), names[i]);
+          return FALSE;
+        }
+      if (!bell_media_can_code (names[i]))
+        fprintf (stderr, _("warning: %s cannot be used here (its GStreamer plugin is missing): "
+                           "it is not offered\n"), names[i]);
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_bind (const char *text, char **address, guint16 *port, GError **error)
 {
@@ -469,6 +499,8 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.auto_answer_holds = cli->call_waiting;
   config.no_media = cli->no_media;
   config.codecs = cli->codecs;
+  config.low_bandwidth = cli->low_bandwidth;
+  config.no_redundancy = g_strcmp0 (cli->fec, "off") == 0;
   config.outbound_proxy = cli->outbound_proxy;
   config.stun_server = cli->stun_server;
   /* "call echo": this core answers its own call with the echo test. */
@@ -628,6 +660,8 @@ main (int argc, char **argv)
     { "no-media", 0, 0, G_OPTION_ARG_NONE, &cli.no_media, "signalling only", NULL },
     { "mute", 0, 0, G_OPTION_ARG_NONE, &cli.mute, "microphone off", NULL },
     { "codecs", 0, 0, G_OPTION_ARG_STRING, &cli.codecs, "codec order", "LIST" },
+    { "low-bandwidth", 0, 0, G_OPTION_ARG_NONE, &cli.low_bandwidth, "a narrow stream", NULL },
+    { "fec", 0, 0, G_OPTION_ARG_STRING, &cli.fec, "Opus FEC and RED", "on|off" },
     { "echo-service", 0, 0, G_OPTION_ARG_NONE, &cli.echo_service, "answer sip:echo@ with an echo test", NULL },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &cli.srtp, "SRTP policy", "POLICY" },
     { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli.dtmf, "DTMF digits to send", "DIGITS" },
@@ -705,6 +739,16 @@ main (int argc, char **argv)
                          "packets\n"));
       return 2;
     }
+  if (cli.fec && !g_str_equal (cli.fec, "on") && !g_str_equal (cli.fec, "off"))
+    {
+      fprintf (stderr, _("error: --fec wants on or off\n"));
+      return 2;
+    }
+  if (cli.codecs && !codecs_known (cli.codecs, &error))
+    {
+      fprintf (stderr, _("error: --codecs: %s\n"), error->message);
+      return 2;
+    }
   if ((cli.attended && !cli.transfer_to) || (cli.hold_for > 0 && cli.hold_after < 0))
     {
       fprintf (stderr, _("error: --attended needs --transfer-to, and --hold-for needs --hold-after\n"));
@@ -749,5 +793,6 @@ main (int argc, char **argv)
   g_free (cli.dtmf);
   g_free (cli.srtp);
   g_free (cli.codecs);
+  g_free (cli.fec);
   return status;
 }

@@ -63,6 +63,7 @@ bell_core_account_free (BellCoreAccount *account)
   g_clear_pointer (&account->credentials, bell_sip_credentials_free);
   g_free (account->outbound_proxy);
   g_free (account->stun_server);
+  g_free (account->codecs);
   g_free (account);
 }
 
@@ -97,12 +98,19 @@ account_credentials (BellCore *core, const char *uri)
   return account && account->credentials ? bell_sip_credentials_new_like (account->credentials) : NULL;
 }
 
-/* The SRTP policy of a call made or taken as account (NULL: none): the account's own, else
- * the core's. */
-static BellSdpSrtpPolicy
-srtp_policy (BellCore *core, BellCoreAccount *account)
+/* What a call made or taken as account (NULL: none) wants of its media: the account's own
+ * SRTP policy and codecs, else the core's. */
+static BellCallMediaPolicy
+media_policy (BellCore *core, BellCoreAccount *account)
 {
-  return account && account->has_srtp ? account->srtp : core->config.srtp;
+  BellCallMediaPolicy policy = {
+    .srtp = account && account->has_srtp ? account->srtp : core->config.srtp,
+    .codecs = account && account->codecs ? account->codecs : core->config.codecs,
+    .low_bandwidth = (account && account->low_bandwidth) || core->config.low_bandwidth,
+    .no_redundancy = core->config.no_redundancy,
+  };
+
+  return policy;
 }
 
 /* config.test_loss draws the packets it drops from this seed: the same ones in every run. */
@@ -131,18 +139,17 @@ apply_test_loss (BellCore *core, BellCallMedia *media)
  * is signalling only; when audio cannot be had, the call goes on without it, and the user is
  * told. */
 static BellSipOfferAnswer
-call_provider (BellCore *core, BellSdpSrtpPolicy policy, BellCallMedia **media_out)
+call_provider (BellCore *core, BellCoreAccount *account, BellCallMedia **media_out)
 {
   g_autoptr(GError) error = NULL;
   BellMediaConfig config = { core->config.audio_in, core->config.audio_out };
-  g_auto(GStrv) codecs = core->config.codecs ? g_strsplit (core->config.codecs, ",", -1) : NULL;
+  BellCallMediaPolicy policy = media_policy (core, account);
   BellCallMedia *media;
 
   *media_out = NULL;
   if (core->config.no_media)
     return bell_sip_sdp_interim_new ();
-  media = bell_call_media_new (&config, policy, (const char *const *) codecs,
-                               G_SOCKET_FAMILY_IPV4, core->context, &error);
+  media = bell_call_media_new (&config, &policy, G_SOCKET_FAMILY_IPV4, core->context, &error);
   if (!media)
     {
       bell_core_emit (core, bell_event_new ("media",
@@ -276,8 +283,7 @@ take_incoming (BellCore *core, BellSipTransaction *txn)
 {
   const char *account = account_of_flow (core, bell_sip_transaction_get_flow (txn));
   BellCallMedia *media;
-  BellSipOfferAnswer oa = call_provider (core, srtp_policy (core, bell_core_find_account (core, account)),
-                                         &media);
+  BellSipOfferAnswer oa = call_provider (core, bell_core_find_account (core, account), &media);
   BellSipCall *call = bell_sip_call_new_incoming (core->txns, txn, &oa);
 
   if (account)
@@ -348,16 +354,14 @@ answer_echo (BellCore *core, BellSipTransaction *txn, BellSipMsg *request)
 {
   g_autoptr(GError) error = NULL;
   const BellSipUri *ruri = bell_sip_msg_get_request_uri (request);
-  g_auto(GStrv) codecs = NULL;
+  BellCallMediaPolicy policy = media_policy (core, NULL);
   BellCallMedia *media;
   BellSipOfferAnswer oa;
   BellSipCall *call;
 
   if (!core->config.echo_service || !ruri || !bell_str_equal_cstr (ruri->user, "echo"))
     return FALSE;
-  codecs = core->config.codecs ? g_strsplit (core->config.codecs, ",", -1) : NULL;
-  media = bell_call_media_new_echo (core->config.srtp, (const char *const *) codecs, core->context,
-                                    &error);
+  media = bell_call_media_new_echo (&policy, core->context, &error);
   if (!media)
     {
       g_message ("echo test: %s", error->message);
@@ -546,7 +550,7 @@ on_refer (BellSipCall *call, const char *uri, const char *replaces, const char *
   BellSipCredentials *credentials = bell_sip_call_get_credentials (call);
   BellCoreAccount *account = bell_core_find_account (core, bell_sip_call_get_local_uri (call));
   BellCallMedia *media;
-  BellSipOfferAnswer oa = call_provider (core, srtp_policy (core, account), &media);
+  BellSipOfferAnswer oa = call_provider (core, account, &media);
   BellSipCall *child = bell_sip_call_new_outgoing (core->txns, uri, bell_sip_call_get_local_uri (call),
                                                    BELL_SIP_TRANSPORT_ANY,
                                                    &oa, &error);
@@ -787,7 +791,7 @@ do_call (gpointer data)
                            ? g_strdup (job->uri) : g_strconcat ("sip:", job->uri, NULL);
   BellCoreAccount *account = bell_core_find_account (core, job->from);
   BellCallMedia *media;
-  BellSipOfferAnswer oa = call_provider (core, srtp_policy (core, account), &media);
+  BellSipOfferAnswer oa = call_provider (core, account, &media);
   BellSipCall *call = bell_sip_call_new_outgoing (core->txns, uri, job->from, job->transport,
                                                   &oa, &error);
 

@@ -19,6 +19,8 @@ typedef struct
   BellSdpSrtpPolicy   srtp;
   gboolean            has_srtp;        /* FALSE: the core's policy */
   char               *stun_server;     /* NULL: the core's (bell-core-calls.c) */
+  char               *codecs;          /* the user's order; NULL: the core's */
+  gboolean            low_bandwidth;   /* or the core's */
 } BellCoreAccount;
 
 struct _BellCore

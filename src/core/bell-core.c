@@ -425,6 +425,7 @@ register_job_free (RegisterJob *job)
   g_free ((char *) job->config.outbound_proxy);
   g_free ((char *) job->config.srtp);
   g_free ((char *) job->config.stun_server);
+  g_free ((char *) job->config.codecs);
   g_free ((char *) job->config.instance_id);
   g_free ((char *) job->config.tls_ca_file);
   g_free (job);
@@ -537,6 +538,8 @@ remember_account (BellCore *core, const char *aor, const BellRegConfig *config)
   account->has_srtp = config->srtp && bell_sdp_srtp_policy_from_string (config->srtp, &account->srtp);
   account->stun_server = config->stun_server && *config->stun_server
                          ? g_strdup (config->stun_server) : NULL;
+  account->codecs = config->codecs && *config->codecs ? g_strdup (config->codecs) : NULL;
+  account->low_bandwidth = config->low_bandwidth;
   g_ptr_array_add (core->accounts, account);
 }
 
@@ -643,6 +646,7 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
   job->config.outbound_proxy = g_strdup (config->outbound_proxy);
   job->config.srtp = g_strdup (config->srtp);
   job->config.stun_server = g_strdup (config->stun_server);
+  job->config.codecs = g_strdup (config->codecs);
   job->config.instance_id = g_strdup (config->instance_id);
   job->config.tls_ca_file = g_strdup (config->tls_ca_file);
   g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_register, job,

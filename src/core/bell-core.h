@@ -44,7 +44,14 @@ typedef struct
   const char *audio_in;              /* "default", "tone", "none" or a WAV file; NULL: default */
   const char *audio_out;             /* "default", "none" or a WAV file; NULL: default */
   BellSdpSrtpPolicy srtp;            /* SDES-keyed SRTP for calls */
-  const char *codecs;                /* "PCMA,PCMU": the user's order; NULL: PCMU, PCMA */
+  const char *codecs;                /* "PCMA,PCMU": the user's order, of opus, G722, PCMU and
+                                      * PCMA (PCMU and PCMA are always offered); NULL: opus,
+                                      * G722, PCMU, PCMA. Codecs GStreamer cannot code here are
+                                      * left out. Accounts may have their own
+                                      * (BellRegConfig.codecs) */
+  gboolean    low_bandwidth;         /* calls ask for and send a narrow stream (Opus capped at a
+                                      * low bitrate, preferred): mobile data, a slow uplink */
+  gboolean    no_redundancy;         /* no Opus FEC and no RED for G.711 (comparisons, tests) */
   const char *outbound_proxy;        /* calls not made as a registered account with a proxy of
                                       * its own go through this one (a sip: URI); NULL: none */
   const char *stun_server;           /* "host[:port]" (3478): each call's RTP port asks it for

@@ -1082,13 +1082,15 @@ assert_offer (BellSipOfferAnswer *oa, const char *local, const char *c, guint po
     g_error ("offer without %s and %s:\n%s", c, m_line, offer);
 }
 
+static const BellCallMediaPolicy echo_policy = { .srtp = BELL_SDP_SRTP_OFF };
+
 /* The offer names the public address STUN found, except toward a peer on loopback. */
 static void
 test_call_media (void)
 {
   g_autoptr(GError) error = NULL;
-  BellCallMedia *media = bell_call_media_new_echo (BELL_SDP_SRTP_OFF, NULL,
-                                                   g_main_context_default (), &error);
+  BellCallMedia *media = bell_call_media_new_echo (&echo_policy, g_main_context_default (),
+                                                   &error);
   BellSipOfferAnswer oa;
   gboolean ready[2] = { FALSE, FALSE }, again[2] = { FALSE, FALSE };
   guint16 local_port;
@@ -1126,8 +1128,8 @@ static void
 test_call_media_timeout (void)
 {
   g_autoptr(GError) error = NULL;
-  BellCallMedia *media = bell_call_media_new_echo (BELL_SDP_SRTP_OFF, NULL,
-                                                   g_main_context_default (), &error);
+  BellCallMedia *media = bell_call_media_new_echo (&echo_policy, g_main_context_default (),
+                                                   &error);
   BellSipOfferAnswer oa = bell_call_media_provider (media);
   gboolean ready[2] = { FALSE, FALSE };
   Fixture f;
@@ -1154,8 +1156,8 @@ static void
 test_call_media_stop (void)
 {
   g_autoptr(GError) error = NULL;
-  BellCallMedia *media = bell_call_media_new_echo (BELL_SDP_SRTP_OFF, NULL,
-                                                   g_main_context_default (), &error);
+  BellCallMedia *media = bell_call_media_new_echo (&echo_policy, g_main_context_default (),
+                                                   &error);
   BellSipOfferAnswer oa = bell_call_media_provider (media);
   gboolean ready[2] = { FALSE, FALSE };
   Fixture f;

@@ -366,12 +366,37 @@ bell_call_media_free (BellCallMedia *media)
   g_free (media);
 }
 
+/* The codecs we offer, in the user's order: those the media layer can code here (a codec
+ * whose GStreamer plugin is missing is not offered rather than failing the call). */
+static GStrv
+codecs_we_code (const char *wanted)
+{
+  g_auto(GStrv) names = g_strsplit (wanted ? wanted : BELL_MEDIA_DEFAULT_CODECS, ",", -1);
+  g_autoptr(GStrvBuilder) codable = g_strv_builder_new ();
+
+  for (guint i = 0; names[i]; i++)
+    {
+      g_strstrip (names[i]);
+      if (*names[i] && bell_media_can_code (names[i]))
+        g_strv_builder_add (codable, names[i]);
+    }
+  return g_strv_builder_end (codable);
+}
+
+static void
+policy_to_local (const BellCallMediaPolicy *policy, const char *const *codecs, BellSdpLocal *local)
+{
+  local->srtp = policy->srtp;
+  local->codecs = codecs;
+  local->rtcp_mux = TRUE;   /* one port for RTP and RTCP when the peer agrees (RFC 5761) */
+}
+
 BellCallMedia *
-bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
-                     const char *const *codecs, GSocketFamily family, GMainContext *context,
-                     GError **error)
+bell_call_media_new (const BellMediaConfig *config, const BellCallMediaPolicy *policy,
+                     GSocketFamily family, GMainContext *context, GError **error)
 {
   g_autoptr(BellRtpSocket) socket = NULL;
+  g_auto(GStrv) codecs = codecs_we_code (policy->codecs);
   BellCallMedia *media;
   BellSdpLocal local = { 0 };
 
@@ -386,9 +411,7 @@ bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
   media->socket = g_steal_pointer (&socket);
   local.address = family == G_SOCKET_FAMILY_IPV6 ? "::" : "0.0.0.0";
   local.rtp_port = bell_rtp_socket_get_port (media->socket);
-  local.srtp = srtp;
-  local.codecs = codecs;
-  local.rtcp_mux = TRUE;   /* one port for RTP and RTCP when the peer agrees (RFC 5761) */
+  policy_to_local (policy, (const char *const *) codecs, &local);
   media->negotiator = bell_sdp_negotiator_new (&local);
   media->session = bell_media_session_new (&media->config, media->socket, context);
   media->context = g_main_context_ref (context);
@@ -404,12 +427,13 @@ on_echo (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gp
 }
 
 BellCallMedia *
-bell_call_media_new_echo (BellSdpSrtpPolicy srtp, const char *const *codecs, GMainContext *context,
-                          GError **error)
+bell_call_media_new_echo (const BellCallMediaPolicy *policy, GMainContext *context, GError **error)
 {
   g_autoptr(BellRtpSocket) socket = bell_rtp_socket_new (NULL, G_SOCKET_FAMILY_IPV4, context, error);
+  g_auto(GStrv) codecs = g_strsplit (policy->codecs ? policy->codecs : BELL_MEDIA_DEFAULT_CODECS,
+                                     ",", -1);
   BellCallMedia *media;
-  BellSdpLocal local = { .address = "0.0.0.0", .srtp = srtp, .codecs = codecs, .rtcp_mux = TRUE };
+  BellSdpLocal local = { .address = "0.0.0.0" };
 
   if (!socket)
     return NULL;
@@ -418,6 +442,7 @@ bell_call_media_new_echo (BellSdpSrtpPolicy srtp, const char *const *codecs, GMa
   media->context = g_main_context_ref (context);
   media->socket = g_steal_pointer (&socket);
   local.rtp_port = bell_rtp_socket_get_port (media->socket);
+  policy_to_local (policy, (const char *const *) codecs, &local);
   media->negotiator = bell_sdp_negotiator_new (&local);
   bell_rtp_socket_set_receive_func (media->socket, on_echo, NULL, NULL);
   return media;

@@ -14,14 +14,25 @@ G_BEGIN_DECLS
 
 typedef struct _BellCallMedia BellCallMedia;
 
+/* What the user (or the account) wants of a call's media. */
+typedef struct
+{
+  BellSdpSrtpPolicy srtp;
+  const char       *codecs;         /* "opus,PCMU" style, most wanted first; NULL: opus, G722,
+                                     * PCMU, PCMA. Those GStreamer cannot code here are left
+                                     * out; PCMU and PCMA are always offered */
+  gboolean          low_bandwidth;  /* a narrow stream: Opus at a low bitrate, preferred */
+  gboolean          no_redundancy;  /* no Opus FEC, no RED */
+} BellCallMediaPolicy;
+
 /* An RTP socket for family on context, audio per config. NULL with an error when no socket
  * can be had or GStreamer lacks what config needs. */
-BellCallMedia *bell_call_media_new (const BellMediaConfig *config, BellSdpSrtpPolicy srtp,
-                                    const char *const *codecs, GSocketFamily family,
+BellCallMedia *bell_call_media_new (const BellMediaConfig *config,
+                                    const BellCallMediaPolicy *policy, GSocketFamily family,
                                     GMainContext *context, GError **error);
 /* The echo test a new user can call without an account: no audio pipelines, every RTP packet
- * sent back to where it came from. */
-BellCallMedia *bell_call_media_new_echo (BellSdpSrtpPolicy srtp, const char *const *codecs,
+ * sent back to where it came from (so any codec the peer offers will do). */
+BellCallMedia *bell_call_media_new_echo (const BellCallMediaPolicy *policy,
                                          GMainContext *context, GError **error);
 /* The provider for bell_sip_call_new_*: takes media (freed with the call). */
 BellSipOfferAnswer bell_call_media_provider (BellCallMedia *media);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "bell-media"
 
 #include "bell-media-session.h"
+#include "bell-media-codec.h"
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
@@ -119,6 +120,15 @@ static gboolean
 is_wav (const char *what)
 {
   return what && g_str_has_suffix (what, ".wav");
+}
+
+gboolean
+bell_media_can_code (const char *name)
+{
+  const BellCodec *codec = bell_codec_find (name);
+
+  ensure_gst ();
+  return codec && bell_codec_installed (codec);
 }
 
 gboolean

@@ -46,6 +46,12 @@ typedef struct
 /* After each RTCP report we send (about every 5 s): the call's figures. */
 typedef void (*BellMediaStatsFunc) (const BellMediaStats *stats, gpointer user_data);
 
+/* The codecs the media layer knows, in the order offered when the user chose none. */
+#define BELL_MEDIA_DEFAULT_CODECS "opus,G722,PCMU,PCMA"
+
+/* Can a call code name ("PCMU", "opus" ...; any case) here: does the media layer know it and
+ * GStreamer have its elements? */
+gboolean          bell_media_can_code          (const char *name);
 /* Checks that GStreamer has what a call needs; a readable error when not. */
 gboolean          bell_media_check             (const BellMediaConfig *config, GError **error);
 

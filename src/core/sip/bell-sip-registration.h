@@ -51,6 +51,10 @@ typedef struct
                                        * by the registration itself */
   const char          *stun_server;   /* the account's calls' STUN server ("host[:port]"); NULL:
                                        * the core's. Not used by the registration itself */
+  const char          *codecs;        /* the account's calls' codec order ("opus,G722,PCMU,PCMA"
+                                       * style); NULL: the core's. Not used by the registration */
+  gboolean             low_bandwidth; /* the account's calls prefer a narrow stream (or the
+                                       * core's config.low_bandwidth). Not used by it either */
   BellSipTransportKind transport;     /* ANY: by RFC 3263 */
   const char          *tls_ca_file;   /* this account's CA for TLS; NULL: the core's */
   guint                expires;       /* asked for; default 600 s */
