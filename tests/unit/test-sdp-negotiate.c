@@ -36,21 +36,127 @@ m_line (const BellSdpSession *sdp, guint i)
   return g_strdup_printf ("%s %u %s %s", m->media, m->port, m->proto, fmts);
 }
 
-/* Our offer: PCMU and PCMA always, telephone-event, ptime 20, sendrecv at our address. */
+/* The lines of an SDP text without its o= line (its session id is random), CRLF checked. */
+static GStrv
+lines_without_origin (const char *text)
+{
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+
+  g_assert_true (g_str_has_suffix (text, "\r\n"));
+  lines = g_strsplit (text, "\r\n", -1);
+  for (guint i = 0; lines[i] && lines[i + 1]; i++)
+    if (!g_str_has_prefix (lines[i], "o="))
+      g_strv_builder_add (kept, lines[i]);
+  return g_strv_builder_end (kept);
+}
+
+static void
+assert_lines (const char *text, const char *const *want)
+{
+  g_auto(GStrv) got = lines_without_origin (text);
+
+  for (guint i = 0; want[i] || got[i]; i++)
+    {
+      if (g_strcmp0 (got[i], want[i]) != 0)
+        g_error ("line %u: got \"%s\", want \"%s\"\n%s", i, got[i] ? got[i] : "(end)",
+                 want[i] ? want[i] : "(end)", text);
+    }
+}
+
+/* Our default offer, line by line: Opus with our fmtp, G.722, PCMU, PCMA, RED for each G.711
+ * codec, telephone-event at 48000 and 8000, ptime 20, sendrecv at our address. */
 static void
 test_offer (void)
 {
+  static const char *const want[] = {
+    "v=0", "s=-", "c=IN IP4 192.0.2.1", "t=0 0",
+    "m=audio 40000 RTP/AVP 111 9 0 8 121 122 110 101",
+    "a=rtpmap:111 opus/48000/2",
+    "a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=32000",
+    "a=rtpmap:9 G722/8000",
+    "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:8 PCMA/8000",
+    "a=rtpmap:121 red/8000",
+    "a=fmtp:121 0/0",
+    "a=rtpmap:122 red/8000",
+    "a=fmtp:122 8/8",
+    "a=rtpmap:110 telephone-event/48000",
+    "a=fmtp:110 0-16",
+    "a=rtpmap:101 telephone-event/8000",
+    "a=fmtp:101 0-16",
+    "a=ptime:20",
+    "a=sendrecv",
+    NULL,
+  };
   g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
   g_autofree char *offer = bell_sdp_negotiator_offer (n, FALSE);
   g_autoptr(BellSdpSession) sdp = parse (offer);
-  g_autofree char *m = m_line (sdp, 0);
   const BellSdpMedia *audio = sdp->media->pdata[0];
 
-  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 0 8 101");
-  g_assert_cmpstr (bell_sdp_media_find_format (audio, 101)->encoding, ==, "telephone-event");
-  g_assert_cmpuint (audio->ptime, ==, 20);
+  assert_lines (offer, want);
   g_assert_cmpint (bell_sdp_media_get_direction (sdp, audio), ==, BELL_SDP_DIRECTION_SENDRECV);
-  g_assert_cmpstr (bell_sdp_media_get_connection (sdp, audio)->address, ==, "192.0.2.1");
+  g_assert_cmpstr (sdp->origin.username, ==, "bellbird");
+}
+
+/* The user's order; PCMU and PCMA added; unknown names kept out of the m= line; no Opus means
+ * no telephone-event/48000. */
+static void
+test_offer_user_order (void)
+{
+  static const char *const g711[] = { "pcma", "iLBC", NULL };
+  static const char *const wide[] = { "G722", "OPUS", NULL };
+  g_autoptr(BellSdpNegotiator) a = negotiator (g711);
+  g_autoptr(BellSdpNegotiator) b = negotiator (wide);
+  g_autofree char *oa = bell_sdp_negotiator_offer (a, FALSE);
+  g_autofree char *ob = bell_sdp_negotiator_offer (b, FALSE);
+  g_autoptr(BellSdpSession) sa = parse (oa), sb = parse (ob);
+  g_autofree char *ma = m_line (sa, 0), *mb = m_line (sb, 0);
+
+  g_assert_cmpstr (ma, ==, "audio 40000 RTP/AVP 8 0 122 121 101");
+  g_assert_cmpstr (mb, ==, "audio 40000 RTP/AVP 9 111 0 8 121 122 110 101");
+  g_assert_null (strstr (oa, "telephone-event/48000"));
+  g_assert_nonnull (strstr (oa, "a=fmtp:122 8/8\r\n"));
+}
+
+/* Low bandwidth: Opus first at 16 kb/s and a=ptime 40; an explicit bitrate is clamped to
+ * Opus's range (RFC 7587 §6.1); no_redundancy: no RED, useinbandfec=0. */
+static void
+test_offer_options (void)
+{
+  static const char *const g711_opus[] = { "PCMU", "opus", NULL };
+  static const char *const g711[] = { "PCMU", NULL };
+  BellSdpLocal low = { .address = "192.0.2.1", .rtp_port = 40000, .codecs = g711_opus,
+                       .low_bandwidth = TRUE };
+  BellSdpLocal low_g711 = { .address = "192.0.2.1", .rtp_port = 40000, .codecs = g711,
+                            .low_bandwidth = TRUE };
+  BellSdpLocal fast = { .address = "192.0.2.1", .rtp_port = 40000, .max_bitrate = 900000 };
+  BellSdpLocal slow = { .address = "192.0.2.1", .rtp_port = 40000, .max_bitrate = 10 };
+  BellSdpLocal plain = { .address = "192.0.2.1", .rtp_port = 40000, .no_redundancy = TRUE };
+  g_autoptr(BellSdpNegotiator) n1 = bell_sdp_negotiator_new (&low);
+  g_autoptr(BellSdpNegotiator) n2 = bell_sdp_negotiator_new (&low_g711);
+  g_autoptr(BellSdpNegotiator) n3 = bell_sdp_negotiator_new (&fast);
+  g_autoptr(BellSdpNegotiator) n4 = bell_sdp_negotiator_new (&slow);
+  g_autoptr(BellSdpNegotiator) n5 = bell_sdp_negotiator_new (&plain);
+  g_autofree char *o1 = bell_sdp_negotiator_offer (n1, FALSE);
+  g_autofree char *o2 = bell_sdp_negotiator_offer (n2, FALSE);
+  g_autofree char *o3 = bell_sdp_negotiator_offer (n3, FALSE);
+  g_autofree char *o4 = bell_sdp_negotiator_offer (n4, FALSE);
+  g_autofree char *o5 = bell_sdp_negotiator_offer (n5, FALSE);
+  g_autoptr(BellSdpSession) s1 = parse (o1), s2 = parse (o2), s5 = parse (o5);
+  g_autofree char *m1 = m_line (s1, 0), *m2 = m_line (s2, 0), *m5 = m_line (s5, 0);
+
+  g_assert_cmpstr (m1, ==, "audio 40000 RTP/AVP 111 0 8 121 122 110 101");
+  g_assert_nonnull (strstr (o1, "a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=16000\r\n"));
+  g_assert_nonnull (strstr (o1, "a=ptime:40\r\n"));
+  /* The user left Opus out: low bandwidth does not bring it back. */
+  g_assert_cmpstr (m2, ==, "audio 40000 RTP/AVP 0 8 121 122 101");
+  g_assert_nonnull (strstr (o3, "maxaveragebitrate=510000\r\n"));
+  g_assert_nonnull (strstr (o4, "maxaveragebitrate=6000\r\n"));
+  g_assert_nonnull (strstr (o4, "a=ptime:20\r\n"));
+  g_assert_cmpstr (m5, ==, "audio 40000 RTP/AVP 111 9 0 8 110 101");
+  g_assert_nonnull (strstr (o5, "a=fmtp:111 useinbandfec=0; usedtx=0; maxaveragebitrate=32000\r\n"));
+  g_assert_null (strstr (o5, "red/"));
 }
 
 /* The answer takes the user's first codec the offer has, with the offer's payload numbers,
@@ -136,7 +242,8 @@ test_reoffer_keeps_codec_and_origin (void)
   o2 = bell_sdp_negotiator_offer (n, FALSE);
   s2 = parse (o2);
   m2 = m_line (s2, 0);
-  g_assert_cmpstr (m2, ==, "audio 40000 RTP/AVP 8 0 101");
+  /* PCMA in use first, with its telephone-event number; the rest in our order. */
+  g_assert_cmpstr (m2, ==, "audio 40000 RTP/AVP 8 111 9 0 122 121 110 101");
   g_assert_cmpstr (s2->origin.sess_id, ==, s1->origin.sess_id);
   g_assert_cmpuint (s2->origin.sess_version, ==, s1->origin.sess_version + 1);
   o3 = bell_sdp_negotiator_offer (n, FALSE);
@@ -249,6 +356,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sdp/negotiate/offer", test_offer);
+  g_test_add_func ("/sdp/negotiate/offer-user-order", test_offer_user_order);
+  g_test_add_func ("/sdp/negotiate/offer-options", test_offer_options);
   g_test_add_func ("/sdp/negotiate/answer-order-and-refusal", test_answer_order_and_refusal);
   g_test_add_func ("/sdp/negotiate/hold", test_hold);
   g_test_add_func ("/sdp/negotiate/reoffer", test_reoffer_keeps_codec_and_origin);

@@ -7,8 +7,47 @@
 
 #include "bell-srtp.h"
 
-/* Dynamic payload type for telephone-event in our offers (the common choice). */
-#define OUR_DTMF_PT 101
+/* Our dynamic payload numbers (RFC 3551 §3: 96-127): the usual ones where there is a habit
+ * (WebRTC's opus 111 and telephone-event/48000 110, everyone's telephone-event/8000 101),
+ * RFC 2198's example 121 for RED. Within a call the numbers in use are kept (pick_pt). */
+#define PT_OPUS       111
+#define PT_DTMF       101
+#define PT_DTMF_48K   110
+#define PT_RED_PCMU   121
+#define PT_RED_PCMA   122
+
+/* Opus's maxaveragebitrate range (RFC 7587 §6.1). */
+#define OPUS_MIN_BITRATE   6000
+#define OPUS_MAX_BITRATE 510000
+
+/* RED blocks per packet we take: the primary and up to this many redundant ones. */
+#define RED_MAX_BLOCKS 8
+
+typedef enum
+{
+  CODEC_NONE,
+  CODEC_OPUS,
+  CODEC_G722,
+  CODEC_PCMU,
+  CODEC_PCMA,
+} Codec;
+
+/* What we know of each codec: its name in rtpmap, its RTP clock, the rate it samples at. */
+static const struct
+{
+  const char *name;
+  guint       clock_rate;
+  guint       audio_rate;
+  gint        pt;            /* static payload type (RFC 3551 §6); -1: dynamic */
+} codec_info[] = {
+  [CODEC_NONE] = { "", 0, 0, -1 },
+  [CODEC_OPUS] = { "opus", 48000, 48000, -1 },
+  /* RFC 3551 §4.5.2: G.722's RTP clock is 8000 although it samples at 16000 (an error of
+   * RFC 1890 kept for compatibility). */
+  [CODEC_G722] = { "G722", 8000, 16000, 9 },
+  [CODEC_PCMU] = { "PCMU", 8000, 8000, 0 },
+  [CODEC_PCMA] = { "PCMA", 8000, 8000, 8 },
+};
 
 struct _BellSdpNegotiator
 {
@@ -18,6 +57,8 @@ struct _BellSdpNegotiator
   guint            ptime;
   gboolean         rtcp_mux;
   BellSdpSrtpPolicy srtp;
+  guint            max_bitrate;     /* Opus bits/s we want at most */
+  gboolean         no_redundancy;
   gboolean         secure;          /* the signalling runs over TLS */
   char            *keys[BELL_SRTP_N_SUITES]; /* our SDES key per suite, made when first offered */
 
@@ -40,13 +81,55 @@ plan_clear (BellSdpMediaPlan *plan)
   bell_srtp_key_free (plan->srtp_remote_key);
   memset (plan, 0, sizeof *plan);
   plan->dtmf_pt = -1;
+  plan->red_pt = -1;
+}
+
+static Codec
+codec_from_name (const char *name)
+{
+  for (guint c = CODEC_OPUS; c < G_N_ELEMENTS (codec_info); c++)
+    if (g_ascii_strcasecmp (name, codec_info[c].name) == 0)
+      return (Codec) c;
+  return CODEC_NONE;
+}
+
+/* Which of our codecs a format of the peer's is: by name and RTP clock, so opus/8000 or
+ * G722/16000 are nothing we take. Opus takes any channel count (RFC 7587 says 2; be lenient
+ * on receive); the others mono only. */
+static Codec
+codec_of (const BellSdpFormat *f)
+{
+  Codec c;
+
+  if (!f->encoding || (c = codec_from_name (f->encoding)) == CODEC_NONE)
+    return CODEC_NONE;
+  if (f->clock_rate != codec_info[c].clock_rate)
+    return CODEC_NONE;
+  if (c != CODEC_OPUS && f->channels > 1)
+    return CODEC_NONE;
+  return c;
 }
 
 static gboolean
-has_codec (GPtrArray *codecs, const char *name)
+is_g711 (Codec c)
 {
-  for (guint i = 0; i < codecs->len; i++)
-    if (g_ascii_strcasecmp (codecs->pdata[i], name) == 0)
+  return c == CODEC_PCMU || c == CODEC_PCMA;
+}
+
+static gboolean
+has_codec (GPtrArray *list, const char *name)
+{
+  for (guint i = 0; i < list->len; i++)
+    if (g_ascii_strcasecmp (list->pdata[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+strv_has (const char *const *list, const char *name)
+{
+  for (guint i = 0; list[i]; i++)
+    if (g_ascii_strcasecmp (list[i], name) == 0)
       return TRUE;
   return FALSE;
 }
@@ -56,15 +139,26 @@ bell_sdp_negotiator_new (const BellSdpLocal *local)
 {
   BellSdpNegotiator *n = g_new0 (BellSdpNegotiator, 1);
 
+  static const char *const defaults[] = { "opus", "G722", "PCMU", "PCMA", NULL };
+  const char *const *wanted = local->codecs ? local->codecs : defaults;
+  guint bitrate = local->max_bitrate ? local->max_bitrate : BELL_SDP_OPUS_BITRATE;
+
   n->address = g_strdup (local->address ? local->address : "0.0.0.0");
   n->rtp_port = local->rtp_port;
-  n->ptime = local->ptime ? local->ptime : 20;
+  n->ptime = local->ptime ? local->ptime : local->low_bandwidth ? 40 : 20;
   n->rtcp_mux = local->rtcp_mux;
   n->srtp = local->srtp;
+  n->no_redundancy = local->no_redundancy;
+  if (local->low_bandwidth)
+    bitrate = MIN (bitrate, BELL_SDP_OPUS_BITRATE_LOW);
+  n->max_bitrate = CLAMP (bitrate, OPUS_MIN_BITRATE, OPUS_MAX_BITRATE);
   n->codecs = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; local->codecs && local->codecs[i]; i++)
-    if (!has_codec (n->codecs, local->codecs[i]))
-      g_ptr_array_add (n->codecs, g_ascii_strup (local->codecs[i], -1));
+  /* Low bandwidth prefers Opus, the one codec that can be narrow, if the user has it. */
+  if (local->low_bandwidth && strv_has (wanted, "opus"))
+    g_ptr_array_add (n->codecs, g_strdup ("OPUS"));
+  for (guint i = 0; wanted[i]; i++)
+    if (!has_codec (n->codecs, wanted[i]))
+      g_ptr_array_add (n->codecs, g_ascii_strup (wanted[i], -1));
   /* The seed's rule and ours: G.711 both ways, always. */
   if (!has_codec (n->codecs, "PCMU"))
     g_ptr_array_add (n->codecs, g_strdup ("PCMU"));
@@ -171,23 +265,145 @@ is_savp (const char *proto)
   return g_ascii_strcasecmp (proto, "RTP/SAVP") == 0;
 }
 
-/* RFC 3551 §6: the static payload type of a codec we know, else a dynamic one. */
-static guint
-payload_type_for (const char *encoding)
+/* Format parameters (a=fmtp). Opus's (RFC 7587 §6) are "name=value" separated by ";", with
+ * or without blanks around them; names are case-insensitive. */
+
+/* The value of parameter name (NULL: absent). */
+static char *
+fmtp_param (const char *fmtp, const char *name)
 {
-  if (g_ascii_strcasecmp (encoding, "PCMU") == 0)
-    return 0;
-  if (g_ascii_strcasecmp (encoding, "PCMA") == 0)
-    return 8;
-  if (g_ascii_strcasecmp (encoding, "G722") == 0)
-    return 9;
-  return 0;
+  g_auto(GStrv) params = NULL;
+
+  if (!fmtp)
+    return NULL;
+  params = g_strsplit (fmtp, ";", -1);
+  for (guint i = 0; params[i]; i++)
+    {
+      char *eq = strchr (params[i], '=');
+      if (!eq)
+        continue;
+      *eq = '\0';
+      if (g_ascii_strcasecmp (g_strstrip (params[i]), name) == 0)
+        return g_strdup (g_strstrip (eq + 1));
+    }
+  return NULL;
 }
 
+/* A flag: "1" is TRUE; absent, "0" or anything else FALSE (RFC 7587's defaults are 0). */
 static gboolean
-is_known_codec (const char *encoding)
+fmtp_flag (const char *fmtp, const char *name)
 {
-  return g_ascii_strcasecmp (encoding, "PCMU") == 0 || g_ascii_strcasecmp (encoding, "PCMA") == 0;
+  g_autofree char *value = fmtp_param (fmtp, name);
+
+  return g_strcmp0 (value, "1") == 0;
+}
+
+/* A number, clamped to min..max; 0 when absent, 0 or not a number at all. */
+static guint
+fmtp_uint (const char *fmtp, const char *name, guint min, guint max)
+{
+  g_autofree char *value = fmtp_param (fmtp, name);
+  guint64 v;
+
+  if (!value || !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL) || v == 0)
+    return 0;
+  return (guint) CLAMP (v, min, max);
+}
+
+/* Our Opus parameters: what our decoder wants (RFC 7587 §6.1 — they speak for the receiver).
+ * No DTX: a silent peer and a lost peer would look alike to our loss figures. */
+static char *
+opus_fmtp (BellSdpNegotiator *n)
+{
+  return g_strdup_printf ("useinbandfec=%d; usedtx=0; maxaveragebitrate=%u",
+                          n->no_redundancy ? 0 : 1, n->max_bitrate);
+}
+
+/* Is f RED (RFC 2198) at clock_rate carrying payload type primary and nothing else: red/<rate>
+ * with "a=fmtp:<red> P/P[/P...]", the primary first then its redundant blocks (§5)? Redundancy
+ * in another codec, an unknown payload type or the red type itself (a loop) is not taken. */
+static gboolean
+is_red_of (const BellSdpFormat *f, guint primary, guint clock_rate)
+{
+  g_auto(GStrv) blocks = NULL;
+  guint n_blocks;
+
+  if (!f->encoding || g_ascii_strcasecmp (f->encoding, "red") != 0 ||
+      f->clock_rate != clock_rate || f->pt == primary || !f->fmtp)
+    return FALSE;
+  blocks = g_strsplit (f->fmtp, "/", RED_MAX_BLOCKS + 2);
+  n_blocks = g_strv_length (blocks);
+  if (n_blocks < 2 || n_blocks > RED_MAX_BLOCKS + 1)
+    return FALSE;
+  for (guint i = 0; i < n_blocks; i++)
+    {
+      guint64 pt;
+      if (!g_ascii_string_to_unsigned (g_strstrip (blocks[i]), 10, 0, BELL_SDP_MAX_PT, &pt, NULL)
+          || pt != primary)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static const BellSdpFormat *
+find_red (const BellSdpMedia *m, guint primary, guint clock_rate)
+{
+  for (guint i = 0; i < m->formats->len; i++)
+    if (is_red_of (m->formats->pdata[i], primary, clock_rate))
+      return m->formats->pdata[i];
+  return NULL;
+}
+
+/* The first format of m that is codec c. */
+static const BellSdpFormat *
+find_codec (const BellSdpMedia *m, Codec c)
+{
+  for (guint i = 0; i < m->formats->len; i++)
+    if (codec_of (m->formats->pdata[i]) == c)
+      return m->formats->pdata[i];
+  return NULL;
+}
+
+/* telephone-event on the codec's clock (RFC 4733 §2.1: events share the audio's timestamps),
+ * else at 8000, which is all many offer (Asterisk with Opus). */
+static const BellSdpFormat *
+pick_dtmf (const BellSdpMedia *m, guint clock_rate)
+{
+  const BellSdpFormat *f = bell_sdp_media_find_format_by_name (m, "telephone-event", clock_rate);
+
+  return f ? f : bell_sdp_media_find_format_by_name (m, "telephone-event", 8000);
+}
+
+/* A dynamic payload number for our offer: the usual one when free, else the first free one;
+ * -1 when none is left. */
+static gint
+pick_pt (gboolean *used, guint usual)
+{
+  guint pt = usual;
+
+  for (guint next = 96; used[pt] && next <= BELL_SDP_MAX_PT; next++)
+    pt = next;
+  if (used[pt])
+    return -1;
+  used[pt] = TRUE;
+  return (gint) pt;
+}
+
+/* Codec c as payload type pt, with rtpmap (and our fmtp for Opus). */
+static void
+add_codec (BellSdpNegotiator *n, BellSdpMedia *m, Codec c, guint pt)
+{
+  g_autofree char *fmtp = c == CODEC_OPUS ? opus_fmtp (n) : NULL;
+
+  /* RFC 7587 §7: opus/48000/2 whatever is sent. */
+  bell_sdp_media_add_format (m, pt, codec_info[c].name, codec_info[c].clock_rate,
+                             c == CODEC_OPUS ? 2 : 0, fmtp);
+}
+
+static void
+add_dtmf (BellSdpMedia *m, guint pt, guint clock_rate, const char *fmtp)
+{
+  bell_sdp_media_add_format (m, pt, "telephone-event", clock_rate, 0, fmtp ? fmtp : "0-16");
 }
 
 /* What we say we do: on hold we do not receive; nor send when the peer holds us too. */
@@ -242,16 +458,69 @@ bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
   BellSdpSrtpPolicy srtp = n->rtp_port ? policy (n) : BELL_SDP_SRTP_OFF;
   BellSdpMedia *m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9,
                                         srtp == BELL_SDP_SRTP_MANDATORY ? "RTP/SAVP" : "RTP/AVP");
+  const BellSdpMediaPlan *p = &n->plan;
+  Codec in_use = p->active && p->encoding ? codec_from_name (p->encoding) : CODEC_NONE;
+  gboolean used[BELL_SDP_MAX_PT + 1] = { FALSE };
+  Codec order[G_N_ELEMENTS (codec_info)];
+  guint n_order = 0, pts[G_N_ELEMENTS (codec_info)];
+  gboolean opus = FALSE;
+  gint pt;
 
   n->holding = hold;
-  /* A re-offer leads with the codec in use, so that the call keeps it. */
-  if (n->plan.active && n->plan.encoding)
-    bell_sdp_media_add_format (m, n->plan.pt, n->plan.encoding, n->plan.clock_rate, 0, NULL);
+  /* The numbers the call uses stay theirs (RFC 3264 §8.3.2); new ones go around them. */
+  if (in_use != CODEC_NONE)
+    {
+      used[p->pt] = TRUE;
+      if (p->dtmf_pt >= 0)
+        used[p->dtmf_pt] = TRUE;
+      if (p->red_pt >= 0)
+        used[p->red_pt] = TRUE;
+    }
+  /* A re-offer leads with the codec in use, so that the call keeps it; then the user's order. */
+  if (in_use != CODEC_NONE)
+    order[n_order++] = in_use;
   for (guint i = 0; i < n->codecs->len; i++)
-    if (is_known_codec (n->codecs->pdata[i]))
-      bell_sdp_media_add_format (m, payload_type_for (n->codecs->pdata[i]), n->codecs->pdata[i],
-                                 8000, 0, NULL);
-  bell_sdp_media_add_format (m, OUR_DTMF_PT, "telephone-event", 8000, 0, "0-16");
+    {
+      Codec c = codec_from_name (n->codecs->pdata[i]);
+      gboolean seen = c == CODEC_NONE;
+      for (guint k = 0; k < n_order && !seen; k++)
+        seen = order[k] == c;
+      if (!seen)
+        order[n_order++] = c;
+    }
+  for (guint i = 0; i < n_order; i++)
+    {
+      Codec c = order[i];
+      pt = c == in_use ? (gint) p->pt : codec_info[c].pt >= 0 ? codec_info[c].pt
+                                                                : pick_pt (used, PT_OPUS);
+      pts[i] = (guint) pt;
+      if (pt >= 0)
+        add_codec (n, m, c, (guint) pt);
+      opus = opus || (c == CODEC_OPUS && pt >= 0);
+    }
+  /* RED for G.711, after the codecs: it is no codec of its own, and an answerer that takes the
+   * first format it knows must not take it. */
+  for (guint i = 0; i < n_order && !n->no_redundancy; i++)
+    if (is_g711 (order[i]))
+      {
+        g_autofree char *fmtp = g_strdup_printf ("%u/%u", pts[i], pts[i]);
+        pt = order[i] == in_use && p->red_pt >= 0
+               ? p->red_pt : pick_pt (used, order[i] == CODEC_PCMU ? PT_RED_PCMU : PT_RED_PCMA);
+        if (pt >= 0)
+          bell_sdp_media_add_format (m, (guint) pt, "red", 8000, 0, fmtp);
+      }
+  /* telephone-event on Opus's clock too (RFC 4733 §2.1), then the 8000 one everyone has. */
+  if (opus)
+    {
+      pt = in_use != CODEC_NONE && p->dtmf_pt >= 0 && p->dtmf_clock_rate == 48000
+             ? p->dtmf_pt : pick_pt (used, PT_DTMF_48K);
+      if (pt >= 0)
+        add_dtmf (m, (guint) pt, 48000, NULL);
+    }
+  pt = in_use != CODEC_NONE && p->dtmf_pt >= 0 && p->dtmf_clock_rate == 8000
+         ? p->dtmf_pt : pick_pt (used, PT_DTMF);
+  if (pt >= 0)
+    add_dtmf (m, (guint) pt, 8000, NULL);
   add_common_attributes (n, m, our_direction (n, hold));
   if (srtp != BELL_SDP_SRTP_OFF)
     offer_crypto (n, m);
@@ -273,26 +542,40 @@ static const BellSdpFormat *
 pick_codec (BellSdpNegotiator *n, const BellSdpMedia *m)
 {
   const BellSdpFormat *f;
+  Codec c;
 
   /* The same codec as before when the stream still has it (a re-offer keeps the call's). */
   if (n->plan.active && n->plan.encoding &&
-      (f = bell_sdp_media_find_format_by_name (m, n->plan.encoding, n->plan.clock_rate)))
+      (c = codec_from_name (n->plan.encoding)) != CODEC_NONE && (f = find_codec (m, c)))
     return f;
   for (guint i = 0; i < n->codecs->len; i++)
-    if (is_known_codec (n->codecs->pdata[i]) &&
-        (f = bell_sdp_media_find_format_by_name (m, n->codecs->pdata[i], 8000)))
+    if ((c = codec_from_name (n->codecs->pdata[i])) != CODEC_NONE && (f = find_codec (m, c)))
       return f;
   return NULL;
 }
 
-static const BellSdpFormat *
-pick_dtmf (const BellSdpMedia *m)
+/* The peer's a=ptime made one we can send: 10 to 60 ms in steps of 10, for Opus one of its
+ * frame lengths (10, 20, 40, 60); none given: 20, or for Opus (any length decodes) ours. */
+static guint
+sendable_ptime (BellSdpNegotiator *n, Codec c, guint asked)
 {
-  return bell_sdp_media_find_format_by_name (m, "telephone-event", 8000);
+  if (!asked)
+    return c == CODEC_OPUS ? n->ptime : 20;
+  asked = CLAMP (asked, 10, 60);
+  if (c == CODEC_OPUS)
+    return asked < 15 ? 10 : asked < 30 ? 20 : asked < 50 ? 40 : 60;
+  return asked - asked % 10;
 }
 
-/* Fills the plan from the peer's description of stream m (its address, port, rtcp) and the
- * directions both sides said; the codec comes from the caller. */
+/* What was agreed on a stream, apart from its transport. */
+typedef struct
+{
+  const BellSdpFormat *codec;       /* its payload type and rtpmap */
+  const char          *their_fmtp;  /* the peer's parameters for it: what its decoder wants */
+  const BellSdpFormat *dtmf;        /* NULL: none */
+  gint                 red_pt;      /* -1: none */
+} Agreed;
+
 /* How a stream is protected: the suite (or -1: plain RTP) and the peer's key params. */
 typedef struct
 {
@@ -300,27 +583,49 @@ typedef struct
   const char *their_key;
 } Protection;
 
+/* Fills the plan from the peer's description of stream m (its address, port, rtcp) and the
+ * directions both sides said; the codec and the rest from what was agreed. */
 static gboolean
 plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedia *m,
-           BellSdpDirection ours, const BellSdpFormat *codec, const BellSdpFormat *dtmf,
-           gboolean mux, const Protection *protection, GError **error)
+           BellSdpDirection ours, const Agreed *agreed, gboolean mux,
+           const Protection *protection, GError **error)
 {
-  const BellSdpConnection *c = bell_sdp_media_get_connection (remote, m);
+  const BellSdpConnection *conn = bell_sdp_media_get_connection (remote, m);
   BellSdpDirection theirs = bell_sdp_media_get_direction (remote, m);
+  Codec c = codec_of (agreed->codec);
 
-  if (!c)
+  g_assert (c != CODEC_NONE);
+  if (!conn)
     return sdp_error (error, "the audio stream has no connection address");
   plan_clear (&n->plan);
   n->plan.active = TRUE;
-  n->plan.remote_address = g_strdup (c->address);
+  n->plan.remote_address = g_strdup (conn->address);
   n->plan.remote_port = m->port;
   n->plan.rtcp_mux = mux;
   n->plan.remote_rtcp_port = mux ? m->port : m->rtcp_port ? m->rtcp_port : m->port + 1;
-  n->plan.pt = codec->pt;
-  n->plan.encoding = g_ascii_strup (codec->encoding, -1);
-  n->plan.clock_rate = codec->clock_rate ? codec->clock_rate : 8000;
-  n->plan.ptime = m->ptime ? m->ptime : 20;
-  n->plan.dtmf_pt = dtmf ? dtmf->pt : -1;
+  n->plan.pt = agreed->codec->pt;
+  n->plan.encoding = g_ascii_strup (codec_info[c].name, -1);
+  n->plan.clock_rate = codec_info[c].clock_rate;
+  n->plan.audio_rate = codec_info[c].audio_rate;
+  n->plan.channels = c == CODEC_OPUS ? 2 : 1;
+  n->plan.ptime = sendable_ptime (n, c, m->ptime);
+  if (agreed->dtmf)
+    {
+      n->plan.dtmf_pt = agreed->dtmf->pt;
+      n->plan.dtmf_clock_rate = agreed->dtmf->clock_rate;
+    }
+  if (c == CODEC_OPUS)
+    {
+      n->plan.opus_fec = !n->no_redundancy && fmtp_flag (agreed->their_fmtp, "useinbandfec");
+      n->plan.max_bitrate = fmtp_uint (agreed->their_fmtp, "maxaveragebitrate", OPUS_MIN_BITRATE,
+                                       OPUS_MAX_BITRATE);
+      n->plan.dtx = fmtp_flag (agreed->their_fmtp, "usedtx");
+    }
+  if (agreed->red_pt >= 0)
+    {
+      n->plan.red_pt = agreed->red_pt;
+      n->plan.red_primary_pt = agreed->codec->pt;
+    }
   /* RFC 2543 hold: c=0.0.0.0 means "do not send to me". */
   n->remote_holds = bell_sdp_media_is_held (remote, m);
   /* Holding, we say sendonly (RFC 3264 §8.4) but send nothing: the microphone of someone
@@ -374,7 +679,8 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
   for (guint i = 0; i < remote->media->len; i++)
     {
       const BellSdpMedia *om = remote->media->pdata[i];
-      const BellSdpFormat *codec = NULL, *dtmf = NULL;
+      const BellSdpFormat *codec = NULL, *dtmf = NULL, *red = NULL;
+      Agreed agreed = { NULL, NULL, NULL, -1 };
       BellSdpMedia *m;
 
       gboolean savp = is_savp (om->proto);
@@ -395,7 +701,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
           else if (n->srtp == BELL_SDP_SRTP_MANDATORY && !crypto)
             refusal = "the caller offers no encryption and this account requires SRTP";
           else if (!(codec = pick_codec (n, om)))
-            refusal = "no common audio codec (we take PCMU and PCMA)";
+            refusal = "no common audio codec";
           if (codec && crypto)
             {
               protection.suite = (gint) suite;
@@ -412,12 +718,17 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
           continue;
         }
       taken = TRUE;
-      dtmf = pick_dtmf (om);
+      agreed.codec = codec;
+      agreed.their_fmtp = codec->fmtp;
+      agreed.dtmf = dtmf = pick_dtmf (om, codec_info[codec_of (codec)].clock_rate);
+      red = n->no_redundancy || !is_g711 (codec_of (codec)) ? NULL : find_red (om, codec->pt, 8000);
+      agreed.red_pt = red ? red->pt : -1;
       m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9, om->proto);
-      bell_sdp_media_add_format (m, codec->pt, codec->encoding, codec->clock_rate ? codec->clock_rate : 8000,
-                                 0, NULL);
+      add_codec (n, m, codec_of (codec), codec->pt);
+      if (red)
+        bell_sdp_media_add_format (m, red->pt, "red", red->clock_rate, 0, red->fmtp);
       if (dtmf)
-        bell_sdp_media_add_format (m, dtmf->pt, "telephone-event", 8000, 0, dtmf->fmtp ? dtmf->fmtp : "0-16");
+        add_dtmf (m, dtmf->pt, dtmf->clock_rate, dtmf->fmtp);
       /* RFC 5761 §5.1.1: rtcp-mux only when offered. */
       add_common_attributes (n, m, answer_direction (n, bell_sdp_media_get_direction (remote, om), hold));
       if (!om->rtcp_mux)
@@ -428,7 +739,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
           g_autofree char *params = g_strconcat ("inline:", key_for (n, suite), NULL);
           bell_sdp_media_add_crypto (m, tag, bell_srtp_suite_to_name (suite), params, NULL);
         }
-      if (!plan_from (n, remote, om, m->direction, codec, dtmf, n->rtcp_mux && om->rtcp_mux,
+      if (!plan_from (n, remote, om, m->direction, &agreed, n->rtcp_mux && om->rtcp_mux,
                       &protection, error))
         {
           bell_sdp_media_free (m);
@@ -451,7 +762,8 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
 {
   g_autoptr(BellSdpSession) remote = bell_sdp_session_parse (answer, strlen (answer), error);
   const BellSdpMedia *ours, *theirs;
-  const BellSdpFormat *codec = NULL;
+  Agreed agreed = { NULL, NULL, NULL, -1 };
+  Codec kind;
   Protection protection = { -1, NULL };
   g_autofree char *their_key = NULL;
 
@@ -466,16 +778,33 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
   theirs = remote->media->pdata[0];
   if (!theirs->port)
     return sdp_error (error, "the peer refused the audio stream");
-  /* The first format of the answer that we offered is the one used (§6.1). */
-  for (guint i = 0; i < theirs->formats->len && !codec; i++)
+  /* The first format of the answer that we offered as a codec is the one used (§6.1); the
+   * answer's rtpmap, when it has one, must say the same codec. */
+  for (guint i = 0; i < theirs->formats->len && !agreed.codec; i++)
     {
       const BellSdpFormat *f = theirs->formats->pdata[i];
       const BellSdpFormat *offered = bell_sdp_media_find_format (ours, f->pt);
-      if (offered && offered->encoding && is_known_codec (offered->encoding))
-        codec = offered;
+      if (offered && codec_of (offered) != CODEC_NONE &&
+          (!f->encoding || codec_of (f) == codec_of (offered)))
+        {
+          agreed.codec = offered;
+          agreed.their_fmtp = f->fmtp;
+        }
     }
-  if (!codec)
+  if (!agreed.codec)
     return sdp_error (error, "the answer names none of the codecs we offered");
+  kind = codec_of (agreed.codec);
+  agreed.dtmf = pick_dtmf (theirs, codec_info[kind].clock_rate);
+  /* RED when we offered it for this codec and the answer keeps that type as red. */
+  for (guint i = 0; i < theirs->formats->len && is_g711 (kind) && agreed.red_pt < 0; i++)
+    {
+      const BellSdpFormat *f = theirs->formats->pdata[i];
+      const BellSdpFormat *offered = bell_sdp_media_find_format (ours, f->pt);
+      if (offered && is_red_of (offered, agreed.codec->pt, 8000) &&
+          (f->fmtp ? is_red_of (f, agreed.codec->pt, 8000)
+                   : g_ascii_strcasecmp (f->encoding ? f->encoding : "", "red") == 0))
+        agreed.red_pt = f->pt;
+    }
   if (ours->cryptos->len)
     {
       /* RFC 4568 §7.1.3: the answer's tag names one of our lines, with the same suite. */
@@ -497,7 +826,7 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
     }
   /* The offer stays: the same answer may come again (in the 2xx after a reliable 1xx, from
    * another fork) and is taken again. */
-  return plan_from (n, remote, theirs, ours->direction, codec, pick_dtmf (theirs),
+  return plan_from (n, remote, theirs, ours->direction, &agreed,
                     ours->rtcp_mux && theirs->rtcp_mux, &protection, error);
 }
 

@@ -4,7 +4,34 @@
  * keeps what was agreed: it makes our offers and answers, reads the peer's, and says what the
  * media layer should do (where to send, which payload types, which directions). One session
  * per call: the o= line stays the same and its version goes up with each new description.
- * PCMU and PCMA are always offered; telephone-event (RFC 4733) too.
+ *
+ * Codecs: Opus (RFC 7587), G.722, PCMU and PCMA (RFC 3551); PCMU and PCMA are always offered.
+ * With them: RED (RFC 2198) for each G.711 codec, each primary with one redundant block of
+ * itself ("a=fmtp:<red> 0/0"), and telephone-event (RFC 4733) at 8000 Hz, and at 48000 Hz too
+ * when Opus is offered, so that events can run on the clock of the codec they go with.
+ *
+ * The default offer (codecs NULL, nothing else set), whose m= line lists the codecs in order,
+ * then RED, then the events (RED is no codec of its own: an answerer that picks the first
+ * format it knows must not pick it, and we read the first codec of an answer the same way):
+ *
+ *   m=audio <port> RTP/AVP 111 9 0 8 121 122 110 101
+ *   a=rtpmap:111 opus/48000/2
+ *   a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=32000
+ *   a=rtpmap:9 G722/8000
+ *   a=rtpmap:0 PCMU/8000
+ *   a=rtpmap:8 PCMA/8000
+ *   a=rtpmap:121 red/8000
+ *   a=fmtp:121 0/0
+ *   a=rtpmap:122 red/8000
+ *   a=fmtp:122 8/8
+ *   a=rtpmap:110 telephone-event/48000
+ *   a=fmtp:110 0-16
+ *   a=rtpmap:101 telephone-event/8000
+ *   a=fmtp:101 0-16
+ *   a=ptime:20
+ *
+ * Dynamic payload numbers stay what they were within a call (RFC 3264 §8.3.2): a re-offer
+ * reuses those of the codec, RED and telephone-event in use, and picks others around them.
  */
 #pragma once
 
@@ -25,15 +52,33 @@ typedef enum
 
 gboolean bell_sdp_srtp_policy_from_string (const char *text, BellSdpSrtpPolicy *policy);
 
+/* Maximum Opus bitrate (bits/s) we ask the peer to send us by default, and in low-bandwidth
+ * mode: 32 kb/s carries wideband speech with its in-band FEC; 16 kb/s still does, narrower. */
+#define BELL_SDP_OPUS_BITRATE      32000
+#define BELL_SDP_OPUS_BITRATE_LOW  16000
+
 typedef struct
 {
   const char        *address;          /* our media address: an IP literal */
   guint              rtp_port;         /* 0: no media socket (every stream inactive) */
-  const char *const *codecs;           /* encoding names, most wanted first; NULL: PCMU, PCMA.
+  const char *const *codecs;           /* encoding names, most wanted first, of "opus",
+                                        * "G722", "PCMU", "PCMA" (any case; others are kept
+                                        * but never offered); NULL: opus, G722, PCMU, PCMA.
                                         * PCMU and PCMA are added at the end when missing. */
-  guint              ptime;            /* ms per packet we send; 0: 20 */
+  guint              ptime;            /* ms per packet we want to receive (a=ptime); 0: 20,
+                                        * or 40 with low_bandwidth */
   gboolean           rtcp_mux;         /* offer a=rtcp-mux (RFC 5761) */
   BellSdpSrtpPolicy  srtp;
+  guint              max_bitrate;      /* Opus bits/s we want to receive at most (our fmtp
+                                        * maxaveragebitrate, clamped to 6000..510000); 0:
+                                        * BELL_SDP_OPUS_BITRATE */
+  gboolean           low_bandwidth;    /* a narrow stream for mobile data or a slow uplink:
+                                        * Opus moves first (when the list has it) and we ask
+                                        * for at most BELL_SDP_OPUS_BITRATE_LOW; our a=ptime
+                                        * defaults to 40 (half the packets: less header) */
+  gboolean           no_redundancy;    /* offer and accept no RED, tell the peer our decoder
+                                        * takes no Opus FEC (useinbandfec=0) and plan none to
+                                        * send: the "FEC/RED off" comparison */
 } BellSdpLocal;
 
 /* What the media layer does once an offer/answer is complete. */
@@ -45,10 +90,29 @@ typedef struct
   guint     remote_rtcp_port;  /* a=rtcp, else port + 1; the RTP port with rtcp-mux */
   gboolean  rtcp_mux;
   guint     pt;                /* the codec's payload type (the offer's number, §6.1) */
-  char     *encoding;          /* "PCMU", "PCMA" */
-  guint     clock_rate;
-  guint     ptime;             /* the peer's a=ptime, else 20 */
+  char     *encoding;          /* upper case: "OPUS", "G722", "PCMU", "PCMA" */
+  guint     clock_rate;        /* the RTP clock: 48000 Opus, 8000 G.722 (RFC 3551 §4.5.2) and
+                                * G.711 */
+  guint     audio_rate;        /* the rate the codec samples at: 48000 Opus, 16000 G.722, 8000
+                                * G.711 */
+  guint     channels;          /* the rtpmap's channel count, 1 when absent; always 2 for Opus,
+                                * whose rtpmap says 2 whatever it carries (RFC 7587 §7): we
+                                * send mono (stereo/sprop-stereo of the peer are ignored) */
+  guint     ptime;             /* the peer's a=ptime, else 20 (Opus: else our own a=ptime, any
+                                * frame length decodes) */
   gint      dtmf_pt;           /* telephone-event payload type; -1: the peer has none */
+  guint     dtmf_clock_rate;   /* its clock: the codec's when the peer has events on that
+                                * clock (48000 with Opus), else 8000 (Asterisk offers Opus
+                                * with telephone-event/8000 only); 0 without dtmf_pt */
+  /* Opus (RFC 7587 §6.1: the peer's a=fmtp says what its decoder wants; FALSE/0 otherwise). */
+  gboolean  opus_fec;          /* the peer's decoder uses in-band FEC (useinbandfec=1): send it
+                                * (never with BellSdpLocal.no_redundancy) */
+  guint     max_bitrate;       /* bits/s the peer takes at most (maxaveragebitrate, clamped
+                                * to 6000..510000); 0: it did not say */
+  gboolean  dtx;               /* the peer prefers DTX (usedtx=1) */
+  /* RED (RFC 2198): one redundant block of the codec itself; only for PCMU and PCMA. */
+  gint      red_pt;            /* red/8000 payload type carrying pt; -1: no RED agreed */
+  guint     red_primary_pt;    /* the payload type RED carries (= pt); 0 without red_pt */
   gboolean  send;              /* we send RTP */
   gboolean  recv;              /* we expect RTP */
   /* SRTP (NULL suite: plain RTP). Keys as SDES key params; never logged. */
