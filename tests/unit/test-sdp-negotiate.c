@@ -282,6 +282,464 @@ test_refusals (void)
   g_assert_false (bell_sdp_negotiator_apply_answer (n, foreign, &e5));
 }
 
+/* Offers of real peers (their style; addresses and numbers as they write them). */
+#define SESSION(user, addr) \
+  "v=0\r\no=" user " 1 1 IN IP4 " addr "\r\ns=-\r\nc=IN IP4 " addr "\r\nt=0 0\r\n"
+
+/* Asterisk 18 with codec_opus: Opus with useinbandfec, events at 8000 only. */
+static const char asterisk_offer[] =
+  SESSION ("root", "198.51.100.10")
+  "m=audio 10000 RTP/AVP 107 9 0 8 101\r\n"
+  "a=rtpmap:107 opus/48000/2\r\na=fmtp:107 useinbandfec=1\r\n"
+  "a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+  "a=ptime:20\r\na=maxptime:150\r\na=sendrecv\r\n";
+
+/* FreeSWITCH 1.10: parameters with blanks (and its ptime inside them), events on both clocks,
+ * comfort noise. */
+static const char freeswitch_offer[] =
+  SESSION ("FreeSWITCH", "198.51.100.11")
+  "m=audio 16384 RTP/AVP 102 9 0 8 100 101 13\r\n"
+  "a=rtpmap:102 opus/48000/2\r\n"
+  "a=fmtp:102 useinbandfec=1; maxaveragebitrate=30000; maxplaybackrate=48000; ptime=20; "
+  "minptime=10; maxptime=40\r\n"
+  "a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+  "a=rtpmap:100 telephone-event/48000\r\na=fmtp:100 0-16\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+  "a=rtpmap:13 CN/8000\r\na=ptime:20\r\n";
+
+/* baresip 1.0 (captured from Debian's, modules g711, g722, opus): G.711 first, Opus stereo. */
+static const char baresip_offer[] =
+  SESSION ("-", "127.0.0.1")
+  "a=tool:baresip 1.0.0\r\n"
+  "m=audio 15162 RTP/AVP 0 8 9 96 101\r\n"
+  "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:9 G722/8000\r\n"
+  "a=rtpmap:96 opus/48000/2\r\na=fmtp:96 stereo=1;sprop-stereo=1\r\n"
+  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+  "a=sendrecv\r\na=label:1\r\na=rtcp-rsize\r\na=minptime:20\r\na=ptime:20\r\n";
+
+/* A WebRTC browser's audio behind a gateway that speaks RTP/AVP: RED for Opus, DTX asked. */
+static const char webrtc_offer[] =
+  SESSION ("-", "203.0.113.5")
+  "m=audio 50000 RTP/AVP 111 63 9 0 8 13 110 126\r\n"
+  "a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n"
+  "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"
+  "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"
+  "a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+  "a=rtpmap:13 CN/8000\r\na=rtpmap:110 telephone-event/48000\r\n"
+  "a=rtpmap:126 telephone-event/8000\r\na=rtcp-mux\r\na=sendrecv\r\n";
+
+static char *
+answer_ok (BellSdpNegotiator *n, const char *offer)
+{
+  g_autoptr(GError) error = NULL;
+  char *answer = bell_sdp_negotiator_answer (n, offer, FALSE, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  return answer;
+}
+
+static char *
+answer_m_line (BellSdpNegotiator *n, const char *offer)
+{
+  g_autofree char *answer = answer_ok (n, offer);
+  g_autoptr(BellSdpSession) sdp = parse (answer);
+
+  return m_line (sdp, 0);
+}
+
+/* Asterisk: Opus under its number, our own fmtp and opus/48000/2 in the answer, the events at
+ * 8000 (all it has); the plan says what its decoder wants (FEC) and what it did not say. */
+static void
+test_answer_asterisk (void)
+{
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autofree char *answer = answer_ok (n, asterisk_offer);
+  g_autoptr(BellSdpSession) sdp = parse (answer);
+  g_autofree char *m = m_line (sdp, 0);
+  const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 107 101");
+  g_assert_nonnull (strstr (answer, "a=rtpmap:107 opus/48000/2\r\n"));
+  g_assert_nonnull (strstr (answer, "a=fmtp:107 useinbandfec=1; usedtx=0; maxaveragebitrate=32000\r\n"));
+  g_assert_nonnull (strstr (answer, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"));
+  g_assert_true (plan->active && plan->send && plan->recv);
+  g_assert_cmpstr (plan->encoding, ==, "OPUS");
+  g_assert_cmpuint (plan->pt, ==, 107);
+  g_assert_cmpuint (plan->clock_rate, ==, 48000);
+  g_assert_cmpuint (plan->audio_rate, ==, 48000);
+  g_assert_cmpuint (plan->channels, ==, 2);
+  g_assert_cmpuint (plan->ptime, ==, 20);
+  g_assert_true (plan->opus_fec);
+  g_assert_cmpuint (plan->max_bitrate, ==, 0);
+  g_assert_false (plan->dtx);
+  g_assert_cmpint (plan->dtmf_pt, ==, 101);
+  g_assert_cmpuint (plan->dtmf_clock_rate, ==, 8000);
+  g_assert_cmpint (plan->red_pt, ==, -1);
+}
+
+/* FreeSWITCH: its bitrate cap read through the blanks, events on Opus's clock; with G.722
+ * first in our order, G.722 (RTP clock 8000, audio 16000) and the 8000 events. */
+static void
+test_answer_freeswitch (void)
+{
+  static const char *const g722_first[] = { "G722", "opus", NULL };
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autoptr(BellSdpNegotiator) w = negotiator (g722_first);
+  g_autofree char *m = answer_m_line (n, freeswitch_offer);
+  g_autofree char *mw = answer_m_line (w, freeswitch_offer);
+  const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+  const BellSdpMediaPlan *wide = bell_sdp_negotiator_get_plan (w);
+
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 102 100");
+  g_assert_cmpstr (plan->encoding, ==, "OPUS");
+  g_assert_true (plan->opus_fec);
+  g_assert_cmpuint (plan->max_bitrate, ==, 30000);
+  g_assert_cmpint (plan->dtmf_pt, ==, 100);
+  g_assert_cmpuint (plan->dtmf_clock_rate, ==, 48000);
+
+  g_assert_cmpstr (mw, ==, "audio 40000 RTP/AVP 9 101");
+  g_assert_cmpstr (wide->encoding, ==, "G722");
+  g_assert_cmpuint (wide->pt, ==, 9);
+  g_assert_cmpuint (wide->clock_rate, ==, 8000);
+  g_assert_cmpuint (wide->audio_rate, ==, 16000);
+  g_assert_cmpuint (wide->channels, ==, 1);
+  g_assert_false (wide->opus_fec);
+  g_assert_cmpint (wide->dtmf_pt, ==, 101);
+  g_assert_cmpuint (wide->dtmf_clock_rate, ==, 8000);
+  g_assert_cmpint (wide->red_pt, ==, -1);
+}
+
+/* baresip: our order wins over its (Opus, not its first PCMU); its stereo wishes do not make
+ * us send stereo and it asks no FEC; a PCMA-first user gets PCMA. */
+static void
+test_answer_baresip (void)
+{
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autoptr(BellSdpNegotiator) a = negotiator (pcma_first);
+  g_autofree char *m = answer_m_line (n, baresip_offer);
+  g_autofree char *ma = answer_m_line (a, baresip_offer);
+  const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 96 101");
+  g_assert_cmpstr (plan->encoding, ==, "OPUS");
+  g_assert_cmpuint (plan->channels, ==, 2);
+  g_assert_false (plan->opus_fec);
+  g_assert_false (plan->dtx);
+  g_assert_cmpuint (plan->dtmf_clock_rate, ==, 8000);
+  g_assert_cmpstr (ma, ==, "audio 40000 RTP/AVP 8 101");
+  g_assert_cmpstr (bell_sdp_negotiator_get_plan (a)->encoding, ==, "PCMA");
+}
+
+/* baresip's answer to our default offer (captured): Opus under our number, all its codecs
+ * listed, events at 8000 only. */
+static void
+test_apply_baresip_answer (void)
+{
+  static const char answer[] =
+    SESSION ("-", "127.0.0.1")
+    "a=tool:baresip 1.0.0\r\n"
+    "m=audio 15164 RTP/AVP 111 9 0 8 101\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 stereo=1;sprop-stereo=1\r\n"
+    "a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+    "a=sendrecv\r\na=label:1\r\na=minptime:20\r\na=ptime:20\r\n";
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autofree char *offer = bell_sdp_negotiator_offer (n, FALSE);
+  g_autoptr(GError) error = NULL;
+  const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+
+  g_assert_true (bell_sdp_negotiator_apply_answer (n, answer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (plan->encoding, ==, "OPUS");
+  g_assert_cmpuint (plan->pt, ==, 111);
+  g_assert_cmpuint (plan->channels, ==, 2);
+  g_assert_false (plan->opus_fec);
+  g_assert_cmpint (plan->dtmf_pt, ==, 101);
+  g_assert_cmpuint (plan->dtmf_clock_rate, ==, 8000);
+  g_assert_cmpint (plan->red_pt, ==, -1);
+  g_assert_cmpstr (plan->remote_address, ==, "127.0.0.1");
+  g_assert_cmpuint (plan->remote_port, ==, 15164);
+}
+
+/* WebRTC: Opus with the 48000 events; its RED is for Opus, which has FEC of its own: not
+ * taken. DTX as asked. */
+static void
+test_answer_webrtc (void)
+{
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autofree char *answer = answer_ok (n, webrtc_offer);
+  g_autoptr(BellSdpSession) sdp = parse (answer);
+  g_autofree char *m = m_line (sdp, 0);
+  const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 111 110");
+  g_assert_nonnull (strstr (answer, "a=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-16\r\n"));
+  g_assert_true (plan->opus_fec);
+  g_assert_true (plan->dtx);
+  g_assert_cmpint (plan->red_pt, ==, -1);
+  g_assert_cmpint (plan->dtmf_pt, ==, 110);
+  g_assert_cmpuint (plan->dtmf_clock_rate, ==, 48000);
+  g_assert_true (plan->rtcp_mux == FALSE);   /* our local.rtcp_mux is off here */
+}
+
+/* Two Bellbirds: Opus both ways, each plan with the other's wishes; the low-bandwidth one asks
+ * 16 kb/s and 40 ms packets. */
+static void
+test_bellbird_to_bellbird_opus (void)
+{
+  BellSdpLocal low = { .address = "192.0.2.2", .rtp_port = 41000, .low_bandwidth = TRUE };
+  g_autoptr(BellSdpNegotiator) a = negotiator (NULL);
+  g_autoptr(BellSdpNegotiator) b = bell_sdp_negotiator_new (&low);
+  g_autofree char *offer = bell_sdp_negotiator_offer (a, FALSE);
+  g_autofree char *answer = answer_ok (b, offer);
+  g_autoptr(GError) error = NULL;
+  const BellSdpMediaPlan *pa = bell_sdp_negotiator_get_plan (a);
+  const BellSdpMediaPlan *pb = bell_sdp_negotiator_get_plan (b);
+
+  g_assert_true (bell_sdp_negotiator_apply_answer (a, answer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (pa->encoding, ==, "OPUS");
+  g_assert_cmpstr (pb->encoding, ==, "OPUS");
+  g_assert_cmpuint (pa->pt, ==, 111);
+  g_assert_cmpuint (pb->pt, ==, 111);
+  g_assert_true (pa->opus_fec && pb->opus_fec);
+  g_assert_cmpuint (pa->max_bitrate, ==, 16000);   /* b asks little */
+  g_assert_cmpuint (pb->max_bitrate, ==, 32000);
+  g_assert_cmpuint (pa->ptime, ==, 40);
+  g_assert_cmpuint (pb->ptime, ==, 20);
+  g_assert_cmpint (pa->dtmf_pt, ==, 110);
+  g_assert_cmpint (pb->dtmf_pt, ==, 110);
+  g_assert_cmpuint (pa->dtmf_clock_rate, ==, 48000);
+  g_assert_cmpint (pa->red_pt, ==, -1);
+  g_assert_cmpint (pb->red_pt, ==, -1);
+}
+
+/* RED for G.711 between two Bellbirds: the answer keeps the red type of the chosen codec only,
+ * both plans have it; a side with no_redundancy answers without it; a peer's "FEC off" is
+ * obeyed in our plan too. */
+static void
+test_red_between_two (void)
+{
+  static const char *const pcmu[] = { "PCMU", NULL };
+  BellSdpLocal plain = { .address = "192.0.2.3", .rtp_port = 42000, .no_redundancy = TRUE };
+  g_autoptr(BellSdpNegotiator) a = negotiator (pcmu);
+  g_autoptr(BellSdpNegotiator) b = negotiator (pcma_first);
+  g_autoptr(BellSdpNegotiator) c = bell_sdp_negotiator_new (&plain);
+  g_autoptr(BellSdpNegotiator) d = negotiator (pcmu);
+  g_autofree char *offer = bell_sdp_negotiator_offer (a, FALSE);
+  g_autofree char *answer = answer_ok (b, offer);
+  g_autofree char *offer2 = bell_sdp_negotiator_offer (d, FALSE);
+  g_autofree char *answer2 = answer_ok (c, offer2);
+  g_autoptr(BellSdpSession) sdp = parse (answer), sdp2 = parse (answer2);
+  g_autofree char *m = m_line (sdp, 0), *m2 = m_line (sdp2, 0);
+  g_autoptr(GError) error = NULL;
+  const BellSdpMediaPlan *pa = bell_sdp_negotiator_get_plan (a);
+  const BellSdpMediaPlan *pb = bell_sdp_negotiator_get_plan (b);
+
+  /* b prefers PCMA: PCMA with its red (122, 8/8); PCMU's red (121) is left out. */
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 8 122 101");
+  g_assert_nonnull (strstr (answer, "a=rtpmap:122 red/8000\r\na=fmtp:122 8/8\r\n"));
+  g_assert_cmpint (pb->red_pt, ==, 122);
+  g_assert_cmpuint (pb->red_primary_pt, ==, 8);
+  g_assert_true (bell_sdp_negotiator_apply_answer (a, answer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (pa->encoding, ==, "PCMA");
+  g_assert_cmpint (pa->red_pt, ==, 122);
+  g_assert_cmpuint (pa->red_primary_pt, ==, 8);
+  g_assert_cmpuint (pa->audio_rate, ==, 8000);
+
+  g_assert_cmpstr (m2, ==, "audio 42000 RTP/AVP 0 101");
+  g_assert_cmpint (bell_sdp_negotiator_get_plan (c)->red_pt, ==, -1);
+  g_assert_true (bell_sdp_negotiator_apply_answer (d, answer2, &error));
+  g_assert_cmpint (bell_sdp_negotiator_get_plan (d)->red_pt, ==, -1);
+}
+
+/* RED only as RFC 2198 §5 describes it and only of the codec itself: mixed, looping, unknown,
+ * malformed or on another clock is not taken; two redundant blocks are. */
+static void
+test_red_hostile (void)
+{
+  static const struct
+  {
+    const char *lines;
+    gint        red_pt;
+  } cases[] = {
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0/0\r\n", 97 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0/0/0\r\n", 97 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0 / 0\r\n", 97 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0/8\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 97/97\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0/abc\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0/99999999999999999999999\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 0/0/0/0/0/0/0/0/0/0/0/0\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\na=fmtp:97 //\r\n", -1 },
+    { "a=rtpmap:97 red/8000\r\n", -1 },
+    { "a=rtpmap:97 red/16000\r\na=fmtp:97 0/0\r\n", -1 },
+    { "a=fmtp:97 0/0\r\n", -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *offer = g_strconcat (SESSION ("x", "198.51.100.7"),
+                                            "m=audio 49170 RTP/AVP 0 97\r\n", cases[i].lines,
+                                            NULL);
+      g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+      g_autofree char *answer = answer_ok (n, offer);
+      const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+
+      g_test_message ("case %u: %s", i, cases[i].lines);
+      g_assert_cmpstr (plan->encoding, ==, "PCMU");
+      g_assert_cmpint (plan->red_pt, ==, cases[i].red_pt);
+      g_assert_true ((strstr (answer, "red/8000") != NULL) == (cases[i].red_pt >= 0));
+    }
+}
+
+/* Opus as it should not come: on another clock (not taken), one channel (taken, answered
+ * /2), parameters that are garbage or out of range (ignored or clamped); G722/16000 is not
+ * G.722; a dynamic type without rtpmap is nothing. */
+static void
+test_hostile_codecs (void)
+{
+  static const struct
+  {
+    const char *formats;
+    const char *encoding;      /* NULL: refused */
+    guint       max_bitrate;
+    gboolean    fec;
+  } cases[] = {
+    { "96\r\na=rtpmap:96 opus/8000/2", NULL, 0, FALSE },
+    { "96 0\r\na=rtpmap:96 opus/8000", "PCMU", 0, FALSE },
+    { "96\r\na=rtpmap:96 OPUS/48000/1", "OPUS", 0, FALSE },
+    { "96\r\na=rtpmap:96 opus/48000", "OPUS", 0, FALSE },
+    { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 maxaveragebitrate=99999999999999999999999",
+      "OPUS", 0, FALSE },
+    { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 maxaveragebitrate=1000000;useinbandfec=1",
+      "OPUS", 510000, TRUE },
+    { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 MaxAverageBitrate = 100 ; UseInbandFEC = 1",
+      "OPUS", 6000, TRUE },
+    { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 ;;==;useinbandfec;usedtx=;maxaveragebitrate=-5",
+      "OPUS", 0, FALSE },
+    { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=yes; maxaveragebitrate=0x100",
+      "OPUS", 0, FALSE },
+    { "9 8\r\na=rtpmap:9 G722/16000", "PCMA", 0, FALSE },
+    { "96 97 8\r\na=fmtp:96 useinbandfec=1", "PCMA", 0, FALSE },
+    { "0\r\na=rtpmap:0 PCMU/8000/2", NULL, 0, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *offer = g_strconcat (SESSION ("x", "198.51.100.7"),
+                                            "m=audio 49170 RTP/AVP ", cases[i].formats, "\r\n",
+                                            NULL);
+      g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *answer = bell_sdp_negotiator_answer (n, offer, FALSE, &error);
+      const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+
+      g_test_message ("case %u: %s", i, cases[i].formats);
+      if (!cases[i].encoding)
+        {
+          g_assert_null (answer);
+          g_assert_error (error, BELL_SDP_ERROR, BELL_SDP_ERROR_MALFORMED);
+          g_assert_nonnull (strstr (error->message, "codec"));
+          continue;
+        }
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->encoding, ==, cases[i].encoding);
+      g_assert_cmpuint (plan->max_bitrate, ==, cases[i].max_bitrate);
+      g_assert_cmpint (plan->opus_fec, ==, cases[i].fec);
+      if (g_str_equal (cases[i].encoding, "OPUS"))
+        {
+          g_assert_cmpuint (plan->channels, ==, 2);
+          g_assert_nonnull (strstr (answer, "a=rtpmap:96 opus/48000/2\r\n"));
+        }
+    }
+}
+
+/* The peer's a=ptime made one we can send. */
+static void
+test_ptime (void)
+{
+  static const struct
+  {
+    const char *codec;
+    const char *ptime;
+    guint       want;
+  } cases[] = {
+    { "0", "a=ptime:30\r\n", 30 }, { "0", "a=ptime:25\r\n", 20 }, { "0", "a=ptime:1\r\n", 10 },
+    { "0", "a=ptime:5000\r\n", 60 }, { "0", "", 20 },
+    { "96\r\na=rtpmap:96 opus/48000/2", "a=ptime:30\r\n", 20 },
+    { "96\r\na=rtpmap:96 opus/48000/2", "a=ptime:40\r\n", 40 },
+    { "96\r\na=rtpmap:96 opus/48000/2", "a=ptime:120\r\n", 60 },
+    { "96\r\na=rtpmap:96 opus/48000/2", "", 20 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *offer = g_strconcat (SESSION ("x", "198.51.100.7"),
+                                            "m=audio 49170 RTP/AVP ", cases[i].codec, "\r\n",
+                                            cases[i].ptime, NULL);
+      g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+      g_autofree char *answer = answer_ok (n, offer);
+
+      g_assert_cmpuint (bell_sdp_negotiator_get_plan (n)->ptime, ==, cases[i].want);
+    }
+}
+
+/* Within a call the dynamic numbers stay (RFC 3264 §8.3.2): after answering an offer whose
+ * Opus is 96 and whose events are 111, our re-offer keeps both and puts nothing else there. */
+static void
+test_reoffer_keeps_numbers (void)
+{
+  static const char offer[] =
+    SESSION ("x", "198.51.100.7")
+    "m=audio 49170 RTP/AVP 96 0 111\r\n"
+    "a=rtpmap:96 opus/48000/2\r\na=rtpmap:111 telephone-event/8000\r\n";
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autofree char *answer = answer_ok (n, offer);
+  g_autofree char *reoffer = bell_sdp_negotiator_offer (n, FALSE);
+  g_autoptr(BellSdpSession) sdp = parse (reoffer);
+  g_autofree char *m = m_line (sdp, 0);
+  const BellSdpMedia *audio = sdp->media->pdata[0];
+
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 96 9 0 8 121 122 110 111");
+  g_assert_cmpstr (bell_sdp_media_find_format (audio, 96)->encoding, ==, "opus");
+  g_assert_cmpstr (bell_sdp_media_find_format (audio, 111)->encoding, ==, "telephone-event");
+  g_assert_cmpuint (bell_sdp_media_find_format (audio, 111)->clock_rate, ==, 8000);
+  g_assert_cmpuint (bell_sdp_media_find_format (audio, 110)->clock_rate, ==, 48000);
+}
+
+/* An answer whose rtpmap contradicts our offer: that format is not the codec, nor RED. */
+static void
+test_apply_answer_contradicting (void)
+{
+  static const char *const pcmu[] = { "PCMU", NULL };
+  static const char answer[] =
+    SESSION ("y", "198.51.100.9")
+    "m=audio 5004 RTP/AVP 111 0 121\r\n"
+    "a=rtpmap:111 iLBC/8000\r\na=rtpmap:121 iLBC/8000\r\n";
+  static const char answer_red_bare[] =
+    SESSION ("y", "198.51.100.9")
+    "m=audio 5004 RTP/AVP 0 121\r\na=rtpmap:121 red/8000\r\n";
+  g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+  g_autoptr(BellSdpNegotiator) u = negotiator (pcmu);
+  g_autofree char *offer = bell_sdp_negotiator_offer (n, FALSE);
+  g_autofree char *offer2 = bell_sdp_negotiator_offer (u, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bell_sdp_negotiator_apply_answer (n, answer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (bell_sdp_negotiator_get_plan (n)->encoding, ==, "PCMU");
+  g_assert_cmpint (bell_sdp_negotiator_get_plan (n)->red_pt, ==, -1);
+  /* A red type without its fmtp in the answer: ours says what it carries. */
+  g_assert_true (bell_sdp_negotiator_apply_answer (u, answer_red_bare, &error));
+  g_assert_cmpint (bell_sdp_negotiator_get_plan (u)->red_pt, ==, 121);
+  g_assert_cmpuint (bell_sdp_negotiator_get_plan (u)->red_primary_pt, ==, 0);
+}
+
 static BellSdpNegotiator *
 negotiator_srtp (BellSdpSrtpPolicy srtp)
 {
@@ -359,6 +817,18 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/negotiate/offer-user-order", test_offer_user_order);
   g_test_add_func ("/sdp/negotiate/offer-options", test_offer_options);
   g_test_add_func ("/sdp/negotiate/answer-order-and-refusal", test_answer_order_and_refusal);
+  g_test_add_func ("/sdp/negotiate/answer-asterisk", test_answer_asterisk);
+  g_test_add_func ("/sdp/negotiate/answer-freeswitch", test_answer_freeswitch);
+  g_test_add_func ("/sdp/negotiate/answer-baresip", test_answer_baresip);
+  g_test_add_func ("/sdp/negotiate/apply-baresip-answer", test_apply_baresip_answer);
+  g_test_add_func ("/sdp/negotiate/answer-webrtc", test_answer_webrtc);
+  g_test_add_func ("/sdp/negotiate/bellbird-opus", test_bellbird_to_bellbird_opus);
+  g_test_add_func ("/sdp/negotiate/red", test_red_between_two);
+  g_test_add_func ("/sdp/negotiate/red-hostile", test_red_hostile);
+  g_test_add_func ("/sdp/negotiate/hostile-codecs", test_hostile_codecs);
+  g_test_add_func ("/sdp/negotiate/ptime", test_ptime);
+  g_test_add_func ("/sdp/negotiate/reoffer-numbers", test_reoffer_keeps_numbers);
+  g_test_add_func ("/sdp/negotiate/apply-answer-contradicting", test_apply_answer_contradicting);
   g_test_add_func ("/sdp/negotiate/hold", test_hold);
   g_test_add_func ("/sdp/negotiate/reoffer", test_reoffer_keeps_codec_and_origin);
   g_test_add_func ("/sdp/negotiate/refusals", test_refusals);

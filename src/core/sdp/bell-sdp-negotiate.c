@@ -554,8 +554,9 @@ pick_codec (BellSdpNegotiator *n, const BellSdpMedia *m)
   return NULL;
 }
 
-/* The peer's a=ptime made one we can send: 10 to 60 ms in steps of 10, for Opus one of its
- * frame lengths (10, 20, 40, 60); none given: 20, or for Opus (any length decodes) ours. */
+/* The peer's a=ptime made one we can send, never longer than asked (beyond 60 ms, 60): 10 to
+ * 60 ms in steps of 10, for Opus one of its frame lengths (10, 20, 40, 60); none given: 20,
+ * or for Opus (any length decodes) ours. */
 static guint
 sendable_ptime (BellSdpNegotiator *n, Codec c, guint asked)
 {
@@ -563,7 +564,7 @@ sendable_ptime (BellSdpNegotiator *n, Codec c, guint asked)
     return c == CODEC_OPUS ? n->ptime : 20;
   asked = CLAMP (asked, 10, 60);
   if (c == CODEC_OPUS)
-    return asked < 15 ? 10 : asked < 30 ? 20 : asked < 50 ? 40 : 60;
+    return asked >= 60 ? 60 : asked >= 40 ? 40 : asked >= 20 ? 20 : 10;
   return asked - asked % 10;
 }
 
