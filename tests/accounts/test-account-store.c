@@ -3,6 +3,9 @@
  * keyring is missing (a private session bus without a Secret Service). */
 #include <gio/gio.h>
 #include <string.h>
+/* A keyfile backend of our own, for a settings file as an older Bellbird wrote it. */
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 #include <libsecret/secret.h>
 
@@ -35,6 +38,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   /* The memory backend is shared by the whole process: each test starts from nothing. */
   g_settings_reset (f->settings, "accounts");
   g_settings_reset (f->settings, "default-account");
+  g_settings_reset (f->settings, "codecs");
   f->store = bell_account_store_new (f->settings);
   g_signal_connect (f->store, "items-changed", G_CALLBACK (on_items_changed), f);
 }
@@ -361,6 +365,186 @@ test_save (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 1);
 }
 
+#define assert_strv(strv, ...) \
+  G_STMT_START { \
+    const char *const expected_[] = { __VA_ARGS__, NULL }; \
+    g_autofree char *got_ = g_strjoinv (",", (char **) (strv)); \
+    g_autofree char *want_ = g_strjoinv (",", (char **) expected_); \
+    g_assert_cmpstr (got_, ==, want_); \
+  } G_STMT_END
+
+static void
+test_normalize_codecs (void)
+{
+  static const struct { const char *in; const char *out; } cases[] = {
+    { "", "" },                                   /* the default order stays "default" */
+    { "opus,G722,PCMU,PCMA", "opus,G722,PCMU,PCMA" },
+    { "OPUS,g722", "opus,G722,PCMU,PCMA" },        /* G.711 is always offered: added last */
+    { "PCMA,opus,pcma,Opus", "PCMA,opus,PCMU" },   /* each once, first place kept */
+    { "G722,PCMU", "G722,PCMU,PCMA" },
+  };
+  const char *const bogus[] = { "opus", "G729", NULL };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) in = g_strsplit (cases[i].in, ",", -1);
+      g_auto(GStrv) out = NULL;
+      g_autofree char *joined = NULL;
+
+      if (!*cases[i].in)
+        g_clear_pointer (&in, g_strfreev);   /* NULL: as an empty list */
+      out = bell_account_normalize_codecs ((const char *const *) in, &error);
+      g_assert_no_error (error);
+      joined = g_strjoinv (",", out);
+      g_assert_cmpstr (joined, ==, cases[i].out);
+    }
+  g_assert_null (bell_account_normalize_codecs (bogus, &error));
+  g_assert_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_CODECS);
+  g_assert_nonnull (strstr (error->message, "G729"));
+  assert_strv (bell_account_known_codecs (), "opus", "G722", "PCMU", "PCMA");
+  g_assert_cmpstr (bell_account_codec_name ("g722"), ==, "G722");
+  g_assert_null (bell_account_codec_name ("L16"));
+}
+
+/* The per-account keys: their defaults (an account from before they existed reads these), an
+ * order and low-bandwidth mode saved and read back, and what they give the core. */
+static void
+test_codecs (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellAccountFields) fields = NULL;
+  g_autoptr(BellAccountFields) back = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(BellAccountRegConfig) rc = NULL;
+  g_auto(GStrv) stored = NULL;
+  g_auto(GStrv) defaults = NULL;
+  BellAccount *account = bell_account_store_add (f->store, "frank@example.com", NULL, &error);
+  GSettings *settings;
+  const char *const own[] = { "G722", "opus", NULL };
+  const char *const app_order[] = { "PCMA", "L16", "PCMU", NULL };
+
+  g_assert_no_error (error);
+  settings = bell_account_get_settings (account);
+  stored = g_settings_get_strv (settings, "codecs");
+  g_assert_cmpuint (g_strv_length (stored), ==, 0);
+  g_clear_pointer (&stored, g_strfreev);
+  g_assert_false (g_settings_get_boolean (settings, "low-bandwidth"));
+  g_assert_cmpuint (g_strv_length ((char **) bell_account_get_codecs (account)), ==, 0);
+  g_assert_false (bell_account_get_low_bandwidth (account));
+  fields = bell_account_fields_new_from_account (account);
+  g_assert_true (fields->codecs == NULL || fields->codecs[0] == NULL);
+  g_assert_false (fields->low_bandwidth);
+
+  /* No order of its own: the core's (NULL), which the app sets from its "codecs" key. */
+  rc = bell_account_make_reg_config (account, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (rc->config.codecs);
+  g_assert_false (rc->config.low_bandwidth);
+  g_clear_pointer (&rc, bell_account_reg_config_free);
+  /* What the editor shows for it: the app's key as the core will use it... */
+  defaults = bell_account_store_dup_default_codecs (f->store);
+  {
+    g_auto(GStrv) app = g_settings_get_strv (f->settings, "codecs");
+    g_auto(GStrv) expected = bell_account_normalize_codecs ((const char *const *) app, NULL);
+    g_autofree char *a = g_strjoinv (",", defaults);
+    g_autofree char *b = g_strjoinv (",", expected[0] ? expected
+                                                     : (char **) bell_account_known_codecs ());
+    g_assert_cmpstr (a, ==, b);
+  }
+  g_clear_pointer (&defaults, g_strfreev);
+  g_settings_set_strv (f->settings, "codecs", app_order);   /* L16: unknown, left out */
+  defaults = bell_account_store_dup_default_codecs (f->store);
+  assert_strv (defaults, "PCMA", "PCMU");
+  g_clear_pointer (&defaults, g_strfreev);
+  /* ...and the core's own order when the key is empty. */
+  g_settings_set_strv (f->settings, "codecs", NULL);
+  defaults = bell_account_store_dup_default_codecs (f->store);
+  assert_strv (defaults, "opus", "G722", "PCMU", "PCMA");
+
+  /* An order of its own, saved as the editor does: stored with G.711 added, read back. */
+  g_strfreev (fields->codecs);
+  fields->codecs = g_strdupv ((char **) own);
+  fields->low_bandwidth = TRUE;
+  bell_account_store_save_async (f->store, account, fields, NULL, NULL,
+                                 account_test_store_result, &result);
+  g_object_unref (bell_account_store_save_finish (f->store, account_test_wait_result (&result),
+                                                  &error));
+  g_assert_no_error (error);
+  stored = g_settings_get_strv (settings, "codecs");
+  assert_strv (stored, "G722", "opus", "PCMU", "PCMA");
+  g_assert_true (g_settings_get_boolean (settings, "low-bandwidth"));
+  assert_strv (bell_account_get_codecs (account), "G722", "opus", "PCMU", "PCMA");
+  g_assert_true (bell_account_get_low_bandwidth (account));
+  back = bell_account_fields_new_from_account (account);
+  assert_strv (back->codecs, "G722", "opus", "PCMU", "PCMA");
+  g_assert_true (back->low_bandwidth);
+
+  rc = bell_account_make_reg_config (account, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rc->config.codecs, ==, "G722,opus,PCMU,PCMA");
+  g_assert_true (rc->config.low_bandwidth);
+  g_clear_pointer (&rc, bell_account_reg_config_free);
+
+  /* Back to the default order: the key is empty again, the core gets NULL. */
+  g_clear_pointer (&back->codecs, g_strfreev);
+  back->low_bandwidth = FALSE;
+  g_clear_object (&result);
+  bell_account_store_save_async (f->store, account, back, NULL, NULL,
+                                 account_test_store_result, &result);
+  g_object_unref (bell_account_store_save_finish (f->store, account_test_wait_result (&result),
+                                                  &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&stored, g_strfreev);
+  stored = g_settings_get_strv (settings, "codecs");
+  g_assert_cmpuint (g_strv_length (stored), ==, 0);
+  rc = bell_account_make_reg_config (account, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (rc->config.codecs);
+  g_assert_false (rc->config.low_bandwidth);
+}
+
+/* A settings file written before these keys existed still loads: its accounts read the
+ * defaults, and keep everything else they had. */
+static void
+test_old_keyfile (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bellbird-old-keyfile-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "keyfile", NULL);
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) codecs = NULL;
+  g_autofree char *address = NULL;
+  static const char old[] =
+    "[io/github/bellbird/Bellbird]\n"
+    "accounts=['0a1b2c3d4e5f6071']\n"
+    "codecs=['PCMA', 'PCMU']\n"
+    "\n"
+    "[io/github/bellbird/Bellbird/accounts/0a1b2c3d4e5f6071]\n"
+    "address='sip:gina@example.com'\n"
+    "transport='tcp'\n"
+    "srtp='optional'\n";
+
+  g_assert_nonnull (dir);
+  g_assert_true (g_file_set_contents (file, old, -1, &error));
+  g_assert_no_error (error);
+  backend = g_keyfile_settings_backend_new (file, "/", NULL);
+  settings = g_settings_new_full (g_settings_schema_source_lookup (
+                                    g_settings_schema_source_get_default (),
+                                    BELL_ACCOUNT_SCHEMA_ID, TRUE),
+                                  backend, BELL_ACCOUNT_PATH_PREFIX "0a1b2c3d4e5f6071/");
+  address = g_settings_get_string (settings, "address");
+  g_assert_cmpstr (address, ==, "sip:gina@example.com");
+  assert_setting (settings, "srtp", "optional");
+  codecs = g_settings_get_strv (settings, "codecs");
+  g_assert_cmpuint (g_strv_length (codecs), ==, 0);   /* the app's order, PCMA first here */
+  g_assert_false (g_settings_get_boolean (settings, "low-bandwidth"));
+  g_clear_object (&settings);
+  g_clear_object (&backend);
+  account_test_rm_rf (dir);
+}
+
 static void
 test_validate (Fixture *f, gconstpointer data)
 {
@@ -372,6 +556,7 @@ test_validate (Fixture *f, gconstpointer data)
     { "transport", "sctp", BELL_ACCOUNT_ERROR_INVALID_SERVER },
     { "srtp", "always", BELL_ACCOUNT_ERROR_INVALID_SERVER },
     { "address", "dave@example.com", BELL_ACCOUNT_ERROR_EXISTS },
+    { "codecs", "opus,iLBC", BELL_ACCOUNT_ERROR_INVALID_CODECS },
   };
   g_autoptr(GError) error = NULL;
 
@@ -380,15 +565,22 @@ test_validate (Fixture *f, gconstpointer data)
     {
       g_autoptr(BellAccountFields) fields = fields_for ("carol@example.net");
       g_autoptr(GAsyncResult) result = NULL;
-      char **slot = g_str_equal (cases[i].field, "address") ? &fields->address
+      char *unused = NULL;
+      char **slot = g_str_equal (cases[i].field, "codecs") ? &unused
+                    : g_str_equal (cases[i].field, "address") ? &fields->address
                     : g_str_equal (cases[i].field, "registrar") ? &fields->registrar
                     : g_str_equal (cases[i].field, "outbound-proxy") ? &fields->outbound_proxy
                     : g_str_equal (cases[i].field, "stun-server") ? &fields->stun_server
                     : g_str_equal (cases[i].field, "transport") ? &fields->transport
                     : &fields->srtp;
 
-      g_free (*slot);
-      *slot = g_strdup (cases[i].value);
+      if (slot == &unused)
+        fields->codecs = g_strsplit (cases[i].value, ",", -1);
+      else
+        {
+          g_free (*slot);
+          *slot = g_strdup (cases[i].value);
+        }
       g_assert_false (bell_account_store_validate (f->store, NULL, fields, &error));
       g_assert_error (error, BELL_ACCOUNT_ERROR, cases[i].code);
       g_clear_error (&error);
@@ -495,6 +687,8 @@ main (int argc, char **argv)
   g_test_add_func ("/accounts/address/normalize", test_normalize_address);
   g_test_add_func ("/accounts/server/normalize", test_normalize_server);
   g_test_add_func ("/accounts/mappings", test_mappings);
+  g_test_add_func ("/accounts/codecs/normalize", test_normalize_codecs);
+  g_test_add_func ("/accounts/codecs/old-keyfile", test_old_keyfile);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/accounts/store/add-remove", test_add_remove);
   ADD ("/accounts/store/edit", test_edit);
@@ -503,6 +697,7 @@ main (int argc, char **argv)
   ADD ("/accounts/store/validate", test_validate);
   ADD ("/accounts/store/save-without-keyring", test_save_without_keyring);
   ADD ("/accounts/store/reg-config", test_reg_config);
+  ADD ("/accounts/store/codecs", test_codecs);
 #undef ADD
   status = g_test_run ();
 

@@ -94,6 +94,17 @@ click (GtkWidget *root, const char *name)
   gtk_widget_activate (widget);
 }
 
+/* A button clicked at once (activate presses it for a moment and clicks afterwards). */
+static void
+press (GtkWidget *root, const char *name)
+{
+  GtkWidget *widget = find_named (root, name);
+
+  g_assert_nonnull (widget);
+  g_assert_true (gtk_widget_is_sensitive (widget));
+  g_signal_emit_by_name (widget, "clicked");
+}
+
 typedef struct
 {
   GtkWidget  *root;
@@ -116,6 +127,34 @@ wait_label (GtkWidget *root, const char *prefix)
   account_test_wait (label_shown, &w, WAIT_MS, what);
   return find_label (root, prefix);
 }
+
+/* The codecs as the editor lists them: "G722 opus- PCMU PCMA" (- : switched off). */
+static char *
+codec_order (GtkWidget *root)
+{
+  GtkWidget *list = find_named (root, "codecs");
+  GString *order = g_string_new (NULL);
+  GtkListBoxRow *row;
+
+  g_assert_nonnull (list);
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), i)); i++)
+    {
+      const char *name = gtk_widget_get_name (GTK_WIDGET (row));
+      g_autofree char *switch_name = g_strconcat (name, "-offered", NULL);
+      GtkWidget *sw = find_named (GTK_WIDGET (row), switch_name);
+
+      g_assert_true (g_str_has_prefix (name, "codec-"));
+      g_string_append_printf (order, "%s%s%s", i ? " " : "", name + strlen ("codec-"),
+                              sw && !gtk_switch_get_active (GTK_SWITCH (sw)) ? "-" : "");
+    }
+  return g_string_free (order, FALSE);
+}
+
+#define assert_codec_order(root, expected) \
+  G_STMT_START { \
+    g_autofree char *order_ = codec_order (root); \
+    g_assert_cmpstr (order_, ==, expected); \
+  } G_STMT_END
 
 static BellAccountRow *
 first_row (GtkWidget *window)
@@ -177,6 +216,8 @@ test_window (void)
   BellCoreConfig config = { .bind_address = "127.0.0.1", .listen = BELL_SIP_TRANSPORT_UDP,
                             .auto_answer_ms = -1, .no_media = TRUE };
 
+  /* The app's order empty: the core's own (Opus first) is what a new account shows. */
+  g_settings_set_strv (settings, "codecs", NULL);
   g_object_ref_sink (window);
   gtk_window_present (GTK_WINDOW (window));
   wait_label (window, "No accounts yet");
@@ -197,6 +238,27 @@ test_window (void)
   registrar = g_strdup_printf ("127.0.0.1:%u", account_test_free_port (G_SOCKET_TYPE_STREAM));
   type_into (window, "registrar", registrar);
   adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (window, "transport")), 2);  /* TCP */
+
+  /* Codecs: the default order, nothing to reset; G.711 cannot be switched off. */
+  assert_codec_order (window, "opus G722 PCMU PCMA");
+  g_assert_false (gtk_widget_is_sensitive (find_named (window, "codecs-reset")));
+  g_assert_nonnull (find_named (window, "codec-opus-offered"));
+  g_assert_null (find_named (window, "codec-PCMU-offered"));
+  g_assert_null (find_named (window, "codec-PCMA-offered"));
+  g_assert_false (gtk_widget_is_sensitive (find_named (window, "codec-opus-up")));
+  g_assert_false (gtk_widget_is_sensitive (find_named (window, "codec-PCMA-down")));
+  /* G.722 up to first: its up button goes dead, so the focus moves to its down button. */
+  press (window, "codec-G722-up");
+  assert_codec_order (window, "G722 opus PCMU PCMA");
+  g_assert_false (gtk_widget_is_sensitive (find_named (window, "codec-G722-up")));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == find_named (window, "codec-G722-down"));
+  press (window, "codec-PCMA-up");
+  assert_codec_order (window, "G722 opus PCMA PCMU");
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == find_named (window, "codec-PCMA-up"));
+  gtk_switch_set_active (GTK_SWITCH (find_named (window, "codec-opus-offered")), FALSE);
+  assert_codec_order (window, "G722 opus- PCMA PCMU");
+  g_assert_true (gtk_widget_is_sensitive (find_named (window, "codecs-reset")));
+  gtk_switch_set_active (GTK_SWITCH (find_named (window, "low-bandwidth")), TRUE);
   click (window, "save");
   wait_label (window, "The keyring is not available");
   g_assert_nonnull (find_named (window, "address"));
@@ -211,6 +273,11 @@ test_window (void)
   g_object_unref (account);   /* the store keeps it */
   g_assert_cmpstr (bell_account_get_address (account), ==, "sip:alice@accounts.bellbird.test");
   g_assert_cmpstr (bell_account_get_transport (account), ==, "tcp");
+  {
+    g_autofree char *codecs = g_strjoinv (",", (char **) bell_account_get_codecs (account));
+    g_assert_cmpstr (codecs, ==, "G722,PCMA,PCMU");
+  }
+  g_assert_true (bell_account_get_low_bandwidth (account));
   bell_account_store_lookup_password_async (account, NULL, account_test_store_result, &result);
   password = bell_account_store_lookup_password_finish (account_test_wait_result (&result),
                                                         &error);
@@ -238,6 +305,12 @@ test_window (void)
                    "");
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (find_named (window, "transport"))),
                     ==, 2);
+  /* Its own order, the codec it does not offer after it; reset shows the default again. */
+  assert_codec_order (window, "G722 PCMA PCMU opus-");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_named (window, "low-bandwidth"))));
+  press (window, "codecs-reset");
+  assert_codec_order (window, "opus G722 PCMU PCMA");
+  g_assert_false (gtk_widget_is_sensitive (find_named (window, "codecs-reset")));
 
   /* Remove asks first. */
   click (window, "remove");

@@ -6,6 +6,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include "bell-account-editor.h"
+#include "bell-codec-list.h"
 
 /* The combo rows list these, in this order (the .ui's labels). */
 static const char *const transports[] = { "auto", "udp", "tcp", "tls", "ws", "wss" };
@@ -19,6 +20,7 @@ struct _BellAccountEditor
   BellAccount       *account;        /* NULL: adding */
   GCancellable      *cancellable;
   guint              expires;        /* not in the form: kept as it was */
+  gboolean           own_codecs;     /* the account has an order of its own (else the app's) */
 
   AdwWindowTitle    *window_title;
   GtkButton         *save_button;
@@ -34,6 +36,9 @@ struct _BellAccountEditor
   AdwComboRow       *transport_row;
   AdwEntryRow       *stun_row;
   AdwComboRow       *srtp_row;
+  GtkSwitch         *low_bandwidth_switch;
+  BellCodecList     *codec_list;
+  GtkButton         *codecs_reset_button;
   AdwPreferencesGroup *remove_group;
 };
 
@@ -108,6 +113,35 @@ on_srtp_selected (BellAccountEditor *self)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self->srtp_row), _(explanations[selected]));
 }
 
+/* The rows show the order calls will use: the account's own, else the app's. */
+static void
+show_codecs (BellAccountEditor *self, const char *const *own)
+{
+  g_auto(GStrv) codecs = NULL;
+
+  self->own_codecs = own && own[0];
+  codecs = self->own_codecs ? g_strdupv ((char **) own)
+                            : bell_account_store_dup_default_codecs (self->store);
+  bell_codec_list_set_codecs (self->codec_list, (const char *const *) codecs);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->codecs_reset_button), self->own_codecs);
+}
+
+static void
+on_codecs_changed (BellAccountEditor *self)
+{
+  /* Touched: from now on the account keeps this order, whatever the app's becomes. */
+  self->own_codecs = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->codecs_reset_button), TRUE);
+}
+
+static void
+on_codecs_reset_clicked (BellAccountEditor *self)
+{
+  show_codecs (self, NULL);
+  /* The button goes insensitive under the focus: give it to the list. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->codec_list));
+}
+
 static BellAccountFields *
 collect (BellAccountEditor *self)
 {
@@ -129,6 +163,9 @@ collect (BellAccountEditor *self)
   g_free (fields->srtp);
   fields->srtp = g_strdup (policies[MIN (adw_combo_row_get_selected (self->srtp_row),
                                          G_N_ELEMENTS (policies) - 1)]);
+  g_strfreev (fields->codecs);
+  fields->codecs = self->own_codecs ? bell_codec_list_dup_codecs (self->codec_list) : NULL;
+  fields->low_bandwidth = gtk_switch_get_active (self->low_bandwidth_switch);
   fields->enabled = gtk_switch_get_active (self->enabled_switch);
   fields->expires = self->expires;
   return fields;
@@ -148,6 +185,8 @@ fill (BellAccountEditor *self, const BellAccountFields *fields)
   adw_combo_row_set_selected (self->srtp_row,
                               index_of (policies, G_N_ELEMENTS (policies), fields->srtp));
   gtk_switch_set_active (self->enabled_switch, fields->enabled);
+  gtk_switch_set_active (self->low_bandwidth_switch, fields->low_bandwidth);
+  show_codecs (self, (const char *const *) fields->codecs);
   self->expires = fields->expires;
   on_srtp_selected (self);
   on_address_changed (self);
@@ -304,12 +343,18 @@ bell_account_editor_class_init (BellAccountEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, transport_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, stun_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, srtp_row);
+  gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, low_bandwidth_switch);
+  gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, codec_list);
+  gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, codecs_reset_button);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, remove_group);
   gtk_widget_class_bind_template_callback (widget_class, on_address_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_srtp_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_codecs_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_codecs_reset_clicked);
+  g_type_ensure (BELL_TYPE_CODEC_LIST);
 }
 
 static void

@@ -22,6 +22,7 @@ _bell_account_fields_copy (const BellAccountFields *fields)
   copy->transport = g_strdup (fields->transport);
   copy->srtp = g_strdup (fields->srtp);
   copy->stun_server = g_strdup (fields->stun_server);
+  copy->codecs = g_strdupv (fields->codecs);
   return copy;
 }
 
@@ -38,6 +39,8 @@ bell_account_fields_new (void)
     .transport = (char *) "auto",
     .srtp = (char *) "auto",
     .stun_server = (char *) "",
+    .codecs = NULL,
+    .low_bandwidth = FALSE,
     .enabled = TRUE,
     .expires = 600,
   };
@@ -58,6 +61,8 @@ bell_account_fields_new_from_account (BellAccount *account)
     .transport = (char *) bell_account_get_transport (account),
     .srtp = (char *) bell_account_get_srtp (account),
     .stun_server = (char *) bell_account_get_stun_server (account),
+    .codecs = (char **) bell_account_get_codecs (account),
+    .low_bandwidth = bell_account_get_low_bandwidth (account),
     .enabled = bell_account_get_enabled (account),
     .expires = bell_account_get_expires (account),
   });
@@ -76,6 +81,7 @@ bell_account_fields_free (BellAccountFields *fields)
   g_free (fields->transport);
   g_free (fields->srtp);
   g_free (fields->stun_server);
+  g_strfreev (fields->codecs);
   g_free (fields);
 }
 
@@ -103,6 +109,7 @@ bell_account_store_validate (BellAccountStore *store, BellAccount *account,
   g_autofree char *registrar = NULL;
   g_autofree char *proxy = NULL;
   g_autofree char *stun = NULL;
+  g_auto(GStrv) codecs = NULL;
   BellAccount *other;
 
   g_return_val_if_fail (BELL_IS_ACCOUNT_STORE (store), FALSE);
@@ -135,6 +142,9 @@ bell_account_store_validate (BellAccountStore *store, BellAccount *account,
           return FALSE;
         }
     }
+  codecs = bell_account_normalize_codecs ((const char *const *) fields->codecs, error);
+  if (!codecs)
+    return FALSE;
   if (!is_choice (fields->transport, transports) || !is_choice (fields->srtp, policies) ||
       fields->expires < 60 || fields->expires > 86400)
     {

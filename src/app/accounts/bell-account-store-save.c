@@ -50,6 +50,8 @@ write_fields (const char *id, const BellAccountFields *fields)
   g_autofree char *registrar = _bell_account_strip (fields->registrar);
   g_autofree char *proxy = _bell_account_strip (fields->outbound_proxy);
   g_autofree char *stun = _bell_account_strip (fields->stun_server);
+  g_auto(GStrv) codecs = bell_account_normalize_codecs ((const char *const *) fields->codecs,
+                                                        NULL);
 
   g_settings_delay (settings);
   g_settings_set_string (settings, "display-name", display_name);
@@ -60,6 +62,9 @@ write_fields (const char *id, const BellAccountFields *fields)
   g_settings_set_string (settings, "transport", fields->transport);
   g_settings_set_string (settings, "srtp", fields->srtp);
   g_settings_set_string (settings, "stun-server", stun);
+  /* Validated before: codecs is a list, empty for the app's order. */
+  g_settings_set_strv (settings, "codecs", (const char *const *) codecs);
+  g_settings_set_boolean (settings, "low-bandwidth", fields->low_bandwidth);
   g_settings_set_boolean (settings, "enabled", fields->enabled);
   g_settings_set_uint (settings, "expires", fields->expires);
   g_settings_apply (settings);

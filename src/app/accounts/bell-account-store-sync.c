@@ -107,17 +107,25 @@ show_error (BellAccount *account, const GError *error)
 
 /* Keeping the core in step */
 
-/* Every setting the registration depends on (not SRTP or STUN: they are read per call). */
+/* Every setting the core was given with the registration: what it registers with, and what
+ * it keeps for the account's calls (SRTP, STUN, codecs, low-bandwidth mode), which the core
+ * takes only from bell_core_register, so an edit of those registers again too. */
 static char *
 fingerprint_of (BellAccount *account)
 {
-  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s\n%u", bell_account_get_address (account),
+  g_autofree char *codecs = g_strjoinv (",", (char **) bell_account_get_codecs (account));
+
+  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s\n%u\n%s\n%s\n%s\n%d",
+                          bell_account_get_address (account),
                           bell_account_get_display_name (account),
                           bell_account_get_auth_user (account),
                           bell_account_get_registrar (account),
                           bell_account_get_outbound_proxy (account),
                           bell_account_get_transport (account),
-                          bell_account_get_expires (account));
+                          bell_account_get_expires (account),
+                          bell_account_get_srtp (account),
+                          bell_account_get_stun_server (account),
+                          codecs, bell_account_get_low_bandwidth (account));
 }
 
 /* Takes the account off the core, if the core has it. */

@@ -187,6 +187,27 @@ bell_account_store_get_settings (BellAccountStore *store)
   return store->settings;
 }
 
+char **
+bell_account_store_dup_default_codecs (BellAccountStore *store)
+{
+  g_auto(GStrv) app = NULL;
+  g_autoptr(GPtrArray) known = g_ptr_array_new ();
+  char **codecs;
+
+  g_return_val_if_fail (BELL_IS_ACCOUNT_STORE (store), NULL);
+  /* The app hands its key to the core as BellCoreConfig.codecs, which an account without an
+   * order of its own follows; names the core does not know it leaves out, and so do we. */
+  app = g_settings_get_strv (store->settings, "codecs");
+  for (guint i = 0; app[i]; i++)
+    if (bell_account_codec_name (app[i]))
+      g_ptr_array_add (known, app[i]);
+  g_ptr_array_add (known, NULL);
+  codecs = bell_account_normalize_codecs (known->len > 1 ? (const char *const *) known->pdata
+                                                         : bell_account_known_codecs (), NULL);
+  g_assert (codecs);
+  return codecs;
+}
+
 /* Looking up */
 
 BellAccount *

@@ -29,6 +29,9 @@ typedef struct
   char     *transport;        /* auto udp tcp tls ws wss */
   char     *srtp;             /* auto off optional mandatory */
   char     *stun_server;
+  char    **codecs;           /* the account's own order (see bell_account_get_codecs); NULL or
+                               * empty: the app's */
+  gboolean  low_bandwidth;
   gboolean  enabled;
   guint     expires;
 } BellAccountFields;
@@ -50,6 +53,9 @@ BellAccount *bell_account_store_add          (BellAccountStore *store, const cha
                                               const char *display_name, GError **error);
 /* Removes the account from the list, resets its settings and deletes its keyring item. */
 void         bell_account_store_remove       (BellAccountStore *store, BellAccount *account);
+/* The codec order of an account without one of its own, as its calls will offer them: the
+ * app's "codecs" key, else the core's order (bell_account_known_codecs), normalized. */
+char       **bell_account_store_dup_default_codecs (BellAccountStore *store);
 /* Owned by the store; NULL when absent. */
 BellAccount *bell_account_store_lookup       (BellAccountStore *store, const char *id);
 /* The account whose address is aor (compared as SIP URIs), or NULL. */

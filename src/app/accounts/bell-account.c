@@ -21,6 +21,8 @@ struct _BellAccount
   char             *transport;
   char             *srtp;
   char             *stun_server;
+  char            **codecs;          /* the account's own order; empty: the app's */
+  gboolean          low_bandwidth;
   gboolean          enabled;
   guint             expires;
   BellAccountState  state;
@@ -43,6 +45,8 @@ enum
   PROP_TRANSPORT,
   PROP_SRTP,
   PROP_STUN_SERVER,
+  PROP_CODECS,
+  PROP_LOW_BANDWIDTH,
   PROP_ENABLED,
   PROP_EXPIRES,
   PROP_STATE,
@@ -58,8 +62,11 @@ static guint signals[N_SIGNALS];
 /* The properties that mirror a GSettings key of the same name. */
 static const char *const bound_keys[] = {
   "display-name", "address", "auth-user", "registrar", "outbound-proxy", "transport", "srtp",
-  "stun-server", "enabled", "expires",
+  "stun-server", "codecs", "low-bandwidth", "enabled", "expires",
 };
+
+/* What the core can offer, in its default order (BellCoreConfig.codecs). */
+static const char *const known_codecs[] = { "opus", "G722", "PCMU", "PCMA", NULL };
 
 GType
 bell_account_state_get_type (void)
@@ -115,6 +122,12 @@ bell_account_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_ID:
       g_value_set_string (value, self->id);
       break;
+    case PROP_CODECS:
+      g_value_set_boxed (value, self->codecs);
+      break;
+    case PROP_LOW_BANDWIDTH:
+      g_value_set_boolean (value, self->low_bandwidth);
+      break;
     case PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
       break;
@@ -154,6 +167,26 @@ bell_account_set_property (GObject *object, guint prop_id, const GValue *value,
     {
     case PROP_ID:
       self->id = g_value_dup_string (value);
+      break;
+    case PROP_CODECS:
+      {
+        const char *const *codecs = g_value_get_boxed (value);
+        const char *const none[] = { NULL };
+
+        if (!g_strv_equal ((const char *const *) self->codecs, codecs ? codecs : none))
+          {
+            g_strfreev (self->codecs);
+            self->codecs = g_strdupv ((char **) (codecs ? codecs : none));
+            g_object_notify_by_pspec (object, pspec);
+          }
+      }
+      break;
+    case PROP_LOW_BANDWIDTH:
+      if (self->low_bandwidth != g_value_get_boolean (value))
+        {
+          self->low_bandwidth = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     case PROP_ENABLED:
       if (self->enabled != g_value_get_boolean (value))
@@ -209,6 +242,7 @@ bell_account_finalize (GObject *object)
   g_free (self->id);
   for (guint prop = PROP_DISPLAY_NAME; prop <= PROP_STUN_SERVER; prop++)
     g_free (*string_field (self, prop));
+  g_strfreev (self->codecs);
   g_free (self->status_text);
   G_OBJECT_CLASS (bell_account_parent_class)->finalize (object);
 }
@@ -243,6 +277,13 @@ bell_account_class_init (BellAccountClass *klass)
   properties[PROP_TRANSPORT] = string_pspec ("transport");
   properties[PROP_SRTP] = string_pspec ("srtp");
   properties[PROP_STUN_SERVER] = string_pspec ("stun-server");
+  /* Never NULL: empty when the account follows the app's order. */
+  properties[PROP_CODECS] =
+    g_param_spec_boxed ("codecs", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOW_BANDWIDTH] =
+    g_param_spec_boolean ("low-bandwidth", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ENABLED] =
     g_param_spec_boolean ("enabled", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -266,6 +307,7 @@ bell_account_class_init (BellAccountClass *klass)
 static void
 bell_account_init (BellAccount *self)
 {
+  self->codecs = g_new0 (char *, 1);
   self->enabled = TRUE;
   self->expires = 600;
   self->state = BELL_ACCOUNT_STATE_UNREGISTERED;
@@ -302,12 +344,20 @@ GETTER (const char *, outbound_proxy, outbound_proxy)
 GETTER (const char *, transport, transport)
 GETTER (const char *, srtp, srtp)
 GETTER (const char *, stun_server, stun_server)
+GETTER (gboolean, low_bandwidth, low_bandwidth)
 GETTER (gboolean, enabled, enabled)
 GETTER (guint, expires, expires)
 GETTER (BellAccountState, state, state)
 GETTER (const char *, status_text, status_text)
 
 #undef GETTER
+
+const char *const *
+bell_account_get_codecs (BellAccount *self)
+{
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
+  return (const char *const *) self->codecs;
+}
 
 const char *
 bell_account_get_title (BellAccount *self)
@@ -458,6 +508,53 @@ bell_account_make_instance_id (const char *id)
                           hex + 20);
 }
 
+const char *const *
+bell_account_known_codecs (void)
+{
+  return known_codecs;
+}
+
+const char *
+bell_account_codec_name (const char *name)
+{
+  for (guint i = 0; name && known_codecs[i]; i++)
+    if (g_ascii_strcasecmp (name, known_codecs[i]) == 0)
+      return known_codecs[i];
+  return NULL;
+}
+
+char **
+bell_account_normalize_codecs (const char *const *codecs, GError **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new ();
+
+  for (guint i = 0; codecs && codecs[i]; i++)
+    {
+      const char *name = bell_account_codec_name (codecs[i]);
+
+      if (!name)
+        {
+          g_set_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_CODECS,
+                       _("“%s” is not an audio codec Bellbird offers: choose from Opus, G.722, "
+                         "PCMU and PCMA"), codecs[i]);
+          return NULL;
+        }
+      if (!g_ptr_array_find_with_equal_func (out, name, g_str_equal, NULL))
+        g_ptr_array_add (out, (gpointer) name);
+    }
+  /* An empty list means "the default order"; any other list gets the two G.711 laws, which
+   * the core offers whatever the list says: stored and shown the way calls will be. */
+  if (out->len > 0)
+    {
+      if (!g_ptr_array_find_with_equal_func (out, "PCMU", g_str_equal, NULL))
+        g_ptr_array_add (out, (gpointer) "PCMU");
+      if (!g_ptr_array_find_with_equal_func (out, "PCMA", g_str_equal, NULL))
+        g_ptr_array_add (out, (gpointer) "PCMA");
+    }
+  g_ptr_array_add (out, NULL);
+  return g_strdupv ((char **) out->pdata);
+}
+
 static char *
 nonempty (const char *text)
 {
@@ -503,6 +600,14 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->auth_user = nonempty (self->auth_user);
   rc->srtp = nonempty (self->srtp);
   rc->stun_server = nonempty (self->stun_server);
+  {
+    g_auto(GStrv) codecs = bell_account_normalize_codecs ((const char *const *) self->codecs,
+                                                          error);
+    if (!codecs)
+      return NULL;
+    /* Empty: NULL, the core's order (the app's "codecs" key, else its built-in one). */
+    rc->codecs = codecs[0] ? g_strjoinv (",", codecs) : NULL;
+  }
   rc->instance_id = bell_account_make_instance_id (self->id);
 
   rc->config.aor = rc->aor;
@@ -513,6 +618,8 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->config.outbound_proxy = rc->outbound_proxy;
   rc->config.srtp = rc->srtp;   /* the policy of the calls made or taken as this account */
   rc->config.stun_server = rc->stun_server;
+  rc->config.codecs = rc->codecs;
+  rc->config.low_bandwidth = self->low_bandwidth;
   rc->config.transport = bell_account_transport_kind (self->transport);
   rc->config.expires = self->expires;
   rc->config.instance_id = rc->instance_id;
@@ -531,6 +638,7 @@ bell_account_reg_config_free (BellAccountRegConfig *config)
   g_free (config->outbound_proxy);
   g_free (config->srtp);
   g_free (config->stun_server);
+  g_free (config->codecs);
   g_free (config->instance_id);
   g_free (config);
 }

@@ -24,6 +24,7 @@ typedef enum
   BELL_ACCOUNT_ERROR_INVALID_SERVER,    /* registrar or proxy is not host[:port] or a sip: URI */
   BELL_ACCOUNT_ERROR_KEYRING,           /* the Secret Service is missing, locked or failed */
   BELL_ACCOUNT_ERROR_EXISTS,            /* another account has this address */
+  BELL_ACCOUNT_ERROR_INVALID_CODECS,    /* a codec name the core does not know */
 } BellAccountError;
 
 typedef enum
@@ -54,6 +55,11 @@ const char       *bell_account_get_outbound_proxy (BellAccount *self);
 const char       *bell_account_get_transport      (BellAccount *self);
 const char       *bell_account_get_srtp           (BellAccount *self);
 const char       *bell_account_get_stun_server    (BellAccount *self);
+/* The account's own codec order ("opus", "G722", "PCMU", "PCMA"), never NULL; empty when it
+ * follows the app's "codecs" key (the core's order for calls without an account). */
+const char *const *bell_account_get_codecs        (BellAccount *self);
+/* Whether its calls prefer a narrow stream (Opus, at a low bitrate). */
+gboolean          bell_account_get_low_bandwidth  (BellAccount *self);
 gboolean          bell_account_get_enabled        (BellAccount *self);
 guint             bell_account_get_expires        (BellAccount *self);
 BellAccountState  bell_account_get_state          (BellAccount *self);
@@ -82,6 +88,14 @@ char             *bell_account_normalize_server   (const char *text, GError **er
 BellSipTransportKind bell_account_transport_kind  (const char *transport);
 /* "auto" "off" "optional" "mandatory" → the core's SRTP policy (AUTO when unknown). */
 BellSdpSrtpPolicy bell_account_srtp_policy        (const char *srtp);
+/* The codecs the core can offer, in its default order: opus, G722, PCMU, PCMA. */
+const char *const *bell_account_known_codecs      (void);
+/* A codec name in any case as the core spells it ("OPUS" → "opus"); NULL when unknown. */
+const char       *bell_account_codec_name         (const char *name);
+/* A codec order as stored: known names only, each once, PCMU and PCMA added at the end when
+ * missing (calls always offer them); empty stays empty (the default order). NULL with
+ * BELL_ACCOUNT_ERROR_INVALID_CODECS on a name the core does not know. */
+char            **bell_account_normalize_codecs   (const char *const *codecs, GError **error);
 /* The stable RFC 5626 instance id of an account: urn:uuid: derived from its id. */
 char             *bell_account_make_instance_id   (const char *id);
 
@@ -97,6 +111,7 @@ typedef struct
   char         *outbound_proxy;
   char         *srtp;
   char         *stun_server;
+  char         *codecs;
   char         *instance_id;
 } BellAccountRegConfig;
 
