@@ -740,6 +740,129 @@ test_apply_answer_contradicting (void)
   g_assert_cmpuint (bell_sdp_negotiator_get_plan (u)->red_primary_pt, ==, 0);
 }
 
+/* What every plan must hold, whatever the peer wrote. */
+static void
+assert_plan_sane (const BellSdpMediaPlan *p)
+{
+  static const char *const names[] = { "OPUS", "G722", "PCMU", "PCMA", NULL };
+  gboolean opus;
+
+  if (!p->active)
+    return;
+  g_assert_nonnull (p->remote_address);
+  g_assert_true (g_strv_contains (names, p->encoding));
+  opus = g_str_equal (p->encoding, "OPUS");
+  g_assert_cmpuint (p->pt, <=, 127);
+  g_assert_cmpint (p->dtmf_pt, >=, -1);
+  g_assert_cmpint (p->dtmf_pt, <=, 127);
+  g_assert_cmpint (p->red_pt, >=, -1);
+  g_assert_cmpint (p->red_pt, <=, 127);
+  g_assert_cmpuint (p->clock_rate, ==, opus ? 48000 : 8000);
+  g_assert_cmpuint (p->channels, ==, opus ? 2 : 1);
+  g_assert_cmpuint (p->audio_rate, ==, opus ? 48000 : g_str_equal (p->encoding, "G722") ? 16000 : 8000);
+  if (p->dtmf_pt >= 0)
+    g_assert_true (p->dtmf_clock_rate == 8000 || p->dtmf_clock_rate == p->clock_rate);
+  else
+    g_assert_cmpuint (p->dtmf_clock_rate, ==, 0);
+  if (p->red_pt >= 0)
+    {
+      g_assert_true (g_str_equal (p->encoding, "PCMU") || g_str_equal (p->encoding, "PCMA"));
+      g_assert_cmpuint (p->red_primary_pt, ==, p->pt);
+      g_assert_cmpint (p->red_pt, !=, (gint) p->pt);
+    }
+  g_assert_cmpuint (p->ptime, >=, 10);
+  g_assert_cmpuint (p->ptime, <=, 60);
+  g_assert_true (p->max_bitrate == 0 || (p->max_bitrate >= 6000 && p->max_bitrate <= 510000));
+  g_assert_true (opus || (!p->opus_fec && !p->dtx && !p->max_bitrate));
+}
+
+/* One random change to an SDP text: a number, a name or a separator swapped for a hostile one,
+ * a line dropped or doubled. */
+static char *
+mutate (GRand *rand, const char *text)
+{
+  static const char *const words[] = {
+    "0", "8", "9", "96", "111", "127", "128", "4294967296", "99999999999999999999", "",
+    "opus", "OPUS", "red", "telephone-event", "G722", "PCMU", "PCMA", "8000", "16000", "48000",
+    "/", ";", "=", " ", "0/0", "111/111", "useinbandfec=1", "maxaveragebitrate=", "-1",
+  };
+  g_auto(GStrv) lines = g_strsplit (text, "\r\n", -1);
+  guint n = g_strv_length (lines);
+  guint at = (guint) g_rand_int_range (rand, 0, (gint) n);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *line = lines[i];
+      if (i == at)
+        switch (g_rand_int_range (rand, 0, 4))
+          {
+          case 0:   /* dropped */
+            continue;
+          case 1:   /* doubled */
+            g_string_append_printf (out, "%s\r\n", line);
+            break;
+          default:  /* a stretch of it replaced by a word */
+            {
+              gsize len = strlen (line);
+              gsize from = len ? (gsize) g_rand_int_range (rand, 0, (gint) len) : 0;
+              gsize cut = MIN (len - from, (gsize) g_rand_int_range (rand, 0, 6));
+              g_string_append_len (out, line, (gssize) from);
+              g_string_append (out, words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
+              g_string_append_printf (out, "%s%s", line + from + cut, lines[i + 1] ? "\r\n" : "");
+              continue;
+            }
+          }
+      g_string_append_printf (out, "%s%s", line, lines[i + 1] ? "\r\n" : "");
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Real peers' descriptions bent at random (a fixed seed: the same inputs every run), taken as
+ * offers and as answers: each is taken or refused with an error, the plan always holds
+ * together and our next offer parses. */
+static void
+test_mutations (void)
+{
+  const char *const seeds[] = { asterisk_offer, freeswitch_offer, baresip_offer, webrtc_offer };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261126);
+  guint taken = 0;
+
+  for (guint i = 0; i < 4000; i++)
+    {
+      g_autofree char *text = g_strdup (seeds[i % G_N_ELEMENTS (seeds)]);
+      g_autoptr(BellSdpNegotiator) n = negotiator (i % 3 ? NULL : pcma_first);
+      g_autoptr(BellSdpNegotiator) m = negotiator (NULL);
+      g_autoptr(GError) e1 = NULL, e2 = NULL;
+      g_autofree char *answer = NULL, *offer = NULL, *reoffer = NULL;
+      g_autoptr(BellSdpSession) s1 = NULL, s2 = NULL;
+
+      for (gint k = g_rand_int_range (rand, 1, 5); k > 0; k--)
+        {
+          char *next = mutate (rand, text);
+          g_free (text);
+          text = next;
+        }
+      answer = bell_sdp_negotiator_answer (n, text, FALSE, &e1);
+      g_assert_true ((answer == NULL) == (e1 != NULL));
+      if (answer)
+        {
+          taken++;
+          s1 = parse (answer);
+          assert_plan_sane (bell_sdp_negotiator_get_plan (n));
+          reoffer = bell_sdp_negotiator_offer (n, FALSE);
+          s2 = parse (reoffer);
+        }
+      offer = bell_sdp_negotiator_offer (m, FALSE);
+      if (bell_sdp_negotiator_apply_answer (m, text, &e2))
+        assert_plan_sane (bell_sdp_negotiator_get_plan (m));
+      else
+        g_assert_error (e2, BELL_SDP_ERROR, BELL_SDP_ERROR_MALFORMED);
+    }
+  /* The mutations leave most descriptions usable: the test reaches the plans. */
+  g_assert_cmpuint (taken, >, 1000);
+}
+
 static BellSdpNegotiator *
 negotiator_srtp (BellSdpSrtpPolicy srtp)
 {
@@ -829,6 +952,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/negotiate/ptime", test_ptime);
   g_test_add_func ("/sdp/negotiate/reoffer-numbers", test_reoffer_keeps_numbers);
   g_test_add_func ("/sdp/negotiate/apply-answer-contradicting", test_apply_answer_contradicting);
+  g_test_add_func ("/sdp/negotiate/mutations", test_mutations);
   g_test_add_func ("/sdp/negotiate/hold", test_hold);
   g_test_add_func ("/sdp/negotiate/reoffer", test_reoffer_keeps_codec_and_origin);
   g_test_add_func ("/sdp/negotiate/refusals", test_refusals);
