@@ -1,0 +1,69 @@
+/* bell-rate-control.h: what our sender should do about the path, from the RTCP receiver
+ * reports the far end sends about our stream.
+ *
+ * Two questions, answered from the same reports (fraction lost, round-trip time, jitter):
+ * - How much protection: the loss the Opus encoder protects for with its in-band FEC
+ *   (opusenc's packet-loss-percentage), or for G.711 / G.722 the RFC 2198 redundancy distance.
+ *   It rises as soon as loss has been seen in two reports in a row, in 5 % steps, and falls
+ *   only after 20 s in which the loss stayed well below the lower step: a steady loss holds it
+ *   still, a single bad report does not move it.
+ * - How many bits (Opus only): loss above 10 % in two reports in a row, or a round-trip time
+ *   well above the call's lowest (queues filling: the surest sign of congestion), cuts the
+ *   bitrate by a quarter, at most once a second; after 8 s without loss or delay it climbs
+ *   back 8 kbit/s every 4 s. Between 2 % and 10 % loss it holds, so a path with a steady few
+ *   per cent of loss neither saws up and down nor drifts.
+ *
+ * Pure logic on the values and times given (monotonic µs), so tests replay report traces. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define BELL_RATE_CONTROL_MIN_BITRATE           6000   /* Opus voice at 48 kHz, mono */
+#define BELL_RATE_CONTROL_MAX_BITRATE           64000
+#define BELL_RATE_CONTROL_LOW_BANDWIDTH_BITRATE 16000  /* the cap in low-bandwidth mode */
+#define BELL_RATE_CONTROL_MAX_RED_DISTANCE      3
+
+typedef enum
+{
+  BELL_RATE_CODEC_OPUS,    /* variable bitrate, in-band FEC */
+  BELL_RATE_CODEC_FIXED,   /* G.711, G.722: one bitrate, protected by RFC 2198 redundancy */
+} BellRateCodecKind;
+
+typedef struct
+{
+  BellRateCodecKind kind;
+  gboolean low_bandwidth;  /* the account's low-bandwidth mode: Opus at most 16 kbit/s */
+  guint    max_bitrate;    /* e.g. the peer's maxaveragebitrate; 0: no cap beyond the mode's */
+  guint    start_bitrate;  /* 0: start at the top */
+} BellRateControlConfig;
+
+typedef struct
+{
+  guint    bitrate;          /* Opus target, bits/s; 0 for a fixed-rate codec */
+  gboolean fec;              /* Opus in-band FEC on (off only where the bitrate is too low) */
+  guint    loss_percentage;  /* the loss, in %, protection is sized for (at least 1) */
+  guint    red_distance;     /* fixed-rate codecs: RFC 2198 redundancy distance, 0..3 */
+} BellRateDecision;
+
+typedef struct _BellRateControl BellRateControl;
+
+BellRateControl        *bell_rate_control_new    (const BellRateControlConfig *config);
+void                    bell_rate_control_free   (BellRateControl *control);
+
+/* One receiver report about our stream arrived at now_us: fraction_lost 0..1 as the far end
+ * reported it, rtt_ms (< 0: unknown, e.g. no LSR yet), the far end's interarrival jitter in
+ * ms (< 0: unknown). TRUE when the decision changed. */
+gboolean                bell_rate_control_report (BellRateControl *control, gint64 now_us,
+                                                  double fraction_lost, double rtt_ms,
+                                                  double jitter_ms);
+const BellRateDecision *bell_rate_control_get    (const BellRateControl *control);
+
+/* The RFC 2198 distance for a loss to protect for (in %): the fewest redundant copies that
+ * leave at most 2.5 % of frames lost under random loss, at most 3. */
+guint                   bell_rate_control_red_distance (guint loss_percentage);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellRateControl, bell_rate_control_free)
+
+G_END_DECLS
