@@ -11,7 +11,61 @@ struct _AccountTestRegistrar
   GSource   *source;
   guint16    port;
   GPtrArray *seen;   /* char *: "USER EXPIRES" per REGISTER, in the order received */
+  char      *offer;  /* the last INVITE's codecs */
+  guint      ptime;  /* and its a=ptime */
 };
+
+/* An SDP offer's audio codecs by name, in the m= line's order. */
+static char *
+offered_codecs (const char *sdp, gsize len, guint *ptime)
+{
+  g_autofree char *text = g_strndup (sdp, len);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto(GStrv) formats = NULL;
+  GString *names = g_string_new (NULL);
+
+  *ptime = 0;
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "m=audio ") && !formats)
+      formats = g_strsplit (g_strstrip (lines[i]), " ", -1);
+    else if (g_str_has_prefix (lines[i], "a=ptime:"))
+      *ptime = (guint) g_ascii_strtoull (lines[i] + strlen ("a=ptime:"), NULL, 10);
+  /* m=audio PORT PROTO FMT...: the formats from the fourth token on. */
+  for (guint f = 3; formats && f < g_strv_length (formats); f++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("a=rtpmap:%s ", formats[f]);
+      g_autofree char *name = NULL;
+
+      for (guint i = 0; lines[i] && !name; i++)
+        if (g_str_has_prefix (lines[i], prefix))
+          name = g_strndup (lines[i] + strlen (prefix), strcspn (lines[i] + strlen (prefix), "/"));
+      /* RFC 3551's static payloads may come without an rtpmap. */
+      if (!name)
+        name = g_strdup (g_str_equal (formats[f], "0") ? "PCMU"
+                         : g_str_equal (formats[f], "8") ? "PCMA"
+                         : g_str_equal (formats[f], "9") ? "G722" : formats[f]);
+      g_string_append_printf (names, "%s%s", names->len ? " " : "", name);
+    }
+  return g_string_free (names, FALSE);
+}
+
+/* Busy: the caller's INVITE transaction ends, its ACK is not ours to answer. */
+static void
+refuse_invite (AccountTestRegistrar *registrar, const BellSipMsg *request, GSocketAddress *from)
+{
+  g_autoptr(BellSipMsg) response = bell_sip_msg_new_response_to (request, 486, "Busy Here",
+                                                                 "busy");
+  g_autoptr(GBytes) bytes = bell_sip_msg_to_bytes (response);
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const char *sdp = bell_sip_msg_peek_body (request, &len);
+
+  g_free (registrar->offer);
+  registrar->offer = offered_codecs (sdp ? sdp : "", sdp ? len : 0, &registrar->ptime);
+  g_socket_send_to (registrar->socket, from, g_bytes_get_data (bytes, NULL),
+                    g_bytes_get_size (bytes), NULL, &error);
+  g_assert_no_error (error);
+}
 
 static void
 answer (AccountTestRegistrar *registrar, const BellSipMsg *request, GSocketAddress *from)
@@ -49,7 +103,13 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer data)
 
   if (n > 0)
     request = bell_sip_msg_parse (buf, n, BELL_SIP_PARSE_DATAGRAM, NULL);
-  /* Keep-alives (CRLF) and anything but a REGISTER: not a registrar's business. */
+  if (request && bell_sip_msg_is_request (request) &&
+      bell_sip_msg_get_method (request) == BELL_SIP_METHOD_INVITE)
+    {
+      refuse_invite (registrar, request, from);
+      return G_SOURCE_CONTINUE;
+    }
+  /* Keep-alives (CRLF) and anything else but a REGISTER: not a registrar's business. */
   if (!request || !bell_sip_msg_is_request (request) ||
       bell_sip_msg_get_method (request) != BELL_SIP_METHOD_REGISTER)
     return G_SOURCE_CONTINUE;
@@ -91,6 +151,7 @@ account_test_registrar_free (AccountTestRegistrar *registrar)
   g_source_unref (registrar->source);
   g_object_unref (registrar->socket);
   g_ptr_array_unref (registrar->seen);
+  g_free (registrar->offer);
   g_free (registrar);
 }
 
@@ -98,6 +159,18 @@ guint16
 account_test_registrar_get_port (AccountTestRegistrar *registrar)
 {
   return registrar->port;
+}
+
+const char *
+account_test_registrar_last_offer (AccountTestRegistrar *registrar)
+{
+  return registrar->offer;
+}
+
+guint
+account_test_registrar_last_ptime (AccountTestRegistrar *registrar)
+{
+  return registrar->ptime;
 }
 
 guint

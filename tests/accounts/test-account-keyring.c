@@ -8,7 +8,8 @@
  * drives a core: an account registers with a sipp registrar using the keyring's password, a
  * wrong password shows as such and an edit fixes it with no restart; an unreachable registrar
  * gives a readable state; and with two accounts on one registrar, editing, moving, disabling
- * or removing one never makes the other send a REGISTER.
+ * or removing one never makes the other send a REGISTER. An account's codec order and
+ * low-bandwidth mode reach the core: its calls offer them, and an edit changes the next call.
  */
 #include <gio/gio.h>
 #include <libsecret/secret.h>
@@ -543,6 +544,99 @@ test_one_account_at_a_time (void)
   bell_core_shutdown (core);
 }
 
+typedef struct
+{
+  AccountTestRegistrar *registrar;
+  const char           *codecs;
+} OfferWait;
+
+/* The last offer's audio codecs, without telephone-event, RED or comfort noise. */
+static char *
+audio_codecs (const char *offer)
+{
+  g_auto(GStrv) names = g_strsplit (offer ? offer : "", " ", -1);
+  GString *audio = g_string_new (NULL);
+
+  for (guint i = 0; names[i]; i++)
+    if (bell_account_codec_name (names[i]))
+      g_string_append_printf (audio, "%s%s", audio->len ? " " : "", names[i]);
+  return g_string_free (audio, FALSE);
+}
+
+static gboolean
+offer_is (gpointer data)
+{
+  OfferWait *w = data;
+  g_autofree char *codecs = audio_codecs (account_test_registrar_last_offer (w->registrar));
+
+  return g_str_equal (codecs, w->codecs);
+}
+
+static void
+wait_offer (AccountTestRegistrar *registrar, const char *codecs)
+{
+  OfferWait w = { registrar, codecs };
+  g_autofree char *what = g_strdup_printf ("an INVITE offering %s (the one before: %s)", codecs,
+                                           account_test_registrar_last_offer (registrar));
+
+  account_test_wait (offer_is, &w, WAIT_MS, what);
+}
+
+/* The account's codecs and low-bandwidth mode travel with its registration into the core,
+ * and from there into the SDP of the calls made as it (the registrar is the callee here and
+ * says busy); an edit of them alone registers the account again, and the next call has them. */
+static void
+test_call_codecs (void)
+{
+  g_autoptr(AccountTestRegistrar) registrar = account_test_registrar_new ();
+  g_autoptr(BellAccountStore) store = new_store (NULL);
+  g_autoptr(BellAccountFields) fields = NULL;
+  g_autoptr(BellAccount) alice = NULL;
+  g_autoptr(BellCore) core = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u",
+                                             account_test_registrar_get_port (registrar));
+  g_autofree char *callee = g_strdup_printf ("sip:callee@%s", server);
+  const char *const narrow[] = { "PCMA", "PCMU", NULL };   /* Opus and G.722 off */
+  const char *const mobile[] = { "PCMU", "opus", NULL };
+  /* With media (no sound card: none both ways), so that calls carry an SDP with codecs. */
+  BellCoreConfig config = { .bind_address = "127.0.0.1", .listen = BELL_SIP_TRANSPORT_UDP,
+                            .auto_answer_ms = -1, .audio_in = "none", .audio_out = "none" };
+
+  if (!keyring_pid)
+    start_keyring ();
+  fields = fields_for ("alice@codecs.bellbird.test", server, "udp");
+  fields->codecs = g_strdupv ((char **) narrow);
+  alice = save (store, NULL, fields, "alice-password", &error);
+  g_assert_no_error (error);
+  core = bell_core_new (&config, &error);
+  g_assert_no_error (error);
+  bell_account_store_attach_core (store, core);
+  wait_state (alice, BELL_ACCOUNT_STATE_REGISTERED);
+
+  bell_core_call_auth (core, callee, BELL_SIP_TRANSPORT_UDP, bell_account_get_address (alice),
+                       NULL, "alice-password");
+  wait_offer (registrar, "PCMA PCMU");
+  g_assert_cmpuint (account_test_registrar_last_ptime (registrar), ==, 20);
+
+  /* Low-bandwidth mode: Opus first whatever its place, in 40 ms packets. */
+  g_strfreev (fields->codecs);
+  fields->codecs = g_strdupv ((char **) mobile);
+  fields->low_bandwidth = TRUE;
+  g_object_unref (save (store, alice, fields, NULL, &error));
+  g_assert_no_error (error);
+  wait_registrar (registrar, "alice", FALSE, 2);
+  wait_state (alice, BELL_ACCOUNT_STATE_REGISTERED);
+  bell_core_call_auth (core, callee, BELL_SIP_TRANSPORT_UDP, bell_account_get_address (alice),
+                       NULL, "alice-password");
+  wait_offer (registrar, "opus PCMU PCMA");
+  g_assert_cmpuint (account_test_registrar_last_ptime (registrar), ==, 40);
+
+  bell_core_hangup (core, 0);
+  bell_account_store_detach_core (store);
+  bell_core_shutdown (core);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -567,6 +661,7 @@ main (int argc, char **argv)
   g_test_add_func ("/accounts/keyring/register-sipp", test_register_sipp);
   g_test_add_func ("/accounts/keyring/unreachable", test_unreachable);
   g_test_add_func ("/accounts/keyring/one-account-at-a-time", test_one_account_at_a_time);
+  g_test_add_func ("/accounts/keyring/call-codecs", test_call_codecs);
   status = g_test_run ();
 
   secret_service_disconnect ();
