@@ -226,6 +226,33 @@ test_steady_loss (void)
     }
 }
 
+/* A steady heavy loss: the rate only goes down (to the floor loss allows), the protection
+ * only up; neither turns back while the loss stays. */
+static void
+test_steady_heavy_loss (void)
+{
+  for (guint32 seed = 1; seed <= 10; seed++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      guint bitrate = BELL_RATE_CONTROL_MAX_BITRATE, protect = 1;
+      Trace t;
+
+      trace_init (&t, BELL_RATE_CODEC_OPUS, FALSE, 0);
+      for (guint i = 0; i < 150; i++)
+        {
+          feed (&t, 1, binomial_fraction (rand, 100, 0.20), 40, 5);
+          g_assert_cmpuint (decision (&t)->bitrate, <=, bitrate);
+          g_assert_cmpuint (decision (&t)->loss_percentage, >=, protect);
+          bitrate = decision (&t)->bitrate;
+          protect = decision (&t)->loss_percentage;
+        }
+      g_assert_cmpuint (bitrate, ==, 20000);
+      g_assert_cmpuint (protect, >=, 20);
+      g_assert_cmpuint (protect, <=, 30);
+      trace_clear (&t);
+    }
+}
+
 static void
 test_low_bandwidth (void)
 {
@@ -321,6 +348,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rate-control/rtt-steady-long", test_rtt_steady_long);
   g_test_add_func ("/rate-control/jitter-climb", test_jitter_climb);
   g_test_add_func ("/rate-control/steady-loss", test_steady_loss);
+  g_test_add_func ("/rate-control/steady-heavy-loss", test_steady_heavy_loss);
   g_test_add_func ("/rate-control/low-bandwidth", test_low_bandwidth);
   g_test_add_func ("/rate-control/red-distance", test_red_distance);
   g_test_add_func ("/rate-control/red-congestion", test_red_congestion);

@@ -16,14 +16,14 @@
 #define INCREASE_STEP      8000
 #define INCREASE_GAP_US    (4 * G_USEC_PER_SEC)
 #define CLEAN_HOLD_US      (8 * G_USEC_PER_SEC)   /* clean this long before climbing */
-/* Loss alone does not cut Opus below this: libopus keeps its in-band FEC (LBRR) only above
- * 12, 14 and 16 kbit/s for narrow-, medium- and wideband speech (fec_thresholds in
- * opus_encoder.c, scaled down by at most a quarter as the loss rises), so at 20 kbit/s it can
- * still protect wideband speech, while fewer bits would only trade the FEC away. Random loss
- * (radio) is not cured by sending less; congestion also shows in the round-trip time, which
- * may take the bitrate down to the minimum. */
+/* Loss alone does not cut Opus below this: libopus codes in-band FEC (LBRR) only above 12, 14
+ * and 16 kbit/s for narrow-, medium- and wideband speech at 25 % loss or more, and up to a
+ * quarter above that at less (fec_thresholds and decide_fec() in its opus_encoder.c), so at
+ * 20 kbit/s it still protects wideband speech at any loss, while fewer bits would only trade
+ * the FEC away. Random loss (radio) is not cured by sending less; congestion also shows in the
+ * round-trip time, which may take the bitrate down to the minimum. */
 #define LOSS_FLOOR_BITRATE 20000
-#define FEC_MIN_BITRATE    12000  /* below libopus's lowest LBRR threshold FEC would be empty */
+#define FEC_MIN_BITRATE    12000  /* below libopus's lowest LBRR threshold: FEC would be empty */
 /* A round-trip time this far above the lowest of the last two minutes: queues are filling.
  * 100 ms is more than a path's own jitter adds; half the base covers long paths. */
 #define RTT_RISE_MS        100.0
@@ -34,7 +34,8 @@
 /* Protection: 5 % steps, at least 1 %. It follows the smoothed loss up at once, and a sudden
  * jump of the sustained loss without waiting for the smoothing, less the most that counting
  * noise adds to one report (about 3 standard deviations at 100 packets and 5 %). It is
- * lowered after 20 s in which the smoothed loss stayed at most half of a lower step. */
+ * lowered after 20 s in which the smoothed loss stayed at most a third of a lower step's top
+ * (a wide band: noise around a steady loss must not move it back and forth). */
 #define PROTECT_STEP       5
 #define PROTECT_FLOOR      1
 #define PROTECT_JUMP       0.075

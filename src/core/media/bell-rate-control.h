@@ -4,16 +4,19 @@
  * Two questions, answered from the same reports (fraction lost, round-trip time, jitter):
  * - How much protection: the loss the Opus encoder protects for with its in-band FEC
  *   (opusenc's packet-loss-percentage), or for G.711 / G.722 the RFC 2198 redundancy distance.
- *   It rises as soon as loss has been seen in two reports in a row, in 5 % steps, and falls
- *   only after 20 s in which the loss stayed well below the lower step: a steady loss holds it
- *   still, a single bad report does not move it.
- * - How many bits (Opus only): loss above 10 % in two reports in a row, or a round-trip time
- *   well above the call's lowest (queues filling: the surest sign of congestion), cuts the
- *   bitrate by a quarter, at most once a second; after 8 s without loss or delay it climbs
- *   back 8 kbit/s every 4 s. Between 2 % and 10 % loss it holds, so a path with a steady few
- *   per cent of loss neither saws up and down nor drifts.
+ *   A loss counts once two reports in a row show it (one bad report moves nothing) and is
+ *   smoothed over about 6 s; the protection follows it up at once in 5 % steps, and comes down
+ *   only after 20 s in which the loss stayed far below the lower step, so that a steady loss,
+ *   with the noise of its reports, holds it still.
+ * - How many bits (Opus only): a loss above 10 %, or a round-trip time well above the lowest of
+ *   the last two minutes in two reports in a row (queues filling: the surest sign of
+ *   congestion), cuts the bitrate by a quarter, at most once a second; loss alone no lower than
+ *   20 kbit/s, where the FEC still fits. After 8 s without loss or delay it climbs back
+ *   8 kbit/s every 4 s. Between 2 % and 10 % loss it holds, so a path with a steady few per
+ *   cent of loss neither saws up and down nor drifts.
  *
- * Pure logic on the values and times given (monotonic µs), so tests replay report traces. */
+ * Pure logic on the values and times given (monotonic µs, as g_get_monotonic_time() gives),
+ * so tests replay report traces. */
 #pragma once
 
 #include <glib.h>
