@@ -7,9 +7,10 @@
 #   environment: BELL_BENCH_BUILDDIR (default _build-bench), LOSS_CLI (a bellbird-cli to use
 #                instead of building one), LOSS_CODECS (opus,PCMU: codecs to try, in order; a
 #                codec bellbird-cli does not negotiate is left out and said so; G722 can be
-#                added), LOSS_JOBS (3: calls at once), LOSS_SECONDS (8: the speech; each call
-#                lasts a second more), LOSS_ROWS (all: e.g. "0,30,30b", b = bursts),
-#                LOSS_MARKDOWN (a file for the Markdown table), LOSS_KEEP (set: keep the files)
+#                added), LOSS_JOBS (2: calls at once; 1 on a busy machine), LOSS_SECONDS (8:
+#                the speech; each call lasts a second more), LOSS_ROWS (all: e.g. "0,30,30b",
+#                b = bursts), LOSS_MARKDOWN (a file for the Markdown table), LOSS_KEEP (set:
+#                keep the files)
 #   needs: python3, espeak-ng, sox; baresip (baresip-core, with its opus, g722, g711, plc,
 #          aufile and sndfile modules) for the baresip column (without it that column is
 #          left out).
@@ -44,7 +45,7 @@ for tool in python3 espeak-ng sox; do
 done
 command -v baresip > /dev/null ||
   echo "run-loss-bench.sh: baresip not found (package baresip-core): no baresip column" >&2
-jobs=${LOSS_JOBS:-3}
+jobs=${LOSS_JOBS:-2}
 case $jobs in ''|*[!0-9]*|0) die "LOSS_JOBS must be a whole number above 0" ;; esac
 
 tmp=$(mktemp -d)

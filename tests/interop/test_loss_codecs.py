@@ -50,12 +50,12 @@ CODECS = ["PCMU", "G722", "opus"]
 def descs(codec):
     return [
         "%s at %d %% random loss: the call stays up until the caller's BYE (both exit 0, the "
-        "listener's call incoming -> connected -> ended) and the media events name %s"
-        % (codec, LOSS, codec),
+        "listener's call incoming -> connected -> ended) and the media events name %s, with no "
+        "error" % (codec, LOSS, codec),
         "%s at %d %% loss: the speech comes through: envelope correlation of what the "
         "listener played >= %.2f" % (codec, LOSS, CORR_MIN),
         "%s at %d %% loss: the listener's quality events agree: cumulative RTP loss in "
-        "%.1f..%.1f; frames >= frames_concealed + frames_fec + frames_red where counted"
+        "%.2f..%.2f; frames >= frames_concealed + frames_fec + frames_red where counted"
         % (codec, LOSS, RTP_LOSS[0], RTP_LOSS[1]),
     ]
 
@@ -75,15 +75,22 @@ def make_case(codec):
         b = loss_bench.Bench(ic.bellbird_cli(), SPEECH_S, peers.mkdtemp("speech"), False)
         r = b.bellbird_pair(peers, "loss-" + codec, codec, "", LOSS, 1, SPEECH_S + 1)
         media = ic.events(r["rx"], "media")
-        got = [e.get("codec") for e in media]
-        if codec != "PCMU" and got and got[-1] != codec:
+        got = [(e.get("codec") or "").upper() for e in media]
+        errors = [e["error"] for e in media if e.get("error")]
+        if codec != "PCMU" and got and got[-1] != codec.upper():
             tap.skip_rest(d, "bellbird-cli --codecs %s negotiated %s here" % (codec, got[-1]))
+            return
+        # Negotiated before the media layer codes it (the codec work of issue 9 landing in
+        # steps): not known to this bellbird-cli yet.
+        if codec != "PCMU" and any(e.startswith("no coder") for e in errors):
+            tap.skip_rest(d, "bellbird-cli negotiates %s but cannot code it yet: %s"
+                          % (codec, errors[0]))
             return
         st = ic.states(r["rx"])
         diag = lambda: (["listener states %s, media %s, exits (caller, listener) %s"  # noqa: E731
                          % (st, got, r["rc"])] + r["tx"].diag(15) + r["rx"].diag(15))
         tap.ok(r["up"] and r["rc"] == (0, 0) and st == ["incoming", "connected", "ended"]
-               and got and all(c == codec for c in got), d[0], diag)
+               and got and all(c == codec.upper() for c in got) and not errors, d[0], diag)
 
         m = loss_bench.Match(b.speech, r["out"])
         tap.ok(m.error is None and m.corr >= CORR_MIN, d[1],
