@@ -6,12 +6,13 @@
  * case's earlier steps (unchecked, for the state a real call would have) and then this one, with
  * its expected result. The corpus files are read where they are; nothing is copied.
  *
- * The negotiator is one call's audio side: one audio stream, PCMU and PCMA, telephone-event. So
- * the comparison is semantic, on what applies to it, never on the text:
+ * The negotiator is one call's audio side: one audio stream, Opus, G.722, PCMU and PCMA, RED
+ * and telephone-event. So the comparison is semantic, on what applies to it, never on the text:
  *
  * - Our codec order is the encodings of the audio m= line of the case's first local description
  *   (its first local offer, or its local capabilities), in that order, telephone-event left
- *   out; the negotiator adds PCMU and PCMA when missing and only ever uses those two.
+ *   out; the negotiator adds PCMU and PCMA when missing and uses those of the four it knows
+ *   (the corpus has no Opus, and G.722 only in a step that is not SDP, so G.711 here).
  * - LOCAL_OFFER: we make our offer (sendonly, i.e. hold, when the corpus offer's audio stream
  *   does not receive: sendonly or inactive). It must carry the G.711 formats of the corpus
  *   offer's audio stream with the same payload numbers, so that the corpus answer means the
@@ -194,6 +195,18 @@ is_g711 (const char *encoding)
 {
   return encoding && (g_ascii_strcasecmp (encoding, "PCMU") == 0 ||
                       g_ascii_strcasecmp (encoding, "PCMA") == 0);
+}
+
+/* The RTP clock of a codec the negotiator knows (Opus 48000, RFC 7587; G.722 8000, RFC 3551
+ * §4.5.2), 0 for one it does not. */
+static guint
+our_clock_rate (const char *encoding)
+{
+  if (g_ascii_strcasecmp (encoding, "opus") == 0)
+    return 48000;
+  if (is_g711 (encoding) || g_ascii_strcasecmp (encoding, "G722") == 0)
+    return 8000;
+  return 0;
 }
 
 static gboolean
@@ -571,8 +584,9 @@ remote_offer_step (Call *call, guint step, gboolean check)
       }
     /* Our policy: the first of our codecs the offer has, under the offer's number (§6.1). */
     for (guint i = 0; call->codecs[i] && !policy; i++)
-      if (is_g711 (call->codecs[i]))
-        policy = bell_sdp_media_find_format_by_name (offered, call->codecs[i], 8000);
+      if (our_clock_rate (call->codecs[i]))
+        policy = bell_sdp_media_find_format_by_name (offered, call->codecs[i],
+                                                     our_clock_rate (call->codecs[i]));
     if (!policy || policy->pt != codec->pt ||
         g_ascii_strcasecmp (policy->encoding, codec->encoding) != 0)
       mismatch (call, "we answer %u %s, the first of our codecs the offer has is %u %s",
