@@ -1,5 +1,7 @@
 /* bell-emodel.c: R and MOS by ITU-T G.107 (see the header): the formulas of its §7 (Ro, Is,
  * Id, Ie,eff), the R-to-MOS conversion of Annex B, the default values of its Table 1. */
+#define G_LOG_DOMAIN "bell-media"
+
 #include "bell-emodel.h"
 
 #include <math.h>

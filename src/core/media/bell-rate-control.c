@@ -1,5 +1,7 @@
 /* bell-rate-control.c: the sender's bitrate and protection from receiver reports (see the
  * header). */
+#define G_LOG_DOMAIN "bell-media"
+
 #include "bell-rate-control.h"
 
 #include <math.h>
