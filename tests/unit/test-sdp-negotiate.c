@@ -147,7 +147,8 @@ test_offer_options (void)
   g_autofree char *m1 = m_line (s1, 0), *m2 = m_line (s2, 0), *m5 = m_line (s5, 0);
 
   g_assert_cmpstr (m1, ==, "audio 40000 RTP/AVP 111 0 8 121 122 110 101");
-  g_assert_nonnull (strstr (o1, "a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=16000\r\n"));
+  g_assert_nonnull (strstr (o1, "a=fmtp:111 useinbandfec=1; usedtx=0; "
+                                "maxaveragebitrate=16000\r\n"));
   g_assert_nonnull (strstr (o1, "a=ptime:40\r\n"));
   /* The user left Opus out: low bandwidth does not bring it back. */
   g_assert_cmpstr (m2, ==, "audio 40000 RTP/AVP 0 8 121 122 101");
@@ -155,7 +156,8 @@ test_offer_options (void)
   g_assert_nonnull (strstr (o4, "maxaveragebitrate=6000\r\n"));
   g_assert_nonnull (strstr (o4, "a=ptime:20\r\n"));
   g_assert_cmpstr (m5, ==, "audio 40000 RTP/AVP 111 9 0 8 110 101");
-  g_assert_nonnull (strstr (o5, "a=fmtp:111 useinbandfec=0; usedtx=0; maxaveragebitrate=32000\r\n"));
+  g_assert_nonnull (strstr (o5, "a=fmtp:111 useinbandfec=0; usedtx=0; "
+                                "maxaveragebitrate=32000\r\n"));
   g_assert_null (strstr (o5, "red/"));
 }
 
@@ -209,13 +211,15 @@ test_hold (void)
   g_autofree char *offer = NULL, *a2 = NULL;
   g_autoptr(BellSdpSession) s2 = NULL, s3 = NULL;
 
-  g_assert_cmpint (bell_sdp_media_get_direction (s1, s1->media->pdata[0]), ==, BELL_SDP_DIRECTION_RECVONLY);
+  g_assert_cmpint (bell_sdp_media_get_direction (s1, s1->media->pdata[0]), ==,
+                   BELL_SDP_DIRECTION_RECVONLY);
   g_assert_false (plan->send);
   g_assert_true (plan->recv);
   /* Holding a call that holds us: inactive. */
   offer = bell_sdp_negotiator_offer (n, TRUE);
   s2 = parse (offer);
-  g_assert_cmpint (bell_sdp_media_get_direction (s2, s2->media->pdata[0]), ==, BELL_SDP_DIRECTION_INACTIVE);
+  g_assert_cmpint (bell_sdp_media_get_direction (s2, s2->media->pdata[0]), ==,
+                   BELL_SDP_DIRECTION_INACTIVE);
   a2 = bell_sdp_negotiator_answer (n, old_hold, FALSE, NULL);
   s3 = parse (a2);
   g_assert_false (bell_sdp_negotiator_get_plan (n)->send);
@@ -362,7 +366,8 @@ test_answer_asterisk (void)
 
   g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 107 101");
   g_assert_nonnull (strstr (answer, "a=rtpmap:107 opus/48000/2\r\n"));
-  g_assert_nonnull (strstr (answer, "a=fmtp:107 useinbandfec=1; usedtx=0; maxaveragebitrate=32000\r\n"));
+  g_assert_nonnull (strstr (answer, "a=fmtp:107 useinbandfec=1; usedtx=0; "
+                                    "maxaveragebitrate=32000\r\n"));
   g_assert_nonnull (strstr (answer, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"));
   g_assert_true (plan->active && plan->send && plan->recv);
   g_assert_cmpstr (plan->encoding, ==, "OPUS");
@@ -373,6 +378,7 @@ test_answer_asterisk (void)
   g_assert_cmpuint (plan->ptime, ==, 20);
   g_assert_true (plan->opus_fec);
   g_assert_cmpuint (plan->max_bitrate, ==, 0);
+  g_assert_cmpuint (plan->max_playback_rate, ==, 0);
   g_assert_false (plan->dtx);
   g_assert_cmpint (plan->dtmf_pt, ==, 101);
   g_assert_cmpuint (plan->dtmf_clock_rate, ==, 8000);
@@ -396,6 +402,7 @@ test_answer_freeswitch (void)
   g_assert_cmpstr (plan->encoding, ==, "OPUS");
   g_assert_true (plan->opus_fec);
   g_assert_cmpuint (plan->max_bitrate, ==, 30000);
+  g_assert_cmpuint (plan->max_playback_rate, ==, 48000);
   g_assert_cmpint (plan->dtmf_pt, ==, 100);
   g_assert_cmpuint (plan->dtmf_clock_rate, ==, 48000);
 
@@ -624,6 +631,8 @@ test_hostile_codecs (void)
       "OPUS", 0, FALSE },
     { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=yes; maxaveragebitrate=0x100",
       "OPUS", 0, FALSE },
+    { "96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 maxplaybackrate=4;sprop-maxcapturerate=x",
+      "OPUS", 0, FALSE },
     { "9 8\r\na=rtpmap:9 G722/16000", "PCMA", 0, FALSE },
     { "96 97 8\r\na=fmtp:96 useinbandfec=1", "PCMA", 0, FALSE },
     { "0\r\na=rtpmap:0 PCMU/8000/2", NULL, 0, FALSE },
@@ -651,6 +660,9 @@ test_hostile_codecs (void)
       g_assert_cmpstr (plan->encoding, ==, cases[i].encoding);
       g_assert_cmpuint (plan->max_bitrate, ==, cases[i].max_bitrate);
       g_assert_cmpint (plan->opus_fec, ==, cases[i].fec);
+      /* A playback rate below Opus's narrowest is its narrowest. */
+      g_assert_cmpuint (plan->max_playback_rate, ==,
+                        strstr (cases[i].formats, "maxplaybackrate=4") ? 8000 : 0);
       if (g_str_equal (cases[i].encoding, "OPUS"))
         {
           g_assert_cmpuint (plan->channels, ==, 2);
@@ -675,6 +687,9 @@ test_ptime (void)
     { "96\r\na=rtpmap:96 opus/48000/2", "a=ptime:40\r\n", 40 },
     { "96\r\na=rtpmap:96 opus/48000/2", "a=ptime:120\r\n", 60 },
     { "96\r\na=rtpmap:96 opus/48000/2", "", 20 },
+    { "0", "a=ptime:40\r\na=maxptime:30\r\n", 30 },
+    { "96\r\na=rtpmap:96 opus/48000/2", "a=maxptime:30\r\n", 20 },
+    { "96\r\na=rtpmap:96 opus/48000/2", "a=ptime:60\r\na=maxptime:40\r\n", 40 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -759,7 +774,8 @@ assert_plan_sane (const BellSdpMediaPlan *p)
   g_assert_cmpint (p->red_pt, <=, 127);
   g_assert_cmpuint (p->clock_rate, ==, opus ? 48000 : 8000);
   g_assert_cmpuint (p->channels, ==, opus ? 2 : 1);
-  g_assert_cmpuint (p->audio_rate, ==, opus ? 48000 : g_str_equal (p->encoding, "G722") ? 16000 : 8000);
+  g_assert_cmpuint (p->audio_rate, ==,
+                    opus ? 48000 : g_str_equal (p->encoding, "G722") ? 16000 : 8000);
   if (p->dtmf_pt >= 0)
     g_assert_true (p->dtmf_clock_rate == 8000 || p->dtmf_clock_rate == p->clock_rate);
   else
@@ -773,7 +789,9 @@ assert_plan_sane (const BellSdpMediaPlan *p)
   g_assert_cmpuint (p->ptime, >=, 10);
   g_assert_cmpuint (p->ptime, <=, 60);
   g_assert_true (p->max_bitrate == 0 || (p->max_bitrate >= 6000 && p->max_bitrate <= 510000));
-  g_assert_true (opus || (!p->opus_fec && !p->dtx && !p->max_bitrate));
+  g_assert_true (opus || (!p->opus_fec && !p->dtx && !p->max_bitrate && !p->max_playback_rate));
+  g_assert_true (p->max_playback_rate == 0 ||
+                 (p->max_playback_rate >= 8000 && p->max_playback_rate <= 48000));
 }
 
 /* One random change to an SDP text: a number, a name or a separator swapped for a hostile one,

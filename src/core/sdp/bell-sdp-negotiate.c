@@ -454,7 +454,8 @@ bell_sdp_negotiator_set_address (BellSdpNegotiator *n, const char *address)
 char *
 bell_sdp_negotiator_offer (BellSdpNegotiator *n, gboolean hold)
 {
-  g_autoptr(BellSdpSession) sdp = bell_sdp_session_new ("bellbird", n->sess_id, n->version, n->address);
+  g_autoptr(BellSdpSession) sdp = bell_sdp_session_new ("bellbird", n->sess_id, n->version,
+                                                         n->address);
   BellSdpSrtpPolicy srtp = n->rtp_port ? policy (n) : BELL_SDP_SRTP_OFF;
   BellSdpMedia *m = bell_sdp_media_new ("audio", n->rtp_port ? n->rtp_port : 9,
                                         srtp == BELL_SDP_SRTP_MANDATORY ? "RTP/SAVP" : "RTP/AVP");
@@ -554,18 +555,20 @@ pick_codec (BellSdpNegotiator *n, const BellSdpMedia *m)
   return NULL;
 }
 
-/* The peer's a=ptime made one we can send, never longer than asked (beyond 60 ms, 60): 10 to
- * 60 ms in steps of 10, for Opus one of its frame lengths (10, 20, 40, 60); none given: 20,
- * or for Opus (any length decodes) ours. */
+/* The peer's a=ptime made one we can send, never longer than asked nor than its a=maxptime
+ * (beyond 60 ms, 60): 10 to 60 ms in steps of 10, for Opus one of its frame lengths (10, 20,
+ * 40, 60); none asked: 20, or for Opus (any length decodes) ours. */
 static guint
-sendable_ptime (BellSdpNegotiator *n, Codec c, guint asked)
+sendable_ptime (BellSdpNegotiator *n, Codec c, const BellSdpMedia *m)
 {
-  if (!asked)
-    return c == CODEC_OPUS ? n->ptime : 20;
-  asked = CLAMP (asked, 10, 60);
+  guint ptime = m->ptime ? m->ptime : c == CODEC_OPUS ? n->ptime : 20;
+
+  if (m->maxptime)
+    ptime = MIN (ptime, m->maxptime);
+  ptime = CLAMP (ptime, 10, 60);
   if (c == CODEC_OPUS)
-    return asked >= 60 ? 60 : asked >= 40 ? 40 : asked >= 20 ? 20 : 10;
-  return asked - asked % 10;
+    return ptime >= 60 ? 60 : ptime >= 40 ? 40 : ptime >= 20 ? 20 : 10;
+  return ptime - ptime % 10;
 }
 
 /* What was agreed on a stream, apart from its transport. */
@@ -609,7 +612,7 @@ plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedi
   n->plan.clock_rate = codec_info[c].clock_rate;
   n->plan.audio_rate = codec_info[c].audio_rate;
   n->plan.channels = c == CODEC_OPUS ? 2 : 1;
-  n->plan.ptime = sendable_ptime (n, c, m->ptime);
+  n->plan.ptime = sendable_ptime (n, c, m);
   if (agreed->dtmf)
     {
       n->plan.dtmf_pt = agreed->dtmf->pt;
@@ -621,6 +624,7 @@ plan_from (BellSdpNegotiator *n, const BellSdpSession *remote, const BellSdpMedi
       n->plan.max_bitrate = fmtp_uint (agreed->their_fmtp, "maxaveragebitrate", OPUS_MIN_BITRATE,
                                        OPUS_MAX_BITRATE);
       n->plan.dtx = fmtp_flag (agreed->their_fmtp, "usedtx");
+      n->plan.max_playback_rate = fmtp_uint (agreed->their_fmtp, "maxplaybackrate", 8000, 48000);
     }
   if (agreed->red_pt >= 0)
     {
@@ -695,10 +699,12 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
         {
           /* SDES (RFC 4568): taken when offered, unless the user turned SRTP off; RTP/SAVP
            * cannot be answered without it, and "mandatory" takes nothing else. */
-          gboolean crypto = n->srtp != BELL_SDP_SRTP_OFF && pick_crypto (om, &suite, &tag, &their_key);
+          gboolean crypto = n->srtp != BELL_SDP_SRTP_OFF &&
+                            pick_crypto (om, &suite, &tag, &their_key);
           if (savp && !crypto)
-            refusal = n->srtp == BELL_SDP_SRTP_OFF ? "the caller requires SRTP and it is turned off"
-                                                   : "the caller requires SRTP with keys we cannot use";
+            refusal = n->srtp == BELL_SDP_SRTP_OFF
+                        ? "the caller requires SRTP and it is turned off"
+                        : "the caller requires SRTP with keys we cannot use";
           else if (n->srtp == BELL_SDP_SRTP_MANDATORY && !crypto)
             refusal = "the caller offers no encryption and this account requires SRTP";
           else if (!(codec = pick_codec (n, om)))
@@ -731,7 +737,8 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
       if (dtmf)
         add_dtmf (m, dtmf->pt, dtmf->clock_rate, dtmf->fmtp);
       /* RFC 5761 §5.1.1: rtcp-mux only when offered. */
-      add_common_attributes (n, m, answer_direction (n, bell_sdp_media_get_direction (remote, om), hold));
+      add_common_attributes (n, m, answer_direction (n, bell_sdp_media_get_direction (remote, om),
+                                                     hold));
       if (!om->rtcp_mux)
         bell_sdp_media_set_rtcp_mux (m, FALSE);
       if (protection.suite >= 0)

@@ -98,8 +98,10 @@ typedef struct
   guint     channels;          /* the rtpmap's channel count, 1 when absent; always 2 for Opus,
                                 * whose rtpmap says 2 whatever it carries (RFC 7587 §7): we
                                 * send mono (stereo/sprop-stereo of the peer are ignored) */
-  guint     ptime;             /* the peer's a=ptime, else 20 (Opus: else our own a=ptime, any
-                                * frame length decodes) */
+  guint     ptime;             /* ms per packet we send: the peer's a=ptime (within its
+                                * a=maxptime), else 20 (Opus: else our own, any frame length
+                                * decodes), made one we can send: 10..60 in steps of 10, for
+                                * Opus 10, 20, 40 or 60, never longer than asked */
   gint      dtmf_pt;           /* telephone-event payload type; -1: the peer has none */
   guint     dtmf_clock_rate;   /* its clock: the codec's when the peer has events on that
                                 * clock (48000 with Opus), else 8000 (Asterisk offers Opus
@@ -110,6 +112,8 @@ typedef struct
   guint     max_bitrate;       /* bits/s the peer takes at most (maxaveragebitrate, clamped
                                 * to 6000..510000); 0: it did not say */
   gboolean  dtx;               /* the peer prefers DTX (usedtx=1) */
+  guint     max_playback_rate; /* the most the peer plays (maxplaybackrate, 8000..48000): no
+                                * use coding wider; 0: it did not say (48000) */
   /* RED (RFC 2198): one redundant block of the codec itself; only for PCMU and PCMA. */
   gint      red_pt;            /* red/8000 payload type carrying pt; -1: no RED agreed */
   guint     red_primary_pt;    /* the payload type RED carries (= pt); 0 without red_pt */
