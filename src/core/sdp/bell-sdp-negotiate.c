@@ -555,6 +555,20 @@ pick_codec (BellSdpNegotiator *n, const BellSdpMedia *m)
   return NULL;
 }
 
+/* Why an offer without any of our codecs is refused: "no common audio codec (we take OPUS,
+ * PCMU, PCMA)". */
+static char *
+codecs_we_take (BellSdpNegotiator *n)
+{
+  GString *text = g_string_new ("no common audio codec (we take ");
+
+  for (guint i = 0, k = 0; i < n->codecs->len; i++)
+    if (codec_from_name (n->codecs->pdata[i]) != CODEC_NONE)
+      g_string_append_printf (text, "%s%s", k++ ? ", " : "", (const char *) n->codecs->pdata[i]);
+  g_string_append_c (text, ')');
+  return g_string_free (text, FALSE);
+}
+
 /* The peer's a=ptime made one we can send, never longer than asked nor than its a=maxptime
  * (beyond 60 ms, 60): 10 to 60 ms in steps of 10, for Opus one of its frame lengths (10, 20,
  * 40, 60); none asked: 20, or for Opus (any length decodes) ours. */
@@ -673,6 +687,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
   g_autoptr(BellSdpSession) remote = bell_sdp_session_parse (offer, strlen (offer), error);
   g_autoptr(BellSdpSession) sdp = NULL;
   const char *refusal = NULL;
+  g_autofree char *no_codec = NULL;
   gboolean taken = FALSE;
 
   if (!remote)
@@ -708,7 +723,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
           else if (n->srtp == BELL_SDP_SRTP_MANDATORY && !crypto)
             refusal = "the caller offers no encryption and this account requires SRTP";
           else if (!(codec = pick_codec (n, om)))
-            refusal = "no common audio codec";
+            refusal = no_codec = codecs_we_take (n);
           if (codec && crypto)
             {
               protection.suite = (gint) suite;
