@@ -272,11 +272,18 @@ test_refusals (void)
     "v=0\r\no=b 1 1 IN IP4 198.51.100.9\r\ns=-\r\nc=IN IP4 198.51.100.9\r\nt=0 0\r\n"
     "m=audio 5004 RTP/AVP 18\r\n";
   g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
-  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
+  static const char two_streams[] =
+    "v=0\r\no=a 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+    "m=audio 49172 RTP/AVP 97\r\na=rtpmap:97 iLBC/8000\r\n"
+    "m=audio 49174 RTP/AVP 98\r\na=rtpmap:98 telephone-event/8000\r\n";
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL, e6 = NULL;
   g_autofree char *offer = NULL;
 
   g_assert_null (bell_sdp_negotiator_answer (n, g729_only, FALSE, &e1));
   g_assert_cmpstr (e1->message, ==, "no common audio codec (we take OPUS, G722, PCMU, PCMA)");
+  /* Two audio streams, neither with our codecs: one reason (ASan: and no leak). */
+  g_assert_null (bell_sdp_negotiator_answer (n, two_streams, FALSE, &e6));
+  g_assert_nonnull (strstr (e6->message, "no common audio codec"));
   g_assert_null (bell_sdp_negotiator_answer (n, "v=0\r\nm=audio x\r\n", FALSE, &e2));
   g_assert_nonnull (e2);
   g_assert_false (bell_sdp_negotiator_apply_answer (n, rejected, &e3));   /* no offer yet */

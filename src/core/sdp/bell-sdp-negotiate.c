@@ -723,7 +723,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
           else if (n->srtp == BELL_SDP_SRTP_MANDATORY && !crypto)
             refusal = "the caller offers no encryption and this account requires SRTP";
           else if (!(codec = pick_codec (n, om)))
-            refusal = no_codec = codecs_we_take (n);
+            refusal = no_codec ? no_codec : (no_codec = codecs_we_take (n));
           if (codec && crypto)
             {
               protection.suite = (gint) suite;
