@@ -639,6 +639,15 @@ on_media_stats (const BellMediaStats *media, gpointer data)
                                            "rtt_ms", stats->rtt_ms >= 0 ? g_variant_new_double (stats->rtt_ms) : NULL,
                                            "jitter_buffer_ms", g_variant_new_int32 ((gint32) media->jitter_buffer_ms),
                                            "late", g_variant_new_int64 ((gint64) media->late),
+                                           "frames", g_variant_new_int64 ((gint64) media->frames.frames),
+                                           "frames_concealed", g_variant_new_int64 ((gint64) media->frames.concealed),
+                                           "frames_fec", g_variant_new_int64 ((gint64) media->frames.fec),
+                                           "frames_red", g_variant_new_int64 ((gint64) media->frames.red),
+                                           "codec", media->codec ? g_variant_new_string (media->codec) : NULL,
+                                           "bitrate", media->bitrate ? g_variant_new_int32 ((gint32) media->bitrate) : NULL,
+                                           "fec", g_variant_new_boolean (media->fec),
+                                           "red", g_variant_new_int32 ((gint32) media->red),
+                                           "mos", media->mos > 0 ? g_variant_new_double (media->mos) : NULL,
                                            NULL));
 }
 

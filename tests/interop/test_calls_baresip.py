@@ -21,7 +21,7 @@ OUT_DESCS = [
     "bellbird-cli call -> baresip (answermode=auto): call exits 0 after dialing -> connected -> "
     "ended ('hung up' after --duration 2)",
     "bellbird-cli call -> baresip: baresip's trace has bellbird's INVITE (SDP offering PCMU, PCMA "
-    "and telephone-event, sendrecv, on a real port), its own 200 with an SDP answer, bellbird's "
+    "and telephone-event/8000 among its formats, sendrecv, on a real port), its own 200 with an SDP answer, bellbird's "
     "ACK and BYE (in the dialog: Request-URI = baresip's Contact) and its 200 to the BYE; "
     "baresip counts a call of >= 1 s",
     "bellbird-cli call -> baresip: audio flows: bellbird's --audio-out WAV holds >= 1 s of "
@@ -158,8 +158,10 @@ def case_outgoing(tap, peers):
     dur = re.search(r"terminated \(duration: (\d+) secs\)", ic.read_text(bs.out_path))
     answer = sdp_of(ok200[0]) if ok200 else ""
     offer = sdp_of(inv[0]) if inv else ""
-    offer_ok = (re.search(r"^m=audio [1-9]\d* RTP/AVP 0 8 101\s*$", offer, re.M) is not None
-                and "a=sendrecv" in offer)
+    m_line = re.search(r"^m=audio [1-9]\d* RTP/AVP ((?:\d+ ?)+)\s*$", offer, re.M)
+    formats = m_line.group(1).split() if m_line else []
+    offer_ok = ("0" in formats and "8" in formats and "a=sendrecv" in offer
+                and re.search(r"^a=rtpmap:(\d+) telephone-event/8000", offer, re.M) is not None)
     tap.ok(offer_ok and ok200 and "m=audio" in answer and ruri_ok
            and bye200 and dur and int(dur.group(1)) >= 1, OUT_DESCS[1],
            lambda: ["INVITE %d, 200/INVITE %d, ACK %d, BYE %d, 200/BYE %d, in-dialog R-URI ok %s, "

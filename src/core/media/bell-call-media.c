@@ -388,6 +388,8 @@ policy_to_local (const BellCallMediaPolicy *policy, const char *const *codecs, B
 {
   local->srtp = policy->srtp;
   local->codecs = codecs;
+  local->low_bandwidth = policy->low_bandwidth;
+  local->no_redundancy = policy->no_redundancy;
   local->rtcp_mux = TRUE;   /* one port for RTP and RTCP when the peer agrees (RFC 5761) */
 }
 
@@ -408,6 +410,8 @@ bell_call_media_new (const BellMediaConfig *config, const BellCallMediaPolicy *p
   media = g_new0 (BellCallMedia, 1);
   media->config.audio_in = g_strdup (config->audio_in);
   media->config.audio_out = g_strdup (config->audio_out);
+  media->config.low_bandwidth = policy->low_bandwidth;
+  media->config.no_redundancy = policy->no_redundancy;
   media->socket = g_steal_pointer (&socket);
   local.address = family == G_SOCKET_FAMILY_IPV6 ? "::" : "0.0.0.0";
   local.rtp_port = bell_rtp_socket_get_port (media->socket);

@@ -9,10 +9,15 @@
 #include <string.h>
 
 #include "bell-dtmf.h"
+#include "bell-emodel.h"
+#include "bell-frame-tally.h"
+#include "bell-g711-dec.h"
 #include "bell-jitter-target.h"
+#include "bell-rate-control.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-packet.h"
 #include "bell-rtp-push-src.h"
+#include "bell-rtp-red.h"
 
 G_DEFINE_QUARK (bell-media-error-quark, bell_media_error)
 
@@ -46,6 +51,8 @@ struct _BellMediaSession
   gboolean           recv_open;     /* packets may go in (see open_gate) */
   gint64             recv_built;    /* when the pipelines were built */
   GSource           *recv_gate;     /* lets them in anyway, should a sink wait for preroll */
+  GstElement        *encoder;     /* opusenc: its bitrate and FEC follow the path */
+  GstElement        *decoder;     /* opusdec: FEC from the next packet once loss is seen */
   GstElement        *mic;         /* volume, for mute */
   GstElement        *speaker;     /* volume of what we hear */
   double             volume;
@@ -54,14 +61,33 @@ struct _BellMediaSession
   /* What the pipelines were built for. */
   guint              pt;
   char              *encoding;
+  const BellCodec   *codec;
+  guint              clock_rate;  /* its RTP clock */
   guint              ptime;
   gint               dtmf_pt;
+  guint              dtmf_clock_rate;
+  gint               red_pt;      /* RFC 2198 agreed (both ways); -1: not */
+  gboolean           opus_fec;    /* the peer's decoder takes our in-band FEC */
+  guint              max_bitrate; /* what the peer takes at most (bits/s); 0: no limit */
+  gboolean           low_bandwidth;
+  gboolean           no_redundancy;
+
+  /* Receiving (core thread): each frame's fate, the redundancy the peer sends. */
+  BellFrameTally    *tally;
+  BellFrameCounts    reported;    /* the counts at the last report */
+  guint              red_seen;    /* redundant blocks in the peer's last RED packet */
+  gboolean           recv_lossy;  /* loss seen in what we receive: playout waits for copies */
+  gboolean           decoder_fec; /* the Opus decoder takes FEC (set once, then kept) */
+
+  /* Sending: what the far end's reports say we should do. */
+  BellRateControl   *rate;
 
   /* Shared with the send pipeline's streaming thread. */
   GMutex             lock;
   gboolean           sending;
   gboolean           receiving;
   guint16            seq;         /* our own numbering, so DTMF and audio share one stream */
+  BellRedEncoder    *red;         /* RED agreed: each packet carries copies of earlier ones */
   BellDtmfSender    *dtmf_sender;
   BellDtmfReceiver  *dtmf_receiver;
   BellMediaDtmfFunc  dtmf_func;
@@ -80,6 +106,7 @@ static gpointer
 init_gst (gpointer data)
 {
   gst_init (NULL, NULL);
+  bell_g711_dec_register ();
   return NULL;
 }
 
@@ -136,7 +163,7 @@ bell_media_check (const BellMediaConfig *config, GError **error)
 {
   static const char *const needed[] = {
     "appsink", "audioconvert", "audioresample", "volume", "rtpjitterbuffer",
-    "mulawenc", "mulawdec", "alawenc", "alawdec", "rtppcmupay", "rtppcmudepay", "rtppcmapay",
+    "mulawenc", "alawenc", "rtppcmupay", "rtppcmudepay", "rtppcmapay",
     "rtppcmadepay", "audiotestsrc", "fakesink",
   };
   const char *in = config->audio_in ? config->audio_in : "default";
@@ -182,16 +209,6 @@ bell_media_check (const BellMediaConfig *config, GError **error)
 }
 
 /* Pipelines */
-
-static const char *
-codec_element (const char *encoding, gboolean encode, gboolean rtp)
-{
-  gboolean ulaw = g_ascii_strcasecmp (encoding, "PCMU") == 0;
-
-  if (rtp)
-    return encode ? (ulaw ? "rtppcmupay" : "rtppcmapay") : (ulaw ? "rtppcmudepay" : "rtppcmadepay");
-  return encode ? (ulaw ? "mulawenc" : "alawenc") : (ulaw ? "mulawdec" : "alawdec");
-}
 
 /* Echo cancellation between the microphone and the speaker, when both are real and the
  * element exists (gstreamer1.0-plugins-bad: webrtcdsp, webrtcechoprobe). */
@@ -368,9 +385,29 @@ read32 (const guint8 *p)
   return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
 }
 
+/* The payloader's packet as RFC 2198 RED into packet (header included): its length, or 0
+ * when it cannot be (the caller sends it plain then). Under m->lock. */
+static gsize
+wrap_red (BellMediaSession *m, const guint8 *data, gsize len, guint8 *packet, gsize size)
+{
+  BellRtpHeader rtp;
+  gsize red_len;
+
+  if (!bell_rtp_packet_parse (data, len, &rtp))
+    return 0;
+  red_len = bell_red_encoder_wrap (m->red, (guint8) rtp.pt, rtp.timestamp, data + rtp.payload_offset,
+                                   rtp.payload_len, packet + BELL_RTP_HEADER_SIZE,
+                                   size - BELL_RTP_HEADER_SIZE);
+  if (!red_len)
+    return 0;
+  write_header (packet, rtp.marker, (guint) m->red_pt, m->seq, rtp.timestamp, rtp.ssrc);
+  return BELL_RTP_HEADER_SIZE + red_len;
+}
+
 /* Send pipeline's streaming thread: one RTP packet from the payloader. While digits are
  * being sent, a telephone-event packet goes in its place (RFC 4733 §2.5: same SSRC, the
- * audio's clock); either way the sequence number is ours. */
+ * audio's clock); either way the sequence number is ours. With RED agreed, the frame goes
+ * with copies of the ones before it. */
 static GstFlowReturn
 on_packet (GstAppSink *sink, gpointer data)
 {
@@ -404,11 +441,15 @@ on_packet (GstAppSink *sink, gpointer data)
             }
           else
             {
-              memcpy (packet, map.data, map.size);
-              packet[2] = m->seq >> 8;
-              packet[3] = m->seq & 0xff;
+              len = m->red ? wrap_red (m, map.data, map.size, packet, sizeof packet) : 0;
+              if (!len)
+                {
+                  memcpy (packet, map.data, map.size);
+                  packet[2] = m->seq >> 8;
+                  packet[3] = m->seq & 0xff;
+                  len = map.size;
+                }
               m->seq++;
-              len = map.size;
             }
         }
       g_mutex_unlock (&m->lock);
@@ -434,13 +475,99 @@ is_recording (BellMediaSession *m)
   return is_wav (m->audio_out) || g_str_equal (m->audio_out, "none");
 }
 
-/* The jitter buffer's latency: its target, or at least RECORDING_LATENCY_MS for a file. */
+/* The jitter buffer's latency: its target, or at least RECORDING_LATENCY_MS for a file. On a
+ * path that loses packets while the peer sends RED, it also waits for the copies: a frame's
+ * copy comes up to red_seen packets after it. On a clean path RED costs no delay. */
 static guint
 playout_latency (BellMediaSession *m)
 {
   guint ms = bell_jitter_target_get_ms (m->jitter_target);
 
+  if (m->recv_lossy && m->red_seen)
+    ms += m->red_seen * m->ptime;
   return is_recording (m) ? MAX (ms, RECORDING_LATENCY_MS) : ms;
+}
+
+/* One frame into the jitter buffer as a plain RTP packet of the codec. */
+static void
+push_frame (BellMediaSession *m, gboolean marker, guint16 seq, guint32 ts, guint32 ssrc,
+            const guint8 *payload, gsize len)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, BELL_RTP_HEADER_SIZE + len, NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  write_header (map.data, marker, m->pt, seq, ts, ssrc);
+  memcpy (map.data + BELL_RTP_HEADER_SIZE, payload, len);
+  gst_buffer_unmap (buffer, &map);
+  bell_rtp_push_src_push (BELL_RTP_PUSH_SRC (m->pushsrc), buffer);
+}
+
+/* Frames the decoder did not get in their own packet so far (rebuilt or concealed). */
+static guint64
+frames_missed (BellMediaSession *m)
+{
+  BellFrameCounts counts;
+
+  bell_frame_tally_get (m->tally, &counts);
+  return counts.frames - counts.packets;
+}
+
+/* A RED packet (RFC 2198): its copies of earlier frames fill the holes they are in time for
+ * (a copy k frames back arrives k packets late), then the frame itself. Blocks of another
+ * payload type than the call's codec, or at an offset that is no whole number of frames, are
+ * skipped. */
+static void
+receive_red (BellMediaSession *m, const guint8 *data, const BellRtpHeader *rtp)
+{
+  BellRedBlock blocks[8];
+  guint n = 0, frame_ticks = m->ptime * (m->clock_rate / 1000);
+
+  if (!bell_red_parse (data + rtp->payload_offset, rtp->payload_len, blocks, G_N_ELEMENTS (blocks), &n))
+    return;
+  m->red_seen = n - 1;
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      guint back = frame_ticks ? blocks[i].ts_offset / frame_ticks : 0;
+      guint16 seq = (guint16) (rtp->seq - back);
+
+      if (blocks[i].pt != m->pt || !back || blocks[i].ts_offset % frame_ticks ||
+          back * m->ptime > playout_latency (m) ||
+          !bell_frame_tally_arrived (m->tally, seq, BELL_FRAME_RED))
+        continue;
+      push_frame (m, FALSE, seq, rtp->timestamp - blocks[i].ts_offset, rtp->ssrc, blocks[i].data,
+                  blocks[i].len);
+    }
+  if (blocks[n - 1].pt == m->pt && bell_frame_tally_arrived (m->tally, rtp->seq, BELL_FRAME_PACKET))
+    push_frame (m, rtp->marker, rtp->seq, rtp->timestamp, rtp->ssrc, blocks[n - 1].data,
+                blocks[n - 1].len);
+}
+
+/* What the rate control decided, applied: the Opus encoder's bitrate and FEC, the number of
+ * earlier frames RED repeats (for Opus, from the loss its FEC is sized for). */
+static void
+apply_rate (BellMediaSession *m)
+{
+  const BellRateDecision *d = bell_rate_control_get (m->rate);
+  guint distance = m->codec->id == BELL_CODEC_OPUS
+                   ? bell_rate_control_red_distance (d->loss_percentage) : d->red_distance;
+
+  if (m->encoder)
+    g_object_set (m->encoder, "bitrate", (gint) d->bitrate, "inband-fec", d->fec && m->opus_fec,
+                  "packet-loss-percentage", (gint) d->loss_percentage, NULL);
+  g_mutex_lock (&m->lock);
+  if (m->red)
+    bell_red_encoder_set_distance (m->red, distance);
+  g_mutex_unlock (&m->lock);
+}
+
+/* A report from the far end about our stream (core thread). */
+static void
+follow_reports (BellMediaSession *m, const BellRtcpStats *stats)
+{
+  if (m->rate && bell_rate_control_report (m->rate, g_get_monotonic_time (), stats->remote_fraction_lost,
+                                           stats->rtt_ms, stats->remote_jitter_ms))
+    apply_rate (m);
 }
 
 /* Core thread: a packet from the socket. */
@@ -449,13 +576,25 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
 {
   BellMediaSession *m = user_data;
   BellRtpHeader rtp;
+  guint64 missed;
+  gboolean lossy;
 
   if (rtcp)
     {
+      BellRtcpStats stats = { 0 };
+      guint64 reports = 0;
+
       g_mutex_lock (&m->lock);
       if (m->rtcp)
-        bell_rtcp_on_rtcp_received (m->rtcp, data, len, g_get_monotonic_time ());
+        {
+          bell_rtcp_get_stats (m->rtcp, &stats);
+          reports = stats.remote_reports;
+          bell_rtcp_on_rtcp_received (m->rtcp, data, len, g_get_monotonic_time ());
+          bell_rtcp_get_stats (m->rtcp, &stats);
+        }
       g_mutex_unlock (&m->lock);
+      if (stats.remote_reports > reports)
+        follow_reports (m, &stats);
       return;
     }
   if (len < BELL_RTP_HEADER_SIZE || !m->recv)
@@ -472,12 +611,33 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
                                rtp.timestamp, rtp.seq, rtp.marker);
       return;
     }
-  /* The whole packet, padding and all: the depayloader reads the header again. */
-  if (rtp.pt != m->pt || !m->receiving || !m->recv_open)
+  if (!m->receiving || !m->recv_open)
     return;
-  bell_rtp_push_src_push (BELL_RTP_PUSH_SRC (m->pushsrc), gst_buffer_new_memdup (data, len));
-  if (bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp))
-    g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
+  missed = frames_missed (m);
+  if (m->red_pt >= 0 && (gint) rtp.pt == m->red_pt)
+    receive_red (m, data, &rtp);
+  else if (rtp.pt == m->pt && bell_frame_tally_arrived (m->tally, rtp.seq, BELL_FRAME_PACKET))
+    /* The whole packet, padding and all: the depayloader reads the header again. */
+    bell_rtp_push_src_push (BELL_RTP_PUSH_SRC (m->pushsrc), gst_buffer_new_memdup (data, len));
+  else
+    return;
+  /* A frame missed: the path loses packets, and the playout waits for RED's copies. */
+  lossy = m->recv_lossy || frames_missed (m) > missed;
+  if (lossy && m->decoder && !m->no_redundancy && !m->decoder_fec)
+    {
+      /* The Opus decoder takes FEC from the next packet from now on (the peer sends it: we
+       * said useinbandfec=1); it holds each frame back one frame for it, so not before the
+       * path loses packets. Kept for the rest of the call. */
+      m->decoder_fec = TRUE;
+      g_object_set (m->decoder, "use-inband-fec", TRUE, NULL);
+      bell_frame_tally_set_fec (m->tally, TRUE);
+    }
+  if (bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp) ||
+      lossy != m->recv_lossy)
+    {
+      m->recv_lossy = lossy;
+      g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
+    }
 }
 
 static void
@@ -487,6 +647,54 @@ on_digit (char digit, guint duration_ms, gpointer data)
 
   if (m->dtmf_func)
     m->dtmf_func (digit, duration_ms, m->dtmf_data);
+}
+
+/* What the sender does now, and how the frames we received fared since the last report: the
+ * MOS estimate (G.107) for what we hear. The path's loss also decides here whether the Opus
+ * decoder waits for FEC (one frame more delay: only once packets are being lost) and, after
+ * a report interval without a frame missed, that the playout no longer waits for RED. */
+static void
+receive_figures (BellMediaSession *m, BellMediaStats *stats)
+{
+  BellFrameCounts *f = &stats->frames;
+  guint64 frames, missed, lost;
+  BellEmodelInput model = { .burst_r = 1 };
+  double one_way_ms;
+
+  bell_frame_tally_get (m->tally, f);
+  frames = f->frames - m->reported.frames;
+  missed = frames - (f->packets - m->reported.packets);   /* not in their own packet */
+  lost = f->concealed - m->reported.concealed;            /* not rebuilt either */
+  if (frames && !missed && m->recv_lossy)
+    {
+      m->recv_lossy = FALSE;
+      if (m->jitterbuffer)
+        g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
+    }
+  m->reported = *f;
+
+  stats->codec = m->encoding;
+  if (m->rate)
+    {
+      const BellRateDecision *d = bell_rate_control_get (m->rate);
+
+      stats->bitrate = d->bitrate;
+      stats->fec = m->encoder && d->fec && m->opus_fec;
+    }
+  g_mutex_lock (&m->lock);
+  stats->red = m->red ? bell_red_encoder_get_distance (m->red) : 0;
+  g_mutex_unlock (&m->lock);
+
+  /* Mouth to ear: half the round trip for the network, the playout delay, a packet's worth of
+   * audio gathered before it is sent, the sound device's buffer. */
+  one_way_ms = (stats->rtcp.rtt_ms > 0 ? stats->rtcp.rtt_ms / 2 : 0) + stats->jitter_buffer_ms +
+               m->ptime + DEVICE_BUFFER_US / 1000;
+  model.delay_ms = one_way_ms;
+  model.loss_percent = frames ? 100.0 * (double) lost / (double) frames : 0;
+  model.concealment = m->codec && m->codec->id != BELL_CODEC_G722;
+  if (!m->encoding || !bell_emodel_codec_from_name (m->encoding, &model.codec))
+    return;
+  stats->mos = bell_emodel_mos (bell_emodel_r (&model));
 }
 
 static void send_rtcp (BellMediaSession *m, gboolean bye);
@@ -538,10 +746,13 @@ send_rtcp (BellMediaSession *m, gboolean bye)
     bell_rtp_socket_send_rtcp (m->socket, buf, len, NULL);
   if (m->jitter_target)
     {
-      stats.jitter_buffer_ms = bell_jitter_target_get_ms (m->jitter_target);
+      stats.jitter_buffer_ms = playout_latency (m);
       stats.late = bell_jitter_target_get_late (m->jitter_target);
     }
-  if (len && !bye && m->stats_func)
+  if (bye)
+    return;
+  receive_figures (m, &stats);
+  if (len && m->stats_func)
     m->stats_func (&stats, m->stats_data);
 }
 
@@ -593,8 +804,13 @@ stop_pipelines (BellMediaSession *m)
   g_clear_pointer (&m->recv_gate, g_source_unref);
   m->mic = NULL;
   m->speaker = NULL;
+  m->encoder = NULL;
+  m->decoder = NULL;
+  m->decoder_fec = FALSE;
+  bell_frame_tally_set_fec (m->tally, FALSE);
   g_mutex_lock (&m->lock);
   g_clear_pointer (&m->dtmf_sender, bell_dtmf_sender_free);
+  g_clear_pointer (&m->red, bell_red_encoder_free);
   g_mutex_unlock (&m->lock);
   g_clear_pointer (&m->dtmf_receiver, bell_dtmf_receiver_free);
 }
@@ -617,34 +833,81 @@ open_gate (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* opusenc's frame sizes: the longest that fits in the packet time. */
+static guint
+opus_frame_ms (guint ptime)
+{
+  static const guint sizes[] = { 60, 40, 20, 10, 5 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    if (sizes[i] <= ptime)
+      return sizes[i];
+  return 5;
+}
+
+/* The encoder with the call's settings: Opus as a voice coder at the rate control's bitrate,
+ * with in-band FEC when the peer's decoder takes it, DTX when it asks for it. */
+static char *
+encoder_description (BellMediaSession *m, const BellSdpMediaPlan *plan)
+{
+  const BellRateDecision *d = bell_rate_control_get (m->rate);
+
+  if (m->codec->id != BELL_CODEC_OPUS)
+    return g_strdup (m->codec->encoder);
+  return g_strdup_printf ("opusenc name=enc audio-type=voice frame-size=%u bitrate=%u "
+                          "inband-fec=%s packet-loss-percentage=%u dtx=%s",
+                          opus_frame_ms (plan->ptime), d->bitrate,
+                          d->fec && m->opus_fec ? "true" : "false", d->loss_percentage,
+                          plan->dtx ? "true" : "false");
+}
+
+/* The decoder: Opus conceals lost frames itself (and takes FEC once the path loses packets,
+ * see send_rtcp()); G.711's is ours, concealing too (bell-g711-dec.h). */
+static char *
+decoder_description (BellMediaSession *m)
+{
+  if (m->codec->id == BELL_CODEC_OPUS)
+    return g_strdup ("opusdec name=dec plc=true use-inband-fec=false");
+  return g_strdup (m->codec->decoder);
+}
+
 static gboolean
 build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
   g_autofree char *src = source_description (m);
   g_autofree char *sink = sink_description (m);
+  g_autofree char *encoder = NULL, *decoder = NULL;
   g_autofree char *send = NULL, *recv = NULL;
   guint64 ptime_ns = (guint64) plan->ptime * GST_MSECOND;
   GstAppSinkCallbacks callbacks = { .new_sample = on_packet };
+  BellRateControlConfig rate = {
+    .kind = m->codec->id == BELL_CODEC_OPUS ? BELL_RATE_CODEC_OPUS : BELL_RATE_CODEC_FIXED,
+    .low_bandwidth = m->low_bandwidth,
+    .max_bitrate = plan->max_bitrate,
+  };
   g_autoptr(GstElement) appsink = NULL;
   g_autoptr(GstCaps) caps = NULL;
   GstBus *bus;
 
   g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
   m->jitter_target = bell_jitter_target_new (plan->clock_rate);
+  g_clear_pointer (&m->rate, bell_rate_control_free);
+  m->rate = bell_rate_control_new (&rate);
+  encoder = encoder_description (m, plan);
+  decoder = decoder_description (m);
 
-  send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 "
+  send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 "
                           "! volume name=mic ! %s ! %s pt=%u ssrc=%u min-ptime=%" G_GUINT64_FORMAT
                           " max-ptime=%" G_GUINT64_FORMAT " ! appsink name=out sync=true "
                           "max-buffers=50 drop=true",
-                          src, codec_element (plan->encoding, TRUE, FALSE),
-                          codec_element (plan->encoding, TRUE, TRUE), plan->pt, m->ssrc, ptime_ns,
-                          ptime_ns);
+                          src, m->codec->audio_rate, encoder, m->codec->payloader, plan->pt,
+                          m->ssrc, ptime_ns, ptime_ns);
+  /* Mono from the decoder on (Opus's rtpmap says 2 channels whatever it carries): recordings
+   * and speakers get one voice channel. */
   recv = g_strdup_printf ("rtpjitterbuffer name=jb latency=%u do-lost=true "
-                          "! %s ! %s ! audioconvert "
+                          "! %s ! %s ! audioconvert ! audio/x-raw,channels=1 "
                           "! audioresample ! volume name=speaker ! %s",
-                          playout_latency (m),
-                          codec_element (plan->encoding, FALSE, TRUE),
-                          codec_element (plan->encoding, FALSE, FALSE), sink);
+                          playout_latency (m), m->codec->depayloader, decoder, sink);
   m->send = gst_parse_launch (send, error);
   if (!m->send)
     return FALSE;
@@ -658,9 +921,15 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   m->mic = gst_bin_get_by_name (GST_BIN (m->send), "mic");
   g_object_unref (m->mic);   /* the bin keeps it */
   g_object_set (m->mic, "mute", m->muted, NULL);
+  m->encoder = gst_bin_get_by_name (GST_BIN (m->send), "enc");   /* NULL but for Opus */
+  if (m->encoder)
+    g_object_unref (m->encoder);
+  m->decoder = gst_bin_get_by_name (GST_BIN (m->recv), "dec");
+  if (m->decoder)
+    g_object_unref (m->decoder);
   caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
                               "clock-rate", G_TYPE_INT, (gint) plan->clock_rate,
-                              "encoding-name", G_TYPE_STRING, plan->encoding,
+                              "encoding-name", G_TYPE_STRING, m->codec->caps_name,
                               "payload", G_TYPE_INT, (gint) plan->pt, NULL);
   m->pushsrc = bell_rtp_push_src_new (caps);
   gst_bin_add (GST_BIN (m->recv), m->pushsrc);
@@ -690,11 +959,20 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   gst_object_unref (bus);
   if (!m->rtcp)
     start_rtcp (m, plan->clock_rate);   /* one RTCP session for the call, across codecs */
-  if (plan->dtmf_pt >= 0)
+  g_mutex_lock (&m->lock);
+  if (m->red_pt >= 0)
     {
-      m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, plan->clock_rate, plan->ptime);
-      m->dtmf_receiver = bell_dtmf_receiver_new (plan->clock_rate, on_digit, m, NULL);
+      /* One copy until the far end's first report says how the path is (5 s or more away):
+       * a call that starts on a lossy path is not left unprotected that long. It costs
+       * bandwidth, not delay: the far end waits for copies only once it misses frames. */
+      m->red = bell_red_encoder_new ();
+      bell_red_encoder_set_distance (m->red, m->low_bandwidth ? 0 : 1);
     }
+  if (plan->dtmf_pt >= 0)
+    m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, m->dtmf_clock_rate, plan->ptime);
+  g_mutex_unlock (&m->lock);
+  if (plan->dtmf_pt >= 0)
+    m->dtmf_receiver = bell_dtmf_receiver_new (m->dtmf_clock_rate, on_digit, m, NULL);
   m->recv_built = g_get_monotonic_time ();
   m->recv_gate = g_timeout_source_new (5);
   g_source_set_priority (m->recv_gate, G_PRIORITY_LOW);
@@ -719,21 +997,28 @@ bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GEr
       stop_pipelines (m);
       return TRUE;
     }
-  if (g_ascii_strcasecmp (plan->encoding, "PCMU") != 0 && g_ascii_strcasecmp (plan->encoding, "PCMA") != 0)
+  if (!bell_media_can_code (plan->encoding))
     {
       g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_CODEC, "no coder for %s", plan->encoding);
       return FALSE;
     }
-  /* A new codec, packet size or DTMF type: new pipelines; otherwise only the directions. */
+  /* A new codec, packet size, DTMF or RED type: new pipelines; otherwise only the
+   * directions. */
   if (!m->send || plan->pt != m->pt || g_strcmp0 (plan->encoding, m->encoding) != 0 ||
-      plan->ptime != m->ptime || plan->dtmf_pt != m->dtmf_pt)
+      plan->ptime != m->ptime || plan->dtmf_pt != m->dtmf_pt || plan->red_pt != m->red_pt ||
+      plan->opus_fec != m->opus_fec)
     {
       stop_pipelines (m);
       m->pt = plan->pt;
       g_free (m->encoding);
       m->encoding = g_strdup (plan->encoding);
+      m->codec = bell_codec_find (plan->encoding);
+      m->clock_rate = plan->clock_rate;
       m->ptime = plan->ptime;
       m->dtmf_pt = plan->dtmf_pt;
+      m->dtmf_clock_rate = plan->dtmf_clock_rate ? plan->dtmf_clock_rate : plan->clock_rate;
+      m->red_pt = plan->red_pt;
+      m->opus_fec = plan->opus_fec;
       if (!build (m, plan, error))
         {
           stop_pipelines (m);
@@ -807,6 +1092,10 @@ bell_media_session_new (const BellMediaConfig *config, BellRtpSocket *socket, GM
   m->socket = bell_rtp_socket_ref (socket);
   m->context = g_main_context_ref (context);
   m->dtmf_pt = -1;
+  m->red_pt = -1;
+  m->low_bandwidth = config->low_bandwidth;
+  m->no_redundancy = config->no_redundancy;
+  m->tally = bell_frame_tally_new ();
   m->volume = 1.0;
   m->seq = (guint16) g_random_int ();
   m->ssrc = g_random_int ();
@@ -829,5 +1118,7 @@ bell_media_session_free (BellMediaSession *m)
   g_free (m->audio_out);
   g_free (m->encoding);
   g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
+  g_clear_pointer (&m->rate, bell_rate_control_free);
+  bell_frame_tally_free (m->tally);
   g_free (m);
 }

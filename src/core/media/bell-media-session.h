@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "bell-frame-tally.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-socket.h"
 #include "bell-sdp-negotiate.h"
@@ -31,6 +32,8 @@ typedef struct
                                 * WAV file; NULL: default */
   const char *audio_out;       /* "default", "pulse:DEVICE", "alsa:DEVICE", "none" or a WAV file
                                 * to write; NULL: default */
+  gboolean    low_bandwidth;   /* Opus sent at a low bitrate */
+  gboolean    no_redundancy;   /* neither Opus FEC nor RED, either way */
 } BellMediaConfig;
 
 typedef struct _BellMediaSession BellMediaSession;
@@ -38,9 +41,17 @@ typedef struct _BellMediaSession BellMediaSession;
 typedef void (*BellMediaDtmfFunc) (char digit, guint duration_ms, gpointer user_data);
 typedef struct
 {
-  BellRtcpStats rtcp;              /* RFC 3550 figures, both directions */
-  guint         jitter_buffer_ms;  /* the playout delay the jitter buffer holds now */
-  guint64       late;              /* packets that came too late for it (concealed) */
+  BellRtcpStats   rtcp;              /* RFC 3550 figures, both directions */
+  guint           jitter_buffer_ms;  /* the playout delay the jitter buffer holds now */
+  guint64         late;              /* packets that came too late for it (concealed) */
+  BellFrameCounts frames;            /* what became of the frames we received */
+  const char     *codec;             /* "PCMU", "OPUS" ... (the plan's encoding) */
+  guint           bitrate;           /* Opus: the bits/s we send now; 0 for other codecs */
+  gboolean        fec;               /* we send Opus in-band FEC now */
+  guint           red;               /* RFC 2198 copies of earlier frames in each packet we
+                                      * send (0: none, or no RED agreed) */
+  double          mos;               /* ITU-T G.107 estimate for what we hear, 1..4.5, from
+                                      * the delay and the frames lost since the last report */
 } BellMediaStats;
 
 /* After each RTCP report we send (about every 5 s): the call's figures. */

@@ -74,6 +74,7 @@ struct _BellRtcpSession
 
   /* The remote's last report block about us. */
   gboolean have_remote_report;
+  guint64  remote_reports;
   double   remote_fraction_lost;
   gint32   remote_packets_lost;
   double   remote_jitter_ms;
@@ -661,6 +662,7 @@ take_block (BellRtcpSession *s, const guint8 *b, gint64 now_us)
   if (lost & 0x800000)
     lost -= 0x1000000;   /* 24-bit two's complement */
   s->have_remote_report = TRUE;
+  s->remote_reports++;
   s->remote_fraction_lost = (double) (word >> 24) / 256.0;
   s->remote_packets_lost = lost;
   s->remote_jitter_ms = units_to_ms (s, get32 (b + 12));
@@ -757,6 +759,7 @@ bell_rtcp_get_stats (BellRtcpSession *s, BellRtcpStats *out)
       out->jitter_ms = units_to_ms (s, src->jitter);
     }
   out->have_remote_report = s->have_remote_report;
+  out->remote_reports = s->remote_reports;
   out->remote_fraction_lost = s->remote_fraction_lost;
   out->remote_packets_lost = s->remote_packets_lost;
   out->remote_jitter_ms = s->remote_jitter_ms;

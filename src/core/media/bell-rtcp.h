@@ -66,6 +66,7 @@ typedef struct
 
   /* Our stream as the remote sees it: its last report block about our SSRC. */
   gboolean have_remote_report;
+  guint64  remote_reports;        /* report blocks about our stream so far */
   double   remote_fraction_lost;  /* 0..1 */
   gint32   remote_packets_lost;   /* cumulative, 24-bit signed on the wire */
   double   remote_jitter_ms;
