@@ -10,6 +10,13 @@
  * itself ("a=fmtp:<red> 0/0"), and telephone-event (RFC 4733) at 8000 Hz, and at 48000 Hz too
  * when Opus is offered, so that events can run on the clock of the codec they go with.
  *
+ * One red type per G.711 codec because RFC 2198 §5's fmtp is a fixed layout (primary, then
+ * each redundant block): "0/8" would mean PCMU carrying PCMA, not "PCMU or PCMA". Answerers
+ * without audio RED (Asterisk has RED for T.140 text only; FreeSWITCH, baresip) leave the red
+ * types out of their answers, as baresip 1.0 does, and the call goes on without. We take RED
+ * only of the codec agreed, of G.711, with up to 8 blocks of that codec alone: Opus has its
+ * in-band FEC (a WebRTC peer's red/48000 for Opus is left out).
+ *
  * The default offer (codecs NULL, nothing else set), whose m= line lists the codecs in order,
  * then RED, then the events (RED is no codec of its own: an answerer that picks the first
  * format it knows must not pick it, and we read the first codec of an answer the same way):
@@ -142,11 +149,16 @@ void  bell_sdp_negotiator_set_secure   (BellSdpNegotiator *n, gboolean secure);
 char *bell_sdp_negotiator_offer        (BellSdpNegotiator *n, gboolean hold);
 /* Our answer to the peer's offer: the first audio stream taken with the codec the call already
  * uses if the offer still has it, else the first of our codecs it offers (its payload numbers
- * kept), the others refused with port 0. NULL with an error
- * when nothing is acceptable (the call layer answers 488). */
+ * kept; Opus only at 48000, any channel count, answered opus/48000/2 with our fmtp), with the
+ * offer's RED of that codec when it is G.711 and the offer's telephone-event on the codec's
+ * clock (else at 8000); the other streams refused with port 0. NULL with an error when nothing
+ * is acceptable (the call layer answers 488). */
 char *bell_sdp_negotiator_answer       (BellSdpNegotiator *n, const char *offer, gboolean hold,
                                         GError **error);
-/* The peer's answer to our last offer. */
+/* The peer's answer to our last offer: its first format we offered as a codec (the answer's
+ * rtpmap, if any, saying the same), our RED of it when the answer keeps that type as red, its
+ * telephone-event on the codec's clock (else at 8000); the codec's parameters from the
+ * answer's fmtp. */
 gboolean bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer,
                                            GError **error);
 /* The peer refused our offer (488): with SRTP optional, the next offers go without a=crypto
