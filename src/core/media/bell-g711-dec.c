@@ -32,6 +32,9 @@ bell_g711_dec_start (GstAudioDecoder *dec)
 
   g_clear_pointer (&self->plc, bell_plc_free);
   self->plc = bell_plc_new ();
+  /* Gaps come in as empty buffers to conceal, not as silence (set here: the base class
+   * clears it when it resets for a new stream). */
+  gst_audio_decoder_set_plc_aware (dec, TRUE);
   return TRUE;
 }
 
@@ -124,8 +127,6 @@ bell_g711_dec_init (BellG711Dec *self)
 {
   GstAudioDecoder *dec = GST_AUDIO_DECODER (self);
 
-  /* Gaps come in as empty buffers to conceal, not as silence. */
-  gst_audio_decoder_set_plc_aware (dec, TRUE);
   gst_audio_decoder_set_plc (dec, TRUE);
   gst_audio_decoder_set_drainable (dec, TRUE);
   gst_audio_decoder_set_needs_format (dec, TRUE);
