@@ -561,12 +561,19 @@ apply_rate (BellMediaSession *m)
   g_mutex_unlock (&m->lock);
 }
 
-/* A report from the far end about our stream (core thread). */
+/* A report from the far end about our stream (core thread). Until the first one came, RED
+ * sent one copy to start with: a first report of a clean path ends that at once, one of a
+ * lossy path leaves it until the rate control has seen enough to decide. */
 static void
 follow_reports (BellMediaSession *m, const BellRtcpStats *stats)
 {
-  if (m->rate && bell_rate_control_report (m->rate, g_get_monotonic_time (), stats->remote_fraction_lost,
-                                           stats->rtt_ms, stats->remote_jitter_ms))
+  gboolean changed;
+
+  if (!m->rate)
+    return;
+  changed = bell_rate_control_report (m->rate, g_get_monotonic_time (), stats->remote_fraction_lost,
+                                      stats->rtt_ms, stats->remote_jitter_ms);
+  if (changed || (stats->remote_reports == 1 && stats->remote_fraction_lost < 0.01))
     apply_rate (m);
 }
 
