@@ -516,7 +516,7 @@ def markdown_table(results, notes):
         lines.append("| %s | %s | %s | %s | %s | %s | %s |"
                      % (row_label(loss, burst), codec, fec, cells[0], cells[1], cells[2], goal))
     lines.append("")
-    lines += notes
+    lines += ["- " + n for n in notes]
     return lines
 
 
