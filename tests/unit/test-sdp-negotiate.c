@@ -477,6 +477,61 @@ test_apply_baresip_answer (void)
   g_assert_cmpuint (plan->remote_port, ==, 15164);
 }
 
+/* PBX answers to our default offer: FreeSWITCH takes Opus with the 48000 events and says its
+ * cap; Asterisk without Opus takes G.722 by its static number alone (no rtpmap), the 8000
+ * events; a G.711-only PBX answers PCMA and leaves our red types out. */
+static void
+test_apply_pbx_answers (void)
+{
+  static const char freeswitch[] =
+    SESSION ("FreeSWITCH", "198.51.100.11")
+    "m=audio 16386 RTP/AVP 111 110\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 useinbandfec=1; maxaveragebitrate=24000; maxplaybackrate=16000\r\n"
+    "a=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-16\r\na=ptime:20\r\n";
+  static const char asterisk[] =
+    SESSION ("root", "198.51.100.10")
+    "m=audio 10002 RTP/AVP 9 101\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n";
+  static const char g711[] =
+    SESSION ("pbx", "198.51.100.12")
+    "m=audio 10004 RTP/AVP 8 101\r\n"
+    "a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+  static const char *const answers[] = { freeswitch, asterisk, g711 };
+  static const struct
+  {
+    const char *encoding;
+    guint       pt, clock_rate, audio_rate, max_bitrate, max_playback_rate;
+    gint        dtmf_pt;
+    guint       dtmf_clock_rate;
+  } want[] = {
+    { "OPUS", 111, 48000, 48000, 24000, 16000, 110, 48000 },
+    { "G722", 9, 8000, 16000, 0, 0, 101, 8000 },
+    { "PCMA", 8, 8000, 8000, 0, 0, 101, 8000 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr(BellSdpNegotiator) n = negotiator (NULL);
+      g_autofree char *offer = bell_sdp_negotiator_offer (n, FALSE);
+      const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (bell_sdp_negotiator_apply_answer (n, answers[i], &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->encoding, ==, want[i].encoding);
+      g_assert_cmpuint (plan->pt, ==, want[i].pt);
+      g_assert_cmpuint (plan->clock_rate, ==, want[i].clock_rate);
+      g_assert_cmpuint (plan->audio_rate, ==, want[i].audio_rate);
+      g_assert_cmpuint (plan->max_bitrate, ==, want[i].max_bitrate);
+      g_assert_cmpuint (plan->max_playback_rate, ==, want[i].max_playback_rate);
+      g_assert_cmpint (plan->dtmf_pt, ==, want[i].dtmf_pt);
+      g_assert_cmpuint (plan->dtmf_clock_rate, ==, want[i].dtmf_clock_rate);
+      g_assert_cmpint (plan->red_pt, ==, -1);
+      g_assert_true (plan->send && plan->recv);
+    }
+}
+
 /* WebRTC: Opus with the 48000 events; its RED is for Opus, which has FEC of its own: not
  * taken. DTX as asked. */
 static void
@@ -969,6 +1024,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/negotiate/answer-freeswitch", test_answer_freeswitch);
   g_test_add_func ("/sdp/negotiate/answer-baresip", test_answer_baresip);
   g_test_add_func ("/sdp/negotiate/apply-baresip-answer", test_apply_baresip_answer);
+  g_test_add_func ("/sdp/negotiate/apply-pbx-answers", test_apply_pbx_answers);
   g_test_add_func ("/sdp/negotiate/answer-webrtc", test_answer_webrtc);
   g_test_add_func ("/sdp/negotiate/bellbird-opus", test_bellbird_to_bellbird_opus);
   g_test_add_func ("/sdp/negotiate/red", test_red_between_two);
