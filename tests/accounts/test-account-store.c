@@ -511,6 +511,7 @@ test_old_keyfile (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("bellbird-old-keyfile-XXXXXX", NULL);
   g_autofree char *file = g_build_filename (dir, "keyfile", NULL);
+  g_autoptr(GSettingsSchema) schema = NULL;
   g_autoptr(GSettingsBackend) backend = NULL;
   g_autoptr(GSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
@@ -529,11 +530,10 @@ test_old_keyfile (void)
   g_assert_nonnull (dir);
   g_assert_true (g_file_set_contents (file, old, -1, &error));
   g_assert_no_error (error);
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            BELL_ACCOUNT_SCHEMA_ID, TRUE);
   backend = g_keyfile_settings_backend_new (file, "/", NULL);
-  settings = g_settings_new_full (g_settings_schema_source_lookup (
-                                    g_settings_schema_source_get_default (),
-                                    BELL_ACCOUNT_SCHEMA_ID, TRUE),
-                                  backend, BELL_ACCOUNT_PATH_PREFIX "0a1b2c3d4e5f6071/");
+  settings = g_settings_new_full (schema, backend, BELL_ACCOUNT_PATH_PREFIX "0a1b2c3d4e5f6071/");
   address = g_settings_get_string (settings, "address");
   g_assert_cmpstr (address, ==, "sip:gina@example.com");
   assert_setting (settings, "srtp", "optional");
