@@ -6,13 +6,19 @@
  *            3: plain RTP), bits 2-3 key params (plain, MKI, a lifetime of 5 packets, 1-byte
  *            MKI), bit 4 rtcp-mux, bit 5 a 48 kHz clock (else 8 kHz), bit 6 a 300-byte CNAME,
  *            bit 7 a telephone-event receiver;
- *   byte 1   the telephone-event payload type (low 7 bits);
+ *   byte 1   the telephone-event payload type (low 7 bits); bit 7 RED (RFC 2198) agreed, its
+ *            payload type the event's + 21 (101 gives 122, Bellbird's RED for PCMA). The
+ *            call's codec is PCMA (8) at 8 kHz, Opus (111, whose decoder takes FEC) at 48 kHz,
+ *            20 ms a packet;
  *   then     packets, each [ctl] [aux] [length, 16 bits big-endian] [bytes] (a length past the
  *            end takes what is left). ctl: bit 0 RTCP (to the RTCP port, or muxed), bit 1 sent
  *            as it is instead of SRTP-protected (a forgery), bit 2 one bit of the protected
  *            packet flipped at a position aux picks (with bit 1: protect into a buffer one byte
  *            too small first), bit 3 after it we send an RTP packet (unless aux bit 0) and a
  *            report, built first into aux * 3 bytes, bits 4-7 how far the clock moves first.
+ *            Each packet is also a frame we send: aux bits 1-3 set the RED encoder's distance,
+ *            aux bit 7 a payload type of aux's low 7 bits instead of the codec's, the clock
+ *            step moves the frame's timestamp (the longest one restarts the encoder).
  * Raw packets make sense as inputs too: the whole input goes through as one packet first.
  *
  * What runs, with the invariants checked (abort() on a broken one, so libFuzzer keeps it):
@@ -31,7 +37,20 @@
  *     does: RTCP to bell_rtcp_on_rtcp_received(), RTP to bell_rtcp_on_rtp_received() and,
  *     past the CSRCs, header extension and padding (bell_rtp_packet_parse(), which both
  *     use), its payload to bell_dtmf_receiver_push() when the payload type is
- *     telephone-event;
+ *     telephone-event, a RED packet split by bell_red_parse() into its copies and primary
+ *     (receive_red()), a packet of the codec's type and each usable copy to the frame tally;
+ *   - RED: a payload splits into blocks inside it whose headers, lengths and primary add up
+ *     to it, each copy's offset in 14 bits and length in 10 (as the header bytes say), and
+ *     it splits the same with room for exactly its blocks and not with one less; a payload
+ *     refused is one RFC 2198 cannot have made (checked by a walk of its headers);
+ *   - the frame tally: frames == packets + red + fec + concealed after every arrival, no
+ *     count ever falls, an arrival taken once is a duplicate right after (of either source)
+ *     and changes nothing, and no more frames count as come in a packet (or a RED copy) than
+ *     arrivals of that kind were taken;
+ *   - our RED encoder, fed every packet as a frame: its payload splits back into exactly the
+ *     frames it should repeat (the last `distance` ones, newest first while each one's offset
+ *     fits 14 bits and its size 10), with their data, payload types and offsets, then the
+ *     frame; into one byte less it gives 0 and forgets nothing;
  *   - the DTMF receiver: digits are keys with bounded durations, a push that returns FALSE is
  *     counted once as malformed or late, and a payload parses and writes back to itself;
  *   - RTCP: the statistics stay in range after every packet; our reports (SR or RR, into too
@@ -49,8 +68,11 @@
 
 #include "fuzz-common.h"
 #include "bell-dtmf.h"
+#include "bell-frame-tally.h"
+#include "bell-jitter-target.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-packet.h"
+#include "bell-rtp-red.h"
 #include "bell-rtp-socket.h"
 #include "bell-srtp.h"
 
@@ -61,6 +83,12 @@
 #define N_VARIANTS   4
 #define MAX_PACKETS  256
 #define DTMF_KEYS    "0123456789*#ABCD!"
+#define PT_PCMA      8
+#define PT_OPUS      111
+#define PTIME_MS     20
+/* As many blocks as bell-media-session.c receive_red() takes. */
+#define RED_BLOCKS   8
+#define RED_HEADER   4
 
 enum { CTL_RTCP = 1, CTL_FORGED = 2, CTL_TAMPER = 4, CTL_REPORT = 8 };
 enum { PORT_RTP, PORT_RTCP };
@@ -110,6 +138,23 @@ typedef struct
   guint32           our_ts;
   guint             digits;
   gboolean          peer_took_our_ssrc;   /* an RTP packet came with our SSRC */
+  /* Receiving audio, as bell-media-session.c: the codec's payload type, RED's (-1: none). */
+  guint             pt;
+  gint              red_pt;
+  guint             frame_ticks;
+  gboolean          opus;            /* the decoder takes FEC once frames go missing */
+  BellFrameTally   *tally;
+  BellFrameCounts   counts;          /* as last read */
+  guint64           taken[2];        /* arrivals the tally took, by BellFrameSource */
+  BellJitterTarget *jitter;
+  gboolean          recv_lossy, decoder_fec;
+  guint             red_seen;
+  /* Sending: our RED encoder, and the frames it was given (newest first) as it should
+   * remember them. */
+  BellRedEncoder   *red;
+  guint32           red_ts;
+  struct { guint8 pt; guint32 ts; const guint8 *data; gsize len; } sent[BELL_RED_MAX_DISTANCE];
+  guint             n_sent;
 } Call;
 
 static void
@@ -353,6 +398,243 @@ push_dtmf (Call *c, const guint8 *payload, gsize len, guint32 ts, guint16 seq, g
     fail ("one push reported %u digits", c->digits - digits);
 }
 
+/* ---- RED and the frame tally -------------------------------------------------------------- */
+
+static void
+check_counts (Call *c, const BellFrameCounts *n)
+{
+  const BellFrameCounts *o = &c->counts;
+
+  if (n->frames != n->packets + n->red + n->fec + n->concealed)
+    fail ("%" G_GUINT64_FORMAT " frames of %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+          " red, %" G_GUINT64_FORMAT " fec, %" G_GUINT64_FORMAT " concealed", n->frames,
+          n->packets, n->red, n->fec, n->concealed);
+  if (n->frames < o->frames || n->packets < o->packets || n->red < o->red || n->fec < o->fec ||
+      n->concealed < o->concealed)
+    fail ("a frame count fell");
+  if (n->packets > c->taken[BELL_FRAME_PACKET] || n->red > c->taken[BELL_FRAME_RED])
+    fail ("%" G_GUINT64_FORMAT " frames from packets and %" G_GUINT64_FORMAT " from RED of %"
+          G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " taken", n->packets, n->red,
+          c->taken[BELL_FRAME_PACKET], c->taken[BELL_FRAME_RED]);
+}
+
+/* bell_frame_tally_arrived() with its invariants. */
+static gboolean
+tally_arrived (Call *c, guint16 seq, BellFrameSource source)
+{
+  BellFrameCounts now;
+  gboolean news = bell_frame_tally_arrived (c->tally, seq, source);
+
+  if (news)
+    c->taken[source]++;
+  bell_frame_tally_get (c->tally, &now);
+  check_counts (c, &now);
+  c->counts = now;
+  if (news)
+    {
+      /* The same frame again, from either source, is a duplicate and changes nothing. */
+      if (bell_frame_tally_arrived (c->tally, seq, BELL_FRAME_PACKET) ||
+          bell_frame_tally_arrived (c->tally, seq, BELL_FRAME_RED))
+        fail ("frame %u taken twice in a row", seq);
+      bell_frame_tally_get (c->tally, &now);
+      if (memcmp (&now, &c->counts, sizeof now) != 0)
+        fail ("a duplicate of frame %u changed the counts", seq);
+    }
+  return news;
+}
+
+static guint
+red_block_len (const guint8 *h)
+{
+  return (guint) (h[2] & 0x03) << 8 | h[3];
+}
+
+/* RFC 2198 §3 by a walk of the headers: the number of blocks of payload, 0 when it cannot be
+ * one (no primary header, a header cut short, more than max blocks, data past the end). */
+static guint
+red_walk (const guint8 *p, gsize len, guint max)
+{
+  gsize pos = 0, data = 0;
+  guint n = 0;
+
+  while (pos < len && n < max && (p[pos] & 0x80))
+    {
+      if (len - pos < RED_HEADER)
+        return 0;
+      data += red_block_len (p + pos);
+      pos += RED_HEADER;
+      n++;
+    }
+  if (pos >= len || n >= max)
+    return 0;
+  return pos + 1 + data <= len ? n + 1 : 0;
+}
+
+/* bell_red_parse() on payload, with its invariants; the number of blocks, 0 if refused. */
+static guint
+red_parse (const guint8 *p, gsize len, BellRedBlock *blocks, guint max)
+{
+  guint n = 0, walked = red_walk (p, len, max), n2 = 0;
+  BellRedBlock again[RED_BLOCKS];
+  const guint8 *data;
+
+  if (!bell_red_parse (p, len, blocks, max, &n))
+    {
+      if (walked)
+        fail ("a RED payload of %zu bytes with %u blocks refused", (size_t) len, walked);
+      return 0;
+    }
+  if (n != walked || n == 0 || n > max)
+    fail ("a RED payload of %zu bytes split into %u blocks, not %u", (size_t) len, n, walked);
+  data = p + RED_HEADER * (n - 1) + 1;
+  for (guint i = 0; i < n; i++)
+    {
+      const guint8 *h = p + RED_HEADER * i;
+      gboolean primary = i + 1 == n;
+
+      if (blocks[i].data != data || blocks[i].len > (gsize) (p + len - data))
+        fail ("RED block %u of %u not where it should be in the payload", i, n);
+      if (blocks[i].pt != (h[0] & 0x7f) || !!(h[0] & 0x80) == primary)
+        fail ("RED block %u of %u: payload type or F bit", i, n);
+      if (primary ? blocks[i].ts_offset != 0 || data + blocks[i].len != p + len
+                  : blocks[i].ts_offset > 0x3fff || blocks[i].len > 0x3ff ||
+                    blocks[i].len != red_block_len (h) ||
+                    blocks[i].ts_offset != ((guint32) h[1] << 6 | h[2] >> 2))
+        fail ("RED block %u of %u: offset %u length %zu", i, n, blocks[i].ts_offset,
+              (size_t) blocks[i].len);
+      touch_bytes (blocks[i].data, blocks[i].len);
+      data += blocks[i].len;
+    }
+  /* Room for exactly its blocks is enough; one less is not. */
+  if (!bell_red_parse (p, len, again, n, &n2) || n2 != n)
+    fail ("a RED payload of %u blocks does not split into room for %u", n, n);
+  for (guint i = 0; i < n; i++)
+    if (again[i].pt != blocks[i].pt || again[i].ts_offset != blocks[i].ts_offset ||
+        again[i].data != blocks[i].data || again[i].len != blocks[i].len)
+      fail ("a RED payload splits otherwise into room for its %u blocks", n);
+  if (bell_red_parse (p, len, again, n - 1, &n2))
+    fail ("a RED payload of %u blocks split into room for %u", n, n - 1);
+  return n;
+}
+
+/* bell-media-session.c playout_latency() (never a recording here). */
+static guint
+playout_latency (Call *c)
+{
+  guint ms = bell_jitter_target_get_ms (c->jitter);
+
+  if (c->recv_lossy && c->red_seen)
+    ms += c->red_seen * PTIME_MS;
+  return ms;
+}
+
+/* bell-media-session.c receive_red(): keep in step with it. */
+static void
+receive_red (Call *c, const guint8 *data, const BellRtpHeader *rtp)
+{
+  BellRedBlock blocks[RED_BLOCKS];
+  guint n = red_parse (data + rtp->payload_offset, rtp->payload_len, blocks, RED_BLOCKS);
+
+  if (!n)
+    return;
+  c->red_seen = n - 1;
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      guint back = blocks[i].ts_offset / c->frame_ticks;
+
+      if (blocks[i].pt != c->pt || !back || blocks[i].ts_offset % c->frame_ticks ||
+          back * PTIME_MS > playout_latency (c))
+        continue;
+      tally_arrived (c, (guint16) (rtp->seq - back), BELL_FRAME_RED);
+    }
+  if (blocks[n - 1].pt == c->pt)
+    tally_arrived (c, rtp->seq, BELL_FRAME_PACKET);
+}
+
+/* bell-media-session.c on_received() past the telephone events: the codec's packets and RED's
+ * to the tally, FEC in the Opus decoder once frames go missing, the playout's depth. */
+static void
+receive_audio (Call *c, const guint8 *data, const BellRtpHeader *rtp)
+{
+  guint64 missed = c->counts.frames - c->counts.packets;
+  gboolean lossy;
+
+  if (c->red_pt >= 0 && (gint) rtp->pt == c->red_pt)
+    receive_red (c, data, rtp);
+  else if (rtp->pt != c->pt || !tally_arrived (c, rtp->seq, BELL_FRAME_PACKET))
+    return;
+  lossy = c->recv_lossy || c->counts.frames - c->counts.packets > missed;
+  if (lossy && c->opus && !c->decoder_fec)
+    {
+      c->decoder_fec = TRUE;
+      bell_frame_tally_set_fec (c->tally, TRUE);
+    }
+  bell_jitter_target_update (c->jitter, c->now, rtp->timestamp);
+  c->recv_lossy = lossy;
+}
+
+/* Our RED encoder sends frame p (len bytes): it must repeat exactly the frames it should. */
+static void
+red_send (Call *c, const guint8 *p, gsize len, guint8 ctl, guint8 aux)
+{
+  guint distance = (aux >> 1) & 7, use = 0, n;
+  guint8 pt = aux & 0x80 ? aux & 0x7f : (guint8) c->pt;
+  gsize need, got;
+  g_autofree guint8 *out = NULL;
+  BellRedBlock blocks[RED_BLOCKS];
+
+  if (ctl >> 4 == G_N_ELEMENTS (clock_steps) - 1)
+    {
+      bell_red_encoder_reset (c->red);
+      c->n_sent = 0;
+    }
+  c->red_ts += (guint32) (clock_steps[ctl >> 4] * c->clock_rate / G_USEC_PER_SEC);
+  bell_red_encoder_set_distance (c->red, distance);
+  if (bell_red_encoder_get_distance (c->red) != MIN (distance, BELL_RED_MAX_DISTANCE))
+    fail ("RED distance %u set, %u got", distance, bell_red_encoder_get_distance (c->red));
+
+  /* The newest frames, as long as each one's offset and size fit RFC 2198's header. */
+  need = 1 + len;
+  while (use < MIN (distance, c->n_sent))
+    {
+      guint32 offset = c->red_ts - c->sent[use].ts;
+
+      if (offset == 0 || offset > 0x3fff || c->sent[use].len > 0x3ff)
+        break;
+      need += RED_HEADER + c->sent[use].len;
+      use++;
+    }
+  out = g_malloc (need);
+  if (bell_red_encoder_wrap (c->red, pt, c->red_ts, p, len, out, need - 1) != 0)
+    fail ("a RED payload of %zu bytes wrapped into %zu", (size_t) need, (size_t) need - 1);
+  got = bell_red_encoder_wrap (c->red, pt, c->red_ts, p, len, out, need);
+  if (got != need)
+    fail ("a RED payload of %zu bytes with %u copies, not %zu", (size_t) got, use,
+          (size_t) need);
+  n = red_parse (out, got, blocks, RED_BLOCKS);
+  if (n != use + 1)
+    fail ("our RED payload splits into %u blocks, not %u", n, use + 1);
+  for (guint i = 0; i < use; i++)
+    {
+      const BellRedBlock *b = &blocks[i];
+      guint k = use - 1 - i;   /* oldest first */
+
+      if (b->pt != (c->sent[k].pt & 0x7f) || b->ts_offset != c->red_ts - c->sent[k].ts ||
+          b->len != c->sent[k].len || memcmp (b->data, c->sent[k].data, b->len) != 0)
+        fail ("our RED copy %u of %u is not the frame sent %u before", i, use, k + 1);
+    }
+  if (blocks[use].pt != (pt & 0x7f) || blocks[use].len != len ||
+      memcmp (blocks[use].data, p, len) != 0)
+    fail ("our RED primary is not the frame");
+  /* The input outlives the call: the frames are kept by reference. */
+  memmove (&c->sent[1], &c->sent[0], sizeof c->sent[0] * (BELL_RED_MAX_DISTANCE - 1));
+  c->sent[0].pt = pt;
+  c->sent[0].ts = c->red_ts;
+  c->sent[0].data = p;
+  c->sent[0].len = len;
+  c->n_sent = MIN (c->n_sent + 1, BELL_RED_MAX_DISTANCE);
+}
+
 /* ---- the receive path --------------------------------------------------------------------- */
 
 /* bell-media-session.c on_received(), without GStreamer: keep in step with it. */
@@ -381,6 +663,7 @@ media_on_received (Call *c, const guint8 *data, gsize len, gboolean rtcp)
     }
   /* The audio goes to the jitter buffer as a copy of the whole packet. */
   touch_bytes (data, len);
+  receive_audio (c, data, &rtp);
 }
 
 /* bell-rtp-socket.c: RFC 5761 §4, payload types 64-95 after the marker bit are RTCP. */
@@ -641,6 +924,14 @@ call_start (Call *c, guint8 config, guint8 dtmf_pt, guint32 input_hash)
     }
   else
     c->dtmf_pt = -1;
+  c->red_pt = dtmf_pt & 0x80 ? ((dtmf_pt & 0x7f) + 21) & 0x7f : -1;
+  c->opus = c->clock_rate == 48000;
+  c->pt = c->opus ? PT_OPUS : PT_PCMA;
+  c->frame_ticks = PTIME_MS * (c->clock_rate / 1000);
+  c->tally = bell_frame_tally_new ();
+  c->jitter = bell_jitter_target_new (c->clock_rate);
+  c->red = bell_red_encoder_new ();
+  c->red_ts = input_hash;
   return TRUE;
 }
 
@@ -657,6 +948,9 @@ call_end (Call *c, const uint8_t *data, size_t size)
   check_stats (c);
 
   bell_dtmf_receiver_free (c->dtmf);
+  bell_frame_tally_free (c->tally);
+  bell_jitter_target_free (c->jitter);
+  bell_red_encoder_free (c->red);
   bell_rtcp_session_free (c->rtcp);
   bell_srtp_session_free (c->ours);
   bell_srtp_session_free (c->peer);
@@ -729,6 +1023,7 @@ BELL_FUZZ_ENTRY (const uint8_t *data, size_t size)
       check_stats (c);
       if (ctl & CTL_REPORT)
         send_and_report (c, aux);
+      red_send (c, data + off, len, ctl, aux);
       off += len;
     }
 
