@@ -125,6 +125,38 @@ test_reorder_gap_restart (void)
   g_assert_cmpuint (c.frames - before, <, 200);
 }
 
+/* A source that numbers anew from lower down (a new SSRC behind a relay, an announcement then
+ * the callee) is taken from its second packet on, as one that numbers anew further up is; a
+ * single stray packet far off does not restart the count. Found by fuzz-rtp: every frame of
+ * a numbering 1000 lower was refused as late, and the audio dropped, until the new numbers
+ * caught up with the old ones. */
+static void
+test_restart_lower (void)
+{
+  g_autoptr(BellFrameTally) t = bell_frame_tally_new ();
+  BellFrameCounts c;
+
+  for (guint16 s = 5000; s < 5050; s++)
+    g_assert_true (bell_frame_tally_arrived (t, s, BELL_FRAME_PACKET));
+  g_assert_false (bell_frame_tally_arrived (t, 4000, BELL_FRAME_PACKET));
+  for (guint16 s = 4001; s < 4050; s++)
+    g_assert_true (bell_frame_tally_arrived (t, s, BELL_FRAME_PACKET));
+  bell_frame_tally_get (t, &c);
+  g_assert_cmpuint (c.concealed, ==, 0);
+  g_assert_cmpuint (c.frames, ==, c.packets);
+
+  /* One packet 20 000 ahead, or 30 000 behind, then the stream goes on: nothing restarts. */
+  g_assert_false (bell_frame_tally_arrived (t, 24050, BELL_FRAME_PACKET));
+  g_assert_true (bell_frame_tally_arrived (t, 4050, BELL_FRAME_PACKET));
+  g_assert_false (bell_frame_tally_arrived (t, (guint16) (4051 - 30000), BELL_FRAME_PACKET));
+  g_assert_true (bell_frame_tally_arrived (t, 4051, BELL_FRAME_PACKET));
+  g_assert_true (bell_frame_tally_arrived (t, 4052, BELL_FRAME_PACKET));
+  /* A copy of a frame settled long ago stays refused. */
+  g_assert_false (bell_frame_tally_arrived (t, 4010, BELL_FRAME_RED));
+  bell_frame_tally_get (t, &c);
+  g_assert_cmpuint (c.concealed, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -134,5 +166,6 @@ main (int argc, char **argv)
   g_test_add_func ("/frame-tally/fec-burst", test_fec_burst);
   g_test_add_func ("/frame-tally/red-and-duplicates", test_red_and_duplicates);
   g_test_add_func ("/frame-tally/reorder-gap-restart", test_reorder_gap_restart);
+  g_test_add_func ("/frame-tally/restart-lower", test_restart_lower);
   return g_test_run ();
 }

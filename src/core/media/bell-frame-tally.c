@@ -1,14 +1,18 @@
 /* bell-frame-tally.c: frame fates over a sliding window of sequence numbers. */
 #include "bell-frame-tally.h"
 
+#include <string.h>
+
 /* Frames kept open: RED repeats at most 3 frames back, and reordering rarely goes further;
  * 8 frames (160 ms at 20 ms) settle every fate a playout could still use. */
 #define SETTLE_FRAMES 8
 /* The window's size (a power of two): a jump further than this is a new start of the count. */
 #define WINDOW 64
-/* A jump ahead larger than this is taken as the sender restarting its numbering rather than
- * thousands of lost frames (RFC 3550 A.1's MAX_DROPOUT). */
-#define MAX_DROPOUT 3000
+/* A jump ahead larger than this, or back further than MAX_MISORDER, is taken as the sender
+ * restarting its numbering rather than thousands of lost frames or a very late one, once the
+ * next packet follows it (RFC 3550 A.1's MAX_DROPOUT, MAX_MISORDER and probation). */
+#define MAX_DROPOUT  3000
+#define MAX_MISORDER 100
 
 typedef enum { NONE = 0, PACKET, RED } Fate;
 
@@ -19,6 +23,8 @@ struct _BellFrameTally
   guint64         settled;      /* frames below this one are counted */
   guint8          fate[WINDOW]; /* by extended number modulo WINDOW, for the open frames */
   gboolean        fec;
+  gboolean        probing;      /* a packet far off came: probe is the number after it */
+  guint16         probe;
   BellFrameCounts counts;
 };
 
@@ -93,25 +99,34 @@ bell_frame_tally_arrived (BellFrameTally *t, guint16 seq, BellFrameSource source
       return TRUE;
     }
   x = extend (t, seq);
-  if (x < 0 || (guint64) x < t->settled)
-    return FALSE;   /* too late to matter, or from before the window */
+  if (x < 0 || (guint64) x + MAX_MISORDER < t->highest ||
+      ((guint64) x > t->highest && (guint64) x - t->highest > MAX_DROPOUT))
+    {
+      /* Far off: a stray packet, or the sender numbering anew (a new source behind a relay,
+       * from lower down as often as from further up). A restart once the next packet follows
+       * it: what was open is settled as it stands, and the count goes on from there. */
+      if (!t->probing || seq != t->probe)
+        {
+          t->probing = TRUE;
+          t->probe = (guint16) (seq + 1);
+          return FALSE;
+        }
+      while (t->settled <= t->highest)
+        settle_one (t, t->settled++);
+      memset (t->fate, NONE, sizeof t->fate);
+      t->highest = t->settled = G_GUINT64_CONSTANT (0x10000) + seq;
+      x = (gint64) t->highest;
+    }
+  t->probing = FALSE;
+  if ((guint64) x < t->settled)
+    return FALSE;   /* too late to matter */
   if ((guint64) x > t->highest)
     {
-      if ((guint64) x - t->highest > MAX_DROPOUT)
-        {
-          /* A restart of the numbering: what was open is settled as it stands. */
-          while (t->settled <= t->highest)
-            settle_one (t, t->settled++);
-          t->highest = t->settled = (guint64) x;
-        }
-      else
-        {
-          /* Frames skipped by a jump beyond the window settle (as lost) before their slots
-           * are reused. */
-          while ((guint64) x - t->settled >= WINDOW)
-            settle_one (t, t->settled++);
-          t->highest = (guint64) x;
-        }
+      /* Frames skipped by a jump beyond the window settle (as lost) before their slots are
+       * reused. */
+      while ((guint64) x - t->settled >= WINDOW)
+        settle_one (t, t->settled++);
+      t->highest = (guint64) x;
     }
   if (t->fate[x % WINDOW] != NONE)
     return FALSE;   /* a duplicate */

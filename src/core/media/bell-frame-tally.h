@@ -5,7 +5,9 @@
  * next Opus packet (RFC 7587 §3.3: the decoder rebuilds frame n from packet n + 1), or it
  * never came and the decoder concealed it. A frame's fate is settled once the stream is
  * SETTLE_FRAMES past it (later copies can no longer help); the counts are of settled frames.
- * Sequence numbers wrap; duplicates and reordering within the window are told apart.
+ * Sequence numbers wrap; duplicates and reordering within the window are told apart. A
+ * number far off (more than 3000 ahead, 100 back) starts the count anew once the next one
+ * follows it: the sender numbers anew, while a single stray packet changes nothing.
  */
 #pragma once
 
