@@ -8,9 +8,9 @@ import re
 import sys
 
 # What org.gnome.Platform ships among our dependencies (GLib, GTK, libadwaita, GStreamer with
-# its app and RTP libraries, libsoup 3, SQLite, OpenSSL, libsecret).
+# its app, audio and RTP libraries, libsoup 3, SQLite, OpenSSL, libsecret).
 RUNTIME = {'glib-2.0', 'gobject-2.0', 'gio-2.0', 'openssl', 'gstreamer-1.0', 'gstreamer-app-1.0',
-           'gstreamer-rtp-1.0', 'libsoup-3.0', 'sqlite3', 'gtk4', 'libadwaita-1', 'libsecret-1'}
+           'gstreamer-audio-1.0', 'gstreamer-rtp-1.0', 'libsoup-3.0', 'sqlite3', 'gtk4', 'libadwaita-1', 'libsecret-1'}
 # Modules that provide a pkg-config name the runtime lacks.
 MODULE_PROVIDES = {'libsrtp2': 'libsrtp2'}
 # Each permission and why (README.md, "Flatpak"): anything else fails the test.
