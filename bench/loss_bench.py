@@ -68,6 +68,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import wave
@@ -516,7 +517,8 @@ def markdown_table(results, notes):
         lines.append("| %s | %s | %s | %s | %s | %s | %s |"
                      % (row_label(loss, burst), codec, fec, cells[0], cells[1], cells[2], goal))
     lines.append("")
-    lines += ["- " + n for n in notes]
+    lines += [textwrap.fill(n, 96, initial_indent="- ", subsequent_indent="  ",
+                            break_on_hyphens=False) for n in notes]
     return lines
 
 
