@@ -9,7 +9,8 @@ What it does (127.0.0.1 only; every process it starts is stopped by its pid):
 Speech: espeak-ng -> sox, 8 kHz mono 16-bit (the interop suite's make_speech, imported from
 tests/interop/test_speech.py): one utterance of about 7 s with silence in front, padded to the
 call's length for Bellbird's --audio-in, and to the call's length + 4 s for baresip's aufile
-source (baresip hangs up when its source ends).
+source (baresip hangs up when its source ends; resampled by sox to the codec's rate and
+channels, which baresip's aufile needs: 48 kHz stereo for Opus, 16 kHz for G.722).
 
 Calls, one per (row, codec, FEC/RED) and path, --jobs at a time (2: more on a two-core machine
 that is busy with other work starves the calls' pipelines, which shows as lower figures even
@@ -94,6 +95,10 @@ SPAN_PAD_S = 0.2
 TEXT = ("Bellbird on a lossy line. One, two, three, four, five, six. "
         "The quick brown fox jumps over the lazy dog.")
 BARESIP_MODULE = {"PCMU": "g711", "PCMA": "g711", "G722": "g722", "opus": "opus"}
+# baresip's account audio_codecs takes name/rate/channels (a bare name means 8000/1)
+BARESIP_CODEC = {"G722": "G722/16000/1", "opus": "opus/48000/2"}
+# and its aufile source must be at the codec's own rate and channels
+BARESIP_SOURCE = {"G722": (16000, 1), "opus": (48000, 2)}
 
 
 def row_label(loss, burst):
@@ -322,6 +327,13 @@ class Bench:
         self.has_fec = "--fec" in help_text
         self.speech = self.ts.make_speech(workdir, "speech", TEXT, seconds)
         self.speech_long = self.ts.make_speech(workdir, "speech-long", TEXT, seconds + 4)
+        self.baresip_source = {}
+        for codec, (rate, channels) in BARESIP_SOURCE.items():
+            path = os.path.join(workdir, "speech-long-%s.wav" % codec)
+            subprocess.run(["sox", self.speech_long, "-r", str(rate), "-c", str(channels), path],
+                           check=True, timeout=30, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.baresip_source[codec] = path
 
     def free_port(self, span=4):
         with self.port_lock:
@@ -361,11 +373,16 @@ class Bench:
         ic, ts = self.ic, self.ts
         bport = self.free_port(span=10)   # SIP on P, RTP on P+2..P+8 (write_baresip_config)
         d = ts.baresip_dir(peers, name, bport, "<sip:b@%s:%d>;regint=0;answermode=auto"
-                           % (ic.LOOPBACK, bport), self.speech_long, codec)
+                           % (ic.LOOPBACK, bport),
+                           self.baresip_source.get(codec, self.speech_long),
+                           BARESIP_CODEC.get(codec, codec))
         cfg = os.path.join(d, "config")
         lines = ic.read_text(cfg).splitlines()
         first = next(i for i, l in enumerate(lines) if l.startswith("module "))
-        extra = ["module %s.so" % m for m in ("opus", "g722", "plc") if ic.baresip_has_module(m)]
+        # plc (spandsp's concealment) is for G.711 at 8 kHz: with another codec its decode
+        # filter fails and baresip refuses the call (486).
+        mods = ["opus", "g722"] + (["plc"] if BARESIP_MODULE.get(codec) == "g711" else [])
+        extra = ["module %s.so" % m for m in mods if ic.baresip_has_module(m)]
         extra += ["opus_inbandfec %s" % ("no" if fec == "off" else "yes"),
                   "opus_packet_loss %d" % loss]
         lines[first:first] = extra
@@ -534,7 +551,10 @@ def notes_for(results, bench, skipped):
         out.append("Frames reached toward Bellbird: 1 − frames_concealed / frames of its "
                    "quality events (FEC/RED recoveries count as reached).")
     out.append("(¹) Toward baresip: 1 − the loss baresip reports in RTCP (Bellbird's "
-               "remote_loss), before baresip's own FEC or concealment; no MOS.")
+               "remote_loss), before baresip's own FEC or concealment; no MOS. The correlation "
+               "is of what baresip's decoder gave its sndfile dump, which does not keep time "
+               "under loss (at 30 % the speech in it falls behind by about 0.1 s per second), "
+               "so one alignment for the whole utterance scores it low.")
     if any(r["ours"] and r["mos"] is not None for r in results):
         out.append("MOS with *: the E-model computed by the bench (G.107, G.113 G.711 values); "
                    "without *: Bellbird's own estimate.")
