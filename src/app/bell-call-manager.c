@@ -383,6 +383,43 @@ event_double (BellEvent *event, const char *key, double fallback)
          ? g_variant_get_double (value) : fallback;
 }
 
+/* A count from an event, never below 0 (the core's counts are 64-bit, some may be absent). */
+static guint64
+event_count (BellEvent *event, const char *key)
+{
+  return (guint64) MAX (bell_event_get_int (event, key, 0), 0);
+}
+
+/* The core's "quality" event (bell-core.h) into the call's figures; a field the core left
+ * out (not known yet) gets the value that says so. */
+static void
+on_quality_event (BellCall *call, BellEvent *event)
+{
+  BellCallQuality quality = {
+    .loss = event_double (event, "loss", 0),
+    .jitter_ms = event_double (event, "jitter_ms", 0),
+    .rtt_ms = event_double (event, "rtt_ms", -1),
+    .remote_loss = event_double (event, "remote_loss", -1),
+    .mos = event_double (event, "mos", 0),
+    .codec = bell_event_get_string (event, "codec"),
+    .bitrate = (guint) CLAMP (bell_event_get_int (event, "bitrate", 0), 0, G_MAXINT32),
+    .fec = bell_event_get_bool (event, "fec"),
+    .red = (guint) CLAMP (bell_event_get_int (event, "red", 0), 0, G_MAXINT32),
+    .jitter_buffer_ms = (guint) CLAMP (bell_event_get_int (event, "jitter_buffer_ms", 0), 0,
+                                       G_MAXINT32),
+    .sent = event_count (event, "sent"),
+    .received = event_count (event, "received"),
+    .lost = bell_event_get_int (event, "lost", 0),
+    .late = event_count (event, "late"),
+    .frames = event_count (event, "frames"),
+    .frames_fec = event_count (event, "frames_fec"),
+    .frames_red = event_count (event, "frames_red"),
+    .frames_concealed = event_count (event, "frames_concealed"),
+  };
+
+  bell_call_update_quality (call, &quality);
+}
+
 static void
 on_core_event (BellCore *core, BellEvent *event, gpointer data)
 {
@@ -419,9 +456,7 @@ on_core_event (BellCore *core, BellEvent *event, gpointer data)
         }
     }
   else if (g_str_equal (name, "quality"))
-    bell_call_update_quality (call, event_double (event, "loss", 0),
-                              event_double (event, "jitter_ms", 0),
-                              event_double (event, "rtt_ms", -1));
+    on_quality_event (call, event);
   else if (g_str_equal (name, "dtmf"))
     {
       const char *error = bell_event_get_string (event, "error");

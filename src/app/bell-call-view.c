@@ -29,7 +29,9 @@ struct _BellCallView
   GtkWidget       *encryption_icon;
   GtkWidget       *encryption_label;
   GtkWidget       *codec_label;
+  GtkWidget       *quality_expander;
   GtkWidget       *quality_label;
+  GtkWidget       *quality_details_label;
   GtkWidget       *keypad_revealer;
   GtkWidget       *dtmf_label;
   GtkWidget       *keypad;
@@ -54,6 +56,39 @@ G_DEFINE_FINAL_TYPE (BellCallView, bell_call_view, ADW_TYPE_BIN)
 enum { SIGNAL_TRANSFER, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* The summary's colour follows its word (the word says it too: colour is never alone). */
+static void
+set_band_style (GtkWidget *label, BellCallQualityBand band)
+{
+  static const char *const classes[] = { "success", "warning", "error" };
+  const char *wanted = band >= BELL_CALL_QUALITY_GOOD ? "success"
+                       : band >= BELL_CALL_QUALITY_POOR ? "warning"
+                       : band == BELL_CALL_QUALITY_BAD ? "error" : NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (classes); i++)
+    if (g_strcmp0 (classes[i], wanted) == 0)
+      gtk_widget_add_css_class (label, classes[i]);
+    else
+      gtk_widget_remove_css_class (label, classes[i]);
+}
+
+static void
+update_quality (BellCallView *self, gboolean live)
+{
+  BellCall *call = self->call;
+  g_autofree char *summary = bell_call_dup_quality_text (call);
+  g_autofree char *details = bell_call_dup_quality_details (call);
+
+  gtk_label_set_text (GTK_LABEL (self->quality_label), summary ? summary : "");
+  gtk_label_set_text (GTK_LABEL (self->quality_details_label), details ? details : "");
+  set_band_style (self->quality_label, bell_call_get_quality_band (call));
+  /* The expander is a button to a screen reader: its name is the summary itself. */
+  if (summary)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->quality_expander),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, summary, -1);
+  gtk_widget_set_visible (self->quality_expander, summary != NULL && live);
+}
+
 static void
 update (BellCallView *self)
 {
@@ -62,7 +97,7 @@ update (BellCallView *self)
   gboolean connected, live;
   g_autofree char *state_text = NULL;
   g_autofree char *address = NULL;
-  g_autofree char *quality = NULL;
+  g_autofree char *codec = NULL;
 
   if (!call)
     return;
@@ -113,11 +148,10 @@ update (BellCallView *self)
         gtk_widget_remove_css_class (self->media_box, "warning");
       else
         gtk_widget_add_css_class (self->media_box, "warning");
-      gtk_label_set_text (GTK_LABEL (self->codec_label), bell_call_get_codec (call));
     }
-  quality = bell_call_dup_quality_text (call);
-  gtk_label_set_text (GTK_LABEL (self->quality_label), quality ? quality : "");
-  gtk_widget_set_visible (self->quality_label, quality != NULL && live);
+  codec = bell_call_dup_codec_text (call);
+  gtk_label_set_text (GTK_LABEL (self->codec_label), codec ? codec : "");
+  update_quality (self, live);
   gtk_label_set_text (GTK_LABEL (self->dtmf_label), bell_call_get_dtmf_sent (call));
 
   gtk_widget_set_visible (self->answer_box, state == BELL_CALL_STATE_INCOMING);
@@ -158,6 +192,7 @@ bell_call_view_show_call (BellCallView *self, BellCall *call)
   if (call && (!self->call || bell_call_get_id (call) != bell_call_get_id (self->call)))
     {
       gtk_revealer_set_reveal_child (GTK_REVEALER (self->keypad_revealer), FALSE);
+      gtk_expander_set_expanded (GTK_EXPANDER (self->quality_expander), FALSE);
       gtk_editable_set_text (GTK_EDITABLE (self->transfer_entry), "");
     }
   g_set_object (&self->call, call);
@@ -392,7 +427,9 @@ bell_call_view_class_init (BellCallViewClass *klass)
   BIND (encryption_icon);
   BIND (encryption_label);
   BIND (codec_label);
+  BIND (quality_expander);
   BIND (quality_label);
+  BIND (quality_details_label);
   BIND (keypad_revealer);
   BIND (dtmf_label);
   BIND (keypad);
@@ -451,6 +488,8 @@ bell_call_view_new (BellCallManager *manager)
   return GTK_WIDGET (self);
 }
 
+/* Besides the roles bell-call-view.h names: "quality" is the summary (the expander's label),
+ * "quality-expander" the expander, "quality-details" the figures inside it. */
 GtkWidget *
 bell_call_view_get_widget (BellCallView *self, const char *role)
 {
@@ -459,7 +498,8 @@ bell_call_view_get_widget (BellCallView *self, const char *role)
     { "name", self->name_label }, { "address", self->address_label },
     { "account", self->account_label },
     { "encryption", self->encryption_label }, { "codec", self->codec_label },
-    { "quality", self->quality_label }, { "dtmf", self->dtmf_label },
+    { "quality", self->quality_label }, { "quality-details", self->quality_details_label },
+    { "quality-expander", self->quality_expander }, { "dtmf", self->dtmf_label },
     { "answer", self->answer_button }, { "decline", self->decline_button },
     { "hangup", self->hangup_button }, { "mute", self->mute_button },
     { "hold", self->hold_button }, { "keypad-toggle", self->keypad_button },

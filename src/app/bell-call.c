@@ -31,9 +31,8 @@ struct _BellCall
   gboolean        encrypted;
   char           *media_error;
   gboolean        have_quality;
-  double          loss;
-  double          jitter_ms;
-  double          rtt_ms;
+  BellCallQuality quality;        /* its codec points at quality_codec */
+  char           *quality_codec;
   GString        *dtmf_sent;
   gboolean        ended_locally;
   gboolean        silenced;
@@ -70,6 +69,7 @@ bell_call_finalize (GObject *object)
   g_free (self->account_name);
   g_free (self->reason);
   g_free (self->codec);
+  g_free (self->quality_codec);
   g_free (self->media_error);
   g_string_free (self->dtmf_sent, TRUE);
   G_OBJECT_CLASS (bell_call_parent_class)->finalize (object);
@@ -87,7 +87,6 @@ static void
 bell_call_init (BellCall *self)
 {
   self->volume = 1.0;
-  self->rtt_ms = -1;
   self->dtmf_sent = g_string_new (NULL);
   self->started = g_get_real_time ();
 }
@@ -181,16 +180,17 @@ bell_call_get_duration (BellCall *self)
   return (guint) ((end - self->connected_at) / G_USEC_PER_SEC);
 }
 
-gboolean
-bell_call_get_quality (BellCall *self, double *loss, double *jitter_ms, double *rtt_ms)
+const BellCallQuality *
+bell_call_get_quality (BellCall *self)
 {
-  if (loss)
-    *loss = self->loss;
-  if (jitter_ms)
-    *jitter_ms = self->jitter_ms;
-  if (rtt_ms)
-    *rtt_ms = self->rtt_ms;
-  return self->have_quality;
+  return self->have_quality ? &self->quality : NULL;
+}
+
+BellCallQualityBand
+bell_call_get_quality_band (BellCall *self)
+{
+  return self->have_quality ? bell_call_quality_band_for_mos (self->quality.mos)
+                            : BELL_CALL_QUALITY_UNKNOWN;
 }
 
 gboolean
@@ -239,6 +239,16 @@ bell_call_update_media (BellCall *self, const char *codec, gboolean encrypted, c
 {
   if (codec)
     {
+      /* Another codec (a re-INVITE): what the last report said the sender does (bitrate,
+       * FEC, RED) was about the old one. */
+      if (self->quality_codec && g_ascii_strcasecmp (self->quality_codec, codec) != 0)
+        {
+          g_clear_pointer (&self->quality_codec, g_free);
+          self->quality.codec = NULL;
+          self->quality.bitrate = 0;
+          self->quality.fec = FALSE;
+          self->quality.red = 0;
+        }
       g_free (self->codec);
       self->codec = g_strdup (codec);
     }
@@ -249,12 +259,16 @@ bell_call_update_media (BellCall *self, const char *codec, gboolean encrypted, c
 }
 
 void
-bell_call_update_quality (BellCall *self, double loss, double jitter_ms, double rtt_ms)
+bell_call_update_quality (BellCall *self, const BellCallQuality *quality)
 {
+  g_return_if_fail (BELL_IS_CALL (self));
+  g_return_if_fail (quality != NULL);
+
   self->have_quality = TRUE;
-  self->loss = loss;
-  self->jitter_ms = jitter_ms;
-  self->rtt_ms = rtt_ms;
+  self->quality = *quality;
+  g_free (self->quality_codec);
+  self->quality_codec = g_strdup (quality->codec);
+  self->quality.codec = self->quality_codec;
   changed (self);
 }
 
@@ -375,23 +389,168 @@ bell_call_dup_state_text (BellCall *self)
     }
 }
 
+BellCallQualityBand
+bell_call_quality_band_for_mos (double mos)
+{
+  /* ITU-T G.107 Annex B (table B.1): R 90, 80, 70, 60 map to these MOS values. */
+  if (!(mos > 0))
+    return BELL_CALL_QUALITY_UNKNOWN;
+  if (mos >= 4.3)
+    return BELL_CALL_QUALITY_EXCELLENT;
+  if (mos >= 4.0)
+    return BELL_CALL_QUALITY_GOOD;
+  if (mos >= 3.6)
+    return BELL_CALL_QUALITY_FAIR;
+  if (mos >= 3.1)
+    return BELL_CALL_QUALITY_POOR;
+  return BELL_CALL_QUALITY_BAD;
+}
+
+const char *
+bell_call_quality_band_to_string (BellCallQualityBand band)
+{
+  switch (band)
+    {
+    /* TRANSLATORS: how good a call sounds, from the best to the worst */
+    case BELL_CALL_QUALITY_EXCELLENT: return C_("call quality", "Excellent");
+    case BELL_CALL_QUALITY_GOOD: return C_("call quality", "Good");
+    case BELL_CALL_QUALITY_FAIR: return C_("call quality", "Fair");
+    case BELL_CALL_QUALITY_POOR: return C_("call quality", "Poor");
+    case BELL_CALL_QUALITY_BAD: return C_("call quality", "Bad");
+    case BELL_CALL_QUALITY_UNKNOWN:
+    default: return NULL;
+    }
+}
+
+const char *
+bell_call_codec_display_name (const char *codec)
+{
+  if (!codec)
+    return NULL;
+  if (g_ascii_strcasecmp (codec, "OPUS") == 0)
+    return _("Opus");
+  if (g_ascii_strcasecmp (codec, "G722") == 0)
+    return _("G.722");
+  if (g_ascii_strcasecmp (codec, "PCMU") == 0)
+    /* TRANSLATORS: the telephone codec G.711 with µ-law companding (PCMU) */
+    return _("G.711 µ-law");
+  if (g_ascii_strcasecmp (codec, "PCMA") == 0)
+    /* TRANSLATORS: the telephone codec G.711 with A-law companding (PCMA) */
+    return _("G.711 A-law");
+  return codec;
+}
+
+/* What the sender uses now: the last report's codec (it follows the rate control), else the
+ * one the offer/answer chose. */
+static const char *
+current_codec (BellCall *self)
+{
+  return self->quality.codec ? self->quality.codec : self->codec;
+}
+
+static gboolean
+is_opus (const char *codec)
+{
+  return codec && g_ascii_strcasecmp (codec, "OPUS") == 0;
+}
+
+char *
+bell_call_dup_codec_text (BellCall *self)
+{
+  const char *codec = current_codec (self);
+  const char *name = bell_call_codec_display_name (codec);
+
+  if (!name)
+    return NULL;
+  if (is_opus (codec) && self->quality.bitrate > 0)
+    /* TRANSLATORS: a codec's name, then the bitrate it sends at: "Opus 24 kbit/s" */
+    return g_strdup_printf (_("%s %.3g kbit/s"), name, self->quality.bitrate / 1000.0);
+  return g_strdup (name);
+}
+
 char *
 bell_call_dup_quality_text (BellCall *self)
 {
+  const BellCallQuality *q = &self->quality;
+  const char *word;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (!self->have_quality)
+    return NULL;
+  word = bell_call_quality_band_to_string (bell_call_quality_band_for_mos (q->mos));
+  if (word)
+    /* TRANSLATORS: %s is a word from Excellent to Bad; MOS is the mean opinion score (1 to
+     * 4.5) it was judged by, e.g. "Quality: Good (MOS 4.1)" */
+    g_string_append_printf (text, _("Quality: %s (MOS %.1f)"), word, q->mos);
+  else
+    g_string_append (text, _("Call quality"));
+  /* Said only when on: a normal user need not know it exists until it works for them. */
+  if (q->fec || q->red > 0)
+    {
+      g_string_append (text, " · ");
+      /* TRANSLATORS: FEC or redundant copies guard the call's sound against lost packets */
+      g_string_append (text, _("Loss protection on"));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+char *
+bell_call_dup_quality_details (BellCall *self)
+{
+  const BellCallQuality *q = &self->quality;
   g_autoptr(GString) text = g_string_new (NULL);
 
   if (!self->have_quality)
     return NULL;
   /* TRANSLATORS: packet loss of a call in percent */
-  g_string_append_printf (text, _("Loss %.1f %%"), self->loss * 100);
+  g_string_append_printf (text, _("Loss %.1f %%"), q->loss * 100);
   g_string_append (text, " · ");
   /* TRANSLATORS: jitter of a call in milliseconds */
-  g_string_append_printf (text, _("Jitter %.0f ms"), self->jitter_ms);
-  if (self->rtt_ms >= 0)
+  g_string_append_printf (text, _("Jitter %.0f ms"), q->jitter_ms);
+  if (q->rtt_ms >= 0)
     {
       g_string_append (text, " · ");
       /* TRANSLATORS: round-trip time of a call in milliseconds */
-      g_string_append_printf (text, _("Round trip %.0f ms"), self->rtt_ms);
+      g_string_append_printf (text, _("Round trip %.0f ms"), q->rtt_ms);
     }
-  return g_strdup (text->str);
+  if (q->remote_loss >= 0)
+    {
+      g_string_append_c (text, '\n');
+      /* TRANSLATORS: the share of our packets the other side did not receive */
+      g_string_append_printf (text, _("Loss at the other side %.1f %%"), q->remote_loss * 100);
+    }
+  g_string_append_c (text, '\n');
+  /* TRANSLATORS: RTP packets of a call, counted since it began */
+  g_string_append_printf (text, _("Packets sent %llu · received %llu · lost %lld"),
+                          (unsigned long long) q->sent, (unsigned long long) q->received,
+                          (long long) q->lost);
+  if (q->frames > 0)
+    {
+      g_string_append_c (text, '\n');
+      /* TRANSLATORS: audio frames received, and how many of them were rebuilt from forward
+       * error correction (FEC), from redundant copies (RED) or made up (concealed) */
+      g_string_append_printf (text, _("Frames %llu · FEC %llu · RED %llu · concealed %llu"),
+                              (unsigned long long) q->frames, (unsigned long long) q->frames_fec,
+                              (unsigned long long) q->frames_red,
+                              (unsigned long long) q->frames_concealed);
+    }
+  g_string_append_c (text, '\n');
+  /* TRANSLATORS: the depth of the playout (jitter) buffer, and packets that came too late */
+  g_string_append_printf (text, _("Jitter buffer %u ms · late packets %llu"),
+                          q->jitter_buffer_ms, (unsigned long long) q->late);
+  g_string_append_c (text, '\n');
+  if (is_opus (current_codec (self)))
+    {
+      /* TRANSLATORS: Opus in-band forward error correction */
+      g_string_append (text, q->fec ? _("Opus FEC on") : _("Opus FEC off"));
+      g_string_append (text, " · ");
+    }
+  if (q->red > 0)
+    /* TRANSLATORS: RED (RFC 2198): each packet also carries copies of earlier frames */
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "RED %u copy", "RED %u copies",
+                                               q->red), q->red);
+  else
+    /* TRANSLATORS: RED (RFC 2198, redundant copies of earlier frames) is not sent */
+    g_string_append (text, _("RED off"));
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }

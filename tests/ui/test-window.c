@@ -463,6 +463,71 @@ test_echo (void)
   g_assert_cmpuint (calls_added, ==, added + 2);
 }
 
+/* Whether text starts with the proper name of one of the codecs Bellbird codes. */
+static gboolean
+names_a_codec (const char *text)
+{
+  static const char *const names[] = { "Opus", "G.722", "G.711 µ-law", "G.711 A-law" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_has_prefix (text, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* How the call holds up: the codec by its name, and once the first RTCP report is in (about
+ * 5 s), a quality word with the MOS, opening on the figures. */
+static void
+test_quality (void)
+{
+  g_autoptr(UiPeer) peer = start_listener ();
+  g_autofree char *address = g_strdup_printf ("bob@127.0.0.1:%u", ui_peer_port (peer));
+  static const char *const words[] = { "Excellent", "Good", "Fair", "Poor", "Bad" };
+  GtkWidget *expander = call_widget ("quality-expander");
+  const char *summary;
+  gboolean has_word = FALSE;
+  int minimum = 0;
+
+  dial (address);
+  UI_WAIT_UNTIL (state_is ("Connected"), 10);
+  UI_WAIT_UNTIL (*call_text ("codec") != '\0', 5);
+  g_test_message ("codec: %s", call_text ("codec"));
+  g_assert_true (names_a_codec (call_text ("codec")));
+  g_assert_false (gtk_widget_is_visible (expander));
+
+  UI_WAIT_UNTIL (gtk_widget_get_mapped (expander), 12);
+  summary = call_text ("quality");
+  g_test_message ("quality: %s", summary);
+  g_assert_true (g_str_has_prefix (summary, "Quality: "));
+  g_assert_nonnull (strstr (summary, "(MOS "));
+  for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
+    has_word |= strstr (summary, words[i]) != NULL;
+  g_assert_true (has_word);
+  /* The report also says what Opus sends at. */
+  if (g_str_has_prefix (call_text ("codec"), "Opus"))
+    g_assert_true (g_str_has_suffix (call_text ("codec"), " kbit/s"));
+  g_assert_true (names_a_codec (call_text ("codec")));
+
+  /* The figures wait behind the summary, and are there once it opens. */
+  g_assert_false (gtk_widget_get_mapped (call_widget ("quality-details")));
+  g_assert_true (g_str_has_prefix (call_text ("quality-details"), "Loss "));
+  g_assert_nonnull (strstr (call_text ("quality-details"), "\nJitter buffer "));
+  gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
+  UI_WAIT_UNTIL (gtk_widget_get_mapped (call_widget ("quality-details")), 2);
+  g_test_message ("details:\n%s", call_text ("quality-details"));
+  /* Still a phone's width, open. */
+  gtk_widget_measure (GTK_WIDGET (bell_window_get_call_view (window)), GTK_ORIENTATION_HORIZONTAL,
+                      -1, &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 360);
+
+  click (call_widget ("hangup"));
+  UI_WAIT_UNTIL (state_is ("Ended"), 5);
+  /* An ended call's last figures are history, not news. */
+  g_assert_false (gtk_widget_is_visible (expander));
+  UI_WAIT_UNTIL (ui_peer_find (peer, "\"state\":\"ended\"", NULL), 5);
+  wait_calls_gone ();
+}
+
 /* Call waiting: a second call rings while one is up; answering it holds the first. */
 static void
 test_call_waiting (void)
@@ -1101,6 +1166,7 @@ main (int argc, char *argv[])
   static const WindowCase cases[] = {
     { "/ui/window/dialpad", test_dialpad },
     { "/ui/window/outgoing", test_outgoing },
+    { "/ui/window/quality", test_quality },
     { "/ui/window/incoming-answer", test_incoming_answer },
     { "/ui/window/incoming-decline", test_incoming_decline },
     { "/ui/window/missed", test_missed },
