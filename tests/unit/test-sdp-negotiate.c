@@ -64,23 +64,26 @@ assert_lines (const char *text, const char *const *want)
     }
 }
 
-/* Our default offer, line by line: Opus with our fmtp, G.722, PCMU, PCMA, RED for each G.711
- * codec, telephone-event at 48000 and 8000, ptime 20, sendrecv at our address. */
+/* Our default offer, line by line: Opus with our fmtp, G.722, PCMU, PCMA, RED for Opus and
+ * each G.711 codec (four blocks: the primary and up to three copies), telephone-event at 48000
+ * and 8000, ptime 20, sendrecv at our address. */
 static void
 test_offer (void)
 {
   static const char *const want[] = {
     "v=0", "s=-", "c=IN IP4 192.0.2.1", "t=0 0",
-    "m=audio 40000 RTP/AVP 111 9 0 8 121 122 110 101",
+    "m=audio 40000 RTP/AVP 111 9 0 8 123 121 122 110 101",
     "a=rtpmap:111 opus/48000/2",
     "a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=32000",
     "a=rtpmap:9 G722/8000",
     "a=rtpmap:0 PCMU/8000",
     "a=rtpmap:8 PCMA/8000",
+    "a=rtpmap:123 red/48000/2",
+    "a=fmtp:123 111/111/111/111",
     "a=rtpmap:121 red/8000",
-    "a=fmtp:121 0/0",
+    "a=fmtp:121 0/0/0/0",
     "a=rtpmap:122 red/8000",
-    "a=fmtp:122 8/8",
+    "a=fmtp:122 8/8/8/8",
     "a=rtpmap:110 telephone-event/48000",
     "a=fmtp:110 0-16",
     "a=rtpmap:101 telephone-event/8000",
@@ -114,9 +117,9 @@ test_offer_user_order (void)
   g_autofree char *ma = m_line (sa, 0), *mb = m_line (sb, 0);
 
   g_assert_cmpstr (ma, ==, "audio 40000 RTP/AVP 8 0 122 121 101");
-  g_assert_cmpstr (mb, ==, "audio 40000 RTP/AVP 9 111 0 8 121 122 110 101");
+  g_assert_cmpstr (mb, ==, "audio 40000 RTP/AVP 9 111 0 8 123 121 122 110 101");
   g_assert_null (strstr (oa, "telephone-event/48000"));
-  g_assert_nonnull (strstr (oa, "a=fmtp:122 8/8\r\n"));
+  g_assert_nonnull (strstr (oa, "a=fmtp:122 8/8/8/8\r\n"));
 }
 
 /* Low bandwidth: Opus first at 16 kb/s and a=ptime 40; an explicit bitrate is clamped to
@@ -146,7 +149,7 @@ test_offer_options (void)
   g_autoptr(BellSdpSession) s1 = parse (o1), s2 = parse (o2), s5 = parse (o5);
   g_autofree char *m1 = m_line (s1, 0), *m2 = m_line (s2, 0), *m5 = m_line (s5, 0);
 
-  g_assert_cmpstr (m1, ==, "audio 40000 RTP/AVP 111 0 8 121 122 110 101");
+  g_assert_cmpstr (m1, ==, "audio 40000 RTP/AVP 111 0 8 123 121 122 110 101");
   g_assert_nonnull (strstr (o1, "a=fmtp:111 useinbandfec=1; usedtx=0; "
                                 "maxaveragebitrate=16000\r\n"));
   g_assert_nonnull (strstr (o1, "a=ptime:40\r\n"));
@@ -247,7 +250,7 @@ test_reoffer_keeps_codec_and_origin (void)
   s2 = parse (o2);
   m2 = m_line (s2, 0);
   /* PCMA in use first, with its telephone-event number; the rest in our order. */
-  g_assert_cmpstr (m2, ==, "audio 40000 RTP/AVP 8 111 9 0 122 121 110 101");
+  g_assert_cmpstr (m2, ==, "audio 40000 RTP/AVP 8 111 9 0 122 123 121 110 101");
   g_assert_cmpstr (s2->origin.sess_id, ==, s1->origin.sess_id);
   g_assert_cmpuint (s2->origin.sess_version, ==, s1->origin.sess_version + 1);
   o3 = bell_sdp_negotiator_offer (n, FALSE);
@@ -532,8 +535,8 @@ test_apply_pbx_answers (void)
     }
 }
 
-/* WebRTC: Opus with the 48000 events; its RED is for Opus, which has FEC of its own: not
- * taken. DTX as asked. */
+/* WebRTC: Opus with its RED (two blocks: we send at most one copy) and the 48000 events. DTX
+ * as asked. */
 static void
 test_answer_webrtc (void)
 {
@@ -543,18 +546,21 @@ test_answer_webrtc (void)
   g_autofree char *m = m_line (sdp, 0);
   const BellSdpMediaPlan *plan = bell_sdp_negotiator_get_plan (n);
 
-  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 111 110");
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 111 63 110");
+  g_assert_nonnull (strstr (answer, "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"));
   g_assert_nonnull (strstr (answer, "a=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-16\r\n"));
   g_assert_true (plan->opus_fec);
   g_assert_true (plan->dtx);
-  g_assert_cmpint (plan->red_pt, ==, -1);
+  g_assert_cmpint (plan->red_pt, ==, 63);
+  g_assert_cmpuint (plan->red_primary_pt, ==, 111);
+  g_assert_cmpuint (plan->red_max_distance, ==, 1);
   g_assert_cmpint (plan->dtmf_pt, ==, 110);
   g_assert_cmpuint (plan->dtmf_clock_rate, ==, 48000);
   g_assert_true (plan->rtcp_mux == FALSE);   /* our local.rtcp_mux is off here */
 }
 
-/* Two Bellbirds: Opus both ways, each plan with the other's wishes; the low-bandwidth one asks
- * 16 kb/s and 40 ms packets. */
+/* Two Bellbirds: Opus both ways with RED, each plan with the other's wishes; the low-bandwidth
+ * one asks 16 kb/s and 40 ms packets. */
 static void
 test_bellbird_to_bellbird_opus (void)
 {
@@ -581,8 +587,10 @@ test_bellbird_to_bellbird_opus (void)
   g_assert_cmpint (pa->dtmf_pt, ==, 110);
   g_assert_cmpint (pb->dtmf_pt, ==, 110);
   g_assert_cmpuint (pa->dtmf_clock_rate, ==, 48000);
-  g_assert_cmpint (pa->red_pt, ==, -1);
-  g_assert_cmpint (pb->red_pt, ==, -1);
+  /* RED for Opus both ways (the low-bandwidth side starts with no copies: bell-media-session). */
+  g_assert_cmpint (pa->red_pt, ==, 123);
+  g_assert_cmpint (pb->red_pt, ==, 123);
+  g_assert_cmpuint (pa->red_max_distance, ==, 3);
 }
 
 /* RED for G.711 between two Bellbirds: the answer keeps the red type of the chosen codec only,
@@ -607,16 +615,19 @@ test_red_between_two (void)
   const BellSdpMediaPlan *pa = bell_sdp_negotiator_get_plan (a);
   const BellSdpMediaPlan *pb = bell_sdp_negotiator_get_plan (b);
 
-  /* b prefers PCMA: PCMA with its red (122, 8/8); PCMU's red (121) is left out. */
+  /* b prefers PCMA: PCMA with its red (122, 8/8/8/8); PCMU's red (121) is left out. Up to
+   * three copies each way. */
   g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 8 122 101");
-  g_assert_nonnull (strstr (answer, "a=rtpmap:122 red/8000\r\na=fmtp:122 8/8\r\n"));
+  g_assert_nonnull (strstr (answer, "a=rtpmap:122 red/8000\r\na=fmtp:122 8/8/8/8\r\n"));
   g_assert_cmpint (pb->red_pt, ==, 122);
   g_assert_cmpuint (pb->red_primary_pt, ==, 8);
+  g_assert_cmpuint (pb->red_max_distance, ==, 3);
   g_assert_true (bell_sdp_negotiator_apply_answer (a, answer, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (pa->encoding, ==, "PCMA");
   g_assert_cmpint (pa->red_pt, ==, 122);
   g_assert_cmpuint (pa->red_primary_pt, ==, 8);
+  g_assert_cmpuint (pa->red_max_distance, ==, 3);
   g_assert_cmpuint (pa->audio_rate, ==, 8000);
 
   g_assert_cmpstr (m2, ==, "audio 42000 RTP/AVP 0 101");
@@ -782,7 +793,7 @@ test_reoffer_keeps_numbers (void)
   g_autofree char *m = m_line (sdp, 0);
   const BellSdpMedia *audio = sdp->media->pdata[0];
 
-  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 96 9 0 8 121 122 110 111");
+  g_assert_cmpstr (m, ==, "audio 40000 RTP/AVP 96 9 0 8 123 121 122 110 111");
   g_assert_cmpstr (bell_sdp_media_find_format (audio, 96)->encoding, ==, "opus");
   g_assert_cmpstr (bell_sdp_media_find_format (audio, 111)->encoding, ==, "telephone-event");
   g_assert_cmpuint (bell_sdp_media_find_format (audio, 111)->clock_rate, ==, 8000);
@@ -844,8 +855,10 @@ assert_plan_sane (const BellSdpMediaPlan *p)
     g_assert_cmpuint (p->dtmf_clock_rate, ==, 0);
   if (p->red_pt >= 0)
     {
-      g_assert_true (g_str_equal (p->encoding, "PCMU") || g_str_equal (p->encoding, "PCMA"));
+      g_assert_true (g_str_equal (p->encoding, "PCMU") || g_str_equal (p->encoding, "PCMA") || opus);
       g_assert_cmpuint (p->red_primary_pt, ==, p->pt);
+      g_assert_cmpuint (p->red_max_distance, >=, 1);
+      g_assert_cmpuint (p->red_max_distance, <=, 7);
       g_assert_cmpint (p->red_pt, !=, (gint) p->pt);
     }
   g_assert_cmpuint (p->ptime, >=, 10);

@@ -67,6 +67,7 @@ struct _BellMediaSession
   gint               dtmf_pt;
   guint              dtmf_clock_rate;
   gint               red_pt;      /* RFC 2198 agreed (both ways); -1: not */
+  guint              red_max;     /* copies per packet the agreed fmtp allows */
   gboolean           opus_fec;    /* the peer's decoder takes our in-band FEC */
   guint              max_bitrate; /* what the peer takes at most (bits/s); 0: no limit */
   gboolean           low_bandwidth;
@@ -552,6 +553,8 @@ apply_rate (BellMediaSession *m)
   guint distance = m->codec->id == BELL_CODEC_OPUS
                    ? bell_rate_control_red_distance (d->loss_percentage) : d->red_distance;
 
+  distance = MIN (distance, m->red_max);   /* no more blocks than the agreed fmtp names */
+
   if (m->encoder)
     g_object_set (m->encoder, "bitrate", (gint) d->bitrate, "inband-fec", d->fec && m->opus_fec,
                   "packet-loss-percentage", (gint) d->loss_percentage, NULL);
@@ -973,7 +976,7 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
        * a call that starts on a lossy path is not left unprotected that long. It costs
        * bandwidth, not delay: the far end waits for copies only once it misses frames. */
       m->red = bell_red_encoder_new ();
-      bell_red_encoder_set_distance (m->red, m->low_bandwidth ? 0 : 1);
+      bell_red_encoder_set_distance (m->red, m->low_bandwidth ? 0 : MIN (1, m->red_max));
     }
   if (plan->dtmf_pt >= 0)
     m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, m->dtmf_clock_rate, plan->ptime);
@@ -1025,6 +1028,7 @@ bell_media_session_apply (BellMediaSession *m, const BellSdpMediaPlan *plan, GEr
       m->dtmf_pt = plan->dtmf_pt;
       m->dtmf_clock_rate = plan->dtmf_clock_rate ? plan->dtmf_clock_rate : plan->clock_rate;
       m->red_pt = plan->red_pt;
+      m->red_max = plan->red_max_distance;
       m->opus_fec = plan->opus_fec;
       if (!build (m, plan, error))
         {

@@ -6,31 +6,36 @@
  * per call: the o= line stays the same and its version goes up with each new description.
  *
  * Codecs: Opus (RFC 7587), G.722, PCMU and PCMA (RFC 3551); PCMU and PCMA are always offered.
- * With them: RED (RFC 2198) for each G.711 codec, each primary with one redundant block of
- * itself ("a=fmtp:<red> 0/0"), and telephone-event (RFC 4733) at 8000 Hz, and at 48000 Hz too
- * when Opus is offered, so that events can run on the clock of the codec they go with.
+ * With them: RED (RFC 2198) for Opus and each G.711 codec, each primary with up to three
+ * redundant blocks of itself ("a=fmtp:<red> 0/0/0/0": RFC 2198 §5 names every block, and we
+ * send at most as many as the agreed fmtp names), and telephone-event (RFC 4733) at 8000 Hz,
+ * and at 48000 Hz too when Opus is offered, so that events can run on the clock of the codec
+ * they go with.
  *
- * One red type per G.711 codec because RFC 2198 §5's fmtp is a fixed layout (primary, then
- * each redundant block): "0/8" would mean PCMU carrying PCMA, not "PCMU or PCMA". Answerers
+ * One red type per codec because RFC 2198 §5's fmtp is a fixed layout (primary, then each
+ * redundant block): "0/8" would mean PCMU carrying PCMA, not "PCMU or PCMA". Answerers
  * without audio RED (Asterisk has RED for T.140 text only; FreeSWITCH, baresip) leave the red
  * types out of their answers, as baresip 1.0 does, and the call goes on without. We take RED
- * only of the codec agreed, of G.711, with up to 8 blocks of that codec alone: Opus has its
- * in-band FEC (a WebRTC peer's red/48000 for Opus is left out).
+ * only of the codec agreed, with up to 8 blocks of that codec alone. Opus's in-band FEC
+ * rebuilds only the frame before a packet; RED's copies reach further back (WebRTC's
+ * red/48000/2 for Opus is the same).
  *
  * The default offer (codecs NULL, nothing else set), whose m= line lists the codecs in order,
  * then RED, then the events (RED is no codec of its own: an answerer that picks the first
  * format it knows must not pick it, and we read the first codec of an answer the same way):
  *
- *   m=audio <port> RTP/AVP 111 9 0 8 121 122 110 101
+ *   m=audio <port> RTP/AVP 111 9 0 8 123 121 122 110 101
  *   a=rtpmap:111 opus/48000/2
  *   a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=32000
  *   a=rtpmap:9 G722/8000
  *   a=rtpmap:0 PCMU/8000
  *   a=rtpmap:8 PCMA/8000
+ *   a=rtpmap:123 red/48000/2
+ *   a=fmtp:123 111/111/111/111
  *   a=rtpmap:121 red/8000
- *   a=fmtp:121 0/0
+ *   a=fmtp:121 0/0/0/0
  *   a=rtpmap:122 red/8000
- *   a=fmtp:122 8/8
+ *   a=fmtp:122 8/8/8/8
  *   a=rtpmap:110 telephone-event/48000
  *   a=fmtp:110 0-16
  *   a=rtpmap:101 telephone-event/8000
@@ -121,9 +126,12 @@ typedef struct
   gboolean  dtx;               /* the peer prefers DTX (usedtx=1) */
   guint     max_playback_rate; /* the most the peer plays (maxplaybackrate, 8000..48000): no
                                 * use coding wider; 0: it did not say (48000) */
-  /* RED (RFC 2198): one redundant block of the codec itself; only for PCMU and PCMA. */
-  gint      red_pt;            /* red/8000 payload type carrying pt; -1: no RED agreed */
+  /* RED (RFC 2198): redundant blocks of the codec itself; for PCMU, PCMA and Opus. */
+  gint      red_pt;            /* red payload type (on the codec's clock) carrying pt; -1: no
+                                * RED agreed */
   guint     red_primary_pt;    /* the payload type RED carries (= pt); 0 without red_pt */
+  guint     red_max_distance;  /* copies of earlier frames a packet we send may carry: the
+                                * agreed fmtp's blocks less the primary */
   gboolean  send;              /* we send RTP */
   gboolean  recv;              /* we expect RTP */
   /* SRTP (NULL suite: plain RTP). Keys as SDES key params; never logged. */
