@@ -855,8 +855,28 @@ opus_frame_ms (guint ptime)
   return 5;
 }
 
+/* opusenc's band for the peer's maxplaybackrate (RFC 7587 §6.1): no wider than it plays.
+ * Unsaid, Opus picks the band for the bitrate (opusenc's own default is full band, which at
+ * a voice bitrate leaves fewer bits for the speech band and its FEC). */
+static const char *
+opus_bandwidth (guint max_playback_rate)
+{
+  if (!max_playback_rate)
+    return "auto";
+  if (max_playback_rate <= 8000)
+    return "narrowband";
+  if (max_playback_rate <= 12000)
+    return "mediumband";
+  if (max_playback_rate <= 16000)
+    return "wideband";
+  if (max_playback_rate <= 24000)
+    return "superwideband";
+  return "auto";
+}
+
 /* The encoder with the call's settings: Opus as a voice coder at the rate control's bitrate,
- * with in-band FEC when the peer's decoder takes it, DTX when it asks for it. */
+ * in the band the peer plays, with in-band FEC when the peer's decoder takes it, DTX when it
+ * asks for it. */
 static char *
 encoder_description (BellMediaSession *m, const BellSdpMediaPlan *plan)
 {
@@ -864,9 +884,10 @@ encoder_description (BellMediaSession *m, const BellSdpMediaPlan *plan)
 
   if (m->codec->id != BELL_CODEC_OPUS)
     return g_strdup (m->codec->encoder);
-  return g_strdup_printf ("opusenc name=enc audio-type=voice frame-size=%u bitrate=%u "
-                          "inband-fec=%s packet-loss-percentage=%u dtx=%s",
-                          opus_frame_ms (plan->ptime), d->bitrate,
+  return g_strdup_printf ("opusenc name=enc audio-type=voice bandwidth=%s frame-size=%u "
+                          "bitrate=%u inband-fec=%s packet-loss-percentage=%u dtx=%s",
+                          opus_bandwidth (plan->max_playback_rate), opus_frame_ms (plan->ptime),
+                          d->bitrate,
                           d->fec && m->opus_fec ? "true" : "false", d->loss_percentage,
                           plan->dtx ? "true" : "false");
 }
