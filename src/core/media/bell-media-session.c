@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
+#include <math.h>
 #include <string.h>
 
 #include "bell-dtmf.h"
@@ -564,9 +565,10 @@ apply_rate (BellMediaSession *m)
   g_mutex_unlock (&m->lock);
 }
 
-/* A report from the far end about our stream (core thread). Until the first one came, RED
- * sent one copy to start with: a first report of a clean path ends that at once, one of a
- * lossy path leaves it until the rate control has seen enough to decide. */
+/* A report from the far end about our stream (core thread). The rate control decides from
+ * the second on (it wants loss in two reports before it moves). The first one ends RED's
+ * start-up copies at once on a clean path; on a lossy one it sets as many copies as that loss
+ * calls for, until the rate control takes over. */
 static void
 follow_reports (BellMediaSession *m, const BellRtcpStats *stats)
 {
@@ -576,7 +578,17 @@ follow_reports (BellMediaSession *m, const BellRtcpStats *stats)
     return;
   changed = bell_rate_control_report (m->rate, g_get_monotonic_time (), stats->remote_fraction_lost,
                                       stats->rtt_ms, stats->remote_jitter_ms);
-  if (changed || (stats->remote_reports == 1 && stats->remote_fraction_lost < 0.01))
+  if (stats->remote_reports == 1 && stats->remote_fraction_lost >= 0.01)
+    {
+      guint loss = (guint) ceil (stats->remote_fraction_lost * 100);
+
+      g_mutex_lock (&m->lock);
+      if (m->red && !m->low_bandwidth)
+        bell_red_encoder_set_distance (m->red, MIN (bell_rate_control_red_distance (loss), m->red_max));
+      g_mutex_unlock (&m->lock);
+      return;
+    }
+  if (changed || stats->remote_reports == 1)
     apply_rate (m);
 }
 
@@ -993,11 +1005,12 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   g_mutex_lock (&m->lock);
   if (m->red_pt >= 0)
     {
-      /* One copy until the far end's first report says how the path is (5 s or more away):
-       * a call that starts on a lossy path is not left unprotected that long. It costs
-       * bandwidth, not delay: the far end waits for copies only once it misses frames. */
+      /* Two copies until the far end's first report says how the path is (2.5 s or more
+       * away; RFC 3550 §6.2): the start of a call (the greeting) is no time to lose words,
+       * and nothing is known of the path yet. It costs bandwidth for those seconds, not
+       * delay: the far end waits for copies only while it misses frames. */
       m->red = bell_red_encoder_new ();
-      bell_red_encoder_set_distance (m->red, m->low_bandwidth ? 0 : MIN (1, m->red_max));
+      bell_red_encoder_set_distance (m->red, m->low_bandwidth ? 0 : MIN (2, m->red_max));
     }
   if (plan->dtmf_pt >= 0)
     m->dtmf_sender = bell_dtmf_sender_new ((guint8) plan->dtmf_pt, m->dtmf_clock_rate, plan->ptime);
