@@ -35,8 +35,10 @@ Figures, per direction:
   reached: the fraction of 20 ms frames that reached the decoder, after FEC/RED. When the
     receiver is Bellbird, from its last "quality" event: 1 - frames_concealed / frames when
     the event has those fields ("dec"), else received / (received + lost) of its RTP counts
-    ("rtp": no FEC/RED to count). When the receiver is baresip: 1 - the mean of the loss
-    baresip reported in RTCP (Bellbird's remote_loss, "rtcp": before baresip's own FEC).
+    ("rtp": no FEC/RED to count). When the receiver is baresip: the RTP it received against
+    what it found missing, from its rtcpsummary module's line at the call's end ("bs"), else
+    1 - the mean of the loss it reported in RTCP (Bellbird's remote_loss, "rtcp"); both
+    before baresip's own FEC or concealment.
   corr: the speech-envelope correlation. Envelope: the RMS of 20 ms windows every 5 ms, in dB
     relative to full scale, floored at -60 dB, of each file at its own rate (so Opus's 48 kHz
     compares with the 8 kHz source). Over the sent file's speech (windows within 40 dB of its
@@ -55,7 +57,12 @@ Figures, per direction:
     without concealment, 25.1 with it) from the frames not reached and that delay, marked
     with *; "-" for other codecs.
   goal (issue 9, judged, never asserted): at 30 % random loss >= 95 % reached and corr >=
-    0.85; at 50 % >= 80 % and >= 0.7; "met" or "not met"; other rows have none.
+    0.85; at 50 % >= 80 % and >= 0.7; "met" or "not met" for each figure; other rows have
+    none.
+A call whose Bellbird receiver's jitter buffer grew past JB_DISTURBED_MS is run again once:
+on loopback packets arrive as evenly as they were sent (the test loss only removes some), so
+that much jitter means the machine starved the call of CPU. The second run is shown, marked
+when it was starved too.
 Prints a plain table, then the same as Markdown (also written to --markdown FILE).
 """
 
