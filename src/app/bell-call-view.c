@@ -72,14 +72,32 @@ set_band_style (GtkWidget *label, BellCallQualityBand band)
       gtk_widget_remove_css_class (label, classes[i]);
 }
 
+/* The summary with no-break spaces inside its parts: on a phone's width it wraps between
+ * "Quality: Good (MOS 4.1)" and "Loss protection on", never inside either. */
+static char *
+keep_parts_whole (const char *summary)
+{
+  g_auto(GStrv) parts = g_strsplit (summary, " · ", -1);
+
+  for (guint i = 0; parts[i]; i++)
+    {
+      g_auto(GStrv) words = g_strsplit (parts[i], " ", -1);
+
+      g_free (parts[i]);
+      parts[i] = g_strjoinv ("\u00a0", words);
+    }
+  return g_strjoinv ("\u00a0· ", parts);
+}
+
 static void
 update_quality (BellCallView *self, gboolean live)
 {
   BellCall *call = self->call;
   g_autofree char *summary = bell_call_dup_quality_text (call);
   g_autofree char *details = bell_call_dup_quality_details (call);
+  g_autofree char *shown = summary ? keep_parts_whole (summary) : NULL;
 
-  gtk_label_set_text (GTK_LABEL (self->quality_label), summary ? summary : "");
+  gtk_label_set_text (GTK_LABEL (self->quality_label), shown ? shown : "");
   gtk_label_set_text (GTK_LABEL (self->quality_details_label), details ? details : "");
   set_band_style (self->quality_label, bell_call_get_quality_band (call));
   /* The expander is a button to a screen reader: its name is the summary itself. */
