@@ -515,6 +515,26 @@ frames_missed (BellMediaSession *m)
   return counts.frames - counts.packets;
 }
 
+/* Does the Opus decoder take FEC from the next packet? It then holds every frame back one
+ * frame, so only where that helps: the peer sends FEC (we said useinbandfec=1) and no RED
+ * (whose first copy rides in the same next packet, and reaches further back); for a listener
+ * only once the path loses packets, for a recording from the start (no one waits for it, and
+ * a delay that changes mid-call would shift what is written). */
+static gboolean
+wants_decoder_fec (BellMediaSession *m)
+{
+  return m->codec && m->codec->id == BELL_CODEC_OPUS && !m->no_redundancy && m->red_pt < 0;
+}
+
+/* Kept for the rest of the call: turning it off and on would move the timeline each time. */
+static void
+set_decoder_fec (BellMediaSession *m)
+{
+  m->decoder_fec = TRUE;
+  g_object_set (m->decoder, "use-inband-fec", TRUE, NULL);
+  bell_frame_tally_set_fec (m->tally, TRUE);
+}
+
 /* A RED packet (RFC 2198): its copies of earlier frames fill the holes they are in time for
  * (a copy k frames back arrives k packets late), then the frame itself. Blocks of another
  * payload type than the call's codec, or at an offset that is no whole number of frames, are
@@ -645,15 +665,8 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
     return;
   /* A frame missed: the path loses packets, and the playout waits for RED's copies. */
   lossy = m->recv_lossy || frames_missed (m) > missed;
-  if (lossy && m->decoder && !m->no_redundancy && !m->decoder_fec)
-    {
-      /* The Opus decoder takes FEC from the next packet from now on (the peer sends it: we
-       * said useinbandfec=1); it holds each frame back one frame for it, so not before the
-       * path loses packets. Kept for the rest of the call. */
-      m->decoder_fec = TRUE;
-      g_object_set (m->decoder, "use-inband-fec", TRUE, NULL);
-      bell_frame_tally_set_fec (m->tally, TRUE);
-    }
+  if (lossy && m->decoder && !m->decoder_fec && wants_decoder_fec (m))
+    set_decoder_fec (m);
   if (bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp) ||
       lossy != m->recv_lossy)
     {
@@ -969,7 +982,11 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
     g_object_unref (m->encoder);
   m->decoder = gst_bin_get_by_name (GST_BIN (m->recv), "dec");
   if (m->decoder)
-    g_object_unref (m->decoder);
+    {
+      g_object_unref (m->decoder);
+      if (is_recording (m) && wants_decoder_fec (m))
+        set_decoder_fec (m);
+    }
   caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
                               "clock-rate", G_TYPE_INT, (gint) plan->clock_rate,
                               "encoding-name", G_TYPE_STRING, m->codec->caps_name,
