@@ -24,7 +24,7 @@ static GPtrArray *date_words;
 /* Words that stay in Latin letters in Chinese too: names, protocols, formats. */
 static const char * const latin_words[] = {
   "Bellbird", "SIP", "SRTP", "TLS", "UDP", "TCP", "WebSocket", "STUN", "vCard", "PCMU", "PCMA",
-  "G.711", "DTMF", "RTP", "GNOME", "GTK", "Ctrl", "Shift", "Alt", "Enter", "Esc", "Escape",
+  "G.711", "G.722", "Opus", "MOS", "kbit", "DTMF", "RTP", "GNOME", "GTK", "Ctrl", "Shift", "Alt", "Enter", "Esc", "Escape",
   "Backspace", "Delete", "Tab", "ms", NULL,
 };
 
