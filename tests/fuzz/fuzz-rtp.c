@@ -27,8 +27,8 @@
  *     fails with an AUTH or REPLAY BELL_SRTP_ERROR, and is counted once;
  *   - the whole input delivered as an RTP packet, then as an RTCP packet, then each packet.
  *     The peer protects it with a pair of sessions made for this call: protect fails exactly
- *     for what is not RTP/RTCP, a replay, a used-up lifetime or a buffer too small, leaving
- *     the buffer as it was, and otherwise adds exactly the overhead and keeps the header. Our
+ *     for what is not RTP/RTCP, a replay, a used-up lifetime or a buffer too small (or, under
+ *     AES-GCM, an RTP header past 2048 bytes), leaving the buffer as it was, and otherwise adds exactly the overhead and keeps the header. Our
  *     socket judges it as bell-rtp-socket.c handle_datagram() does (RTCP port or muxed payload
  *     type, size, version); our session unprotects it: an authentic packet must come back
  *     byte for byte (for RTP while both ends have seen the same packets, so that they agree on
@@ -59,6 +59,8 @@
  *     CNAME that our own parser takes without changing anything, and go through our SRTCP
  *     protect and the peer's unprotect intact; the call ends with a BYE whose reason comes
  *     from the input, checked the same way.
+ *
+ * Seeds of calls with RED, Opus, sequence jumps and the encoder's limits: corpus/rtp/.
  *
  * Built twice: as a libFuzzer target (-Dfuzz=true, clang) and, with BELL_FUZZ_ENTRY renamed,
  * into the fuzz-replay unit test that runs the seeds and crash files with any compiler.
