@@ -589,14 +589,69 @@ start_after_stopped (BellSipRegistration *old, gpointer data)
   g_signal_handlers_disconnect_by_func (old, start_after_stopped, data);   /* frees w */
 }
 
+static GQuark
+registration_key_quark (void)
+{
+  return g_quark_from_static_string ("bell-core-registration-key");
+}
+
+/* What a registration is made of: the fields that go into its REGISTERs, as a digest (the
+ * password is one of them; a digest of it is all that stays). Codecs, SRTP and STUN are the
+ * account's calls', not the registration's. */
+static char *
+registration_key (const BellRegConfig *c)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  const char *fields[] = { c->aor, c->display_name, c->auth_user, c->password, c->registrar,
+                           c->outbound_proxy, c->tls_ca_file, c->instance_id };
+  char numbers[64];
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      /* Each field with its length: ("ab", "c") and ("a", "bc") differ. */
+      gsize len = fields[i] ? strlen (fields[i]) + 1 : 0;
+
+      g_checksum_update (sum, (const guchar *) &len, sizeof len);
+      if (fields[i])
+        g_checksum_update (sum, (const guchar *) fields[i], (gssize) len);
+    }
+  g_snprintf (numbers, sizeof numbers, "%d/%u/%u/%u", (int) c->transport, c->expires,
+              c->retry_base_s, c->retry_max_s);
+  g_checksum_update (sum, (const guchar *) numbers, -1);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* The AOR is registered (or registering) just as config asks: only the account's call settings
+ * may have changed, which need no new REGISTER (the user would be off the registrar for a
+ * moment, and an incoming call could be missed). */
+static BellSipRegistration *
+same_registration (BellCore *core, const BellRegConfig *config, const char *key)
+{
+  BellSipRegistration *old = find_registration (core, config->aor);
+  BellRegState state = old ? bell_sip_registration_get_state (old) : BELL_REG_UNREGISTERED;
+
+  if (!old || (state != BELL_REG_REGISTERED && state != BELL_REG_REGISTERING))
+    return NULL;
+  return g_strcmp0 (g_object_get_qdata (G_OBJECT (old), registration_key_quark ()), key) == 0
+         ? old : NULL;
+}
+
 static gboolean
 do_register (gpointer data)
 {
   RegisterJob *job = data;
   BellCore *core = job->core;
   g_autoptr(GError) error = NULL;
-  BellSipRegistration *reg = bell_sip_registration_new (core->txns, &job->config, &error);
-  BellSipRegistration *old;
+  g_autofree char *key = registration_key (&job->config);
+  BellSipRegistration *reg, *old;
+
+  if ((old = same_registration (core, &job->config, key)))
+    {
+      remember_account (core, job->config.aor, &job->config);
+      on_registration_changed (old, core);   /* its state, as a new registration would say */
+      return G_SOURCE_REMOVE;
+    }
+  reg = bell_sip_registration_new (core->txns, &job->config, &error);
 
   if (!reg)
     {
@@ -608,6 +663,7 @@ do_register (gpointer data)
                                         NULL));
       return G_SOURCE_REMOVE;
     }
+  g_object_set_qdata_full (G_OBJECT (reg), registration_key_quark (), g_steal_pointer (&key), g_free);
   remember_account (core, job->config.aor, &job->config);
   old = find_registration (core, bell_sip_registration_get_aor (reg));
   g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);

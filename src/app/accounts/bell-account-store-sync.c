@@ -109,7 +109,8 @@ show_error (BellAccount *account, const GError *error)
 
 /* Every setting the core was given with the registration: what it registers with, and what
  * it keeps for the account's calls (SRTP, STUN, codecs, low-bandwidth mode), which the core
- * takes only from bell_core_register, so an edit of those registers again too. */
+ * takes only from bell_core_register, so an edit of those goes there too (the core sends no
+ * new REGISTER when only the calls' settings changed). */
 static char *
 fingerprint_of (BellAccount *account)
 {
@@ -187,7 +188,8 @@ on_register_password (GObject *source, GAsyncResult *result, gpointer user_data)
       show_error (job->account, error);
       goto out;
     }
-  /* An AOR the core has already is replaced there: old binding off, then the new one. */
+  /* An AOR the core has already is replaced there (old binding off, then the new one), or
+   * only its calls' settings updated when nothing the REGISTERs carry changed. */
   bell_core_register (job->store->core, &rc->config);
   g_free (reg->core_aor);
   reg->core_aor = g_strdup (rc->aor);
