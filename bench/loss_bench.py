@@ -7,10 +7,11 @@
 What it does (127.0.0.1 only; every process it starts is stopped by its pid):
 
 Speech: espeak-ng -> sox, 8 kHz mono 16-bit (the interop suite's make_speech, imported from
-tests/interop/test_speech.py): one utterance of about 7 s with silence in front, padded to the
-call's length for Bellbird's --audio-in, and to the call's length + 4 s for baresip's aufile
-source (baresip hangs up when its source ends; resampled by sox to the codec's rate and
-channels, which baresip's aufile needs: 48 kHz stereo for Opus, 16 kHz for G.722).
+tests/interop/test_speech.py): an utterance of about 7 s, said again until it fills --seconds,
+with silence in front, padded to the call's length for Bellbird's --audio-in, and to the
+call's length + 4 s for baresip's aufile source (baresip hangs up when its source ends;
+resampled by sox to the codec's rate and channels, which baresip's aufile needs: 48 kHz
+stereo for Opus, 16 kHz for G.722).
 
 Calls, one per (row, codec, FEC/RED) and path, --jobs at a time (2: more on a two-core machine
 that is busy with other work starves the calls' pipelines, which shows as lower figures even
@@ -39,6 +40,9 @@ Figures, per direction:
     what it found missing, from its rtcpsummary module's line at the call's end ("bs"), else
     1 - the mean of the loss it reported in RTCP (Bellbird's remote_loss, "rtcp"); both
     before baresip's own FEC or concealment.
+  lately: the same over the last ~5 s (between the receiver's last two quality events), once
+    the sender's rate control has heard of the loss from RTCP and answered it (deeper RED,
+    more FEC): a short call is mostly start-up, so both are shown; goals use the whole call.
   corr: the speech-envelope correlation. Envelope: the RMS of 20 ms windows every 5 ms, in dB
     relative to full scale, floored at -60 dB, of each file at its own rate (so Opus's 48 kHz
     compares with the 8 kHz source). Over the sent file's speech (windows within 40 dB of its
@@ -283,6 +287,21 @@ def reached_by_bellbird(quality):
     return received / float(lost + received), "rtp"
 
 
+def reached_lately(quality):
+    """The frames that reached the decoder between the last two quality events (about the
+    last 5 s), or None: what the rate control's answer to the loss gives once it has heard of
+    it (its first reports come after a few seconds, so a short call is mostly start-up)."""
+    counted = [q for q in quality or [] if isinstance(q.get("frames"), (int, float))
+               and "frames_concealed" in q]
+    if len(counted) < 2:
+        return None
+    a, b = counted[-2], counted[-1]
+    due = b["frames"] - a["frames"]
+    if due <= 0:
+        return None
+    return 1.0 - (b["frames_concealed"] - a["frames_concealed"]) / float(due)
+
+
 def reached_by_remote(quality):
     """(fraction reached, source) from the loss the peer reported in RTCP (remote_loss)."""
     reports = [q["remote_loss"] for q in quality if isinstance(q.get("remote_loss"), (int, float))]
@@ -359,8 +378,11 @@ class Bench:
         help_text = subprocess.run([cli, "--help"], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, timeout=10).stdout.decode()
         self.has_fec = "--fec" in help_text
-        self.speech = self.ts.make_speech(workdir, "speech", TEXT, seconds)
-        self.speech_long = self.ts.make_speech(workdir, "speech-long", TEXT, seconds + 4)
+        # The utterance (~7 s) said again until it fills the call, so that the envelope is
+        # judged over all of it, the rate control's answer to the loss included.
+        text = " ".join([TEXT] * max(1, int(math.ceil(seconds / 8.0))))
+        self.speech = self.ts.make_speech(workdir, "speech", text, seconds)
+        self.speech_long = self.ts.make_speech(workdir, "speech-long", text, seconds + 4)
         self.baresip_source = {}
         for codec, (rate, channels) in BARESIP_SOURCE.items():
             path = os.path.join(workdir, "speech-long-%s.wav" % codec)
@@ -478,6 +500,7 @@ def run_call(bench, job):
             mos, ours = mos_of(q, codec, reached, burst_r, delay)
             media = [e.get("codec") for e in r["rx"].events() if e.get("event") == "media"]
             out.append(dict(base, path="bellbird -> bellbird", reached=reached, src=src,
+                            lately=reached_lately(q),
                             corr=m.corr, lag=m.lag_ms, delay=delay, mos=mos, ours=ours,
                             ok=r["up"] and r["rc"] == (0, 0), media=media, error=m.error,
                             quality=q))
@@ -491,6 +514,7 @@ def run_call(bench, job):
             delay = delay_of(q)
             mos, ours = mos_of(q, codec, reached, burst_r, delay)
             out.append(dict(base, path="baresip -> bellbird", reached=reached, src=src,
+                            lately=reached_lately(q),
                             corr=m.corr, lag=m.lag_ms, delay=delay, mos=mos, ours=ours, ok=ok,
                             media=media, error=m.error, quality=q))
             m = Match(bench.speech, r["dump"])
@@ -498,6 +522,7 @@ def run_call(bench, job):
             if reached is None:
                 reached, src = reached_by_remote(q)
             out.append(dict(base, path="bellbird -> baresip", reached=reached, src=src,
+                            lately=None,
                             corr=m.corr, lag=m.lag_ms, delay=None, mos=None, ours=False,
                             ok=ok, media=media, error=m.error, quality=q))
         for o in out:
@@ -526,14 +551,15 @@ def fmt_mos(r):
 
 
 def plain_table(results):
-    head = ("%-18s %-5s %-4s %-19s %9s %-4s %6s %8s %7s %5s %s"
-            % ("loss", "codec", "FEC", "path", "reached", "src", "corr", "lag ms", "delay",
-               "MOS", "goal"))
+    head = ("%-18s %-5s %-4s %-19s %9s %-4s %8s %6s %8s %7s %5s %s"
+            % ("loss", "codec", "FEC", "path", "reached", "src", "lately", "corr", "lag ms",
+               "delay", "MOS", "goal"))
     lines = [head, "-" * len(head)]
     for r in results:
-        lines.append("%-18s %-5s %-4s %-19s %9s %-4s %6s %8s %7s %5s %s"
+        lines.append("%-18s %-5s %-4s %-19s %9s %-4s %8s %6s %8s %7s %5s %s"
                      % (row_label(r["loss"], r["burst"]), r["codec"], r["fec"], r["path"],
                         fmt_pct(r["reached"]), r["src"] if r["reached"] is not None else "?",
+                        fmt_pct(r["lately"]),
                         fmt_f(r["corr"]), fmt_f(r["lag"], "%+.0f"),
                         fmt_f(r["delay"], "%.0f"), fmt_mos(r),
                         verdict(r["loss"], r["burst"], r["reached"], r["corr"])
@@ -549,7 +575,8 @@ def plain_table(results):
                                       else "second run: the first was starved")
     lines.append("src: where the frames reached come from (rtp: Bellbird's RTP counts; dec: its "
                  "decoder's frame counts; bs: baresip's RTP counts; rtcp: the loss baresip "
-                 "reported); ?: none came")
+                 "reported); ?: none came. lately: reached between the receiver's last two "
+                 "quality events (~ the last 5 s)")
     return lines
 
 
@@ -558,8 +585,10 @@ def cell(r):
         return "-"
     if not r["ok"]:
         return "call failed"
-    s = "%s · %s · %s ms" % (fmt_pct(r["reached"]), fmt_f(r["corr"], "%.2f"),
-                             fmt_f(r["lag"], "%+.0f"))
+    reached = fmt_pct(r["reached"])
+    if r["lately"] is not None:
+        reached += " (%s)" % fmt_pct(r["lately"])
+    s = "%s · %s · %s ms" % (reached, fmt_f(r["corr"], "%.2f"), fmt_f(r["lag"], "%+.0f"))
     if r["mos"] is not None:
         s += " · %s" % fmt_mos(r)
     if r["path"] != "bellbird -> baresip" and r["disturbed"]:
@@ -595,8 +624,10 @@ def markdown_table(results, notes):
 
 def notes_for(results, bench, skipped):
     srcs = sorted({r["src"] for r in results if r["reached"] is not None})
-    out = ["Each cell: frames that reached the decoder · speech-envelope correlation · "
-           "alignment lag · MOS (see bench/loss_bench.py for the definitions)."]
+    out = ["Each cell: frames that reached the decoder (in brackets: over the last ~5 s, "
+           "between the receiver's last two quality events, once the sender's rate control "
+           "has heard of the loss) · speech-envelope correlation · alignment lag · MOS (see "
+           "bench/loss_bench.py for the definitions). Goals are judged on the whole call."]
     if "rtp" in srcs:
         out.append("Frames reached from Bellbird's RTP counts (received / (received + lost)): "
                    "its quality events have no frame counts yet, so nothing is recovered by "
