@@ -232,7 +232,8 @@ wait_lines () {   # FILE PATTERN N SECONDS PID
 start_bellbird_listen () {   # OUTFILE PORT ARGS...
   local out=$1 port=$2
   shift 2
-  "$cli" --events --bind "127.0.0.1:$port" "$@" > "$out" 2> "$out.err" &
+  # PCMU, as baresip is told (audio_codecs=PCMU): the same codec on both sides of the ratio.
+  "$cli" --events --bind "127.0.0.1:$port" --codecs PCMU "$@" > "$out" 2> "$out.err" &
   bb_pid=$!
   wait_lines "$out" '"event":"listening","transport":"UDP"' 1 10 "$bb_pid" ||
     { tail -n 5 "$out" "$out.err" >&2; die "bellbird-cli does not listen on 127.0.0.1:$port"; }
@@ -330,7 +331,7 @@ EOF
       bellbird|bellbird+webrtcdsp)
         local pre=()
         [ "$name" = bellbird+webrtcdsp ] || pre=("${gst_noaec[@]}")
-        "${pre[@]}" "$cli" --events --bind 127.0.0.1:0 --audio-in pulse:mic --audio-out pulse:ear \
+        "${pre[@]}" "$cli" --events --bind 127.0.0.1:0 --codecs PCMU --audio-in pulse:mic --audio-out pulse:ear \
           --duration 60 call "sip:echo@127.0.0.1:$rport" > "$tmp/delay-$key.out" 2> "$tmp/delay-$key.err" &
         phone=$!
         pat='"state":"connected"' ;;
@@ -412,7 +413,7 @@ cpu_run () {   # PEER ROUND
       --audio-in "$tmp/source.wav" --audio-out none --duration "$bound"
     apid=$bb_pid
     for i in $(seq 1 "$calls"); do
-      "$cli" --events --bind 127.0.0.1:0 --audio-in "$tmp/source.wav" --audio-out none \
+      "$cli" --events --bind 127.0.0.1:0 --codecs PCMU --audio-in "$tmp/source.wav" --audio-out none \
         --duration "$bound" call "sip:bench@127.0.0.1:$port" > "$d/call$i.out" 2> "$d/call$i.err" &
       pids+=($!)
     done
