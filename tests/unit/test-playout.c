@@ -534,6 +534,64 @@ test_concealment_shape (void)
   g_assert_cmpuint (bell_plc_get_erased (plc), ==, 480);
 }
 
+/* The same shape at 16 kHz (G.722): every length doubles in samples, none in time. The hum's
+ * 100 Hz pitch is 160 samples here, the loss 80 ms = 1280 samples, blocks of 10 ms = 160. */
+static gint16
+hum_sample_16k (guint i)
+{
+  double s = 0;
+
+  for (guint h = 1; h <= 8; h++)
+    s += sin (2 * G_PI * 100 * h * i / 16000.0 + h) / h;
+  return (gint16) (s * 6000);
+}
+
+static void
+test_concealment_shape_16k (void)
+{
+  g_autoptr(BellPlc) plc = bell_plc_new_for_rate (16000);
+  gint16 speech[1600], made[1280], back[320];
+  double level, blocks[8], err = 0, sig = 0;
+
+  g_assert_cmpuint (bell_plc_get_rate (plc), ==, 16000);
+  for (guint i = 0; i < 1600; i++)
+    speech[i] = hum_sample_16k (i);
+  bell_plc_good (plc, speech, 1600);
+  level = rms (speech + 800, 800);
+  bell_plc_conceal (plc, made, 640);
+  bell_plc_conceal (plc, made + 640, 640);
+  for (guint b = 0; b < 8; b++)
+    blocks[b] = rms (made + 160 * b, 160);
+  g_assert_cmpfloat (blocks[0], >, 0.8 * level);
+  g_assert_cmpfloat (blocks[0], <, 1.25 * level);
+  for (guint i = 0; i < 160; i++)
+    {
+      double truth = hum_sample_16k (1600 + i);
+
+      err += (made[i] - truth) * (made[i] - truth);
+      sig += truth * truth;
+    }
+  g_assert_cmpfloat (10 * log10 (sig / err), >, 15);
+  for (guint b = 1; b < 6; b++)
+    {
+      double mid_gain = 1 - 0.2 * (b - 1) - 0.1;
+      g_assert_cmpfloat (blocks[b] / blocks[0], >, mid_gain - 0.15);
+      g_assert_cmpfloat (blocks[b] / blocks[0], <, mid_gain + 0.15);
+    }
+  for (guint i = 960; i < 1280; i++)
+    g_assert_cmpint (made[i], ==, 0);
+  g_assert_cmpuint (bell_plc_get_erased (plc), ==, 960);
+  /* Back after 80 ms lost: a 10 ms blend (the cap), then the real samples as they are. */
+  for (guint i = 0; i < 320; i++)
+    back[i] = hum_sample_16k (2880 + i);
+  bell_plc_good (plc, back, 320);
+  g_assert_cmpuint (bell_plc_get_erased (plc), ==, 0);
+  for (guint i = 160; i < 320; i++)
+    g_assert_cmpint (back[i], ==, hum_sample_16k (2880 + i));
+  /* It starts from where the concealment had faded to, silence: 1/161 of the real sample. */
+  g_assert_cmpint (ABS (back[0]), <=, ABS (hum_sample_16k (2880)) / 100 + 1);
+}
+
 /* Audio back after a loss: blended in from the made-up signal, no step at the join. */
 static void
 test_concealment_end (void)
@@ -863,6 +921,7 @@ main (int argc, char **argv)
   g_test_add_func ("/playout/reorder-duplicates", test_reorder_and_duplicates);
   g_test_add_func ("/playout/concealment/shape", test_concealment_shape);
   g_test_add_func ("/playout/concealment/end", test_concealment_end);
+  g_test_add_func ("/playout/concealment/shape-16k", test_concealment_shape_16k);
   g_test_add_func ("/playout/gap-300ms", test_gap);
   g_test_add_func ("/playout/burst-after-outage", test_burst_after_outage);
   g_test_add_func ("/playout/drift/fast-sender", test_drift_fast_sender);

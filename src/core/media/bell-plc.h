@@ -1,4 +1,6 @@
-/* bell-plc.h: packet loss concealment for G.711 at 8 kHz, after ITU-T G.711 Appendix I.
+/* bell-plc.h: packet loss concealment after ITU-T G.711 Appendix I, at 8 kHz (G.711) or any
+ * multiple of it up to 48 kHz (16 kHz for G.722); every length below is in time, its samples
+ * scale with the rate.
  *
  * A lost stretch of speech is made up from what was heard just before it: the pitch period
  * is found by autocorrelation over the last 35 ms, and the last period is repeated (two, then
@@ -12,7 +14,8 @@
  * blend the start of a loss, the first quarter period made up carries a fading offset that
  * joins it to the last sample played.
  *
- * Pure arithmetic on samples; the playout calls it for every frame it hands out. */
+ * Pure arithmetic on samples; the playout calls it for every frame it hands out, bellg711dec
+ * and bellplcfilter for every buffer they pass on. */
 #pragma once
 
 #include <glib.h>
@@ -21,7 +24,11 @@ G_BEGIN_DECLS
 
 typedef struct _BellPlc BellPlc;
 
+/* At 8 kHz. */
 BellPlc  *bell_plc_new  (void);
+/* At rate Hz: 8000 times 1 to 6. */
+BellPlc  *bell_plc_new_for_rate (guint rate);
+guint     bell_plc_get_rate     (const BellPlc *plc);
 void      bell_plc_free (BellPlc *plc);
 
 /* n samples of real audio about to be played: kept as history. Right after a concealment the
