@@ -13,6 +13,7 @@
 #include "bell-emodel.h"
 #include "bell-frame-tally.h"
 #include "bell-g711-dec.h"
+#include "bell-plc-filter.h"
 #include "bell-jitter-target.h"
 #include "bell-rate-control.h"
 #include "bell-rtcp.h"
@@ -109,6 +110,7 @@ init_gst (gpointer data)
 {
   gst_init (NULL, NULL);
   bell_g711_dec_register ();
+  bell_plc_filter_register ();
   return NULL;
 }
 
@@ -918,12 +920,15 @@ encoder_description (BellMediaSession *m, const BellSdpMediaPlan *plan)
 }
 
 /* The decoder: Opus conceals lost frames itself (and takes FEC once the path loses packets,
- * see send_rtcp()); G.711's is ours, concealing too (bell-g711-dec.h). */
+ * see send_rtcp()); G.711's is ours, concealing too (bell-g711-dec.h); avdec_g722 does not,
+ * so bellplcfilter makes its gaps into concealment (bell-plc-filter.h). */
 static char *
 decoder_description (BellMediaSession *m)
 {
   if (m->codec->id == BELL_CODEC_OPUS)
     return g_strdup ("opusdec name=dec plc=true use-inband-fec=false");
+  if (m->codec->id == BELL_CODEC_G722)
+    return g_strdup_printf ("%s ! bellplcfilter", m->codec->decoder);
   return g_strdup (m->codec->decoder);
 }
 
