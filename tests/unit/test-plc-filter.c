@@ -207,6 +207,37 @@ test_gaps_keep_timeline (void)
   g_assert_cmpuint (pcm->len, ==, 3 * frame_len ());
 }
 
+/* A gap of a minute: a second of concealment (silent by its end), then the rest goes on as a
+ * GAP, silence that takes no memory; the audio after it plays as it came. */
+static void
+test_very_long_gap (void)
+{
+  g_autoptr(GstHarness) h = new_filter ();
+  g_autoptr(GArray) pcm = NULL;
+  GstClockTime start = 0, duration = 0;
+  GstEvent *event;
+  gboolean gap = FALSE;
+  guint n = frame_len ();
+
+  gst_harness_push (h, tone_frame (0));
+  gst_harness_push_event (h, gst_event_new_gap (20 * GST_MSECOND, 60 * GST_SECOND));
+  pcm = pull_all (h, NULL);
+  g_assert_cmpuint (pcm->len, ==, n + rate);
+  g_assert_cmpfloat (rms ((const gint16 *) pcm->data + n + rate / 2, rate / 2), ==, 0);
+  while ((event = gst_harness_try_pull_event (h)))
+    {
+      if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+        {
+          gst_event_parse_gap (event, &start, &duration);
+          gap = TRUE;
+        }
+      gst_event_unref (event);
+    }
+  g_assert_true (gap);
+  g_assert_cmpuint (start, ==, GST_SECOND + 20 * GST_MSECOND);
+  g_assert_cmpuint (duration, ==, 59 * GST_SECOND);
+}
+
 /* After a flush nothing from before is repeated: a gap then is silence. */
 static void
 test_flush_forgets (void)
@@ -248,6 +279,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plc-filter/short-gap-continues", test_short_gap_continues);
   g_test_add_func ("/plc-filter/long-gap-fades", test_long_gap_fades);
   g_test_add_func ("/plc-filter/gaps-keep-timeline", test_gaps_keep_timeline);
+  g_test_add_func ("/plc-filter/very-long-gap", test_very_long_gap);
   g_test_add_func ("/plc-filter/flush-forgets", test_flush_forgets);
   g_test_add_func ("/plc-filter/8k", test_8k);
   return g_test_run ();

@@ -48,36 +48,51 @@ bell_plc_filter_stop (GstBaseTransform *trans)
   return TRUE;
 }
 
+/* Concealment has faded to silence long before this; a longer gap gets this much as audio and
+ * the rest as a GAP (silence) again, so that a gap of minutes costs no memory. */
+#define CONCEAL_MAX GST_SECOND
+
 /* The gap's time as concealment, pushed in its place. */
 static gboolean
 conceal_gap (BellPlcFilter *self, GstEvent *gap)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime start, duration;
+  GstClockTime start, duration, rest = 0;
   guint64 first, end;
   guint rate = bell_plc_get_rate (self->plc);
   GstBuffer *buffer;
   GstMapInfo map;
 
   gst_event_parse_gap (gap, &start, &duration);
+  gst_event_unref (gap);
+  if (duration > CONCEAL_MAX)
+    {
+      rest = duration - CONCEAL_MAX;
+      duration = CONCEAL_MAX;
+    }
   /* Samples from the gap's start to its end, each rounded on its own: gaps and buffers that
    * follow one another put out samples that follow one another, with no drift. */
   first = gst_util_uint64_scale_round (start, rate, GST_SECOND);
   end = gst_util_uint64_scale_round (start + duration, rate, GST_SECOND);
-  gst_event_unref (gap);
-  if (end <= first)
-    return TRUE;
-  buffer = gst_buffer_new_allocate (NULL, (end - first) * sizeof (gint16), NULL);
-  if (!gst_buffer_map (buffer, &map, GST_MAP_WRITE))
+  if (end > first)
     {
-      gst_buffer_unref (buffer);
-      return FALSE;
+      buffer = gst_buffer_new_allocate (NULL, (end - first) * sizeof (gint16), NULL);
+      if (!gst_buffer_map (buffer, &map, GST_MAP_WRITE))
+        {
+          gst_buffer_unref (buffer);
+          return FALSE;
+        }
+      bell_plc_conceal (self->plc, (gint16 *) map.data, (guint) (end - first));
+      gst_buffer_unmap (buffer, &map);
+      GST_BUFFER_PTS (buffer) = start;
+      GST_BUFFER_DURATION (buffer) = duration;
+      if (gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), buffer) != GST_FLOW_OK)
+        return FALSE;
     }
-  bell_plc_conceal (self->plc, (gint16 *) map.data, (guint) (end - first));
-  gst_buffer_unmap (buffer, &map);
-  GST_BUFFER_PTS (buffer) = start;
-  GST_BUFFER_DURATION (buffer) = duration;
-  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), buffer) == GST_FLOW_OK;
+  if (rest > 0)
+    return gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
+                               gst_event_new_gap (start + duration, rest));
+  return TRUE;
 }
 
 static gboolean

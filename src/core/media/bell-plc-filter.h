@@ -4,7 +4,8 @@
  * lost-packet GAP events on, and a gap becomes silence: a hole in the speech. This element
  * goes after such a decoder: real audio passes through (kept as bell-plc's history, and
  * blended in from the made-up signal after a loss), and each GAP event is replaced by a buffer
- * of concealment as long as the gap, at its timestamp; the GAP itself goes no further.
+ * of concealment as long as the gap, at its timestamp; the GAP itself goes no further (but for
+ * what lies past its first second, long faded to silence: that goes on as a shorter GAP).
  * Caps: audio/x-raw S16 mono at 8000 or 16000 Hz, the same in and out.
  */
 #pragma once
