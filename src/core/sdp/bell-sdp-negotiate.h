@@ -6,7 +6,7 @@
  * per call: the o= line stays the same and its version goes up with each new description.
  *
  * Codecs: Opus (RFC 7587), G.722, PCMU and PCMA (RFC 3551); PCMU and PCMA are always offered.
- * With them: RED (RFC 2198) for Opus and each G.711 codec, each primary with up to three
+ * With them: RED (RFC 2198) for each of them, each primary with up to three
  * redundant blocks of itself ("a=fmtp:<red> 0/0/0/0": RFC 2198 §5 names every block, and we
  * send at most as many as the agreed fmtp names), and telephone-event (RFC 4733) at 8000 Hz,
  * and at 48000 Hz too when Opus is offered, so that events can run on the clock of the codec
@@ -24,7 +24,7 @@
  * then RED, then the events (RED is no codec of its own: an answerer that picks the first
  * format it knows must not pick it, and we read the first codec of an answer the same way):
  *
- *   m=audio <port> RTP/AVP 111 9 0 8 123 121 122 110 101
+ *   m=audio <port> RTP/AVP 111 9 0 8 123 124 121 122 110 101
  *   a=rtpmap:111 opus/48000/2
  *   a=fmtp:111 useinbandfec=1; usedtx=0; maxaveragebitrate=32000
  *   a=rtpmap:9 G722/8000
@@ -32,6 +32,8 @@
  *   a=rtpmap:8 PCMA/8000
  *   a=rtpmap:123 red/48000/2
  *   a=fmtp:123 111/111/111/111
+ *   a=rtpmap:124 red/8000
+ *   a=fmtp:124 9/9/9/9
  *   a=rtpmap:121 red/8000
  *   a=fmtp:121 0/0/0/0
  *   a=rtpmap:122 red/8000
@@ -126,7 +128,7 @@ typedef struct
   gboolean  dtx;               /* the peer prefers DTX (usedtx=1) */
   guint     max_playback_rate; /* the most the peer plays (maxplaybackrate, 8000..48000): no
                                 * use coding wider; 0: it did not say (48000) */
-  /* RED (RFC 2198): redundant blocks of the codec itself; for PCMU, PCMA and Opus. */
+  /* RED (RFC 2198): redundant blocks of the codec itself. */
   gint      red_pt;            /* red payload type (on the codec's clock) carrying pt; -1: no
                                 * RED agreed */
   guint     red_primary_pt;    /* the payload type RED carries (= pt); 0 without red_pt */
