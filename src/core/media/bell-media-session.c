@@ -695,7 +695,8 @@ receive_figures (BellMediaSession *m, BellMediaStats *stats)
 {
   BellFrameCounts *f = &stats->frames;
   guint64 frames, missed, lost;
-  BellEmodelInput model = { .burst_r = 1 };
+  /* Every decoder conceals (opusdec, bellg711dec, bellplcfilter after G.722's). */
+  BellEmodelInput model = { .burst_r = 1, .concealment = TRUE };
   double one_way_ms;
 
   bell_frame_tally_get (m->tally, f);
@@ -728,7 +729,6 @@ receive_figures (BellMediaSession *m, BellMediaStats *stats)
                m->ptime + DEVICE_BUFFER_US / 1000;
   model.delay_ms = one_way_ms;
   model.loss_percent = frames ? 100.0 * (double) lost / (double) frames : 0;
-  model.concealment = m->codec && m->codec->id != BELL_CODEC_G722;
   if (!m->encoding || !bell_emodel_codec_from_name (m->encoding, &model.codec))
     return;
   stats->mos = bell_emodel_mos (bell_emodel_r (&model));
