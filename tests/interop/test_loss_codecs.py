@@ -16,9 +16,10 @@ Asserted per codec:
   - the speech comes through: the envelope correlation (loss_bench.Match: RMS of 20 ms
     windows every 5 ms in dB, floored at -60 dB, aligned by the best Pearson correlation
     within +-2 s) of what A played against what B sent is at least CORR_MIN[codec]. Measured
-    at 30 % loss on a busy two-core machine: PCMU with RED 0.90-0.97, Opus with in-band FEC
-    0.94, G.722 (no redundancy, concealment only) 0.62-0.68; the bounds keep a margin below
-    those, so that they fail when recovery or concealment stops working, not on a run's luck;
+    at 30 % loss on a two-core machine busy with other work, with RED for every codec (and
+    Opus's in-band FEC): 0.87-0.99, once 0.71 while a sanitizer build ran beside it. The bound
+    keeps a margin below that, so that it fails when the speech stops coming through, not on
+    the machine's load (that the recovery works is the next check's);
   - A's quality events agree with themselves and with the path: the cumulative RTP loss of
     the last one, lost / (lost + received), lies in 0.18..0.42; where the events carry frame
     counts, frames >= frames_concealed + frames_fec + frames_red in each; and when the last
@@ -42,7 +43,7 @@ ic.extend_budget(20)             # three calls of ~11 s and the speech: ~40 s
 
 LOSS = 30
 SPEECH_S = 8
-CORR_MIN = {"PCMU": 0.75, "opus": 0.75, "G722": 0.4}
+CORR_MIN = {"PCMU": 0.6, "opus": 0.6, "G722": 0.6}
 # Under ASan/UBSan the pipelines start up to 1.5 s late and what waited is dropped as stale:
 # the start of the speech is not played, which costs correlation, not the call.
 if "ASAN_OPTIONS" in os.environ:
