@@ -131,8 +131,7 @@ apply_test_loss (BellCore *core, BellCallMedia *media)
 
   if (loss.send <= 0 && loss.receive <= 0)
     return;
-  bell_call_media_set_test_loss (media, loss.send, TEST_LOSS_SEED);
-  bell_rtp_socket_set_test_loss (bell_call_media_get_socket (media), &loss);
+  bell_call_media_set_test_loss (media, &loss);
 }
 
 /* The SDP side of a new call: its media (RTP socket, audio; SRTP by policy) unless the core

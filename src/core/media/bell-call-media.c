@@ -23,8 +23,7 @@ struct _BellCallMedia
   gpointer           dtmf_data;
   BellMediaStatsFunc stats_func;
   gpointer           stats_data;
-  double             test_loss;   /* bell_call_media_set_test_loss() */
-  guint32            test_loss_seed;
+  BellRtpTestLoss    test_loss;   /* bell_call_media_set_test_loss() */
   /* STUN: the public address of the RTP port (bell_call_media_discover()). */
   BellStunClient    *stun;
   BellRtpSocket     *stun_socket;    /* the socket it asked for (compared, not owned) */
@@ -54,8 +53,7 @@ switch_family (BellCallMedia *media, GSocketFamily family)
   bell_rtp_socket_unref (media->socket);
   media->socket = socket;
   g_clear_object (&media->public_address);   /* the old socket's (a STUN query for it fails) */
-  if (media->test_loss > 0)
-    bell_rtp_socket_set_loss (socket, media->test_loss, media->test_loss_seed);
+  bell_rtp_socket_set_test_loss (socket, &media->test_loss);   /* the same path, both ways */
   bell_sdp_negotiator_set_port (media->negotiator, bell_rtp_socket_get_port (socket));
   if (media->echo)
     bell_rtp_socket_set_receive_func (socket, on_echo, NULL, NULL);
@@ -136,12 +134,11 @@ apply_plan (BellCallMedia *media)
 }
 
 void
-bell_call_media_set_test_loss (BellCallMedia *media, double fraction, guint32 seed)
+bell_call_media_set_test_loss (BellCallMedia *media, const BellRtpTestLoss *loss)
 {
-  media->test_loss = fraction;
-  media->test_loss_seed = seed;
+  media->test_loss = *loss;
   if (media->socket)
-    bell_rtp_socket_set_loss (media->socket, fraction, seed);
+    bell_rtp_socket_set_test_loss (media->socket, loss);
 }
 
 void

@@ -44,9 +44,9 @@ void     bell_call_media_set_dtmf_func (BellCallMedia *media, BellMediaDtmfFunc 
                                         gpointer user_data);
 void     bell_call_media_set_stats_func (BellCallMedia *media, BellMediaStatsFunc func,
                                          gpointer user_data);
-/* TESTING ONLY: the call's RTP socket, and any it is replaced by, drops fraction of the RTP it
- * sends (bell_rtp_socket_set_loss()). */
-void     bell_call_media_set_test_loss (BellCallMedia *media, double fraction, guint32 seed);
+/* TESTING ONLY: the call's RTP socket, and any it is replaced by (a call moving to IPv6), loses
+ * RTP both ways as loss says (bell_rtp_socket_set_test_loss()). */
+void     bell_call_media_set_test_loss (BellCallMedia *media, const BellRtpTestLoss *loss);
 /* Called after each offer/answer applied to the media (plan: what runs now). */
 typedef void (*BellCallMediaFunc) (const BellSdpMediaPlan *plan, const GError *error,
                                    gpointer user_data);
