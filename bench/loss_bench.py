@@ -71,7 +71,6 @@ Prints a plain table, then the same as Markdown (also written to --markdown FILE
 """
 
 import argparse
-import array
 import concurrent.futures
 import json
 import math
@@ -84,7 +83,6 @@ import tempfile
 import textwrap
 import threading
 import time
-import wave
 
 sys.dont_write_bytecode = True
 
@@ -138,22 +136,11 @@ def verdict(loss, burst, reached, corr):
 # Signal analysis (pure Python: no numpy on the machines this runs on)
 
 def read_wav(path):
-    """(first channel as array('h'), rate) of a 16-bit WAV, or (None, why)."""
-    try:
-        with wave.open(path) as w:
-            rate, ch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            data = w.readframes(w.getnframes())
-    except (OSError, EOFError, wave.Error) as e:
-        return None, "cannot read %s: %s" % (path, e)
-    if width != 2:
-        return None, "%s: %d-byte samples, expected 16-bit" % (path, width)
-    a = array.array("h")
-    a.frombytes(data[:len(data) // 2 * 2])
-    if sys.byteorder == "big":
-        a.byteswap()
-    if ch > 1:
-        a = a[::ch]
-    return a, rate
+    """(first channel as array('h'), rate) of a 16-bit WAV, or (None, why): the interop
+    suite's reader."""
+    sys.path.insert(0, INTEROP)
+    import interop_common
+    return interop_common.read_wav(path)
 
 
 def envelope_db(samples, rate):

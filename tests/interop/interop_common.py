@@ -1263,6 +1263,30 @@ def run_cases(cases, descs, missing=None):
     run_tests(len(descs), body)
 
 
+def read_wav(path, rate=None):
+    """(first channel of a 16-bit WAV as array('h'), its rate), or (None, why); with rate, a
+    file at another rate is refused too."""
+    import array
+    import wave
+    try:
+        with wave.open(path) as w:
+            got, ch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+            data = w.readframes(w.getnframes())
+    except (OSError, EOFError, wave.Error) as e:
+        return None, "cannot read %s: %s" % (path, e)
+    if width != 2:
+        return None, "%s: %d-byte samples, expected 16-bit" % (path, width)
+    a = array.array("h")
+    a.frombytes(data[:len(data) // 2 * 2])
+    if sys.byteorder == "big":
+        a.byteswap()
+    if ch > 1:
+        a = a[::ch]
+    if rate is not None and got != rate:
+        return None, "%s: %d Hz, expected %d" % (path, got, rate)
+    return a, got
+
+
 def wav_tone(path, freq):
     """(seconds, rms, share of the signal's power at freq) of a mono 16-bit WAV (Goertzel);
     (0, 0, 0) when it cannot be read."""

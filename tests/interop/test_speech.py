@@ -53,7 +53,6 @@ starved (the whole suite on two cores), not more.
 BELLBIRD_SPEECH_ONLY=key,key runs only the calls named (keys in CALLS), e.g. one call alone.
 """
 
-import array
 import math
 import operator
 import os
@@ -63,7 +62,6 @@ import socket
 import subprocess
 import sys
 import threading
-import wave
 
 sys.dont_write_bytecode = True   # importing the other test scripts leaves no __pycache__
 
@@ -201,24 +199,8 @@ def make_speech(d, name, text, length, voice=None):
 # Signal analysis (pure Python)
 
 def read_wav(path):
-    """(samples as array('h') of the first channel, rate) or (None, reason)."""
-    try:
-        with wave.open(path) as w:
-            rate, ch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            data = w.readframes(w.getnframes())
-    except (OSError, EOFError, wave.Error) as e:
-        return None, "cannot read %s: %s" % (path, e)
-    if width != 2:
-        return None, "%s: %d-byte samples, expected 16-bit" % (path, width)
-    a = array.array("h")
-    a.frombytes(data[:len(data) // 2 * 2])
-    if sys.byteorder == "big":
-        a.byteswap()
-    if ch > 1:
-        a = a[::ch]
-    if rate != RATE:
-        return None, "%s: %d Hz, expected %d" % (path, rate, RATE)
-    return a, rate
+    """(samples as array('h') of the first channel, rate) or (None, reason); 8 kHz only."""
+    return ic.read_wav(path, RATE)
 
 
 def frame_energy(samples):
