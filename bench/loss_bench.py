@@ -578,7 +578,8 @@ def cell(r):
     reached = fmt_pct(r["reached"])
     if r["lately"] is not None:
         reached += " (%s)" % fmt_pct(r["lately"])
-    s = "%s · %s · %s ms" % (reached, fmt_f(r["corr"], "%.2f"), fmt_f(r["lag"], "%+.0f"))
+    s = "%s · %s · %s ms · %s ms" % (reached, fmt_f(r["corr"], "%.2f"), fmt_f(r["lag"], "%+.0f"),
+                                     fmt_f(r["delay"], "%.0f"))
     if r["mos"] is not None:
         s += " · %s" % fmt_mos(r)
     if r["path"] != "bellbird -> baresip" and r["disturbed"]:
@@ -616,8 +617,10 @@ def notes_for(results, bench, skipped):
     srcs = sorted({r["src"] for r in results if r["reached"] is not None})
     out = ["Each cell: frames that reached the decoder (in brackets: over the last ~5 s, "
            "between the receiver's last two quality events, once the sender's rate control "
-           "has heard of the loss) · speech-envelope correlation · alignment lag · MOS (see "
-           "bench/loss_bench.py for the definitions). Goals are judged on the whole call."]
+           "has heard of the loss) · speech-envelope correlation · alignment lag · one-way "
+           "delay (20 ms packetisation + the receiver's jitter buffer + RTT / 2, from its last "
+           "quality event; not known toward baresip) · MOS (see bench/loss_bench.py for the "
+           "definitions). Goals are judged on the whole call."]
     if "rtp" in srcs:
         out.append("Frames reached from Bellbird's RTP counts (received / (received + lost)): "
                    "its quality events have no frame counts yet, so nothing is recovered by "
