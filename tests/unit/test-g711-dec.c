@@ -1,13 +1,10 @@
 /* test-g711-dec.c: the bellg711dec element decodes G.711 and conceals the gaps the jitter
  * buffer reports (GAP events) with the signal that came before, fading over long ones. */
-#include <gst/check/gstharness.h>
 #include <math.h>
 
+#include "audio-harness-util.h"
 #include "bell-g711.h"
 #include "bell-g711-dec.h"
-
-/* gstharness.h has no autoptr cleanup in 1.22. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstHarness, gst_harness_teardown)
 
 #define RATE   8000
 #define FRAME  160   /* 20 ms */
@@ -66,34 +63,6 @@ tone_frame (guint index)
   return buffer;
 }
 
-/* All the samples the decoder has put out so far. */
-static GArray *
-pull_all (GstHarness *h)
-{
-  GArray *pcm = g_array_new (FALSE, FALSE, sizeof (gint16));
-  GstBuffer *buffer;
-
-  while ((buffer = gst_harness_try_pull (h)))
-    {
-      GstMapInfo map;
-
-      gst_buffer_map (buffer, &map, GST_MAP_READ);
-      g_array_append_vals (pcm, map.data, (guint) (map.size / 2));
-      gst_buffer_unmap (buffer, &map);
-      gst_buffer_unref (buffer);
-    }
-  return pcm;
-}
-
-static double
-rms (const gint16 *x, guint n)
-{
-  double sum = 0;
-
-  for (guint i = 0; i < n; i++)
-    sum += (double) x[i] * x[i];
-  return n ? sqrt (sum / n) : 0;
-}
 
 /* Decoded samples are the G.711 table's. */
 static void
@@ -105,7 +74,7 @@ test_decodes (void)
   GstMapInfo map;
 
   g_assert_cmpint (gst_harness_push (h, gst_buffer_ref (frame)), ==, GST_FLOW_OK);
-  pcm = pull_all (h);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, FRAME);
   gst_buffer_map (frame, &map, GST_MAP_READ);
   for (guint i = 0; i < FRAME; i++)
@@ -131,7 +100,7 @@ test_short_gap_continues (void)
     gst_harness_push (h, tone_frame (i));
   g_assert_true (gst_harness_push_event (h, gst_event_new_gap (10 * 20 * GST_MSECOND, 20 * GST_MSECOND)));
   gst_harness_push (h, tone_frame (11));
-  pcm = pull_all (h);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, 12 * FRAME);
   for (guint i = 0; i < FRAME; i++)
     {
@@ -156,11 +125,11 @@ test_long_gap_fades (void)
   for (guint i = 0; i < 10; i++)
     gst_harness_push (h, tone_frame (i));
   g_assert_true (gst_harness_push_event (h, gst_event_new_gap (200 * GST_MSECOND, 200 * GST_MSECOND)));
-  pcm = pull_all (h);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, 20 * FRAME);
   x = (const gint16 *) pcm->data;
-  g_assert_cmpfloat (rms (x + 10 * FRAME, FRAME / 2), >, 1000);    /* the first 10 ms: sound */
-  g_assert_cmpfloat (rms (x + 19 * FRAME, FRAME), <, 10);          /* the last 20 ms: silence */
+  g_assert_cmpfloat (audio_harness_rms (x + 10 * FRAME, FRAME / 2), >, 1000);    /* the first 10 ms: sound */
+  g_assert_cmpfloat (audio_harness_rms (x + 19 * FRAME, FRAME), <, 10);          /* the last 20 ms: silence */
 }
 
 int

@@ -2,13 +2,11 @@
  * jitter buffer reports (GAP events, which a decoder such as avdec_g722 passes on) with the
  * signal that came before, fading over long ones, keeping the timeline. */
 #include <gst/audio/audio.h>
-#include <gst/check/gstharness.h>
 #include <math.h>
 
-#include "bell-plc-filter.h"
+#include "audio-harness-util.h"
 
-/* gstharness.h has no autoptr cleanup in 1.22. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstHarness, gst_harness_teardown)
+#include "bell-plc-filter.h"
 
 #define FREQ 150.0   /* a period of 106.7 samples at 16 kHz: not a whole number */
 
@@ -61,28 +59,6 @@ tone_frame (guint index)
   return buffer;
 }
 
-/* All the samples put out so far; the buffers' timestamps in `pts` when given. */
-static GArray *
-pull_all (GstHarness *h, GArray *pts)
-{
-  GArray *pcm = g_array_new (FALSE, FALSE, sizeof (gint16));
-  GstBuffer *buffer;
-
-  while ((buffer = gst_harness_try_pull (h)))
-    {
-      GstMapInfo map;
-      GstClockTime t = GST_BUFFER_PTS (buffer);
-
-      if (pts)
-        g_array_append_val (pts, t);
-      gst_buffer_map (buffer, &map, GST_MAP_READ);
-      g_array_append_vals (pcm, map.data, (guint) (map.size / 2));
-      gst_buffer_unmap (buffer, &map);
-      gst_buffer_unref (buffer);
-    }
-  return pcm;
-}
-
 /* Whether a GAP event went downstream (the filter must swallow them). */
 static gboolean
 gap_forwarded (GstHarness *h)
@@ -98,15 +74,6 @@ gap_forwarded (GstHarness *h)
   return seen;
 }
 
-static double
-rms (const gint16 *x, guint n)
-{
-  double sum = 0;
-
-  for (guint i = 0; i < n; i++)
-    sum += (double) x[i] * x[i];
-  return n ? sqrt (sum / n) : 0;
-}
 
 /* Audio with no loss comes out as it went in. */
 static void
@@ -118,7 +85,7 @@ test_passes_through (void)
 
   for (guint i = 0; i < 5; i++)
     g_assert_cmpint (gst_harness_push (h, tone_frame (i)), ==, GST_FLOW_OK);
-  pcm = pull_all (h, NULL);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, 5 * n);
   for (guint i = 0; i < 5 * n; i++)
     g_assert_cmpint (g_array_index (pcm, gint16, i), ==, tone (i));
@@ -143,7 +110,7 @@ test_short_gap_continues (void)
   g_assert_true (gst_harness_push_event (h, gst_event_new_gap (10 * 20 * GST_MSECOND,
                                                                20 * GST_MSECOND)));
   gst_harness_push (h, tone_frame (11));
-  pcm = pull_all (h, pts);
+  pcm = audio_harness_pull_all (h, pts);
   g_assert_false (gap_forwarded (h));
   g_assert_cmpuint (pcm->len, ==, 12 * n);
   g_assert_cmpuint (pts->len, ==, 12);
@@ -182,13 +149,13 @@ test_long_gap_fades (void)
     gst_harness_push (h, tone_frame (i));
   g_assert_true (gst_harness_push_event (h, gst_event_new_gap (200 * GST_MSECOND,
                                                                200 * GST_MSECOND)));
-  pcm = pull_all (h, NULL);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_false (gap_forwarded (h));
   g_assert_cmpuint (pcm->len, ==, 20 * n);
   x = (const gint16 *) pcm->data;
-  g_assert_cmpfloat (rms (x + 10 * n, n / 2), >, 0.8 * rms (x, 10 * n));   /* first 10 ms */
-  g_assert_cmpfloat (rms (x + 13 * n, n), <, 0.6 * rms (x, 10 * n));      /* 60-80 ms: less */
-  g_assert_cmpfloat (rms (x + 19 * n, n), <, 10);                           /* the last 20 ms */
+  g_assert_cmpfloat (audio_harness_rms (x + 10 * n, n / 2), >, 0.8 * audio_harness_rms (x, 10 * n));   /* first 10 ms */
+  g_assert_cmpfloat (audio_harness_rms (x + 13 * n, n), <, 0.6 * audio_harness_rms (x, 10 * n));      /* 60-80 ms: less */
+  g_assert_cmpfloat (audio_harness_rms (x + 19 * n, n), <, 10);                           /* the last 20 ms */
 }
 
 /* Gaps one after another stay on the timeline: 7 ms, then 13 ms, rounded each at its ends,
@@ -203,7 +170,7 @@ test_gaps_keep_timeline (void)
   gst_harness_push_event (h, gst_event_new_gap (20 * GST_MSECOND, 7 * GST_MSECOND + 3));
   gst_harness_push_event (h, gst_event_new_gap (27 * GST_MSECOND + 3, 13 * GST_MSECOND - 3));
   gst_harness_push (h, tone_frame (2));
-  pcm = pull_all (h, NULL);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, 3 * frame_len ());
 }
 
@@ -221,9 +188,9 @@ test_very_long_gap (void)
 
   gst_harness_push (h, tone_frame (0));
   gst_harness_push_event (h, gst_event_new_gap (20 * GST_MSECOND, 60 * GST_SECOND));
-  pcm = pull_all (h, NULL);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, n + rate);
-  g_assert_cmpfloat (rms ((const gint16 *) pcm->data + n + rate / 2, rate / 2), ==, 0);
+  g_assert_cmpfloat (audio_harness_rms ((const gint16 *) pcm->data + n + rate / 2, rate / 2), ==, 0);
   while ((event = gst_harness_try_pull_event (h)))
     {
       if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
@@ -253,12 +220,12 @@ test_flush_forgets (void)
   gst_segment_init (&segment, GST_FORMAT_TIME);
   g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&segment)));
   g_clear_pointer (&pcm, g_array_unref);
-  pcm = pull_all (h, NULL);   /* what got out before the flush */
+  pcm = audio_harness_pull_all (h, NULL);   /* what got out before the flush */
   g_clear_pointer (&pcm, g_array_unref);
   g_assert_true (gst_harness_push_event (h, gst_event_new_gap (0, 20 * GST_MSECOND)));
-  pcm = pull_all (h, NULL);
+  pcm = audio_harness_pull_all (h, NULL);
   g_assert_cmpuint (pcm->len, ==, frame_len ());
-  g_assert_cmpfloat (rms ((const gint16 *) pcm->data, pcm->len), ==, 0);
+  g_assert_cmpfloat (audio_harness_rms ((const gint16 *) pcm->data, pcm->len), ==, 0);
 }
 
 /* G.711's rate works the same way. */
