@@ -66,7 +66,10 @@ typedef struct
 struct _BellRedEncoder
 {
   guint distance;
-  Frame history[BELL_RED_MAX_DISTANCE];   /* the last frames sent, newest first */
+  /* The last frames sent, a ring (newest at `newest`): a new frame overwrites the oldest slot
+   * rather than moving the others (this runs for every packet sent). */
+  Frame history[BELL_RED_MAX_DISTANCE];
+  guint newest;
   guint n_history;
 };
 
@@ -100,6 +103,13 @@ bell_red_encoder_reset (BellRedEncoder *enc)
   enc->n_history = 0;
 }
 
+/* The frame sent `back` + 1 packets before the next one (0: the last sent). */
+static const Frame *
+sent_before (const BellRedEncoder *enc, guint back)
+{
+  return &enc->history[(enc->newest + BELL_RED_MAX_DISTANCE - back) % BELL_RED_MAX_DISTANCE];
+}
+
 /* Can frame f go as a redundant block of a packet stamped ts? */
 static gboolean
 repeatable (const Frame *f, guint32 ts)
@@ -117,17 +127,17 @@ bell_red_encoder_wrap (BellRedEncoder *enc, guint8 pt, guint32 ts, const guint8 
   gsize need, pos = 0;
 
   /* The frames to repeat: the last `distance` ones, as long as each older one still fits. */
-  while (use < MIN (enc->distance, enc->n_history) && repeatable (&enc->history[use], ts))
+  while (use < MIN (enc->distance, enc->n_history) && repeatable (sent_before (enc, use), ts))
     use++;
   need = 1 + len;
   for (guint i = 0; i < use; i++)
-    need += RED_HEADER + enc->history[i].len;
+    need += RED_HEADER + sent_before (enc, i)->len;
   if (need > size)
     return 0;
   /* Oldest first, as RFC 2198's example and every receiver expect. */
   for (guint i = use; i > 0; i--)
     {
-      const Frame *f = &enc->history[i - 1];
+      const Frame *f = sent_before (enc, i - 1);
       guint32 offset = ts - f->ts;
 
       out[pos++] = 0x80 | (f->pt & 0x7f);
@@ -138,8 +148,10 @@ bell_red_encoder_wrap (BellRedEncoder *enc, guint8 pt, guint32 ts, const guint8 
   out[pos++] = pt & 0x7f;
   for (guint i = use; i > 0; i--)
     {
-      memcpy (out + pos, enc->history[i - 1].data, enc->history[i - 1].len);
-      pos += enc->history[i - 1].len;
+      const Frame *f = sent_before (enc, i - 1);
+
+      memcpy (out + pos, f->data, f->len);
+      pos += f->len;
     }
   memcpy (out + pos, payload, len);
   pos += len;
@@ -151,11 +163,11 @@ bell_red_encoder_wrap (BellRedEncoder *enc, guint8 pt, guint32 ts, const guint8 
       enc->n_history = 0;
       return pos;
     }
-  memmove (&enc->history[1], &enc->history[0], sizeof (Frame) * (BELL_RED_MAX_DISTANCE - 1));
-  enc->history[0].pt = pt;
-  enc->history[0].ts = ts;
-  enc->history[0].len = len;
-  memcpy (enc->history[0].data, payload, len);
+  enc->newest = (enc->newest + 1) % BELL_RED_MAX_DISTANCE;
+  enc->history[enc->newest].pt = pt;
+  enc->history[enc->newest].ts = ts;
+  enc->history[enc->newest].len = len;
+  memcpy (enc->history[enc->newest].data, payload, len);
   enc->n_history = MIN (enc->n_history + 1, BELL_RED_MAX_DISTANCE);
   return pos;
 }
