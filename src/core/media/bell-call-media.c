@@ -368,7 +368,7 @@ bell_call_media_free (BellCallMedia *media)
 static GStrv
 codecs_we_code (const char *wanted)
 {
-  g_auto(GStrv) names = g_strsplit (wanted ? wanted : BELL_MEDIA_DEFAULT_CODECS, ",", -1);
+  g_auto(GStrv) names = g_strsplit (wanted ? wanted : BELL_SDP_DEFAULT_CODECS, ",", -1);
   g_autoptr(GStrvBuilder) codable = g_strv_builder_new ();
 
   for (guint i = 0; names[i]; i++)
@@ -431,7 +431,7 @@ BellCallMedia *
 bell_call_media_new_echo (const BellCallMediaPolicy *policy, GMainContext *context, GError **error)
 {
   g_autoptr(BellRtpSocket) socket = bell_rtp_socket_new (NULL, G_SOCKET_FAMILY_IPV4, context, error);
-  g_auto(GStrv) codecs = g_strsplit (policy->codecs ? policy->codecs : BELL_MEDIA_DEFAULT_CODECS,
+  g_auto(GStrv) codecs = g_strsplit (policy->codecs ? policy->codecs : BELL_SDP_DEFAULT_CODECS,
                                      ",", -1);
   BellCallMedia *media;
   BellSdpLocal local = { .address = "0.0.0.0" };

@@ -57,9 +57,6 @@ typedef struct
 /* After each RTCP report we send (about every 5 s): the call's figures. */
 typedef void (*BellMediaStatsFunc) (const BellMediaStats *stats, gpointer user_data);
 
-/* The codecs the media layer knows, in the order offered when the user chose none. */
-#define BELL_MEDIA_DEFAULT_CODECS "opus,G722,PCMU,PCMA"
-
 /* Can a call code name ("PCMU", "opus" ...; any case) here: does the media layer know it and
  * GStreamer have its elements? */
 gboolean          bell_media_can_code          (const char *name);

@@ -159,8 +159,8 @@ bell_sdp_negotiator_new (const BellSdpLocal *local)
 {
   BellSdpNegotiator *n = g_new0 (BellSdpNegotiator, 1);
 
-  static const char *const defaults[] = { "opus", "G722", "PCMU", "PCMA", NULL };
-  const char *const *wanted = local->codecs ? local->codecs : defaults;
+  g_auto(GStrv) defaults = g_strsplit (BELL_SDP_DEFAULT_CODECS, ",", -1);
+  const char *const *wanted = local->codecs ? local->codecs : (const char *const *) defaults;
   guint bitrate = local->max_bitrate ? local->max_bitrate : BELL_SDP_OPUS_BITRATE;
 
   n->address = g_strdup (local->address ? local->address : "0.0.0.0");

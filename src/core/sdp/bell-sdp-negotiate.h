@@ -66,6 +66,9 @@ typedef enum
 
 gboolean bell_sdp_srtp_policy_from_string (const char *text, BellSdpSrtpPolicy *policy);
 
+/* The codecs offered, in this order, when the user chose none. */
+#define BELL_SDP_DEFAULT_CODECS "opus,G722,PCMU,PCMA"
+
 /* Maximum Opus bitrate (bits/s) we ask the peer to send us by default, and in low-bandwidth
  * mode: 32 kb/s carries wideband speech with its in-band FEC; 16 kb/s still does, narrower. */
 #define BELL_SDP_OPUS_BITRATE      32000
