@@ -1,6 +1,7 @@
 /* bell-sip-msg-build.c: building messages for the layers above, and printing them. */
 #define G_LOG_DOMAIN "bell-sip"
 
+#include "bell-log-redact.h"
 #include "bell-sip-msg-private.h"
 #include "bell-sip-private.h"
 
@@ -491,7 +492,10 @@ print_msg (const BellSipMsg *msg, PrintMode mode)
   if (!msg->first[BELL_SIP_HDR_CONTENT_LENGTH])
     g_string_append_printf (out, "\r\nContent-Length: %" G_GSIZE_FORMAT, msg->body_len);
   g_string_append (out, "\r\n\r\n");
-  g_string_append_len (out, msg->body, (gssize) msg->body_len);
+  if (mode == PRINT_LOG)
+    bell_log_redact_append (out, msg->body, msg->body_len);   /* SDES keys out of logs */
+  else
+    g_string_append_len (out, msg->body, (gssize) msg->body_len);
   return out;
 }
 
