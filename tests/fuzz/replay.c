@@ -27,6 +27,8 @@ int bell_fuzz_frame_one (const uint8_t *data, size_t size);
 int bell_fuzz_frame_init (int *argc, char ***argv);
 int bell_fuzz_sdp_one (const uint8_t *data, size_t size);
 int bell_fuzz_sdp_init (int *argc, char ***argv);
+int bell_fuzz_negotiate_one (const uint8_t *data, size_t size);
+int bell_fuzz_negotiate_init (int *argc, char ***argv);
 int bell_fuzz_rtp_one (const uint8_t *data, size_t size);
 int bell_fuzz_rtp_init (int *argc, char ***argv);
 int bell_fuzz_stun_one (const uint8_t *data, size_t size);
@@ -44,6 +46,7 @@ static const Harness harnesses[] = {
   { "uri", bell_fuzz_uri_one, bell_fuzz_uri_init },
   { "frame", bell_fuzz_frame_one, bell_fuzz_frame_init },
   { "sdp", bell_fuzz_sdp_one, bell_fuzz_sdp_init },
+  { "negotiate", bell_fuzz_negotiate_one, bell_fuzz_negotiate_init },
   { "rtp", bell_fuzz_rtp_one, bell_fuzz_rtp_init },
   { "stun", bell_fuzz_stun_one, bell_fuzz_stun_init },
 };
@@ -178,8 +181,8 @@ main (int argc, char **argv)
           harness = find_harness (argv[++i]);
           if (harness == NULL)
             {
-              fprintf (stderr, "fuzz-replay: unknown harness %s (msg, uri, frame, sdp, rtp)\n",
-                       argv[i]);
+              fprintf (stderr, "fuzz-replay: unknown harness %s "
+                               "(msg, uri, frame, sdp, negotiate, rtp, stun)\n", argv[i]);
               return 2;
             }
           pattern = "*";
@@ -193,8 +196,8 @@ main (int argc, char **argv)
         lines = FALSE;
       else if (argv[i][0] == '-' && argv[i][1] == '-')
         {
-          fprintf (stderr, "usage: fuzz-replay [--harness msg|uri|frame|sdp|rtp] [--pattern GLOB] "
-                           "[--lines|--whole] PATH...\n");
+          fprintf (stderr, "usage: fuzz-replay [--harness msg|uri|frame|sdp|negotiate|rtp|stun] "
+                           "[--pattern GLOB] [--lines|--whole] PATH...\n");
           return 2;
         }
       else

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-fuzz.sh: build the libFuzzer harnesses (clang, ASan+UBSan) and run one of them.
 #
-#   tests/fuzz/run-fuzz.sh msg|uri|frame|sdp|rtp [libFuzzer options...] fuzz (default 60 s)
+#   tests/fuzz/run-fuzz.sh msg|uri|frame|sdp|negotiate|rtp|stun [libFuzzer options...]
+#                                                                  fuzz (default 60 s)
 #   tests/fuzz/run-fuzz.sh msg -runs=200000                        a number of runs
 #   tests/fuzz/run-fuzz.sh msg -max_total_time=600 -jobs=2         longer, two processes
 #   tests/fuzz/run-fuzz.sh msg tests/fuzz/crashes/msg-crash-...    reproduce one input
@@ -21,7 +22,7 @@ builddir=${BELL_FUZZ_BUILDDIR:-$srcdir/_build-fuzz}
 corpus=${BELL_CORPUS_DIR:-$srcdir/../shared/corpus}
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -31,10 +32,11 @@ shift
 case $harness in
   msg|uri|frame) target=fuzz-sip-$harness ;;
   sdp) target=fuzz-sdp ;;
+  negotiate) target=fuzz-sdp-negotiate ;;
   rtp) target=fuzz-rtp ;;
   stun) target=fuzz-stun ;;
   -h|--help) usage ;;
-  *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame, sdp, rtp)" >&2; exit 2 ;;
+  *) echo "run-fuzz.sh: unknown harness '$harness' (msg, uri, frame, sdp, negotiate, rtp, stun)" >&2; exit 2 ;;
 esac
 exe=$builddir/tests/fuzz/$target
 
@@ -162,7 +164,7 @@ case $harness in
       i=$((i + 1))
     done
     ;;
-  sdp)
+  sdp|negotiate)
     copy_seeds transform "$corpus"/sdp/sdp-transform/*.sdp
     copy_seeds janus "$corpus"/fuzz-seeds/janus-sdp_fuzzer/2webrtc/*
     copy_seeds pj-sdp "$pj"/sdp/*
@@ -263,7 +265,7 @@ for f in "$here"/corpus/"$harness"/*; do
 done
 
 dict=$work/$harness.dict
-if [ "$harness" = sdp ]; then
+if [ "$harness" = sdp ] || [ "$harness" = negotiate ]; then
   cat > "$dict" <<'EOF'
 "\x0d\x0a"
 "\x0a"
