@@ -15,6 +15,7 @@
 #include "bell-media-codec.h"
 #include "bell-media-session.h"
 #include "bell-sip-msg.h"
+#include "bell-sip-tls.h"
 #include "cli-call-plan.h"
 
 typedef struct
@@ -25,6 +26,7 @@ typedef struct
   char      *tls_ca;
   char      *tls_cert;
   char      *tls_key;
+  char      *tls_pin;       /* the server certificate trusted although it does not verify */
   gboolean   tls_accept_untrusted;
   gboolean   events;
   double     duration;
@@ -99,6 +101,8 @@ usage (FILE *out)
              "  --bind ADDR:PORT                 local address and port ([::1]:5060 for IPv6)\n"
              "  --tls-ca FILE                    trust only this CA for TLS (default: system)\n"
              "  --tls-cert FILE --tls-key FILE   certificate for listening on TLS\n"
+             "  --tls-pin sha256:AB:CD:...       also trust the server certificate with this\n"
+             "                                   SHA-256 fingerprint (shown when it is refused)\n"
              "  --tls-accept-untrusted           TESTING ONLY: accept any TLS certificate\n"
              "  --duration SECONDS               stop after this long\n"
              "  --user sip:USER@DOMAIN           the account (address of record; call and options:\n"
@@ -307,6 +311,24 @@ parse_auto_answer (const char *name, const char *value, gpointer data, GError **
   return TRUE;
 }
 
+/* After a refused certificate: which one, and how to trust it if the user knows it is right. */
+static void
+print_cert_hint (const char *message)
+{
+  g_auto(BellSipTlsCertReport) cert = { 0 };
+
+  if (!bell_sip_tls_cert_report_parse (message, &cert))
+    return;
+  if (cert.pinned)
+    fprintf (stderr, _("warning: the server's certificate has changed: it is now %s (%s), "
+                       "not %s. Trust the new one only if you know why it changed: "
+                       "--tls-pin %s\n"), cert.fingerprint, cert.subject, cert.pinned,
+             cert.fingerprint);
+  else
+    fprintf (stderr, _("the server's certificate is %s (%s); if it is the right one, trust it "
+                       "with --tls-pin %s\n"), cert.fingerprint, cert.subject, cert.fingerprint);
+}
+
 static void
 print_event_text (Cli *cli, BellEvent *event)
 {
@@ -322,6 +344,7 @@ print_event_text (Cli *cli, BellEvent *event)
       if (error)
         {
           fprintf (stderr, "error: %s\n", error);
+          print_cert_hint (error);
           return;
         }
       printf ("%" G_GINT64_FORMAT " %s\n", bell_event_get_int (event, "status", 0),
@@ -343,8 +366,12 @@ print_event_text (Cli *cli, BellEvent *event)
                 bell_event_get_string (event, "aor"), bell_event_get_int (event, "expires", 0),
                 bell_event_get_string (event, "contact"));
       else if (g_str_equal (state, "failed"))
-        printf (_("registration of %s failed (%s): %s\n"), bell_event_get_string (event, "aor"),
-                bell_event_get_string (event, "reason"), message ? message : "");
+        {
+          printf (_("registration of %s failed (%s): %s\n"), bell_event_get_string (event, "aor"),
+                  bell_event_get_string (event, "reason"), message ? message : "");
+          fflush (stdout);
+          print_cert_hint (message);
+        }
       else
         printf ("%s %s\n", state, bell_event_get_string (event, "aor"));
     }
@@ -425,7 +452,8 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
           cli->status = 1;
           /* A refused password will not get better by itself; with --once nothing will. */
           if ((cli->once || g_strcmp0 (reason, "auth-failed") == 0 ||
-               g_strcmp0 (reason, "config") == 0) && !cli->unregistering)
+               g_strcmp0 (reason, "config") == 0 || g_strcmp0 (reason, "tls-untrusted") == 0 ||
+               g_strcmp0 (reason, "tls-changed") == 0) && !cli->unregistering)
             {
               cli->unregistering = TRUE;
               bell_core_unregister_all (cli->core);
@@ -516,6 +544,7 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.tls_ca_file = cli->tls_ca;
   config.tls_cert_file = cli->tls_cert;
   config.tls_key_file = cli->tls_key;
+  config.tls_pin = cli->tls_pin;
   config.tls_accept_untrusted = cli->tls_accept_untrusted;
   if (cli->tls_accept_untrusted)
     fprintf (stderr, _("warning: --tls-accept-untrusted: TLS certificates are NOT checked\n"));
@@ -609,6 +638,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       reg.password = password;
       reg.registrar = cli->registrar;
       reg.outbound_proxy = cli->outbound_proxy;
+      reg.tls_pin = cli->tls_pin;
       reg.transport = cli->kind;
       reg.expires = cli->expires > 0 ? (guint) cli->expires : 0;
       cli->status = 1;
@@ -636,6 +666,8 @@ main (int argc, char **argv)
     { "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &cli.tls_ca, "CA file for TLS", "FILE" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cli.tls_cert, "TLS certificate", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &cli.tls_key, "TLS private key", "FILE" },
+    { "tls-pin", 0, 0, G_OPTION_ARG_STRING, &cli.tls_pin,
+      "trust the server certificate with this SHA-256 fingerprint", "sha256:AB:CD:..." },
     { "tls-accept-untrusted", 0, 0, G_OPTION_ARG_NONE, &cli.tls_accept_untrusted,
       "TESTING ONLY: accept any certificate", NULL },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &cli.duration, "stop after SECONDS", "SECONDS" },
@@ -739,6 +771,17 @@ main (int argc, char **argv)
                          "packets\n"));
       return 2;
     }
+  if (cli.tls_pin)
+    {
+      g_autofree char *pin = bell_sip_tls_pin_normalize (cli.tls_pin, &error);
+      if (!pin)
+        {
+          fprintf (stderr, _("error: --tls-pin: %s\n"), error->message);
+          return 2;
+        }
+      g_free (cli.tls_pin);
+      cli.tls_pin = g_steal_pointer (&pin);
+    }
   if (cli.fec && !g_str_equal (cli.fec, "on") && !g_str_equal (cli.fec, "off"))
     {
       fprintf (stderr, _("error: --fec wants on or off\n"));
@@ -781,6 +824,7 @@ main (int argc, char **argv)
   g_free (cli.tls_ca);
   g_free (cli.tls_cert);
   g_free (cli.tls_key);
+  g_free (cli.tls_pin);
   g_free (cli.user);
   g_free (cli.auth_user);
   g_free (cli.password_env);

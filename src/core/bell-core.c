@@ -9,8 +9,10 @@
 #include "sip/bell-sip-auth.h"
 #include "sip/bell-sip-call.h"
 #include "sip/bell-sip-locate.h"
+#include "sip/bell-sip-tls.h"
 #include "sip/bell-sip-transaction.h"
 #include "sip/bell-sip-transport.h"
+#include "sip/bell-sip-transport-tls.h"
 
 /* What we answer OPTIONS with (RFC 3261 §11.2), and the methods we take. */
 #define BELL_ALLOW      "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK, REFER, NOTIFY, INFO"
@@ -428,6 +430,7 @@ register_job_free (RegisterJob *job)
   g_free ((char *) job->config.codecs);
   g_free ((char *) job->config.instance_id);
   g_free ((char *) job->config.tls_ca_file);
+  g_free ((char *) job->config.tls_pin);
   g_free (job);
 }
 
@@ -437,7 +440,12 @@ on_registration_changed (BellSipRegistration *reg, gpointer data)
   BellCore *core = data;
   const char *contact = bell_sip_registration_get_contact (reg);
   const char *message = bell_sip_registration_get_message (reg);
+  g_auto(BellSipTlsCertReport) cert = { 0 };
 
+  /* A certificate the user may trust (or that changed): which one, for the UI to ask. */
+  if (bell_sip_registration_get_reason (reg) == BELL_REG_REASON_TLS_UNTRUSTED ||
+      bell_sip_registration_get_reason (reg) == BELL_REG_REASON_TLS_CHANGED)
+    bell_sip_tls_cert_report_parse (message, &cert);
   bell_core_emit (core, bell_event_new ("registration",
                                     "aor", g_variant_new_string (bell_sip_registration_get_aor (reg)),
                                     "state", g_variant_new_string (bell_reg_state_to_string (bell_sip_registration_get_state (reg))),
@@ -446,6 +454,9 @@ on_registration_changed (BellSipRegistration *reg, gpointer data)
                                     "expires", g_variant_new_int32 ((gint32) bell_sip_registration_get_expires (reg)),
                                     "contact", contact ? g_variant_new_string (contact) : NULL,
                                     "message", message ? g_variant_new_string (message) : NULL,
+                                    "tls_fingerprint", cert.fingerprint ? g_variant_new_string (cert.fingerprint) : NULL,
+                                    "tls_subject", cert.subject ? g_variant_new_string (cert.subject) : NULL,
+                                    "tls_pinned", cert.pinned ? g_variant_new_string (cert.pinned) : NULL,
                                     NULL));
 }
 
@@ -603,7 +614,7 @@ registration_key (const BellRegConfig *c)
 {
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   const char *fields[] = { c->aor, c->display_name, c->auth_user, c->password, c->registrar,
-                           c->outbound_proxy, c->tls_ca_file, c->instance_id };
+                           c->outbound_proxy, c->tls_ca_file, c->instance_id, c->tls_pin };
   char numbers[64];
 
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
@@ -705,6 +716,7 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
   job->config.codecs = g_strdup (config->codecs);
   job->config.instance_id = g_strdup (config->instance_id);
   job->config.tls_ca_file = g_strdup (config->tls_ca_file);
+  job->config.tls_pin = g_strdup (config->tls_pin);
   g_main_context_invoke_full (core->context, G_PRIORITY_DEFAULT, do_register, job,
                               (GDestroyNotify) register_job_free);
 }
@@ -889,6 +901,7 @@ core_thread (gpointer data)
   tconfig.tls_cert_file = core->config.tls_cert_file;
   tconfig.tls_key_file = core->config.tls_key_file;
   bell_sip_transport_configure (core->transport, &tconfig);
+  bell_sip_transport_set_tls_pin (core->transport, NULL, core->config.tls_pin);
   core->txns = bell_sip_transactions_new (core->transport, core->clock);
   g_signal_connect (core->txns, "request", G_CALLBACK (on_request), core);
   core->registrations = g_ptr_array_new_with_free_func (g_object_unref);
@@ -981,6 +994,7 @@ bell_core_finalize (GObject *object)
   g_clear_error (&core->start_error);
   g_free ((char *) core->config.bind_address);
   g_free ((char *) core->config.tls_ca_file);
+  g_free ((char *) core->config.tls_pin);
   g_free ((char *) core->config.tls_cert_file);
   g_free ((char *) core->config.tls_key_file);
   g_free ((char *) core->config.audio_in);
@@ -1025,6 +1039,10 @@ bell_core_new (const BellCoreConfig *config, GError **error)
       return NULL;
     }
   core->config = *config;
+  core->config.tls_pin = NULL;
+  if (config->tls_pin && *config->tls_pin &&
+      !(core->config.tls_pin = bell_sip_tls_pin_normalize (config->tls_pin, error)))
+    return NULL;
   core->config.bind_address = g_strdup (config->bind_address);
   core->config.tls_ca_file = g_strdup (config->tls_ca_file);
   core->config.tls_cert_file = g_strdup (config->tls_cert_file);

@@ -34,6 +34,9 @@ typedef struct
   guint       listen;                /* BellSipTransportKind mask: UDP, TCP, TLS */
   const char *tls_ca_file;           /* NULL: the system trust store */
   gboolean    tls_accept_untrusted;  /* testing only; reported in the "listening" event */
+  const char *tls_pin;               /* "sha256:AB:..": a server certificate accepted even when
+                                      * it does not verify, for servers no account pins its own
+                                      * for (bell-sip-tls.h); NULL: none */
   const char *tls_cert_file;         /* for a TLS listener */
   const char *tls_key_file;
   gint        auto_answer_ms;        /* answer incoming calls after this long; -1: ring only */
@@ -85,7 +88,9 @@ void      bell_core_options_auth (BellCore *core, const char *uri, BellSipTransp
                                   const char *from, const char *auth_user, const char *password);
 
 /* Keeps an account registered (config is copied). Reports "registration" events:
- * {aor, state, reason, code, expires, contact, message}. */
+ * {aor, state, reason, code, expires, contact, message}; with
+ * reason "tls-untrusted" or "tls-changed" also tls_fingerprint and tls_subject (the server's
+ * certificate, for the user to trust: BellRegConfig.tls_pin) and, when changed, tls_pinned. */
 void      bell_core_register (BellCore *core, const BellRegConfig *config);
 /* Un-registers one account (Expires: 0) and forgets its password; "unregistered" {aor}
  * follows. Registering an AOR again replaces its registration the same way. */
@@ -124,7 +129,8 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *   "listening" {transport, address, port, tls_verify}
  *   "options"   {uri, status, reason, allow, supported, transport, server} or {uri, error}
  *   "incoming"  {method, from, source, status}: a request the core answered by itself
- *   "registration" {aor, state, reason, code, expires, contact, message}
+ *   "registration" {aor, state, reason, code, expires, contact, message, tls_fingerprint,
+ *          tls_subject, tls_pinned}
  *   "unregistered" {}: after bell_core_unregister_all(), when every account is done;
  *          {aor} after bell_core_unregister()
  *   "call" {id, direction, state, peer, code, reason, account, service}: dialing, ringing,

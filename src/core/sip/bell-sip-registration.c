@@ -7,6 +7,8 @@
 
 #include "bell-sip-auth.h"
 #include "bell-sip-locate.h"
+#include "bell-sip-tls.h"
+#include "bell-sip-transport-tls.h"
 
 #define DEFAULT_EXPIRES   600
 #define UNREGISTER_WAIT_S 5
@@ -28,6 +30,7 @@ struct _BellSipRegistration
   char                *display_name;
   char                *instance_id;
   char                *tls_ca_file;
+  char                *tls_pin;
   BellSipTransportKind transport;
   guint                expires_wanted;
   guint                retry_base_s;
@@ -79,7 +82,7 @@ bell_reg_reason_to_string (BellRegReason reason)
 {
   static const char *const names[] = {
     "none", "auth-failed", "no-route", "unreachable", "timeout", "tls", "server-error",
-    "network-down", "config",
+    "network-down", "config", "tls-untrusted", "tls-changed",
   };
   return reason < G_N_ELEMENTS (names) ? names[reason] : "?";
 }
@@ -143,7 +146,8 @@ fail_and_retry (BellSipRegistration *self, BellRegReason reason, guint status, c
   bell_clock_clear (self->clock, &self->refresh_timer);
   stop_keepalive (self);
   g_clear_pointer (&self->flow, bell_sip_flow_unref);
-  if (reason == BELL_REG_REASON_AUTH_FAILED || reason == BELL_REG_REASON_CONFIG)
+  if (reason == BELL_REG_REASON_AUTH_FAILED || reason == BELL_REG_REASON_CONFIG ||
+      reason == BELL_REG_REASON_TLS_UNTRUSTED || reason == BELL_REG_REASON_TLS_CHANGED)
     {
       /* Trying again would only be refused again (or lock the account): the user must act. */
       set_state (self, BELL_REG_FAILED, reason, status, why);
@@ -338,7 +342,13 @@ reason_for_error (const GError *error)
   if (g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TIMEOUT))
     return BELL_REG_REASON_TIMEOUT;
   if (strstr (error->message, "TLS"))
-    return BELL_REG_REASON_TLS;
+    {
+      g_auto(BellSipTlsCertReport) report = { 0 };
+      /* The transport keeps only the text: a certificate the user could trust says so there. */
+      if (bell_sip_tls_cert_report_parse (error->message, &report))
+        return report.pinned ? BELL_REG_REASON_TLS_CHANGED : BELL_REG_REASON_TLS_UNTRUSTED;
+      return BELL_REG_REASON_TLS;
+    }
   return BELL_REG_REASON_UNREACHABLE;
 }
 
@@ -495,6 +505,13 @@ on_located (GObject *source, GAsyncResult *result, gpointer data)
     {
       BellSipTarget *t = self->targets->pdata[i];
       t->tls_ca_file = g_strdup (self->tls_ca_file);
+    }
+  for (guint i = 0; i < self->targets->len && self->tls_pin; i++)
+    {
+      BellSipTarget *t = self->targets->pdata[i];
+      if (t->kind == BELL_SIP_TRANSPORT_TLS)
+        bell_sip_transport_set_tls_pin (bell_sip_transactions_get_transport (self->txns), t,
+                                        self->tls_pin);
     }
   /* A new route may mean a new local address; the old binding is registered afresh. */
   g_clear_pointer (&self->contact, g_free);
@@ -697,6 +714,7 @@ bell_sip_registration_finalize (GObject *object)
   g_free (self->display_name);
   g_free (self->instance_id);
   g_free (self->tls_ca_file);
+  g_free (self->tls_pin);
   g_free (self->call_id);
   g_free (self->from_tag);
   g_free (self->message);
@@ -777,6 +795,9 @@ bell_sip_registration_new (BellSipTransactions *txns, const BellRegConfig *confi
   self->display_name = g_strdup (config->display_name);
   self->transport = config->transport;
   self->tls_ca_file = g_strdup (config->tls_ca_file);
+  if (config->tls_pin && *config->tls_pin &&
+      !(self->tls_pin = bell_sip_tls_pin_normalize (config->tls_pin, error)))
+    return NULL;
   self->expires_wanted = config->expires ? config->expires : DEFAULT_EXPIRES;
   self->retry_base_s = config->retry_base_s ? config->retry_base_s : 5;
   self->retry_max_s = config->retry_max_s ? config->retry_max_s : 300;

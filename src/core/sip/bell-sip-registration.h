@@ -32,6 +32,11 @@ typedef enum
   BELL_REG_REASON_SERVER,        /* the registrar answered an error; see the status code */
   BELL_REG_REASON_NETWORK_DOWN,  /* no network */
   BELL_REG_REASON_CONFIG,        /* the account cannot work as configured */
+  BELL_REG_REASON_TLS_UNTRUSTED, /* the server's certificate does not verify and the account
+                                  * has no pin: the user may trust it (the message ends with
+                                  * its report, bell_sip_tls_cert_report_parse) */
+  BELL_REG_REASON_TLS_CHANGED,   /* the server's certificate is not the pinned one and does not
+                                  * verify: never accepted without the user (report too) */
 } BellRegReason;
 
 const char *bell_reg_state_to_string  (BellRegState state);
@@ -57,6 +62,9 @@ typedef struct
                                        * core's config.low_bandwidth). Not used by it either */
   BellSipTransportKind transport;     /* ANY: by RFC 3263 */
   const char          *tls_ca_file;   /* this account's CA for TLS; NULL: the core's */
+  const char          *tls_pin;       /* "sha256:AB:..": the server certificate the user trusted
+                                       * (bell-sip-tls.h); accepted even when it does not
+                                       * verify. NULL: none */
   guint                expires;       /* asked for; default 600 s */
   const char          *instance_id;   /* urn:uuid:... for +sip.instance; default: made up */
   guint                retry_base_s;  /* first back-off; default 5 s, doubling up to retry_max_s */

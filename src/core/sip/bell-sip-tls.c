@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -44,6 +45,12 @@ struct _BellSipTls
   guint             n_problems;
   BellSipTlsError   problem_code;    /* of the first problem */
   char             *problem_message; /* of the first problem, for the user */
+  /* Pinning (client sessions) */
+  char             *pin;             /* the certificate the user accepted, or NULL */
+  char             *peer_fingerprint;
+  char             *peer_subject;
+  gboolean          pin_matched;     /* the server's leaf is the pinned certificate */
+  gboolean          pinned;          /* ...and it was accepted for that despite a problem */
 };
 
 /* Errors */
@@ -315,8 +322,116 @@ record_problem (BellSipTls *tls, int err, int depth, X509 *cert)
     }
 }
 
+/* Pins */
+
+#define PIN_PREFIX "sha256:"
+#define PIN_BYTES  32
+
+static char *
+format_fingerprint (const guint8 *md, gsize len)
+{
+  GString *text = g_string_new (PIN_PREFIX);
+
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (text, i ? ":%02X" : "%02X", md[i]);
+  return g_string_free (text, FALSE);
+}
+
+char *
+bell_sip_tls_fingerprint_der (const guint8 *der, gsize len)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 md[PIN_BYTES];
+  gsize md_len = sizeof md;
+
+  g_return_val_if_fail (der != NULL || len == 0, NULL);
+
+  g_checksum_update (sum, der, (gssize) len);
+  g_checksum_get_digest (sum, md, &md_len);
+  return format_fingerprint (md, md_len);
+}
+
+char *
+bell_sip_tls_pin_normalize (const char *text, GError **error)
+{
+  guint8 md[PIN_BYTES];
+  gsize n = 0;
+  int high = -1;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  while (g_ascii_isspace (*text))
+    text++;
+  if (g_ascii_strncasecmp (text, PIN_PREFIX, strlen (PIN_PREFIX)) == 0)
+    text += strlen (PIN_PREFIX);
+  for (const char *c = text; *c; c++)
+    {
+      int v = g_ascii_xdigit_value (*c);
+
+      if (*c == ':' || g_ascii_isspace (*c))
+        {
+          if (high >= 0)
+            goto bad;   /* half a byte */
+          continue;
+        }
+      if (v < 0 || n == PIN_BYTES)
+        goto bad;
+      if (high < 0)
+        high = v;
+      else
+        {
+          md[n++] = (guint8) (high << 4 | v);
+          high = -1;
+        }
+    }
+  if (n == PIN_BYTES && high < 0)
+    return format_fingerprint (md, n);
+bad:
+  g_set_error (error, BELL_SIP_TLS_ERROR, BELL_SIP_TLS_ERROR_CONFIG,
+               "not a certificate fingerprint: a pin is \"sha256:\" and 32 bytes in hex "
+               "(AB:CD:...)");
+  return NULL;
+}
+
+static char *
+subject_text (X509 *cert)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long len;
+  char *text;
+
+  if (!bio)
+    return NULL;
+  X509_NAME_print_ex (bio, X509_get_subject_name (cert), 0, XN_FLAG_RFC2253);
+  len = BIO_get_mem_data (bio, &data);
+  text = printable ((const unsigned char *) data, len > 0 ? (gsize) len : 0);
+  BIO_free (bio);
+  return text;
+}
+
+/* Notes the server's leaf certificate (once) and whether it is the pinned one. */
+static void
+remember_peer (BellSipTls *tls, X509 *leaf)
+{
+  guint8 md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+
+  if (tls->peer_fingerprint || !leaf)
+    return;
+  if (!X509_digest (leaf, EVP_sha256 (), md, &md_len))
+    {
+      ERR_clear_error ();
+      return;
+    }
+  tls->peer_fingerprint = format_fingerprint (md, md_len);
+  tls->peer_subject = subject_text (leaf);
+  tls->pin_matched = tls->pin && strcmp (tls->pin, tls->peer_fingerprint) == 0;
+}
+
 /* Called by OpenSSL for each certificate of the chain and for each problem. Records every
- * problem; fails the handshake on the first one unless the configuration accepts anything. */
+ * problem; fails the handshake on the first one unless the configuration accepts anything or
+ * the certificate is the pinned one. */
 static int
 on_verify (int ok, X509_STORE_CTX *store)
 {
@@ -324,7 +439,10 @@ on_verify (int ok, X509_STORE_CTX *store)
   BellSipTls *tls = ssl ? SSL_get_app_data (ssl) : NULL;
   int err;
 
-  if (ok || !tls || tls->server)
+  if (!tls || tls->server)
+    return ok;
+  remember_peer (tls, X509_STORE_CTX_get0_cert (store));
+  if (ok)
     return ok;
   err = X509_STORE_CTX_get_error (store);
   if (err == X509_V_ERR_HOSTNAME_MISMATCH
@@ -335,6 +453,13 @@ on_verify (int ok, X509_STORE_CTX *store)
     }
   record_problem (tls, err, X509_STORE_CTX_get_error_depth (store),
                   X509_STORE_CTX_get_current_cert (store));
+  /* The user accepted exactly this certificate, having been told what is wrong with it. The
+   * store keeps the error, so the session does not count as verified. */
+  if (tls->pin_matched)
+    {
+      tls->pinned = TRUE;
+      return 1;
+    }
   return tls->cfg->accept_untrusted ? 1 : 0;
 }
 
@@ -649,6 +774,38 @@ handshake_reason (int reason, BellSipTlsError *code)
   return NULL;
 }
 
+/* The certificate was refused: why, and (for a user who may pin it) which certificate. A
+ * session with a pin refuses only a certificate that is not the pinned one: it changed. */
+static void
+cert_failed (BellSipTls *tls, GError **error)
+{
+  g_autoptr(GString) text = g_string_new ("TLS: ");
+  BellSipTlsError code = tls->problem_code;
+  /* Names from the certificate (the peer's words) lose their brackets, so that the report's
+   * own " [certificate ...]" is the first and cannot be forged by them. */
+  g_autofree char *problem = g_strdelimit (g_strdup (tls->problem_message), "[]", '?');
+  g_autofree char *subject = g_strdelimit (g_strdup (tls->peer_subject ? tls->peer_subject
+                                                                       : ""), "[]", '?');
+
+  if (tls->pin && !tls->pin_matched)
+    {
+      code = BELL_SIP_TLS_ERROR_CERT_CHANGED;
+      g_string_append_printf (text, "the certificate of %s has changed since it was trusted, "
+                              "and the new one is not trusted either (%s)", tls->server_name,
+                              problem);
+    }
+  else
+    g_string_append (text, problem);
+  if (tls->peer_fingerprint)
+    {
+      g_string_append_printf (text, " [certificate %s", tls->peer_fingerprint);
+      if (code == BELL_SIP_TLS_ERROR_CERT_CHANGED)
+        g_string_append_printf (text, "; pinned %s", tls->pin);
+      g_string_append_printf (text, "; subject %s]", subject);
+    }
+  g_set_error_literal (error, BELL_SIP_TLS_ERROR, code, text->str);
+}
+
 static gboolean
 handshake_failed (BellSipTls *tls, int ssl_error, int saved_errno, GError **error)
 {
@@ -661,8 +818,7 @@ handshake_failed (BellSipTls *tls, int ssl_error, int saved_errno, GError **erro
   detail = drain_errors (&reason);
   if (tls->problem_message && !tls->cfg->accept_untrusted)
     {
-      g_set_error (error, BELL_SIP_TLS_ERROR, tls->problem_code, "TLS: %s",
-                   tls->problem_message);
+      cert_failed (tls, error);
       return FALSE;
     }
   if (ssl_error == SSL_ERROR_SYSCALL && saved_errno != 0)
@@ -710,6 +866,12 @@ bell_sip_tls_handshake (BellSipTls *tls, GIOCondition *want, GError **error)
       peer = SSL_get0_peer_certificate (tls->ssl);
       tls->verified = !tls->server && peer && tls->n_problems == 0
                       && SSL_get_verify_result (tls->ssl) == X509_V_OK;
+      if (!tls->server)
+        remember_peer (tls, peer);
+      if (tls->pin && !tls->pin_matched && tls->verified)
+        g_message ("TLS: the certificate of %s is not the pinned one (%s) but verifies against "
+                   "the trusted certificate authorities (a renewal?): accepted", tls->server_name,
+                   tls->pin);
       return TRUE;
     }
   ssl_error = SSL_get_error (tls->ssl, ret);
@@ -867,6 +1029,14 @@ bell_sip_tls_describe (BellSipTls *tls)
 
   if (tls->verified)
     g_string_append (text, ", verified");
+  else if (tls->pinned)
+    {
+      g_string_append_printf (text, ", accepted by its pin %s (", tls->peer_fingerprint);
+      for (guint i = 0; i < tls->n_problems; i++)
+        g_string_append_printf (text, "%s%s", i == 0 ? "" : "; ",
+                                X509_verify_cert_error_string (tls->problems[i]));
+      g_string_append_c (text, ')');
+    }
   else
     {
       g_string_append (text, ", UNVERIFIED (accept-untrusted");
@@ -887,6 +1057,95 @@ bell_sip_tls_is_verified (BellSipTls *tls)
 }
 
 void
+bell_sip_tls_set_pin (BellSipTls *tls, const char *pin)
+{
+  g_return_if_fail (tls != NULL && !tls->server);
+  g_return_if_fail (!tls->handshake_done && !tls->peer_fingerprint);
+
+  g_free (tls->pin);
+  tls->pin = g_strdup (pin);
+}
+
+const char *
+bell_sip_tls_get_peer_fingerprint (BellSipTls *tls)
+{
+  g_return_val_if_fail (tls != NULL, NULL);
+
+  return tls->peer_fingerprint;
+}
+
+const char *
+bell_sip_tls_get_peer_subject (BellSipTls *tls)
+{
+  g_return_val_if_fail (tls != NULL, NULL);
+
+  return tls->peer_subject;
+}
+
+gboolean
+bell_sip_tls_is_pinned (BellSipTls *tls)
+{
+  g_return_val_if_fail (tls != NULL, FALSE);
+
+  return tls->handshake_done && tls->pinned;
+}
+
+void
+bell_sip_tls_cert_report_clear (BellSipTlsCertReport *report)
+{
+  g_clear_pointer (&report->fingerprint, g_free);
+  g_clear_pointer (&report->pinned, g_free);
+  g_clear_pointer (&report->subject, g_free);
+}
+
+/* "sha256:" and 32 hex bytes at *p: the pin, *p moved past it; NULL otherwise. */
+static char *
+take_pin (const char **p)
+{
+  gsize len = strlen (PIN_PREFIX) + PIN_BYTES * 3 - 1;
+  g_autofree char *copy = NULL;
+
+  if (strncmp (*p, PIN_PREFIX, strlen (PIN_PREFIX)) != 0 || strlen (*p) < len)
+    return NULL;
+  copy = g_strndup (*p, len);
+  *p += len;
+  return bell_sip_tls_pin_normalize (copy, NULL);
+}
+
+gboolean
+bell_sip_tls_cert_report_parse (const char *message, BellSipTlsCertReport *report)
+{
+  const char *p, *end;
+
+  g_return_val_if_fail (report != NULL, FALSE);
+
+  bell_sip_tls_cert_report_clear (report);
+  p = message ? strstr (message, " [certificate ") : NULL;
+  if (!p)
+    return FALSE;
+  p += strlen (" [certificate ");
+  end = strchr (p, ']');
+  if (!end || !(report->fingerprint = take_pin (&p)))
+    goto bad;
+  if (g_str_has_prefix (p, "; pinned "))
+    {
+      p += strlen ("; pinned ");
+      if (!(report->pinned = take_pin (&p)))
+        goto bad;
+    }
+  if (!g_str_has_prefix (p, "; subject ") || p > end)
+    goto bad;
+  p += strlen ("; subject ");
+  /* The subject is the peer's text, without brackets (cert_failed). */
+  report->subject = g_strndup (p, (gsize) MAX (end - p, 0));
+  return TRUE;
+
+bad:
+  bell_sip_tls_cert_report_clear (report);
+  return FALSE;
+}
+
+void
 bell_sip_tls_free (BellSipTls *tls)
 {
   if (!tls)
@@ -896,5 +1155,8 @@ bell_sip_tls_free (BellSipTls *tls)
   g_clear_pointer (&tls->cfg, bell_sip_tls_config_unref);
   g_free (tls->server_name);
   g_free (tls->problem_message);
+  g_free (tls->pin);
+  g_free (tls->peer_fingerprint);
+  g_free (tls->peer_subject);
   g_free (tls);
 }

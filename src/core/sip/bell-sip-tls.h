@@ -32,6 +32,9 @@ typedef enum
   BELL_SIP_TLS_ERROR_PROTOCOL,                /* the peer does not speak TLS, only an old version,
                                                  or broke the protocol after the handshake */
   BELL_SIP_TLS_ERROR_CONFIG,                  /* a certificate, key or CA file cannot be used */
+  BELL_SIP_TLS_ERROR_CERT_CHANGED,            /* the session has a pin (bell_sip_tls_set_pin) and
+                                                 the server's certificate neither matches it nor
+                                                 verifies */
 } BellSipTlsError;
 
 GQuark bell_sip_tls_error_quark (void);
@@ -131,6 +134,58 @@ char *bell_sip_tls_describe (BellSipTls *tls);
  * chain and name verification. Always FALSE for server sessions (clients are not
  * authenticated) and before the handshake completes. */
 gboolean bell_sip_tls_is_verified (BellSipTls *tls);
+
+/* Certificate pins
+ *
+ * A pin is the SHA-256 of a server's leaf certificate (its DER bytes), written
+ * "sha256:AB:CD:...:EF" (32 bytes, upper-case hex, colons), as `openssl x509 -fingerprint
+ * -sha256` shows it. A user who accepted a certificate that does not verify (self-signed, a
+ * private CA, another name) keeps its pin, so that exactly that certificate is accepted again.
+ *
+ * With a pin, a client session accepts the server when its certificate matches the pin, whatever
+ * verification says (untrusted issuer, name, dates: the user saw those and accepted the
+ * certificate), or when it verifies as without a pin: a pinned certificate replaced by one that
+ * chains to a trusted CA is how a renewal looks, and such a server is trusted as any unpinned
+ * one is (a message is logged). A different certificate that does not verify fails with
+ * BELL_SIP_TLS_ERROR_CERT_CHANGED, never accepted silently.
+ *
+ * Certificate failures (CERT_UNTRUSTED, CERT_HOSTNAME_MISMATCH, CERT_EXPIRED, CERT_CHANGED) end
+ * their message with what a user needs to decide, in a form bell_sip_tls_cert_report_parse()
+ * reads back once the message has crossed layers that keep only the text:
+ *   "... [certificate sha256:..; pinned sha256:..; subject CN=sip.example.com,O=Example]"
+ * ("pinned" only for CERT_CHANGED). Text from the certificate has its brackets replaced by
+ * '?' in these messages, so the report is the first " [certificate " and ends at the next ']'. */
+
+/* The canonical form of a pin typed by a user: "sha256:" optional, hex in either case, with or
+ * without colons. NULL with BELL_SIP_TLS_ERROR_CONFIG when it is not 32 bytes of hex. */
+char *bell_sip_tls_pin_normalize (const char *text, GError **error);
+
+/* The pin of a certificate given as DER bytes. */
+char *bell_sip_tls_fingerprint_der (const guint8 *der, gsize len);
+
+/* Sets the pin of a client session (canonical form; NULL: none), before its handshake. */
+void        bell_sip_tls_set_pin                 (BellSipTls *tls, const char *pin);
+/* The server certificate's pin and subject ("CN=...,O=..."), once the handshake got as far as
+ * the certificate (also after it failed on it); NULL before. */
+const char *bell_sip_tls_get_peer_fingerprint    (BellSipTls *tls);
+const char *bell_sip_tls_get_peer_subject        (BellSipTls *tls);
+/* TRUE when the handshake completed because the certificate matched the pin although it did
+ * not verify. */
+gboolean    bell_sip_tls_is_pinned               (BellSipTls *tls);
+
+/* What a certificate failure's message says of the certificate (see above). */
+typedef struct
+{
+  char *fingerprint;   /* the certificate the server presented */
+  char *pinned;        /* CERT_CHANGED: the pin it did not match; otherwise NULL */
+  char *subject;       /* its subject, printable ASCII */
+} BellSipTlsCertReport;
+
+/* TRUE and fills report when message carries a certificate report; report is cleared first. */
+gboolean bell_sip_tls_cert_report_parse (const char *message, BellSipTlsCertReport *report);
+void     bell_sip_tls_cert_report_clear (BellSipTlsCertReport *report);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BellSipTlsCertReport, bell_sip_tls_cert_report_clear)
 
 /* Frees the session without sending anything (see bell_sip_tls_shutdown). fd stays open. */
 void bell_sip_tls_free (BellSipTls *tls);
