@@ -39,3 +39,29 @@ bell_secret_clear (char **secret)
   g_return_if_fail (secret != NULL);
   bell_secret_free (g_steal_pointer (secret));
 }
+
+typedef struct
+{
+  gpointer data;
+  gsize    len;
+} WipedBuffer;
+
+static void
+wiped_buffer_free (gpointer user_data)
+{
+  WipedBuffer *b = user_data;
+
+  bell_secret_wipe (b->data, b->len);
+  g_free (b->data);
+  g_free (b);
+}
+
+GBytes *
+bell_secret_bytes_new_take (gpointer data, gsize len)
+{
+  WipedBuffer *b = g_new (WipedBuffer, 1);
+
+  b->data = data;
+  b->len = len;
+  return g_bytes_new_with_free_func (data, len, wiped_buffer_free, b);
+}

@@ -30,6 +30,10 @@ void        bell_secret_free (char *secret);
 BellSecret *bell_secret_dup  (const char *secret);
 /* Replaces *secret with NULL after bell_secret_free(), as g_clear_pointer() does. */
 void        bell_secret_clear (char **secret);
+/* A GBytes that owns data (from g_malloc(), len bytes) and wipes it when its last reference
+ * goes: for buffers that carry a secret further, e.g. a SIP message with SDES keys on its way
+ * to the wire. */
+GBytes     *bell_secret_bytes_new_take (gpointer data, gsize len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellSecret, bell_secret_free)
 

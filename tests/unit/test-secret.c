@@ -180,6 +180,23 @@ test_secret_wipe (void)
   g_assert_cmpstr (scoped, ==, "correct horse");
 }
 
+static void
+test_secret_bytes (void)
+{
+  g_autoptr(GBytes) bytes = bell_secret_bytes_new_take (g_strdup ("inline:" KEY1), 47);
+  g_autoptr(GBytes) empty = bell_secret_bytes_new_take (NULL, 0);
+  GBytes *second;
+  gsize len;
+
+  g_assert_cmpmem (g_bytes_get_data (bytes, &len), len, "inline:" KEY1, 47);
+  /* The data lives (and is wiped) with its last reference only. */
+  second = g_bytes_ref (bytes);
+  g_clear_pointer (&bytes, g_bytes_unref);
+  g_assert_cmpmem (g_bytes_get_data (second, NULL), 7, "inline:", 7);
+  g_bytes_unref (second);
+  g_assert_cmpuint (g_bytes_get_size (empty), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -190,5 +207,6 @@ main (int argc, char **argv)
   g_test_add_func ("/secret/redact/append-len", test_redact_append_len);
   g_test_add_func ("/secret/redact/sip-log-string", test_sip_log_string);
   g_test_add_func ("/secret/wipe", test_secret_wipe);
+  g_test_add_func ("/secret/bytes", test_secret_bytes);
   return g_test_run ();
 }

@@ -4,6 +4,8 @@
 
 #include "bell-srtp.h"
 
+#include "bell-secret.h"
+
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -94,8 +96,12 @@ static gboolean suite_works[BELL_SRTP_N_SUITES];
 static void
 on_srtp_log (srtp_log_level_t level, const char *msg, void *data)
 {
-  /* libsrtp only names keys in its debug modules, which we never turn on. Its errors concern
-   * one packet or one session and reach the caller as a GError anyway: not worth a warning. */
+  /* libsrtp's debug level is its debug modules' output, which prints derived session keys in
+   * hex ("cipher key: ..."): never passed on, should anyone turn a module on. Its errors
+   * concern one packet or one session and reach the caller as a GError anyway: not worth a
+   * warning. */
+  if (level == srtp_log_level_debug)
+    return;
   g_debug ("libsrtp: %s", msg);
 }
 
@@ -218,10 +224,7 @@ bell_srtp_suite_get_overhead (BellSrtpSuite suite, gboolean rtcp)
 void
 bell_srtp_key_free (char *key)
 {
-  if (key == NULL)
-    return;
-  OPENSSL_cleanse (key, strlen (key));
-  g_free (key);
+  bell_secret_free (key);
 }
 
 gboolean
@@ -245,7 +248,7 @@ bell_srtp_make_key (BellSrtpSuite suite, char **inline_key, GError **error)
     }
   /* g_base64_encode() writes straight into the string it returns: no other copy to wipe. */
   *inline_key = g_base64_encode (master, len);
-  OPENSSL_cleanse (master, sizeof master);
+  bell_secret_wipe (master, sizeof master);
   return TRUE;
 }
 
@@ -420,8 +423,8 @@ decode_key (BellSrtpSuite suite, const char *s, gsize len, KeyParams *kp, GError
   memcpy (padded, s, n_chars);
   memset (padded + n_chars, '=', padded_len - n_chars);
   kp->master_len = g_base64_decode_step (padded, padded_len, kp->master, &state, &save);
-  OPENSSL_cleanse (padded, sizeof padded);
-  OPENSSL_cleanse (&save, sizeof save);
+  bell_secret_wipe (padded, sizeof padded);
+  bell_secret_wipe (&save, sizeof save);
   g_assert (kp->master_len == want);
   return TRUE;
 }
@@ -496,7 +499,7 @@ parse_key_params (BellSrtpSuite suite, const char *text, KeyParams *kp, GError *
   return TRUE;
 
 fail:
-  OPENSSL_cleanse (kp, sizeof *kp);
+  bell_secret_wipe (kp, sizeof *kp);
   return FALSE;
 }
 
@@ -587,7 +590,7 @@ bell_srtp_crypto_parse (const char *value, guint *tag, BellSrtpSuite *suite, cha
       bell_srtp_key_free (params);
       return FALSE;
     }
-  OPENSSL_cleanse (&kp, sizeof kp);
+  bell_secret_wipe (&kp, sizeof kp);
 
   while (*p != '\0')
     {
@@ -675,14 +678,14 @@ bell_srtp_session_new (BellSrtpSuite suite, const char *local_key, const char *r
     }
   if (!parse_key_params (suite, remote_key, &remote, error))
     {
-      OPENSSL_cleanse (&local, sizeof local);
+      bell_secret_wipe (&local, sizeof local);
       g_prefix_error (error, "the peer's key: ");
       return NULL;
     }
   if (CRYPTO_memcmp (local.master, remote.master, local.master_len) == 0)
     {
-      OPENSSL_cleanse (&local, sizeof local);
-      OPENSSL_cleanse (&remote, sizeof remote);
+      bell_secret_wipe (&local, sizeof local);
+      bell_secret_wipe (&remote, sizeof remote);
       g_set_error_literal (error, BELL_SRTP_ERROR, BELL_SRTP_ERROR_INVALID_KEY,
                            "the peer's SRTP key is the same as ours (an answer that echoes "
                            "our a=crypto?)");
@@ -700,8 +703,8 @@ bell_srtp_session_new (BellSrtpSuite suite, const char *local_key, const char *r
   if (s->tx)
     s->rx = create_context (suite, &remote, FALSE, "inbound", error);
   /* libsrtp has derived its session keys: our decoded copies are of no further use. */
-  OPENSSL_cleanse (&local, sizeof local);
-  OPENSSL_cleanse (&remote, sizeof remote);
+  bell_secret_wipe (&local, sizeof local);
+  bell_secret_wipe (&remote, sizeof remote);
   if (s->rx == NULL)
     return NULL;
   return g_steal_pointer (&s);

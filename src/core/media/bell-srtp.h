@@ -23,9 +23,10 @@
  *
  * Key material: the strings of this API that carry keys (made by bell_srtp_make_key(),
  * bell_srtp_crypto_attribute(), bell_srtp_crypto_parse()) should be released with
- * bell_srtp_key_free(), which wipes them. The session keeps no copy of the master keys (libsrtp
- * keeps the derived session keys, wiped when the session is freed), and nothing here logs a key
- * or puts one in an error message.
+ * bell_srtp_key_free(), which wipes them (bell_secret_free()). The session keeps no copy of the
+ * master keys (libsrtp keeps the derived session keys and salts, which srtp_dealloc() zeroes
+ * when the session is freed), and nothing here logs a key or puts one in an error message, nor
+ * passes on libsrtp's debug output (which prints derived keys).
  *
  * Threads: a session may be used from several threads. Sending (protect, protect_rtcp) and
  * receiving (unprotect, unprotect_rtcp) each take a lock of their own, so one sending thread
