@@ -49,6 +49,8 @@ typedef struct
   char      *dtmf;          /* digits to send once a call connects */
   char      *srtp;
   gboolean   echo_service;
+  char      *direct_calls;  /* who may call other than through the registrar */
+  char      *contacts;      /* "sip:a@x,sip:b@y": for --direct-calls contacts */
   gboolean   mute;
   char      *codecs;
   gboolean   low_bandwidth;
@@ -138,6 +140,11 @@ usage (FILE *out)
              "  --dtmf DIGITS                    send DIGITS (0-9 * # A-D) once a call connects\n"
              "  --mute                           the microphone off in every call\n"
              "  --echo-service                   listen: answer calls to sip:echo@ with an echo test\n"
+             "  --direct-calls auto|refuse|contacts|accept   who may call other than through\n"
+             "                                   the registrar (default auto: nobody when --user\n"
+             "                                   registers, anyone when there is no account);\n"
+             "                                   refused calls get a quiet 403 and never ring\n"
+             "  --contacts URI,URI               the contacts --direct-calls contacts lets in\n"
              "  --test-loss PERCENT              TESTING ONLY: drop PERCENT of the RTP packets sent\n"
              "                                   at random, as a lossy network would\n"
              "  --test-loss-receive PERCENT      TESTING ONLY: the same for the RTP received\n"
@@ -338,6 +345,17 @@ print_event_text (Cli *cli, BellEvent *event)
     printf (_("listening on %s %s port %" PRId64 "\n"),
             bell_event_get_string (event, "transport"), bell_event_get_string (event, "address"),
             bell_event_get_int (event, "port", 0));
+  else if (g_str_equal (name, "protection"))
+    printf (_("refused so far: %" PRId64 " calls by the incoming-call policy, %" PRId64
+              " requests over the rate limits, %" PRId64 " from scanners, %" PRId64
+              " over the transaction limits, %" PRId64 " malformed\n"),
+            bell_event_get_int (event, "policy_refused", 0),
+            bell_event_get_int (event, "rate_limited", 0) +
+            bell_event_get_int (event, "total_rate_limited", 0),
+            bell_event_get_int (event, "scanner_dropped", 0),
+            bell_event_get_int (event, "transactions_limited", 0),
+            bell_event_get_int (event, "malformed_dropped", 0) +
+            bell_event_get_int (event, "malformed_answered", 0));
   else if (g_str_equal (name, "options"))
     {
       const char *error = bell_event_get_string (event, "error");
@@ -538,6 +556,12 @@ run_core (Cli *cli, const char *command, const char *arg)
       fprintf (stderr, _("error: --srtp wants off, optional or mandatory, not “%s”\n"), cli->srtp);
       return 2;
     }
+  if (cli->direct_calls && !bell_direct_calls_from_string (cli->direct_calls, &config.direct_calls))
+    {
+      fprintf (stderr, _("error: --direct-calls wants auto, refuse, contacts or accept, not “%s”\n"),
+               cli->direct_calls);
+      return 2;
+    }
   config.audio_in = cli->audio_in;
   config.audio_out = cli->audio_out;
   config.max_calls = cli->max_concurrent > 0 ? (guint) cli->max_concurrent : 0;
@@ -631,6 +655,7 @@ run_core (Cli *cli, const char *command, const char *arg)
     }
   else if (g_str_equal (command, "register"))
     {
+      /* `listen --user`: the phone of that account, taking its calls from its registrar. */
       BellRegConfig reg = { 0 };
 
       reg.aor = cli->user;
@@ -646,6 +671,14 @@ run_core (Cli *cli, const char *command, const char *arg)
     }
   else
     cli->status = 0;
+  if (cli->contacts)
+    {
+      g_auto(GStrv) contacts = g_strsplit (cli->contacts, ",", -1);
+
+      for (guint i = 0; contacts[i]; i++)
+        g_strstrip (contacts[i]);
+      bell_core_set_direct_calls (core, config.direct_calls, (const char *const *) contacts);
+    }
   g_main_loop_run (cli->loop);
   bell_core_shutdown (core);
   g_clear_pointer (&cli->plan, cli_call_plan_free);
@@ -695,6 +728,8 @@ main (int argc, char **argv)
     { "low-bandwidth", 0, 0, G_OPTION_ARG_NONE, &cli.low_bandwidth, "a narrow stream", NULL },
     { "fec", 0, 0, G_OPTION_ARG_STRING, &cli.fec, "Opus FEC and RED", "on|off" },
     { "echo-service", 0, 0, G_OPTION_ARG_NONE, &cli.echo_service, "answer sip:echo@ with an echo test", NULL },
+    { "direct-calls", 0, 0, G_OPTION_ARG_STRING, &cli.direct_calls, "who may call directly", "POLICY" },
+    { "contacts", 0, 0, G_OPTION_ARG_STRING, &cli.contacts, "contacts for --direct-calls", "URIS" },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &cli.srtp, "SRTP policy", "POLICY" },
     { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli.dtmf, "DTMF digits to send", "DIGITS" },
     { "reject", 0, 0, G_OPTION_ARG_INT, &cli.reject, "refuse calls with CODE", "CODE" },

@@ -199,8 +199,8 @@ service_quark (void)
 
 /* The account whose registrar sent this request: it came over the very flow we registered
  * over. A call from anywhere else is a direct call, to whichever account it names. */
-static const char *
-account_of_flow (BellCore *core, BellSipFlow *flow)
+const char *
+bell_core_account_of_flow (BellCore *core, BellSipFlow *flow)
 {
   for (guint i = 0; i < core->registrations->len; i++)
     if (bell_sip_flow_same_peer (bell_sip_registration_get_flow (core->registrations->pdata[i]), flow))
@@ -280,7 +280,7 @@ discover_public_address (BellCore *core, BellCallMedia *media, BellCoreAccount *
 static BellSipCall *
 take_incoming (BellCore *core, BellSipTransaction *txn)
 {
-  const char *account = account_of_flow (core, bell_sip_transaction_get_flow (txn));
+  const char *account = bell_core_account_of_flow (core, bell_sip_transaction_get_flow (txn));
   BellCallMedia *media;
   BellSipOfferAnswer oa = call_provider (core, bell_core_find_account (core, account), &media);
   BellSipCall *call = bell_sip_call_new_incoming (core->txns, txn, &oa);
@@ -417,6 +417,8 @@ bell_core_dispatch_call_request (BellCore *core, BellSipTransaction *txn, BellSi
   if (live_calls (core) >= (core->config.max_calls ? core->config.max_calls : 4))
     {
       g_autofree char *tag = g_strdup_printf ("%08x", g_random_int ());
+      bell_sip_guard_count (bell_sip_transport_get_guard (core->transport), BELL_SIP_LIMIT_CALLS,
+                            bell_sip_flow_get_remote (bell_sip_transaction_get_flow (txn)));
       bell_sip_transaction_respond_status (txn, 486, NULL, tag);
       return TRUE;
     }

@@ -21,6 +21,7 @@ typedef struct
   char               *stun_server;     /* NULL: the core's (bell-core-calls.c) */
   char               *codecs;          /* the user's order; NULL: the core's */
   gboolean            low_bandwidth;   /* or the core's */
+  BellDirectCalls     direct_calls;    /* AUTO: the core's */
 } BellCoreAccount;
 
 struct _BellCore
@@ -54,6 +55,8 @@ struct _BellCore
   GDBusConnection     *system_bus;
   guint                sleep_watch;
   GCancellable        *cancel;          /* pending start-up lookups */
+  BellDirectCalls      direct_calls;    /* who may call directly (bell-core-policy.c) */
+  GPtrArray           *contacts;        /* BellSipUri: the user's, for CONTACTS */
 };
 
 /* Hands an event to the thread that made the core (takes the reference). */
@@ -79,5 +82,16 @@ void     bell_core_account_free      (BellCoreAccount *account);
 gboolean bell_core_same_aor (const char *x, const char *y);
 /* The registered account whose AOR is uri, or NULL. */
 BellCoreAccount *bell_core_find_account (BellCore *core, const char *uri);
+/* The AOR of the account whose registrar sent a request over flow, or NULL (a direct call). */
+const char      *bell_core_account_of_flow (BellCore *core, BellSipFlow *flow);
+
+/* bell-core-policy.c */
+/* Screens new calls and reports the guard's counters ("protection"); stop before teardown. */
+void            bell_core_policy_start          (BellCore *core);
+void            bell_core_policy_stop           (BellCore *core);
+/* The registrars' flows changed: they are the sources the flood limits trust. */
+void            bell_core_policy_update_trusted (BellCore *core);
+/* Who may call directly as account (NULL: a call naming no account). */
+BellDirectCalls bell_core_direct_calls_policy   (BellCore *core, BellCoreAccount *account);
 
 G_END_DECLS

@@ -442,6 +442,8 @@ on_registration_changed (BellSipRegistration *reg, gpointer data)
   const char *message = bell_sip_registration_get_message (reg);
   g_auto(BellSipTlsCertReport) cert = { 0 };
 
+  bell_core_policy_update_trusted (core);
+
   /* A certificate the user may trust (or that changed): which one, for the UI to ask. */
   if (bell_sip_registration_get_reason (reg) == BELL_REG_REASON_TLS_UNTRUSTED ||
       bell_sip_registration_get_reason (reg) == BELL_REG_REASON_TLS_CHANGED)
@@ -511,6 +513,7 @@ retire (BellCore *core, BellSipRegistration *reg, RetiredFunc func, gpointer dat
   r->destroy = destroy;
   g_ptr_array_add (core->retiring, g_object_ref (reg));
   g_ptr_array_remove (core->registrations, reg);
+  bell_core_policy_update_trusted (core);
   /* After any other "stopped" handler (a registration of the same AOR waiting for this one). */
   g_signal_connect_data (reg, "stopped", G_CALLBACK (on_retired), r, retiring_free, G_CONNECT_AFTER);
   bell_sip_registration_stop (reg);   /* "stopped" may come at once */
@@ -551,6 +554,7 @@ remember_account (BellCore *core, const char *aor, const BellRegConfig *config)
                          ? g_strdup (config->stun_server) : NULL;
   account->codecs = config->codecs && *config->codecs ? g_strdup (config->codecs) : NULL;
   account->low_bandwidth = config->low_bandwidth;
+  account->direct_calls = config->direct_calls;
   g_ptr_array_add (core->accounts, account);
 }
 
@@ -908,6 +912,7 @@ core_thread (gpointer data)
   core->retiring = g_ptr_array_new_with_free_func (g_object_unref);
   core->calls = g_ptr_array_new_with_free_func (g_object_unref);
   core->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) bell_core_account_free);
+  bell_core_policy_start (core);
   g_signal_connect (core->txns, "ack", G_CALLBACK (bell_core_on_ack), core);
   g_signal_connect (core->txns, "stray-response", G_CALLBACK (bell_core_on_stray_response), core);
   core->network = g_object_ref (g_network_monitor_get_default ());
@@ -942,6 +947,7 @@ core_thread (gpointer data)
     for (guint i = 0; i < core->calls->len; i++)
       g_signal_handlers_disconnect_by_data (core->calls->pdata[i], core);
   g_clear_pointer (&core->calls, g_ptr_array_unref);
+  bell_core_policy_stop (core);
   g_clear_pointer (&core->accounts, g_ptr_array_unref);
   g_clear_object (&core->txns);
   g_clear_object (&core->transport);

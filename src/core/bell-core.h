@@ -60,7 +60,12 @@ typedef struct
   const char *stun_server;           /* "host[:port]" (3478): each call's RTP port asks it for
                                       * its public address for the SDP (accounts may have their
                                       * own, BellRegConfig.stun_server); NULL: no STUN */
-  gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test */
+  gboolean    echo_service;          /* answer calls to sip:echo@<us> with an echo test (from
+                                      * this machine only, whatever direct_calls says) */
+  BellDirectCalls direct_calls;      /* who may call other than through an account's
+                                      * registrar (bell_core_set_direct_calls() changes it);
+                                      * AUTO: nobody while an account is configured, anyone
+                                      * when there is none. Accounts may have their own */
   double      test_loss;             /* testing only: fraction of every call's RTP packets
                                       * dropped before they are sent (0: none) */
   double      test_loss_receive;     /* testing only: fraction of every call's RTP packets
@@ -125,6 +130,13 @@ void      bell_core_send_dtmf  (BellCore *core, guint call_id, const char *digit
 void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
                                 guint replaces_id);
 
+/* Who may call this phone other than through an account's registrar (policy AUTO: see
+ * BellCoreConfig.direct_calls), and the user's contacts (sip: URIs) for CONTACTS: a call
+ * whose From names one of them (and, for a contact at an IP address, that comes from that
+ * address). Refused calls get a quiet 403 and never ring; see the "protection" event. */
+void      bell_core_set_direct_calls (BellCore *core, BellDirectCalls policy,
+                                      const char *const *contacts);
+
 /* Signal "event" (BellEvent *event), on the creating thread's main context. Event names so far:
  *   "listening" {transport, address, port, tls_verify}
  *   "options"   {uri, status, reason, allow, supported, transport, server} or {uri, error}
@@ -154,6 +166,11 @@ void      bell_core_transfer   (BellCore *core, guint call_id, const char *uri,
  *   "media" {id, codec, encrypted, srtp, send, recv} after each offer/answer: what the call's
  *          audio does now (srtp: the suite); {id?, error} when it could not start (the call
  *          goes on without it)
+ *   "protection" {rate_limited, total_rate_limited, transactions_limited, connections_limited,
+ *          scanner_dropped, policy_refused, calls_refused_busy, malformed_dropped,
+ *          malformed_answered, connections_refused, connections_closed_overflow,
+ *          connections_closed_slow}: what the flood limits, the incoming-call policy and the
+ *          parser refused since the start (counts), at most once a second while it goes on
  *   "referred" {id, call, uri, replaces}: the peer of call id transferred us: new call "call"
  *          to uri (replacing the call of the peer's Replaces value, when there is one) */
 

@@ -35,6 +35,18 @@ bell_event_new (const char *name, const char *first_key, ...)
 }
 
 BellEvent *
+bell_event_new_from_vardict (const char *name, GVariant *fields)
+{
+  BellEvent *event = g_new0 (BellEvent, 1);
+
+  g_return_val_if_fail (g_variant_is_of_type (fields, G_VARIANT_TYPE_VARDICT), NULL);
+  event->ref_count = 1;
+  event->name = g_strdup (name);
+  event->fields = g_variant_ref_sink (fields);
+  return event;
+}
+
+BellEvent *
 bell_event_ref (BellEvent *event)
 {
   g_atomic_int_inc (&event->ref_count);

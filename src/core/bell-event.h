@@ -17,6 +17,8 @@ GType bell_event_get_type (void) G_GNUC_CONST;
 
 /* Fields as NULL-terminated (key, GVariant *) pairs; floating variants are sunk. */
 BellEvent   *bell_event_new        (const char *name, const char *first_key, ...) G_GNUC_NULL_TERMINATED;
+/* Fields from an a{sv} (a floating one is sunk): for events whose fields vary. */
+BellEvent   *bell_event_new_from_vardict (const char *name, GVariant *fields);
 BellEvent   *bell_event_ref        (BellEvent *event);
 void         bell_event_unref      (BellEvent *event);
 const char  *bell_event_get_name   (const BellEvent *event);

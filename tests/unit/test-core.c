@@ -621,12 +621,24 @@ test_incoming_account (void)
   caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
   direct = g_strdup_printf ("sip:alice@127.0.0.1:%u", bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP));
   bell_core_call (caller, direct, BELL_SIP_TRANSPORT_UDP);
+  ev = wait_call_state (&rc, "ended");
+  g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 403);
+  ev = wait_event (&r, "protection");
+  g_assert_cmpint (bell_event_get_int (ev, "policy_refused", 0), ==, 1);
+  g_assert_cmpuint (count_events (&r, "call"), ==, 0);
+  g_ptr_array_set_size (rc.events, 0);
+
+  /* The user lets direct calls in: it rings, as no account's. */
+  bell_core_set_direct_calls (core, BELL_DIRECT_CALLS_ACCEPT, NULL);
+  g_usleep (200 * 1000);
+  bell_core_call (caller, direct, BELL_SIP_TRANSPORT_UDP);
   ev = wait_call_state (&r, "incoming");
   g_assert_null (bell_event_get_string (ev, "account"));
   g_assert_null (bell_event_get_string (ev, "service"));
   bell_core_hangup (caller, 0);
   wait_call_state (&r, "ended");
   g_ptr_array_set_size (r.events, 0);
+  bell_core_set_direct_calls (core, BELL_DIRECT_CALLS_AUTO, NULL);
 
   invite = g_strdup_printf ("INVITE sip:alice@127.0.0.1:%u SIP/2.0\r\n"
                             "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-registrar-1;rport\r\n"
@@ -648,6 +660,105 @@ test_incoming_account (void)
   stop_core (&core, &r);
   registrar_stop (&reg);
   recorder_clear (&rc);
+  recorder_clear (&r);
+}
+
+/* A raw UDP peer: sends one INVITE (From from, extra headers) to port and returns the status
+ * of the first answer within wait_ms, 0 when none came. */
+static guint
+raw_invite_status (GSocket *socket, guint16 port, const char *from, const char *extra,
+                   guint wait_ms)
+{
+  static guint n;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (lo, port);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+  guint16 own = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  guint k = ++n;
+  g_autofree char *invite = g_strdup_printf (
+    "INVITE sip:alice@127.0.0.1:%u SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-raw-%u;rport\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: %s;tag=r%u\r\n"
+    "To: <sip:alice@127.0.0.1>\r\n"
+    "Call-ID: raw-%u@test\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:x@127.0.0.1:%u>\r\n"
+    "%s"
+    "Content-Length: 0\r\n\r\n", port, own, k, from, k, k, own, extra);
+  g_autofree char *call_id = g_strdup_printf ("raw-%u@test", k);
+  gint64 end = g_get_monotonic_time () + wait_ms * 1000;
+
+  g_assert_cmpint (g_socket_send_to (socket, to, invite, strlen (invite), NULL, NULL), >, 0);
+  while (g_get_monotonic_time () < end)
+    {
+      char buf[4096];
+      gssize got;
+
+      /* The core's events wait on this thread's main context meanwhile. */
+      g_main_context_iteration (NULL, FALSE);
+      if (!g_socket_condition_timed_wait (socket, G_IO_IN, 20000, NULL, NULL))
+        continue;
+      got = g_socket_receive (socket, buf, sizeof buf - 1, NULL, NULL);
+      buf[MAX (got, 0)] = '\0';
+      /* Only answers to this INVITE (2xx of the ones before come again until ACKed). */
+      if (got > 12 && g_str_has_prefix (buf, "SIP/2.0 ") && strstr (buf, call_id))
+        {
+          guint status = (guint) g_ascii_strtoull (buf + 8, NULL, 10);
+          if (status >= 200)
+            return status;
+        }
+    }
+  return 0;
+}
+
+/* Direct calls limited to contacts: a contact at an IP address rings only from there; anyone
+ * else gets a quiet 403; a scanner gets no answer at all. */
+static void
+test_direct_calls_contacts (void)
+{
+  Recorder r;
+  g_autoptr(BellCore) core = NULL;
+  g_autoptr(GSocket) peer = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  const char *contacts[] = { "sip:carol@127.0.0.1", "sip:dave@192.0.2.7", "sip:erin@example.com", NULL };
+  BellEvent *ev;
+  guint16 port;
+
+  recorder_init (&r);
+  g_assert_true (g_socket_bind (peer, any, FALSE, NULL));
+  core = start_core_full (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, 0, &r);
+  port = bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP);
+  bell_core_set_direct_calls (core, BELL_DIRECT_CALLS_CONTACTS, contacts);
+  /* Commands and packets race to the core thread: let the command land first. */
+  g_usleep (200 * 1000);
+
+  g_assert_cmpuint (raw_invite_status (peer, port, "<sip:mallory@127.0.0.1>", "", 3000), ==, 403);
+  /* dave is a contact, but his address is not where this comes from. */
+  g_assert_cmpuint (raw_invite_status (peer, port, "<sip:dave@192.0.2.7>", "", 3000), ==, 403);
+  g_assert_cmpuint (raw_invite_status (peer, port, "\"Carol\" <sip:carol@127.0.0.1>", "", 3000), ==, 200);
+  ev = wait_call_state (&r, "incoming");
+  g_assert_cmpstr (bell_event_get_string (ev, "peer"), !=, NULL);
+  g_assert_cmpuint (raw_invite_status (peer, port, "<sip:erin@example.com>", "", 3000), ==, 200);
+  /* A scanner gets nothing, not even a 403: silence tells it nobody is here. */
+  g_assert_cmpuint (raw_invite_status (peer, port, "<sip:100@127.0.0.1>",
+                                       "User-Agent: friendly-scanner\r\n", 700), ==, 0);
+  for (gint64 end = g_get_monotonic_time () + TIMEOUT_MS * 1000;;)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      ev = NULL;
+      for (guint i = r.events->len; i > 0 && !ev; i--)
+        if (g_str_equal (bell_event_get_name (r.events->pdata[i - 1]), "protection"))
+          ev = r.events->pdata[i - 1];
+      if (ev && bell_event_get_int (ev, "scanner_dropped", 0) == 1)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpint (bell_event_get_int (ev, "policy_refused", 0), ==, 2);
+  bell_core_hangup (core, 0);
+  stop_core (&core, &r);
   recorder_clear (&r);
 }
 
@@ -745,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/unregister-then-register", test_unregister_then_register);
   g_test_add_func ("/core/incoming-account", test_incoming_account);
   g_test_add_func ("/core/outbound-proxy", test_outbound_proxy);
+  g_test_add_func ("/core/direct-calls-contacts", test_direct_calls_contacts);
 
   return g_test_run ();
 }

@@ -789,6 +789,12 @@ send_rtcp (BellMediaSession *m, gboolean bye)
   if (bye)
     return;
   receive_figures (m, &stats);
+  {
+    BellRtpStats socket_stats;
+
+    bell_rtp_socket_get_stats (m->socket, &socket_stats);
+    stats.rejected = socket_stats.dropped_foreign;
+  }
   if (len && m->stats_func)
     m->stats_func (&stats, m->stats_data);
 }

@@ -52,6 +52,9 @@ typedef struct
                                       * send (0: none, or no RED agreed) */
   double          mos;               /* ITU-T G.107 estimate for what we hear, 1..4.5, from
                                       * the delay and the frames lost since the last report */
+  guint64         rejected;          /* RTP and RTCP packets dropped since the call's socket
+                                      * was made for coming from another source than the
+                                      * peer's (bell-rtp-latch.h; BellRtpStats.dropped_foreign) */
 } BellMediaStats;
 
 /* After each RTCP report we send (about every 5 s): the call's figures. */

@@ -17,6 +17,7 @@
 #include "bell-rtp-socket.h"
 
 #include "bell-loss-model.h"
+#include "bell-rtp-latch.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -50,7 +51,7 @@ typedef struct
 typedef struct
 {
   GInetSocketAddress *signalled;   /* from SDP; NULL: nowhere to send */
-  GInetSocketAddress *latched;     /* where the valid packets come from; NULL until one does */
+  BellRtpLatch       *latch;       /* whose packets we take, and so where we send */
 } Flow;
 
 struct _BellRtpSocket
@@ -113,13 +114,15 @@ static void
 flow_clear (Flow *flow)
 {
   g_clear_object (&flow->signalled);
-  g_clear_object (&flow->latched);
+  g_clear_pointer (&flow->latch, bell_rtp_latch_free);
 }
 
 static GInetSocketAddress *
 flow_destination (Flow *flow)
 {
-  return flow->latched ? flow->latched : flow->signalled;
+  GInetSocketAddress *latched = bell_rtp_latch_get_latched (flow->latch);
+
+  return latched ? latched : flow->signalled;
 }
 
 static void
@@ -142,14 +145,6 @@ static void
 release_internal (gpointer data)
 {
   g_atomic_rc_box_release_full (data, socket_clear);
-}
-
-static gboolean
-same_address (GInetSocketAddress *a, GInetSocketAddress *b)
-{
-  return g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b) &&
-         g_inet_address_equal (g_inet_socket_address_get_address (a),
-                               g_inet_socket_address_get_address (b));
 }
 
 /* RFC 5761 §4: payload types 64-95 after the marker bit are RTCP packet types 192-223. */
@@ -250,8 +245,63 @@ well_formed (const guint8 *data, gsize len, gboolean rtcp)
          data[0] >> 6 == 2;
 }
 
+/* What a packet did to the latch, to be logged once the lock is let go. */
+typedef enum { NOTE_NONE, NOTE_LATCHED, NOTE_MOVED, NOTE_REJECTED } Note;
+
+static guint32
+sender_ssrc (const guint8 *data, gboolean rtcp)
+{
+  /* RTP: the header's SSRC; RTCP: the sender's, right after the first header. Both lengths
+   * were checked by well_formed(). */
+  const guint8 *p = data + (rtcp ? 4 : 8);
+
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static void
+log_note (Note note, gboolean rtcp, gboolean authentic, GInetSocketAddress *from, guint32 ssrc,
+          GInetSocketAddress *peer, guint64 rejected)
+{
+  const char *what = rtcp ? "RTCP" : "RTP";
+  g_autofree char *where = g_inet_address_to_string (g_inet_socket_address_get_address (from));
+  g_autofree char *peer_where = peer ? g_inet_address_to_string (
+                                         g_inet_socket_address_get_address (peer)) : NULL;
+  guint from_port = g_inet_socket_address_get_port (from);
+  guint peer_port = peer ? g_inet_socket_address_get_port (peer) : 0;
+
+  switch (note)
+    {
+    case NOTE_LATCHED:
+      g_debug ("%s latched to %s port %u (SSRC %08x)", what, where, from_port, ssrc);
+      break;
+    case NOTE_MOVED:
+      g_message ("%s now comes from %s port %u, no longer %s port %u: the peer's address "
+                 "changed (%s)", what, where, from_port, peer_where, peer_port,
+                 authentic ? "SRTP authenticates it"
+                           : "its SSRC, after the old address fell silent");
+      break;
+    case NOTE_REJECTED:
+      if (peer)
+        g_message ("%s from %s port %u dropped: the call's peer sends from %s port %u "
+                   "(%" G_GUINT64_FORMAT " dropped from other sources so far)", what, where,
+                   from_port, peer_where, peer_port, rejected);
+      else
+        g_message ("%s from %s port %u dropped: not the address the call's peer named "
+                   "(%" G_GUINT64_FORMAT " dropped from other sources so far)", what, where,
+                   from_port, rejected);
+      break;
+    case NOTE_NONE:
+      break;
+    }
+}
+
 /* Judges one datagram that came to port (PORT_RTP or PORT_RTCP) from `from`, and hands it to
- * the receive function when it passes. Context thread. */
+ * the receive function when it passes. Context thread.
+ *
+ * The latch (bell-rtp-latch.h) decides first: with plain RTP a packet from a source other than
+ * the peer's is counted and dropped before anything else reads it. With SRTP a packet from
+ * elsewhere is authenticated before it is judged, since an authentic one is the peer's from a
+ * new address; libsrtp changes no state for a packet that fails. */
 static void
 handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8 *data,
                  gsize len)
@@ -259,8 +309,12 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
   gsize wire_len = len;
   SrtpRef *srtp = NULL;
   Receiver *receiver = NULL;
-  gboolean rtcp, foreign, authentic = TRUE;
-  Flow *flow;
+  gboolean rtcp, protected = FALSE, authentic = FALSE, take = FALSE;
+  g_autoptr(GInetSocketAddress) peer = NULL;   /* the latched source before, for the log */
+  Note note = NOTE_NONE;
+  guint64 rejected = 0;
+  guint32 ssrc;
+  BellRtpLatch *latch;
 
   /* RFC 7983 §7: STUN (first byte 0-3) shares the RTP port while our public address for it is
    * asked; it is neither counted nor latched. */
@@ -284,40 +338,52 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
       g_mutex_unlock (&self->lock);
       return;
     }
+  ssrc = sender_ssrc (data, rtcp);
   if (self->srtp)
-    srtp = g_atomic_rc_box_acquire (self->srtp);
-  g_mutex_unlock (&self->lock);
-
-  /* Unprotect before judging the address: an authentic packet from a new address moves the
-   * latch. The session counts its own failures, so no GError per packet. */
-  if (srtp)
     {
+      protected = TRUE;
+      srtp = g_atomic_rc_box_acquire (self->srtp);
+      g_mutex_unlock (&self->lock);
+      /* The session counts its own failures, so no GError per packet. */
       authentic = rtcp ? bell_srtp_unprotect_rtcp (srtp->session, data, &len, NULL)
                        : bell_srtp_unprotect (srtp->session, data, &len, NULL);
+      srtp_ref_release (srtp);
+      g_mutex_lock (&self->lock);
+      if (self->closed)
+        {
+          g_mutex_unlock (&self->lock);   /* dropped uncounted: the socket is gone */
+          return;
+        }
     }
 
-  g_mutex_lock (&self->lock);
   /* A muxed RTCP packet comes the way RTP does, so the RTP latch judges it. */
-  flow = &self->flows[port];
-  foreign = flow->latched && !same_address (flow->latched, from);
-  if (self->closed)
+  latch = self->flows[port].latch;
+  if (bell_rtp_latch_get_latched (latch))
+    peer = g_object_ref (bell_rtp_latch_get_latched (latch));
+  else if (bell_rtp_latch_get_signalled (latch))
+    peer = g_object_ref (bell_rtp_latch_get_signalled (latch));
+  if (authentic)
+    take = TRUE;
+  else if (bell_rtp_latch_check (latch, from, ssrc, g_get_monotonic_time ()) ==
+           BELL_RTP_LATCH_REJECT)
     {
-      /* dropped uncounted: the socket is gone */
+      self->stats.dropped_foreign++;
+      rejected = self->stats.dropped_foreign;
+      if (bell_rtp_latch_note_rejected (latch, from, g_get_monotonic_time ()))
+        note = NOTE_REJECTED;
+      if (!bell_rtp_latch_get_latched (latch))
+        g_clear_object (&peer);          /* only its SDP's address: say so */
     }
-  else if (foreign && !(srtp && authentic))
-    self->stats.dropped_foreign++;
-  else if (!authentic)
-    self->stats.srtp_failed++;
+  else if (protected)
+    self->stats.srtp_failed++;          /* the peer's source (or may be), but not authentic */
   else
+    take = TRUE;
+  if (take)
     {
-      if (!flow->latched || foreign)
-        {
-          g_autofree char *where = g_inet_address_to_string (
-              g_inet_socket_address_get_address (from));
-          g_debug ("%s now goes to %s port %u", port == PORT_RTCP ? "RTCP" : "RTP", where,
-                   g_inet_socket_address_get_port (from));
-          g_set_object (&flow->latched, from);
-        }
+      gboolean had = bell_rtp_latch_get_latched (latch) != NULL;
+
+      if (bell_rtp_latch_accept (latch, from, ssrc, g_get_monotonic_time ()))
+        note = had ? NOTE_MOVED : NOTE_LATCHED;
       if (rtcp)
         self->stats.rtcp_received++;
       else
@@ -328,7 +394,7 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
     }
   g_mutex_unlock (&self->lock);
 
-  srtp_ref_release (srtp);
+  log_note (note, port == PORT_RTCP, authentic, from, ssrc, peer, rejected);
   if (receiver && receiver->func)
     receiver->func (self, data, len, rtcp, receiver->user_data);
   receiver_release (receiver);
@@ -417,6 +483,9 @@ bell_rtp_socket_new (const char *bind_address, GSocketFamily family, GMainContex
   self->family = family;
   self->port = local_port (sockets[PORT_RTP]);
   g_mutex_init (&self->lock);
+  /* RTCP on its own port comes seldom (RFC 3550 §6.2), so its source is silent for longer. */
+  self->flows[PORT_RTP].latch = bell_rtp_latch_new (BELL_RTP_LATCH_QUIET_RTP);
+  self->flows[PORT_RTCP].latch = bell_rtp_latch_new (BELL_RTP_LATCH_QUIET_RTCP);
   for (int i = 0; i < N_PORTS; i++)
     {
       self->sockets[i] = sockets[i];
@@ -536,9 +605,13 @@ bell_rtp_socket_set_remote (BellRtpSocket *s, const char *address, guint16 rtp_p
 
   g_mutex_lock (&s->lock);
   for (int i = 0; i < N_PORTS; i++)
-    flow_clear (&s->flows[i]);
-  s->flows[PORT_RTP].signalled = rtp;
-  s->flows[PORT_RTCP].signalled = rtcp;
+    {
+      GInetSocketAddress *signalled = i == PORT_RTP ? rtp : rtcp;
+
+      g_clear_object (&s->flows[i].signalled);
+      s->flows[i].signalled = signalled;
+      bell_rtp_latch_reset (s->flows[i].latch, signalled);
+    }
   s->rtcp_mux = rtcp_mux;
   g_mutex_unlock (&s->lock);
 }
@@ -844,7 +917,7 @@ bell_rtp_socket_is_latched (BellRtpSocket *s, gboolean rtcp)
   g_return_val_if_fail (s != NULL, FALSE);
 
   g_mutex_lock (&s->lock);
-  latched = s->flows[send_port (s, rtcp)].latched != NULL;
+  latched = bell_rtp_latch_get_latched (s->flows[send_port (s, rtcp)].latch) != NULL;
   g_mutex_unlock (&s->lock);
   return latched;
 }

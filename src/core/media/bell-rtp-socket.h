@@ -12,12 +12,16 @@
  *   bell_rtp_socket_set_srtp (rtp, session);                      // with a=crypto; takes it
  *   bell_rtp_socket_send_rtp (rtp, packet, len, &error);          // from a streaming thread
  *
- * Symmetric RTP: packets go to the signalled address until the first valid packet arrives
- * (RTP version 2, long enough, authenticated when SRTP is on), then to where that packet came
- * from, since a peer behind NAT sends from another address than its SDP names. From then on
- * packets from any other address are dropped (dropped_foreign), except that with SRTP a packet
- * that authenticates moves the latch: only the peer has its key, so its address changed. The
- * RTP and RTCP ports latch on their own; with rtcp-mux RTCP shares the RTP port and its latch.
+ * Symmetric RTP: packets go to the signalled address until the first valid packet from the
+ * peer arrives (RTP version 2, long enough, authenticated when SRTP is on), then to where that
+ * packet came from, since a peer behind NAT sends from another address than its SDP names.
+ * Which source counts as the peer, before and after, is bell-rtp-latch.h's: the SDP's address
+ * (any address when it names a private one), then the latched source alone; another source
+ * takes over only when its SRTP authenticates or, plain, when it carries the latched SSRC after
+ * 2 s of silence. Packets from other sources are dropped before SRTP decrypts or the receive
+ * function sees them, counted (dropped_foreign) and logged (g_message, once per new source and
+ * at most once a second). The RTP and RTCP ports latch on their own; with rtcp-mux RTCP shares
+ * the RTP port and its latch.
  *
  * Threads: the receive function runs on the context given to bell_rtp_socket_new(), where
  * set_remote, set_receive_func and set_srtp belong too (they are safe elsewhere, but a packet
@@ -54,9 +58,10 @@ typedef struct _BellRtpSocket BellRtpSocket;
 /* Counts since the socket was made. bytes_* are UDP payloads as on the wire (SRTP included),
  * of every packet sent or delivered. A packet dropped is counted once, under the first reason:
  * malformed (shorter than an RTP (12) or RTCP (8) header, version not 2, bigger than
- * BELL_RTP_MAX_RECEIVE), foreign (from an address other than the latched one, and with SRTP not
- * authenticating either), srtp_failed (from the latched address or before any latch, failing
- * SRTP/SRTCP authentication or replay check). dropped_test counts the RTP packets that the test
+ * BELL_RTP_MAX_RECEIVE), foreign (from a source the latch does not take: not the latched one,
+ * or before any latch not the SDP's address when that is public; with SRTP, not authenticating
+ * either), srtp_failed (from the latched source, or before any latch one that may latch,
+ * failing SRTP/SRTCP authentication or replay check). dropped_test counts the RTP packets that the test
  * loss (bell_rtp_socket_set_test_loss()) kept off the wire (not in rtp_sent or bytes_sent), and
  * dropped_test_received those it dropped on arrival (nor in rtp_received or bytes_received). */
 typedef struct

@@ -42,6 +42,20 @@ typedef enum
 const char *bell_reg_state_to_string  (BellRegState state);
 const char *bell_reg_reason_to_string (BellRegReason reason);
 
+/* Who may call an account (or, for the core, this phone) other than through the account's
+ * registrar: calls "direct" to our address. */
+typedef enum
+{
+  BELL_DIRECT_CALLS_AUTO = 0,   /* account: the core's policy. Core: refused while any account
+                                 * is configured, accepted when there is none */
+  BELL_DIRECT_CALLS_REFUSE,     /* a quiet 403 (no ringing) */
+  BELL_DIRECT_CALLS_CONTACTS,   /* only from the user's contacts (bell_core_set_direct_calls) */
+  BELL_DIRECT_CALLS_ACCEPT,     /* anyone who reaches us may ring */
+} BellDirectCalls;
+
+/* "auto", "refuse", "contacts", "accept" (any case). */
+gboolean bell_direct_calls_from_string (const char *text, BellDirectCalls *policy);
+
 typedef struct
 {
   const char          *aor;           /* sip:alice@example.com */
@@ -60,6 +74,8 @@ typedef struct
                                        * style); NULL: the core's. Not used by the registration */
   gboolean             low_bandwidth; /* the account's calls prefer a narrow stream (or the
                                        * core's config.low_bandwidth). Not used by it either */
+  BellDirectCalls      direct_calls;  /* calls naming this account's user that do not come
+                                       * through its registrar. Not used by the registration */
   BellSipTransportKind transport;     /* ANY: by RFC 3263 */
   const char          *tls_ca_file;   /* this account's CA for TLS; NULL: the core's */
   const char          *tls_pin;       /* "sha256:AB:..": the server certificate the user trusted

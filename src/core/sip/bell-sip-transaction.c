@@ -22,6 +22,7 @@ struct _BellSipTransaction
   char                *key;
   char                *merge_key;    /* server: From tag, Call-ID and CSeq (§8.2.2.2) */
   char                *branch;
+  gboolean             guarded;      /* server: counted by the guard against its source */
 
   /* client */
   GPtrArray           *targets;
@@ -52,6 +53,8 @@ struct _BellSipTransactions
   GHashTable       *merged;   /* merge key → BellSipTransaction (no reference) */
   gulong            message_handler;
   gulong            flow_failed_handler;
+  BellSipScreenFunc screen;
+  gpointer          screen_data;
 };
 
 G_DEFINE_FINAL_TYPE (BellSipTransactions, bell_sip_transactions, G_TYPE_OBJECT)
@@ -214,6 +217,12 @@ terminate (BellSipTransaction *txn)
     return;
   clear_timers (txn);
   set_state (txn, BELL_SIP_TXN_TERMINATED);
+  if (txn->guarded)
+    {
+      txn->guarded = FALSE;
+      bell_sip_guard_release_transaction (bell_sip_transport_get_guard (layer->transport),
+                                          bell_sip_flow_get_remote (txn->flow));
+    }
   if (txn->merge_key && g_hash_table_lookup (layer->merged, txn->merge_key) == txn)
     g_hash_table_remove (layer->merged, txn->merge_key);
   txn->layer = NULL;
@@ -818,10 +827,12 @@ on_send_trying (gpointer data)
 }
 
 static BellSipTransaction *
-server_new (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow, char *key)
+server_new (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow, char *key,
+            gboolean guarded)
 {
   BellSipTransaction *txn = g_new0 (BellSipTransaction, 1);
 
+  txn->guarded = guarded;
   txn->ref_count = 1;   /* the table's */
   txn->layer = self;
   txn->invite = bell_sip_msg_get_method (request) == BELL_SIP_METHOD_INVITE;
@@ -865,9 +876,9 @@ server_on_retransmission (BellSipTransaction *txn, BellSipMsg *request)
 /* A request the user agent refuses whatever it is (bell_sip_msg_check): answered here. */
 static void
 reject_request (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow, char *key,
-                guint status, const char *reason)
+                gboolean guarded, guint status, const char *reason)
 {
-  BellSipTransaction *txn = server_new (self, request, flow, key);
+  BellSipTransaction *txn = server_new (self, request, flow, key, guarded);
   g_autoptr(BellSipMsg) response = bell_sip_msg_new_response_to (request, status, reason,
                                                                  "bellbird-reject");
 
@@ -886,12 +897,72 @@ reject_request (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flo
   bell_sip_transaction_respond (txn, response, NULL);
 }
 
+/* §8.2.6.1 allows a UA to answer without a transaction; a refusal that keeps no state is what
+ * lets a flood of INVITEs cost nothing but the answers. */
+static void
+refuse_statelessly (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow)
+{
+  g_autofree char *tag = g_strdup_printf ("%08x", g_random_int ());
+  g_autoptr(BellSipMsg) response = bell_sip_msg_new_response_to (request, 403, NULL, tag);
+
+  bell_sip_transport_send_response (self->transport, response, flow, NULL);
+}
+
+/* What the guard and the screen say of a new request: FALSE when it was dropped or refused
+ * here. *guarded: a transaction for it is counted against its source. */
+static gboolean
+admit_request (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow,
+               gboolean *guarded)
+{
+  BellSipGuard *guard = bell_sip_transport_get_guard (self->transport);
+  GInetSocketAddress *source = bell_sip_flow_get_remote (flow);
+  gboolean trusted = bell_sip_guard_is_trusted (guard, source);
+  const BellSipNameAddr *to = bell_sip_msg_get_to (request);
+
+  if (!trusted && bell_sip_guard_is_scanner (request))
+    {
+      bell_sip_guard_count (guard, BELL_SIP_LIMIT_SCANNER, source);
+      return FALSE;
+    }
+  if (self->screen && bell_sip_msg_get_method (request) == BELL_SIP_METHOD_INVITE &&
+      (!to || !bell_str_is_set (to->tag)))
+    {
+      switch (self->screen (request, flow, self->screen_data))
+        {
+        case BELL_SIP_SCREEN_ACCEPT:
+          break;
+        case BELL_SIP_SCREEN_REFUSE:
+          bell_sip_guard_count (guard, BELL_SIP_LIMIT_POLICY, source);
+          refuse_statelessly (self, request, flow);
+          return FALSE;
+        case BELL_SIP_SCREEN_IGNORE:
+          bell_sip_guard_count (guard, BELL_SIP_LIMIT_POLICY, source);
+          return FALSE;
+        }
+    }
+  if (trusted || !source)
+    return TRUE;
+  if (!bell_sip_guard_hold_transaction (guard, source))
+    return FALSE;
+  *guarded = TRUE;
+  return TRUE;
+}
+
+void
+bell_sip_transactions_set_screen (BellSipTransactions *self, BellSipScreenFunc func,
+                                  gpointer user_data)
+{
+  self->screen = func;
+  self->screen_data = user_data;
+}
+
 static void
 on_request (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow)
 {
   char *key = server_key (request);
   BellSipTransaction *txn = key ? g_hash_table_lookup (self->txns, key) : NULL;
   const char *reason = NULL;
+  gboolean guarded = FALSE;
   guint status;
 
   if (txn)
@@ -912,12 +983,17 @@ on_request (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow)
       g_message ("dropping a request without Via or CSeq");
       return;
     }
+  if (!admit_request (self, request, flow, &guarded))
+    {
+      g_free (key);
+      return;
+    }
   status = bell_sip_msg_check (request, &reason);
   if (status)
     {
       g_message ("answering %.*s with %u: %s", BELL_STR_PRINTF (bell_sip_msg_get_method_str (request)),
                  status, reason);
-      reject_request (self, request, flow, key, status, reason);
+      reject_request (self, request, flow, key, guarded, status, reason);
       return;
     }
   /* §8.2.2.2: the same request reaching us twice by different paths. */
@@ -927,11 +1003,11 @@ on_request (BellSipTransactions *self, BellSipMsg *request, BellSipFlow *flow)
       BellSipTransaction *other = mkey ? g_hash_table_lookup (self->merged, mkey) : NULL;
       if (other && other->layer)
         {
-          reject_request (self, request, flow, key, 482, "Loop Detected");
+          reject_request (self, request, flow, key, guarded, 482, "Loop Detected");
           return;
         }
     }
-  txn = server_new (self, request, flow, key);
+  txn = server_new (self, request, flow, key, guarded);
   {
     g_autoptr(BellSipTransaction) keep = bell_sip_transaction_ref (txn);
     g_signal_emit (self, signals[SIGNAL_REQUEST], 0, txn, request);

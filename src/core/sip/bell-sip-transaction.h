@@ -100,6 +100,23 @@ gboolean    bell_sip_transaction_respond      (BellSipTransaction *txn, BellSipM
 gboolean    bell_sip_transaction_respond_status (BellSipTransaction *txn, guint status,
                                                  const char *reason, const char *to_tag);
 
+/* The incoming-call policy: asked about each new INVITE that would start a dialog (no To
+ * tag), before any transaction exists for it. REFUSE answers 403 without keeping any state (a
+ * flood of them costs only the answers); IGNORE drops it unanswered. Both are counted by the
+ * transport's guard (BELL_SIP_LIMIT_POLICY). Requests with a scanner's signature from an
+ * untrusted source are dropped before this is asked. */
+typedef enum
+{
+  BELL_SIP_SCREEN_ACCEPT,
+  BELL_SIP_SCREEN_REFUSE,
+  BELL_SIP_SCREEN_IGNORE,
+} BellSipScreen;
+
+typedef BellSipScreen (*BellSipScreenFunc) (BellSipMsg *request, BellSipFlow *flow,
+                                            gpointer user_data);
+void bell_sip_transactions_set_screen (BellSipTransactions *self, BellSipScreenFunc func,
+                                       gpointer user_data);
+
 BellSipTransaction *bell_sip_transaction_ref   (BellSipTransaction *txn);
 void                bell_sip_transaction_unref (BellSipTransaction *txn);
 BellSipTxnState     bell_sip_transaction_get_state   (BellSipTransaction *txn);

@@ -64,6 +64,7 @@ struct _BellSipConnection
   guint                   pong_timer;
   gint64                  last_activity_us;
   guint                   keepalives;    /* how many keep-alive users pin this connection */
+  gboolean                guard_held;    /* accepted: counted by the guard until closed */
 };
 
 struct _BellSipStreamOps

@@ -54,6 +54,7 @@ struct _BellSipTransport
   BellSipTlsConfig       *tls_client;    /* made on first use */
   GHashTable             *tls_clients;   /* an account's CA file → its client config */
   BellSipTlsConfig       *tls_server;
+  BellSipGuard           *guard;         /* flood and scanner limits */
 };
 
 G_DEFINE_FINAL_TYPE (BellSipTransport, bell_sip_transport, G_TYPE_OBJECT)
@@ -149,6 +150,7 @@ bell_sip_transport_finalize (GObject *object)
   g_free ((char *) self->config.tls_ca_file);
   g_free ((char *) self->config.tls_cert_file);
   g_free ((char *) self->config.tls_key_file);
+  g_clear_object (&self->guard);
   g_clear_pointer (&self->clock, bell_clock_unref);
   g_main_context_unref (self->context);
 
@@ -207,7 +209,14 @@ bell_sip_transport_new (BellClock *clock)
   BellSipTransport *self = g_object_new (BELL_TYPE_SIP_TRANSPORT, NULL);
 
   self->clock = clock ? bell_clock_ref (clock) : bell_clock_new_real (self->context);
+  self->guard = bell_sip_guard_new (self->clock);
   return self;
+}
+
+BellSipGuard *
+bell_sip_transport_get_guard (BellSipTransport *self)
+{
+  return self->guard;
 }
 
 void
@@ -482,6 +491,16 @@ is_keepalive (const guint8 *data, gsize len)
   return TRUE;
 }
 
+/* A request (a response starts with its version), from a source over its rate: dropped
+ * before the parser spends anything on it. Responses pass: they only ever match our own
+ * transactions, and a registrar's 200 must not be lost to someone else's flood. */
+static gboolean
+over_rate (BellSipTransport *self, GInetSocketAddress *source, const void *data, gsize len)
+{
+  return !(len >= 4 && g_ascii_strncasecmp (data, "SIP/", 4) == 0) && source &&
+         !bell_sip_guard_admit_request (self->guard, source);
+}
+
 static void
 handle_datagram (BellSipTransport *self, GSocket *socket, GInetSocketAddress *source,
                  const guint8 *data, gsize len)
@@ -492,6 +511,8 @@ handle_datagram (BellSipTransport *self, GSocket *socket, GInetSocketAddress *so
 
   if (is_keepalive (data, len))
     return;  /* a NAT keep-alive (RFC 5626 §3.5.1 CRLF on UDP) */
+  if (over_rate (self, source, data, len))
+    return;
   flow = udp_flow_for (self, socket, source);
   msg = bell_sip_msg_parse ((const char *) data, len, BELL_SIP_PARSE_DATAGRAM, &error);
   if (!msg)
@@ -534,6 +555,8 @@ _bell_sip_transport_on_datagram_message (BellSipTransport *self, BellSipFlow *fl
 
   if (is_keepalive (data, len))
     return;
+  if (over_rate (self, flow->remote, data, len))
+    return;
   msg = bell_sip_msg_parse (data, len, BELL_SIP_PARSE_DATAGRAM, &error);
   if (!msg)
     {
@@ -550,6 +573,9 @@ _bell_sip_transport_on_stream_message (BellSipTransport *self, BellSipConnection
   g_autoptr(GError) error = NULL;
   g_autoptr(BellSipMsg) msg = bell_sip_msg_parse (data, len, BELL_SIP_PARSE_STREAM, &error);
 
+  if (over_rate (self, conn->flow->remote, data, len))
+    return;
+  msg = bell_sip_msg_parse (data, len, BELL_SIP_PARSE_STREAM, &error);
   if (!msg)
     {
       reject_malformed (self, data, len, error, conn->flow);
@@ -574,6 +600,11 @@ _bell_sip_transport_on_connection_closed (BellSipTransport *self, BellSipConnect
 {
   if (conn->key && g_hash_table_lookup (self->connections, conn->key) == conn)
     g_hash_table_remove (self->connections, conn->key);
+  if (conn->guard_held)
+    {
+      conn->guard_held = FALSE;
+      bell_sip_guard_release_connection (self->guard, conn->flow->remote);
+    }
   /* Freed later: we may be deep inside the connection's own callbacks. */
   g_ptr_array_add (self->dead, conn);
   if (!self->reaper)
@@ -624,11 +655,19 @@ on_listener_ready (GSocket *socket, GIOCondition condition, gpointer data)
           g_socket_close (client, NULL);
           continue;
         }
+      if (!bell_sip_guard_hold_connection (self->guard, G_INET_SOCKET_ADDRESS (remote)))
+        {
+          g_socket_close (client, NULL);
+          continue;
+        }
       conn = _bell_sip_connection_new (self, kind, client, FALSE, NULL);
+      conn->guard_held = !bell_sip_guard_is_trusted (self->guard, G_INET_SOCKET_ADDRESS (remote));
       if (kind == BELL_SIP_TRANSPORT_TLS &&
           !_bell_sip_connection_setup_tls (self, conn, FALSE, NULL, &error))
         {
           g_message ("TLS connection refused: %s", error->message);
+          if (conn->guard_held)
+            bell_sip_guard_release_connection (self->guard, G_INET_SOCKET_ADDRESS (remote));
           g_socket_close (client, NULL);
           conn->closed = TRUE;
           conn->flow->conn = NULL;

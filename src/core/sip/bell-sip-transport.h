@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include "bell-clock.h"
 #include "bell-sip-flow.h"
+#include "bell-sip-guard.h"
 #include "bell-sip-msg.h"
 
 G_BEGIN_DECLS
@@ -100,6 +101,9 @@ gboolean     bell_sip_transport_send_response (BellSipTransport *self, BellSipMs
 guint     bell_sip_transport_keepalive_start (BellSipTransport *self, BellSipFlow *flow,
                                               guint interval_s);
 void      bell_sip_transport_keepalive_stop  (BellSipTransport *self, guint id);
+
+/* The flood and scanner limits its listeners apply (and the transaction layer's). */
+BellSipGuard *bell_sip_transport_get_guard (BellSipTransport *self);
 
 /* Counters, for the CLI's --events and tests. */
 typedef struct
