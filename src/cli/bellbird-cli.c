@@ -653,7 +653,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       cli->status = 1;
       bell_core_call_auth (core, echo ? echo : arg, cli->kind, cli->user, cli->auth_user, password);
     }
-  else if (g_str_equal (command, "register"))
+  else if (g_str_equal (command, "register") || (cli->loop_is_listen && cli->user))
     {
       /* `listen --user`: the phone of that account, taking its calls from its registrar. */
       BellRegConfig reg = { 0 };
@@ -666,7 +666,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       reg.tls_pin = cli->tls_pin;
       reg.transport = cli->kind;
       reg.expires = cli->expires > 0 ? (guint) cli->expires : 0;
-      cli->status = 1;
+      cli->status = cli->loop_is_listen ? 0 : 1;
       bell_core_register (core, &reg);
     }
   else

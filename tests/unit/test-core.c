@@ -618,6 +618,7 @@ test_incoming_account (void)
   register_account (core, "sip:alice@example.com", reg.port, "a");
   wait_registration (&r, "sip:alice@example.com", "registered", 1);
 
+  /* With an account, a direct call is refused by default: a quiet 403, no ringing. */
   caller = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
   direct = g_strdup_printf ("sip:alice@127.0.0.1:%u", bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP));
   bell_core_call (caller, direct, BELL_SIP_TRANSPORT_UDP);

@@ -571,7 +571,7 @@ _bell_sip_transport_on_stream_message (BellSipTransport *self, BellSipConnection
                                        const char *data, gsize len)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BellSipMsg) msg = bell_sip_msg_parse (data, len, BELL_SIP_PARSE_STREAM, &error);
+  g_autoptr(BellSipMsg) msg = NULL;
 
   if (over_rate (self, conn->flow->remote, data, len))
     return;
