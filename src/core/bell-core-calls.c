@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "bell-core"
 
 #include "bell-core-private.h"
+#include "bell-core-auth.h"
 
 #include "sip/bell-sip-call.h"
 #include "media/bell-call-media.h"
@@ -822,6 +823,7 @@ do_call (gpointer data)
     g_autofree char *host = sip_uri_host (uri);
     discover_public_address (core, media, account, host);
   }
+  bell_core_auth_apply_policy (core, job->credentials, job->from, uri, TRUE);
   if (job->credentials)
     bell_sip_call_set_credentials (call, g_steal_pointer (&job->credentials));
   place_call (core, call);

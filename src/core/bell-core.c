@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bell-clock.h"
+#include "bell-core-auth.h"
 #include "sip/bell-sip-auth.h"
 #include "sip/bell-sip-call.h"
 #include "sip/bell-sip-locate.h"
@@ -252,7 +253,9 @@ on_options_response (BellSipTransaction *txn, BellSipMsg *response, const GError
     {
       g_autoptr(GError) auth_error = NULL;
       g_autoptr(BellSipMsg) again = build_options (job, NULL);
-      if (again && bell_sip_auth_answer (job->credentials, response, again, &auth_error))
+      if (again && bell_sip_auth_answer_via (job->credentials, response,
+                                             bell_sip_transaction_get_flow (txn), again,
+                                             &auth_error))
         {
           g_autoptr(BellSipTransaction) retry =
             bell_sip_transactions_send (job->core->txns, again, job->targets, on_options_response,
@@ -305,6 +308,7 @@ send_options (OptionsJob *job, GPtrArray *located)
     }
   job->call_id = g_strdup_printf ("%08x%08x@bellbird", g_random_int (), g_random_int ());
   job->from_tag = g_strdup_printf ("%08x", g_random_int ());
+  bell_core_auth_apply_policy (core, job->credentials, job->from, job->uri_text, FALSE);
   request = build_options (job, &error);
   if (!request)
     {
@@ -417,6 +421,7 @@ register_job_free (RegisterJob *job)
   g_free ((char *) job->config.aor);
   g_free ((char *) job->config.display_name);
   g_free ((char *) job->config.auth_user);
+  g_free ((char *) job->config.realm);
   if (job->config.password)
     {
       /* The password stays in memory no longer than it must. */
@@ -621,6 +626,7 @@ registration_key (const BellRegConfig *c)
                            c->outbound_proxy, c->tls_ca_file, c->instance_id, c->tls_pin };
   char numbers[64];
 
+  g_checksum_update (sum, (const guchar *) (c->realm ? c->realm : ""), -1);
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
     {
       /* Each field with its length: ("ab", "c") and ("a", "bc") differ. */
@@ -651,6 +657,18 @@ same_registration (BellCore *core, const BellRegConfig *config, const char *key)
          ? old : NULL;
 }
 
+/* The account's calls answer challenges under its registration's policy (realm pinned there,
+ * registrar's address). */
+static void
+share_auth_policy (BellCore *core, BellSipRegistration *reg)
+{
+  BellCoreAccount *account = bell_core_find_account (core, bell_sip_registration_get_aor (reg));
+
+  if (account && account->credentials)
+    bell_sip_credentials_set_policy (account->credentials,
+                                     bell_sip_registration_get_auth_policy (reg));
+}
+
 static gboolean
 do_register (gpointer data)
 {
@@ -663,6 +681,7 @@ do_register (gpointer data)
   if ((old = same_registration (core, &job->config, key)))
     {
       remember_account (core, job->config.aor, &job->config);
+      share_auth_policy (core, old);
       on_registration_changed (old, core);   /* its state, as a new registration would say */
       return G_SOURCE_REMOVE;
     }
@@ -680,6 +699,7 @@ do_register (gpointer data)
     }
   g_object_set_qdata_full (G_OBJECT (reg), registration_key_quark (), g_steal_pointer (&key), g_free);
   remember_account (core, job->config.aor, &job->config);
+  share_auth_policy (core, reg);
   old = find_registration (core, bell_sip_registration_get_aor (reg));
   g_signal_connect (reg, "changed", G_CALLBACK (on_registration_changed), core);
   g_ptr_array_add (core->registrations, reg);
@@ -713,6 +733,7 @@ bell_core_register (BellCore *core, const BellRegConfig *config)
   job->config.display_name = g_strdup (config->display_name);
   job->config.auth_user = g_strdup (config->auth_user);
   job->config.password = g_strdup (config->password);
+  job->config.realm = g_strdup (config->realm);
   job->config.registrar = g_strdup (config->registrar);
   job->config.outbound_proxy = g_strdup (config->outbound_proxy);
   job->config.srtp = g_strdup (config->srtp);

@@ -6,6 +6,7 @@
 #   tests/fuzz/run-fuzz.sh msg -runs=200000                        a number of runs
 #   tests/fuzz/run-fuzz.sh msg -max_total_time=600 -jobs=2         longer, two processes
 #   tests/fuzz/run-fuzz.sh msg tests/fuzz/crashes/msg-crash-...    reproduce one input
+#   BELL_FUZZ_BUILD_ONLY=1 tests/fuzz/run-fuzz.sh msg                build it, run nothing
 #
 # Builds in its own directory (_build-fuzz, or $BELL_FUZZ_BUILDDIR). Seeds come from the
 # third-party corpus ($BELL_CORPUS_DIR, default ../shared/corpus next to the source tree), from
@@ -22,7 +23,7 @@ builddir=${BELL_FUZZ_BUILDDIR:-$srcdir/_build-fuzz}
 corpus=${BELL_CORPUS_DIR:-$srcdir/../shared/corpus}
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -61,6 +62,8 @@ if ! ninja -C "$builddir" "tests/fuzz/$target" > "$log" 2>&1; then
   echo "run-fuzz.sh: build failed" >&2
   exit 1
 fi
+# run-long.sh builds every harness first, so that two runs at once never share a ninja.
+[ -z "${BELL_FUZZ_BUILD_ONLY:-}" ] || exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "bell-sip-auth-policy.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -47,6 +49,7 @@ struct _BellSipCredentials
   char      *username;
   char      *password;                   /* wiped on free; NULL: none configured */
   GPtrArray *realms;                     /* Realm */
+  BellSipAuthPolicy *policy;             /* whom the password answers; never NULL */
 };
 
 /* One Digest challenge read from a WWW-Authenticate or Proxy-Authenticate header. */
@@ -274,14 +277,35 @@ bell_sip_credentials_new (const char *username, const char *password)
   creds->username = g_strdup (username);
   creds->password = g_strdup (password);
   creds->realms = g_ptr_array_new_with_free_func (realm_free);
+  creds->policy = bell_sip_auth_policy_new_open ();
   return creds;
 }
 
 BellSipCredentials *
 bell_sip_credentials_new_like (const BellSipCredentials *creds)
 {
+  BellSipCredentials *like;
+
   g_return_val_if_fail (creds != NULL, NULL);
-  return bell_sip_credentials_new (creds->username, creds->password);
+  like = bell_sip_credentials_new (creds->username, creds->password);
+  bell_sip_credentials_set_policy (like, creds->policy);
+  return like;
+}
+
+void
+bell_sip_credentials_set_policy (BellSipCredentials *creds, BellSipAuthPolicy *policy)
+{
+  g_return_if_fail (creds != NULL && policy != NULL);
+  bell_sip_auth_policy_ref (policy);
+  bell_sip_auth_policy_unref (creds->policy);
+  creds->policy = policy;
+}
+
+BellSipAuthPolicy *
+bell_sip_credentials_get_policy (const BellSipCredentials *creds)
+{
+  g_return_val_if_fail (creds != NULL, NULL);
+  return creds->policy;
 }
 
 void
@@ -294,20 +318,28 @@ bell_sip_credentials_free (BellSipCredentials *creds)
   g_free (creds->password);
   g_free (creds->username);
   g_ptr_array_unref (creds->realms);
+  bell_sip_auth_policy_unref (creds->policy);
   g_free (creds);
 }
 
 void
 bell_sip_auth_reset (BellSipCredentials *creds)
 {
+  g_autoptr(GPtrArray) answered = g_ptr_array_new_null_terminated (2, NULL, TRUE);
+
   g_return_if_fail (creds != NULL);
 
   for (guint i = 0; i < creds->realms->len; i++)
     {
       Realm *r = g_ptr_array_index (creds->realms, i);
+      if (r->answered)
+        g_ptr_array_add (answered, r->realm);
       r->answered = FALSE;
       r->stale_answers = 0;
     }
+  /* What a 2xx followed is the account's realm from now on (when none was configured). */
+  if (answered->len > 0)
+    bell_sip_auth_policy_pin_realms (creds->policy, (const char *const *) answered->pdata);
 }
 
 static Realm *
@@ -668,9 +700,60 @@ refusal_reason (const Realm *r, const Challenge *c)
   return NULL;
 }
 
+/* Leaves out of chosen the challenges the policy refuses for their realm alone; FALSE (with
+ * the refusal) when none is left, or when one is refused for any other reason. */
+static gboolean
+apply_policy (BellSipCredentials *creds, GPtrArray *chosen, guint status, BellSipFlow *flow,
+              const BellSipMsg *next_request, GError **error)
+{
+  g_autoptr(GError) realm_refusal = NULL;
+  BellSipAuthChallengeInfo info = {
+    .next_hop = bell_sip_auth_next_hop (next_request),
+    .transport = flow ? bell_sip_flow_get_kind (flow) : BELL_SIP_TRANSPORT_ANY,
+    .source = flow ? bell_sip_flow_get_remote (flow) : NULL,
+  };
+
+  for (guint i = 0; i < chosen->len;)
+    {
+      Challenge *c = g_ptr_array_index (chosen, i);
+      g_autoptr(GError) refusal = NULL;
+
+      info.realm = c->realm;
+      info.algorithm = c->algorithm;
+      if (bell_sip_auth_policy_check (creds->policy, &info, &refusal))
+        {
+          i++;
+          continue;
+        }
+      g_message ("not answering the %u's challenge for realm “%s”: %s", status, c->realm,
+                 refusal->message);
+      if (!g_error_matches (refusal, BELL_SIP_AUTH_ERROR, BELL_SIP_AUTH_ERROR_UNTRUSTED_REALM))
+        {
+          g_propagate_error (error, g_steal_pointer (&refusal));
+          return FALSE;
+        }
+      if (realm_refusal == NULL)
+        realm_refusal = g_steal_pointer (&refusal);
+      g_ptr_array_remove_index (chosen, i);
+    }
+  if (chosen->len == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&realm_refusal));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 bell_sip_auth_answer (BellSipCredentials *creds, const BellSipMsg *response,
                       BellSipMsg *next_request, GError **error)
+{
+  return bell_sip_auth_answer_via (creds, response, NULL, next_request, error);
+}
+
+gboolean
+bell_sip_auth_answer_via (BellSipCredentials *creds, const BellSipMsg *response,
+                          BellSipFlow *flow, BellSipMsg *next_request, GError **error)
 {
   g_autoptr(GPtrArray) chosen = g_ptr_array_new_with_free_func (challenge_free);
   guint n_digest = 0, n_malformed = 0, status;
@@ -714,6 +797,10 @@ bell_sip_auth_answer (BellSipCredentials *creds, const BellSipMsg *response,
                    "no password for realm “%s”", first->realm);
       return FALSE;
     }
+
+  /* Then whether this password belongs there at all. */
+  if (!apply_policy (creds, chosen, status, flow, next_request, error))
+    return FALSE;
 
   /* Refusals first, so that nothing changes when one realm fails. */
   for (guint i = 0; i < chosen->len; i++)
@@ -775,6 +862,12 @@ bell_sip_auth_authorize (BellSipCredentials *creds, BellSipMsg *request)
 
   if (creds->password == NULL || creds->realms->len == 0)
     return 0;
+  if (!bell_sip_auth_policy_may_send_to (creds->policy, bell_sip_auth_next_hop (request)))
+    {
+      g_debug ("no credentials in a %.*s to a server not the account's",
+               BELL_STR_PRINTF (bell_sip_msg_get_method_str (request)));
+      return 0;
+    }
   n = write_credentials (creds, request, &error);
   if (n < 0)
     {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include "bell-sip-flow.h"
 #include "bell-sip-msg.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,11 @@ typedef enum
   BELL_SIP_AUTH_ERROR_MALFORMED,     /* a challenge without realm or nonce */
   BELL_SIP_AUTH_ERROR_NO_CREDENTIALS,/* challenged but no password is configured */
   BELL_SIP_AUTH_ERROR_INTERNAL,      /* the crypto library failed (no random bytes) */
+  /* Refused by the account's BellSipAuthPolicy (bell-sip-auth-policy.h): nothing was sent. */
+  BELL_SIP_AUTH_ERROR_UNTRUSTED_REALM, /* a realm that is not the account's */
+  BELL_SIP_AUTH_ERROR_UNTRUSTED_SERVER,/* the request did not go to the account's servers */
+  BELL_SIP_AUTH_ERROR_DOWNGRADE,     /* MD5 only, for a realm that offered SHA-256 before */
+  BELL_SIP_AUTH_ERROR_INSECURE,      /* a sips: account challenged over UDP/TCP/WS */
 } BellSipAuthError;
 
 typedef enum
@@ -37,13 +43,20 @@ typedef enum
 } BellSipDigestAlgorithm;
 
 typedef struct _BellSipCredentials BellSipCredentials;
+typedef struct _BellSipAuthPolicy BellSipAuthPolicy;
 
 /* password may be NULL (challenges then fail with BELL_SIP_AUTH_ERROR_NO_CREDENTIALS); it is
  * copied into memory that is wiped when the object is freed, and never logged. */
 BellSipCredentials *bell_sip_credentials_new  (const char *username, const char *password);
-/* The same user and password, for another dialog: no challenge remembered. */
+/* The same user and password, for another dialog: no challenge remembered, the same policy
+ * (shared, not copied). */
 BellSipCredentials *bell_sip_credentials_new_like (const BellSipCredentials *creds);
 void                bell_sip_credentials_free (BellSipCredentials *creds);
+/* Whom the password answers (bell-sip-auth-policy.h); a new BellSipCredentials has an open
+ * one (anyone, except a downgrade). The credentials take a reference. */
+void                bell_sip_credentials_set_policy (BellSipCredentials *creds,
+                                                     BellSipAuthPolicy *policy);
+BellSipAuthPolicy  *bell_sip_credentials_get_policy (const BellSipCredentials *creds);
 
 /* Answers a 401 or 407 to a request. Both WWW-Authenticate and Proxy-Authenticate headers are
  * read, whatever the status (a forking proxy merges them, RFC 3261 §16.7), and each realm
@@ -71,14 +84,24 @@ void                bell_sip_credentials_free (BellSipCredentials *creds);
  * Except for BELL_SIP_AUTH_ERROR_INTERNAL, nothing is changed when this fails. */
 gboolean bell_sip_auth_answer (BellSipCredentials *creds, const BellSipMsg *response,
                                BellSipMsg *next_request, GError **error);
+/* The same, for a response that came over flow (NULL: unknown), under the credentials'
+ * policy: each realm challenged is checked with bell_sip_auth_policy_check() (next_request's
+ * first Route or Request-URI being where the challenged request went). A realm the policy
+ * does not trust is left out when another one in the response is answered; otherwise the
+ * first refusal is the error (a policy code), and it is logged. bell_sip_auth_answer() is
+ * this with no flow. */
+gboolean bell_sip_auth_answer_via (BellSipCredentials *creds, const BellSipMsg *response,
+                                   BellSipFlow *flow, BellSipMsg *next_request, GError **error);
 
 /* Adds credentials for every realm already challenged (RFC 3261 §22.3: reuse them) with the
  * next nonce count, replacing any the request carries for those realms. Returns how many
- * headers it added. */
+ * headers it added: none when the request goes (first Route, else Request-URI) where the
+ * policy does not send credentials (bell_sip_auth_policy_may_send_to()). */
 guint    bell_sip_auth_authorize (BellSipCredentials *creds, BellSipMsg *request);
 
 /* Starts a new round after a success: every realm's next challenge is answered again. The
- * challenges stay remembered for bell_sip_auth_authorize(). */
+ * challenges stay remembered for bell_sip_auth_authorize(). The realms answered in the round
+ * that succeeded are pinned in the policy when it has none yet (trust on first use). */
 void     bell_sip_auth_reset (BellSipCredentials *creds);
 
 /* The Digest response (RFC 7616 §3.4.1): a lowercase hex string, for tests and for servers.

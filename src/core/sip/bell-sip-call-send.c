@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bell-sip-auth.h"
+#include "bell-sip-auth-policy.h"
 #include "bell-sip-locate.h"
 
 /* Our Contact toward a destination: where the peer reaches us in this dialog. */
@@ -199,7 +200,9 @@ on_dialog_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
       g_autoptr(GError) auth_error = NULL;
       g_autoptr(BellSipMsg) again = build_in_dialog (req);
 
-      if (again && bell_sip_auth_answer (self->credentials, response, again, &auth_error))
+      if (again && bell_sip_auth_answer_via (self->credentials, response,
+                                             bell_sip_transaction_get_flow (txn), again,
+                                             &auth_error))
         {
           g_clear_pointer (&req->request, bell_sip_msg_unref);
           req->request = g_steal_pointer (&again);
@@ -305,6 +308,12 @@ send_ack_located (BellSipCall *self, gboolean found, gpointer data)
   g_autoptr(BellSipMsg) ack = found ? bell_sip_dialog_new_ack (self->dialog, job->cseq, NULL) : NULL;
   g_autofree char *branch = g_strdup_printf ("z9hG4bK%08x%08x", g_random_int (), g_random_int ());
 
+  /* RFC 3261 §22: the INVITE's credentials, but only where the policy sends them (an ACK
+   * straight to the callee's Contact must not hand it the proxy's answer). */
+  if (ack && self->credentials &&
+      !bell_sip_auth_policy_may_send_to (bell_sip_credentials_get_policy (self->credentials),
+                                         bell_sip_auth_next_hop (ack)))
+    g_ptr_array_set_size (job->credentials, 0);
   if (ack)
     {
       for (guint i = 0; i < job->credentials->len; i++)

@@ -2,11 +2,13 @@
  * 401/407, 422, forking), CANCEL, BYE, and the dispatch of what comes in its dialog. */
 #define G_LOG_DOMAIN "bell-sip-call"
 
+#include "bell-secret.h"
 #include "bell-sip-call-private.h"
 
 #include <string.h>
 
 #include "bell-sip-auth.h"
+#include "bell-sip-auth-policy.h"
 #include "bell-sip-locate.h"
 
 G_DEFINE_FINAL_TYPE (BellSipCall, bell_sip_call, G_TYPE_OBJECT)
@@ -116,7 +118,8 @@ bell_sip_call_bye (BellSipCall *self, const char *reason)
                                  g_strdup (reason), g_free);
 }
 
-static gboolean retry_with_credentials (BellSipCall *self, BellSipMsg *response);
+static gboolean retry_with_credentials (BellSipCall *self, BellSipTransaction *txn,
+                                        BellSipMsg *response, GError **error);
 static gboolean retry_with_timer (BellSipCall *self, BellSipMsg *response);
 static gboolean follow_redirect (BellSipCall *self, BellSipMsg *response);
 static gboolean retry_weaker (BellSipCall *self);
@@ -150,7 +153,7 @@ static void
 on_answered (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *response, guint status)
 {
   g_autoptr(GError) sdp_error = NULL;
-  g_autofree char *answer = bell_sip_call_body_of (response);
+  g_autoptr(BellSecret) answer = bell_sip_call_body_of (response);
   BellSipMsg *request = bell_sip_transaction_get_request (txn);
   gboolean usable;
 
@@ -181,7 +184,7 @@ on_answered (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *response, g
                   : self->answered_early;
   if (answer)
     {
-      g_free (self->remote_sdp);
+      bell_secret_free (self->remote_sdp);
       self->remote_sdp = g_steal_pointer (&answer);
     }
   self->remote_first_holds = self->remote_sdp && bell_sip_sdp_is_hold (self->remote_sdp);
@@ -233,8 +236,16 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
     return;
   if (status == 401 || status == 407)
     {
-      if (retry_with_credentials (self, response))
+      g_autoptr(GError) auth_error = NULL;
+
+      if (retry_with_credentials (self, txn, response, &auth_error))
         return;
+      /* Not sent on purpose (bell-sip-auth-policy.h): the user reads why. */
+      if (!self->cancel_pending && bell_sip_auth_error_is_policy (auth_error))
+        {
+          bell_sip_call_end (self, status, auth_error->message);
+          return;
+        }
       if (!self->cancel_pending)
         {
           bell_sip_call_end (self, status,
@@ -299,10 +310,10 @@ forget_invite (BellSipCall *self)
     }
 }
 
-/* The INVITE again, CSeq + 1, to the same targets, after a 401/407 or a 422 (the caller has
- * changed what the new one needs). */
+/* The INVITE again, CSeq + 1, to the same targets, after a 401/407 (challenge, which came
+ * over flow) or a 422 (the caller has changed what the new one needs). */
 static gboolean
-send_invite_again (BellSipCall *self, BellSipMsg *challenge)
+send_invite_again (BellSipCall *self, BellSipMsg *challenge, BellSipFlow *flow, GError **out)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BellSipMsg) again = NULL;
@@ -311,10 +322,13 @@ send_invite_again (BellSipCall *self, BellSipMsg *challenge)
   again = build_invite (self, &error);
   if (self->credentials && again)
     bell_sip_auth_authorize (self->credentials, again);
-  if (!again || (challenge && !bell_sip_auth_answer (self->credentials, challenge, again, &error)))
+  if (!again || (challenge && !bell_sip_auth_answer_via (self->credentials, challenge, flow, again,
+                                                         &error)))
     {
       g_message ("call %u: not sending the INVITE again: %s", self->id,
                  error ? error->message : "no request");
+      if (out && error)
+        g_propagate_error (out, g_steal_pointer (&error));
       return FALSE;
     }
   forget_invite (self);
@@ -324,14 +338,16 @@ send_invite_again (BellSipCall *self, BellSipMsg *challenge)
 }
 
 /* A 401/407 to our INVITE: send it again with credentials, once per challenge (the Digest
- * layer refuses a second challenge for the same realm, so a wrong password ends the call).
+ * layer refuses a second challenge for the same realm, so a wrong password ends the call),
+ * and only where the account's policy lets the password go (else error says why).
  * Returns FALSE when the call should end with this response. */
 static gboolean
-retry_with_credentials (BellSipCall *self, BellSipMsg *response)
+retry_with_credentials (BellSipCall *self, BellSipTransaction *txn, BellSipMsg *response,
+                        GError **error)
 {
   if (!self->credentials || self->cancel_pending || self->state == BELL_CALL_ENDED)
     return FALSE;
-  return send_invite_again (self, response);
+  return send_invite_again (self, response, bell_sip_transaction_get_flow (txn), error);
 }
 
 /* 488 Not Acceptable Here to an offer with SRTP the user made optional: again without it, so
@@ -343,9 +359,9 @@ retry_weaker (BellSipCall *self)
       !self->sdp.weaken (self->sdp.user_data))
     return FALSE;
   g_message ("call %u: the peer refused our SRTP offer: calling again without it", self->id);
-  g_free (self->local_sdp);
+  bell_secret_free (self->local_sdp);
   self->local_sdp = self->sdp.create_offer (self->local_hold, self->sdp.user_data);
-  return send_invite_again (self, NULL);
+  return send_invite_again (self, NULL, NULL, NULL);
 }
 
 /* 422 Session Interval Too Small (RFC 4028 §7.4): again with the Min-SE it asks for. */
@@ -355,7 +371,7 @@ retry_with_timer (BellSipCall *self, BellSipMsg *response)
   if (self->cancel_pending || self->state == BELL_CALL_ENDED ||
       !bell_sip_call_timer_handle_422 (self, response))
     return FALSE;
-  return send_invite_again (self, NULL);
+  return send_invite_again (self, NULL, NULL, NULL);
 }
 
 /* A Contact's q in thousandths; without one it counts as 1.0. */
@@ -517,7 +533,7 @@ bell_sip_call_answer (BellSipCall *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BellSipMsg) ok = NULL;
-  g_autofree char *offer = NULL;
+  g_autoptr(BellSecret) offer = NULL;
   BellSipMsg *request;
 
   g_return_if_fail (BELL_IS_SIP_CALL (self));
@@ -1005,8 +1021,8 @@ bell_sip_call_finalize (GObject *object)
   g_free (self->call_id);
   g_free (self->local_tag);
   g_free (self->local_contact);
-  g_free (self->local_sdp);
-  g_free (self->remote_sdp);
+  bell_secret_free (self->local_sdp);    /* SDP: SRTP keys */
+  bell_secret_free (self->remote_sdp);
   G_OBJECT_CLASS (bell_sip_call_parent_class)->finalize (object);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bell-sip-auth.h"
+#include "bell-sip-auth-policy.h"
 #include "bell-sip-locate.h"
 #include "bell-sip-tls.h"
 #include "bell-sip-transport-tls.h"
@@ -80,6 +81,8 @@ bell_reg_state_to_string (BellRegState state)
 const char *
 bell_reg_reason_to_string (BellRegReason reason)
 {
+  if (reason == BELL_REG_REASON_AUTH_NOT_SENT)
+    return "auth-not-sent";
   static const char *const names[] = {
     "none", "auth-failed", "no-route", "unreachable", "timeout", "tls", "server-error",
     "network-down", "config", "tls-untrusted", "tls-changed",
@@ -290,7 +293,10 @@ registered (BellSipRegistration *self, BellSipTransaction *txn, BellSipMsg *resp
   guint refresh_s;
 
   self->failures = 0;
-  bell_sip_auth_reset (self->credentials);   /* a new round; challenges kept */
+  bell_sip_auth_reset (self->credentials);   /* a new round; challenges kept; realm pinned */
+  /* Whatever name routes a call there, this address is the account's registrar. */
+  bell_sip_auth_policy_trust_address (bell_sip_credentials_get_policy (self->credentials),
+                                      bell_sip_flow_get_remote (flow));
   if (flow != self->flow)
     {
       stop_keepalive (self);
@@ -354,6 +360,18 @@ reason_for_error (const GError *error)
 
 static void finish_stop (BellSipRegistration *self, BellRegReason reason, const char *message);
 
+/* A challenge the password must not answer (bell-sip-auth-policy.h): nothing was sent, and
+ * trying again would meet the same challenge, so the user must look (not a back-off). */
+static void
+refuse_challenge (BellSipRegistration *self, guint status, const GError *error)
+{
+  g_message ("%s: not registering: %s", self->aor_text, error->message);
+  bell_clock_clear (self->clock, &self->refresh_timer);
+  stop_keepalive (self);
+  g_clear_pointer (&self->flow, bell_sip_flow_unref);
+  set_state (self, BELL_REG_FAILED, BELL_REG_REASON_AUTH_NOT_SENT, status, error->message);
+}
+
 static void
 on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error, gpointer data)
 {
@@ -384,7 +402,8 @@ on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
       else if (status == 401 || status == 407)
         {
           g_autoptr(BellSipMsg) again = build_register (self, 0);
-          if (again && bell_sip_auth_answer (self->credentials, response, again, NULL))
+          if (again && bell_sip_auth_answer_via (self->credentials, response,
+                                                 bell_sip_transaction_get_flow (txn), again, NULL))
             {
               self->txn = bell_sip_transactions_send_on_flow (self->txns, again, self->flow,
                                                               on_response, self, NULL);
@@ -406,8 +425,14 @@ on_response (BellSipTransaction *txn, BellSipMsg *response, const GError *error,
     {
       g_autoptr(GError) auth_error = NULL;
       g_autoptr(BellSipMsg) again = build_register (self, self->expires_wanted);
-      if (!bell_sip_auth_answer (self->credentials, response, again, &auth_error))
+      if (!bell_sip_auth_answer_via (self->credentials, response,
+                                     bell_sip_transaction_get_flow (txn), again, &auth_error))
         {
+          if (bell_sip_auth_error_is_policy (auth_error))
+            {
+              refuse_challenge (self, status, auth_error);
+              return;
+            }
           fail_and_retry (self, g_error_matches (auth_error, BELL_SIP_AUTH_ERROR,
                                                  BELL_SIP_AUTH_ERROR_FAILED) ||
                                   g_error_matches (auth_error, BELL_SIP_AUTH_ERROR,
@@ -668,6 +693,13 @@ bell_sip_registration_get_message (BellSipRegistration *self)
   return self->message;
 }
 
+BellSipAuthPolicy *
+bell_sip_registration_get_auth_policy (BellSipRegistration *self)
+{
+  g_return_val_if_fail (BELL_IS_SIP_REGISTRATION (self), NULL);
+  return bell_sip_credentials_get_policy (self->credentials);
+}
+
 static void
 bell_sip_registration_dispose (GObject *object)
 {
@@ -810,6 +842,16 @@ bell_sip_registration_new (BellSipTransactions *txns, const BellRegConfig *confi
     }
   user = config->auth_user ? g_strdup (config->auth_user) : bell_sip_uri_dup_user (self->aor, NULL);
   self->credentials = bell_sip_credentials_new (user, config->password);
+  {
+    /* A sips: account's password never travels where TLS does not protect it. */
+    gboolean secure = self->aor->scheme == BELL_URI_SCHEME_SIPS ||
+                      self->registrar->scheme == BELL_URI_SCHEME_SIPS;
+    g_autoptr(BellSipAuthPolicy) policy = bell_sip_auth_policy_new_account (self->registrar,
+                                                                            self->proxy,
+                                                                            config->realm,
+                                                                            secure);
+    bell_sip_credentials_set_policy (self->credentials, policy);
+  }
   self->call_id = g_strdup_printf ("%08x%08x%08x@bellbird", g_random_int (), g_random_int (),
                                    g_random_int ());
   self->from_tag = g_strdup_printf ("%08x", g_random_int ());

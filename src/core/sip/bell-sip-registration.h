@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "bell-sip-auth.h"
 #include "bell-sip-transaction.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,8 @@ typedef enum
                                   * its report, bell_sip_tls_cert_report_parse) */
   BELL_REG_REASON_TLS_CHANGED,   /* the server's certificate is not the pinned one and does not
                                   * verify: never accepted without the user (report too) */
+  BELL_REG_REASON_AUTH_NOT_SENT, /* a challenge the account's password must not answer (realm,
+                                  * server, downgrade, sips: over UDP/TCP): see the message */
 } BellRegReason;
 
 const char *bell_reg_state_to_string  (BellRegState state);
@@ -62,6 +65,8 @@ typedef struct
   const char          *display_name;  /* optional */
   const char          *auth_user;     /* default: the AOR's user part */
   const char          *password;      /* copied into wiped memory */
+  const char          *realm;         /* the Digest realm the password answers; NULL: the first
+                                       * one that leads to a 2xx (bell-sip-auth-policy.h) */
   const char          *registrar;     /* default: sip:<AOR domain> */
   const char          *outbound_proxy; /* REGISTERs (and the account's calls) go through this
                                         * proxy, with a Route to it; NULL: straight */
@@ -109,6 +114,8 @@ const char   *bell_sip_registration_get_contact (BellSipRegistration *self);
 BellSipFlow  *bell_sip_registration_get_flow    (BellSipRegistration *self);
 /* A sentence for the user: why it failed or when it retries. */
 const char   *bell_sip_registration_get_message (BellSipRegistration *self);
+/* Whom the account's password answers: for the calls and OPTIONS made as the account too. */
+BellSipAuthPolicy *bell_sip_registration_get_auth_policy (BellSipRegistration *self);
 
 /* Signals: "changed" () after every state or reason change; "stopped" () after stop(). */
 
