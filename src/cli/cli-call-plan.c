@@ -10,6 +10,8 @@
 
 #include "cli-call-plan.h"
 
+#include "bell-secret.h"
+
 struct _CliCallPlan
 {
   BellCore   *core;
@@ -207,7 +209,7 @@ cli_call_plan_new (BellCore *core, const CliCallPlanOptions *options)
   plan->mute = options->mute;
   plan->from = g_strdup (options->from);
   plan->auth_user = g_strdup (options->auth_user);
-  plan->password = g_strdup (options->password);
+  plan->password = bell_secret_dup (options->password);
   plan->transport = options->transport;
   plan->planned = g_hash_table_new (NULL, NULL);
   plan->exempt = g_hash_table_new (NULL, NULL);
@@ -231,6 +233,6 @@ cli_call_plan_free (CliCallPlan *plan)
   g_free (plan->dtmf);
   g_free (plan->from);
   g_free (plan->auth_user);
-  g_free (plan->password);
+  bell_secret_free (plan->password);
   g_free (plan);
 }

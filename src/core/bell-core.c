@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bell-clock.h"
+#include "bell-secret.h"
 #include "bell-core-auth.h"
 #include "sip/bell-sip-auth.h"
 #include "sip/bell-sip-call.h"
@@ -422,12 +423,7 @@ register_job_free (RegisterJob *job)
   g_free ((char *) job->config.display_name);
   g_free ((char *) job->config.auth_user);
   g_free ((char *) job->config.realm);
-  if (job->config.password)
-    {
-      /* The password stays in memory no longer than it must. */
-      memset ((char *) job->config.password, 0, strlen (job->config.password));
-      g_free ((char *) job->config.password);
-    }
+  bell_secret_free ((char *) job->config.password);   /* no longer in memory than it must */
   g_free ((char *) job->config.registrar);
   g_free ((char *) job->config.outbound_proxy);
   g_free ((char *) job->config.srtp);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "bell-secret.h"
 #include "bell-srtp.h"
 
 /* Our dynamic payload numbers (RFC 3551 §3: 96-127): the usual ones where there is a habit
@@ -262,7 +263,7 @@ offer_crypto (BellSdpNegotiator *n, BellSdpMedia *m)
   for (guint i = 0; i < G_N_ELEMENTS (order); i++)
     {
       const char *key = bell_srtp_suite_is_available (order[i]) ? key_for (n, order[i]) : NULL;
-      g_autofree char *params = key ? g_strconcat ("inline:", key, NULL) : NULL;
+      g_autoptr(BellSecret) params = key ? g_strconcat ("inline:", key, NULL) : NULL;
       if (params)
         bell_sdp_media_add_crypto (m, tag++, bell_srtp_suite_to_name (order[i]), params, NULL);
     }
@@ -738,7 +739,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
 
       gboolean savp = is_savp (om->proto);
       Protection protection = { -1, NULL };
-      g_autofree char *their_key = NULL;
+      g_autoptr(BellSecret) their_key = NULL;
       BellSrtpSuite suite = 0;
       guint tag = 0;
 
@@ -795,7 +796,7 @@ bell_sdp_negotiator_answer (BellSdpNegotiator *n, const char *offer, gboolean ho
       if (protection.suite >= 0)
         {
           /* RFC 4568 §7.1.2: the offer's tag and suite, our own key. */
-          g_autofree char *params = g_strconcat ("inline:", key_for (n, suite), NULL);
+          g_autoptr(BellSecret) params = g_strconcat ("inline:", key_for (n, suite), NULL);
           bell_sdp_media_add_crypto (m, tag, bell_srtp_suite_to_name (suite), params, NULL);
         }
       if (!plan_from (n, remote, om, m->direction, &agreed, n->rtcp_mux && om->rtcp_mux,
@@ -824,7 +825,7 @@ bell_sdp_negotiator_apply_answer (BellSdpNegotiator *n, const char *answer, GErr
   Agreed agreed = { NULL, NULL, NULL, -1 };
   Codec kind;
   Protection protection = { -1, NULL };
-  g_autofree char *their_key = NULL;
+  g_autoptr(BellSecret) their_key = NULL;
 
   if (!remote)
     return FALSE;

@@ -93,7 +93,9 @@ bell_sdp_session_to_string (const BellSdpSession *session, gsize *len)
 
   g_return_val_if_fail (session != NULL, NULL);
 
-  out = g_string_sized_new (512);
+  /* Room for any SDP of ours at once: a GString that grows leaves copies of what it held
+   * (a=crypto keys) in freed memory. */
+  out = g_string_sized_new (4096);
   o = &session->origin;
   g_string_append (out, "v=0\r\n");
   g_string_append_printf (out, "o=%s %s %" G_GUINT64_FORMAT " IN %s %s\r\n",

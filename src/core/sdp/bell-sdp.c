@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "bell-sdp"
 
 #include "bell-sdp.h"
+#include "bell-secret.h"
 #include "bell-str.h"
 
 #include <stdarg.h>
@@ -331,7 +332,7 @@ attr_free (gpointer data)
   BellSdpAttr *attr = data;
 
   g_free (attr->name);
-  g_free (attr->value);
+  bell_secret_free (attr->value);   /* a=crypto values carry SRTP keys */
   g_free (attr);
 }
 
@@ -451,7 +452,7 @@ key_param_free (gpointer data)
   BellSdpKeyParam *kp = data;
 
   g_free (kp->method);
-  g_free (kp->key);
+  bell_secret_free (kp->key);
   g_free (kp);
 }
 
@@ -1790,8 +1791,9 @@ gboolean
 bell_sdp_media_add_crypto (BellSdpMedia *media, guint tag, const char *suite,
                            const char *key_params, const char *session_params)
 {
-  g_autofree char *value = NULL;
+  g_autoptr(BellSecret) value = NULL;
   g_autoptr(BellSdpCrypto) check = NULL;
+  char tag_text[16];
 
   g_return_val_if_fail (media != NULL, FALSE);
   g_return_val_if_fail (suite != NULL && key_params != NULL, FALSE);
@@ -1799,8 +1801,10 @@ bell_sdp_media_add_crypto (BellSdpMedia *media, guint tag, const char *suite,
   if (!is_field (suite) || !is_field (key_params)
       || (session_params && !is_text (session_params)))
     return FALSE;
-  value = g_strdup_printf ("%u %s %s%s%s", tag, suite, key_params, session_params ? " " : "",
-                           session_params ? session_params : "");
+  /* Joined in one exact allocation (no printf buffer that grows): the key is wiped with it. */
+  g_snprintf (tag_text, sizeof tag_text, "%u", tag);
+  value = g_strconcat (tag_text, " ", suite, " ", key_params, session_params ? " " : "",
+                       session_params, NULL);
   /* What we print must be what the peer (and our own parser) reads back. */
   check = parse_crypto (value);
   if (check == NULL || check->tag != tag || g_strcmp0 (check->suite, suite) != 0)

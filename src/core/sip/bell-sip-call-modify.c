@@ -3,6 +3,7 @@
  * re-INVITEs crossing each get 491, and each side tries again after a random wait). */
 #define G_LOG_DOMAIN "bell-sip-call"
 
+#include "bell-secret.h"
 #include "bell-sip-call-private.h"
 
 #include <string.h>
@@ -62,9 +63,9 @@ answer_offer (BellSipCall *self, const char *offer, gboolean *changed, GError **
 
   if (!answer)
     return NULL;
-  g_free (self->remote_sdp);
+  bell_secret_free (self->remote_sdp);
   self->remote_sdp = g_strdup (offer);
-  g_free (self->local_sdp);
+  bell_secret_free (self->local_sdp);
   self->local_sdp = g_strdup (answer);
   /* A peer whose every offer is inactive (a signalling-only one) is not holding us. */
   set_remote_hold (self, bell_sip_sdp_is_hold (offer) && !self->remote_first_holds, changed);
@@ -88,8 +89,8 @@ bell_sip_call_modify_handle_invite (BellSipCall *self, BellSipTransaction *txn, 
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BellSipMsg) ok = NULL;
-  g_autofree char *offer = bell_sip_call_body_of (request);
-  g_autofree char *sdp = NULL;
+  g_autoptr(BellSecret) offer = bell_sip_call_body_of (request);
+  g_autoptr(BellSecret) sdp = NULL;
   gboolean changed = FALSE;
 
   /* §14.2: our own re-INVITE is pending: glare. */
@@ -122,7 +123,7 @@ bell_sip_call_modify_handle_invite (BellSipCall *self, BellSipTransaction *txn, 
       /* An offerless re-INVITE: we offer in the 200, the answer comes in the ACK. Peers send
        * it to take a call off hold (they let us choose). */
       sdp = self->sdp.create_offer (self->want_hold, self->sdp.user_data);
-      g_free (self->local_sdp);
+      bell_secret_free (self->local_sdp);
       self->local_sdp = g_strdup (sdp);
       set_local_hold (self, self->want_hold, &changed);
       self->answer_in_ack = TRUE;
@@ -141,7 +142,7 @@ bell_sip_call_modify_handle_invite (BellSipCall *self, BellSipTransaction *txn, 
 void
 bell_sip_call_modify_handle_ack (BellSipCall *self, BellSipMsg *ack)
 {
-  g_autofree char *answer = NULL;
+  g_autoptr(BellSecret) answer = NULL;
   g_autoptr(GError) error = NULL;
   gboolean changed = FALSE;
 
@@ -170,7 +171,7 @@ bell_sip_call_modify_handle_ack (BellSipCall *self, BellSipMsg *ack)
           bell_sip_call_hangup (self);
           return;
         }
-      g_free (self->remote_sdp);
+      bell_secret_free (self->remote_sdp);
       self->remote_sdp = g_strdup (answer);
       /* Our offer said what we send; if the answer stops sending to an offer that did not
        * ask it to, the peer holds us. */
@@ -187,8 +188,8 @@ bell_sip_call_modify_handle_update (BellSipCall *self, BellSipTransaction *txn, 
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BellSipMsg) ok = NULL;
-  g_autofree char *offer = bell_sip_call_body_of (request);
-  g_autofree char *sdp = NULL;
+  g_autoptr(BellSecret) offer = bell_sip_call_body_of (request);
+  g_autoptr(BellSecret) sdp = NULL;
   gboolean changed = FALSE;
 
   /* RFC 3311 §5.2: an offer of ours is outstanding. */
@@ -256,7 +257,7 @@ on_reinvite_done (BellSipCall *self, BellSipMsg *request, BellSipMsg *response,
   Reinvite *r = data;
   guint status = response ? bell_sip_msg_get_status (response) : 408;
   g_autoptr(GError) sdp_error = NULL;
-  g_autofree char *answer = NULL;
+  g_autoptr(BellSecret) answer = NULL;
   gboolean changed = FALSE;
 
   self->modifying = FALSE;
@@ -273,9 +274,9 @@ on_reinvite_done (BellSipCall *self, BellSipMsg *request, BellSipMsg *response,
           bell_sip_call_hangup (self);
           return;
         }
-      g_free (self->local_sdp);
+      bell_secret_free (self->local_sdp);
       self->local_sdp = g_strdup (r->offer);
-      g_free (self->remote_sdp);
+      bell_secret_free (self->remote_sdp);
       self->remote_sdp = g_steal_pointer (&answer);
       set_local_hold (self, r->hold, &changed);
       bell_sip_call_timer_from_response (self, response);

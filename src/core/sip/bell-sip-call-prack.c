@@ -3,6 +3,7 @@
  * SDP answer in it; each such 1xx is acknowledged with a PRACK in its early dialog. */
 #define G_LOG_DOMAIN "bell-sip-call"
 
+#include "bell-secret.h"
 #include "bell-sip-call-private.h"
 
 #include <string.h>
@@ -36,7 +37,7 @@ bell_sip_call_prack_provisional (BellSipCall *self, BellSipMsg *response)
   const BellSipNameAddr *to = bell_sip_msg_get_to (response);
   g_autoptr(BellSipDialog) fork = NULL;
   g_autofree char *tag = NULL;
-  g_autofree char *answer = NULL;
+  g_autoptr(BellSecret) answer = NULL;
   BellSipMsg *invite = bell_sip_transaction_get_request (self->invite);
   BellSipDialog *dialog;
   guint64 rseq;
@@ -73,7 +74,7 @@ bell_sip_call_prack_provisional (BellSipCall *self, BellSipMsg *response)
       g_autoptr(GError) error = NULL;
       if (self->sdp.apply_answer (answer, self->sdp.user_data, &error))
         {
-          g_free (self->remote_sdp);
+          bell_secret_free (self->remote_sdp);
           self->remote_sdp = g_steal_pointer (&answer);
           self->answered_early = TRUE;
         }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "bell-sip"
 
 #include "bell-log-redact.h"
+#include "bell-secret.h"
 #include "bell-sip-msg-private.h"
 #include "bell-sip-private.h"
 
@@ -512,7 +513,14 @@ bell_sip_msg_to_string (const BellSipMsg *msg, gsize *len)
 GBytes *
 bell_sip_msg_to_bytes (const BellSipMsg *msg)
 {
-  return g_string_free_to_bytes (print_msg (msg, PRINT_WIRE));
+  GString *out = print_msg (msg, PRINT_WIRE);
+  gsize len = out->len;
+
+  /* A body may be SDP with SRTP keys: the copy for the wire (kept for retransmissions) is
+   * wiped when it goes, as the message is. */
+  if (msg->body_len > 0)
+    return bell_secret_bytes_new_take (g_string_free (out, FALSE), len);
+  return g_string_free_to_bytes (out);
 }
 
 char *

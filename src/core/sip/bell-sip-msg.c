@@ -1,6 +1,7 @@
 /* bell-sip-msg.c: parsing and framing of SIP messages (RFC 3261 §7, §18.3, §25). */
 #define G_LOG_DOMAIN "bell-sip"
 
+#include "bell-secret.h"
 #include "bell-sip-msg-private.h"
 #include "bell-sip-private.h"
 
@@ -47,6 +48,7 @@ bell_sip_msg_unref (BellSipMsg *msg)
   g_return_if_fail (msg != NULL);
   if (g_atomic_int_dec_and_test (&msg->ref_count))
     {
+      bell_secret_wipe ((char *) msg->body, msg->body_len);   /* SDP: SRTP keys */
       bell_arena_clear (&msg->arena);
       g_free (msg);
     }
