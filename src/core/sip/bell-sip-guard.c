@@ -430,10 +430,23 @@ on_notify_timer (gpointer data)
 }
 
 void
+bell_sip_guard_touch (BellSipGuard *self)
+{
+  gint64 since;
+
+  if (self->notify_timer)
+    return;
+  since = (bell_clock_now (self->clock) - self->notified_us) / 1000;
+  self->notify_timer = bell_clock_schedule (self->clock,
+                                            since >= NOTIFY_INTERVAL_MS ? 0
+                                            : (guint) (NOTIFY_INTERVAL_MS - since),
+                                            on_notify_timer, self, NULL);
+}
+
+void
 bell_sip_guard_count (BellSipGuard *self, BellSipLimit limit, GInetSocketAddress *source)
 {
   gint64 now = bell_clock_now (self->clock);
-  gint64 since;
 
   g_return_if_fail (limit < BELL_SIP_N_LIMITS);
   self->counts[limit]++;
@@ -442,13 +455,7 @@ bell_sip_guard_count (BellSipGuard *self, BellSipLimit limit, GInetSocketAddress
       self->logged_us[limit] = now;
       log_limit (self, limit, source);
     }
-  if (self->notify_timer)
-    return;
-  since = (now - self->notified_us) / 1000;
-  self->notify_timer = bell_clock_schedule (self->clock,
-                                            since >= NOTIFY_INTERVAL_MS ? 0
-                                            : (guint) (NOTIFY_INTERVAL_MS - since),
-                                            on_notify_timer, self, NULL);
+  bell_sip_guard_touch (self);
 }
 
 guint64

@@ -75,6 +75,9 @@ gboolean      bell_sip_guard_is_scanner (BellSipMsg *request);
 void          bell_sip_guard_count      (BellSipGuard *self, BellSipLimit limit,
                                          GInetSocketAddress *source);
 guint64       bell_sip_guard_get_count  (BellSipGuard *self, BellSipLimit limit);
+/* Something else refused was counted (the transport's malformed and connection counters):
+ * "changed" follows within the same pacing. */
+void          bell_sip_guard_touch      (BellSipGuard *self);
 /* "rate_limited", "scanner_dropped", ...: the names of the counters in events. */
 const char   *bell_sip_limit_to_string  (BellSipLimit limit);
 

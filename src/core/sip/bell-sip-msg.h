@@ -16,9 +16,11 @@ typedef struct _BellSipMsg BellSipMsg;
 #define BELL_TYPE_SIP_MSG (bell_sip_msg_get_type ())
 GType bell_sip_msg_get_type (void) G_GNUC_CONST;
 
-/* Limits of the receive path: anything above is rejected before it can eat memory. */
-#define BELL_SIP_MAX_MESSAGE_SIZE  (256 * 1024)
-#define BELL_SIP_MAX_HEADERS       1024
+/* Limits of the receive path: anything above is rejected before it can eat memory. A phone's
+ * messages are a few KiB (a UDP datagram cannot pass 64 KiB anyway), so 64 KiB bounds what one
+ * connection may make us buffer, and 256 headers what one message may make us index. */
+#define BELL_SIP_MAX_MESSAGE_SIZE  (64 * 1024)
+#define BELL_SIP_MAX_HEADERS       256
 
 typedef enum
 {

@@ -309,6 +309,9 @@ void
 _bell_sip_transport_count (BellSipTransport *self, gsize offset)
 {
   G_STRUCT_MEMBER (guint64, &self->stats, offset)++;
+  /* Something refused or cut off: the core reports the counters. */
+  if (offset != BELL_SIP_STAT (sent) && offset != BELL_SIP_STAT (received))
+    bell_sip_guard_touch (self->guard);
 }
 
 void
@@ -458,13 +461,13 @@ reject_malformed (BellSipTransport *self, const char *data, gsize len, const GEr
 
   if (!response)
     {
-      self->stats.dropped_malformed++;
+      _bell_sip_transport_count (self, BELL_SIP_STAT (dropped_malformed));
       g_message ("dropped malformed message from %s: %s", where, error->message);
       return;
     }
   /* The answer goes where the request really came from (§18.2.1, RFC 3581). */
   stamp_received (response, flow->remote);
-  self->stats.rejected_malformed++;
+  _bell_sip_transport_count (self, BELL_SIP_STAT (rejected_malformed));
   g_message ("answered malformed request from %s with %u: %s", where,
              bell_sip_msg_get_status (response), error->message);
   if (flow->conn)
@@ -649,7 +652,7 @@ on_listener_ready (GSocket *socket, GIOCondition condition, gpointer data)
       remote = g_socket_get_remote_address (client, NULL);
       if (!remote || g_hash_table_size (self->connections) >= self->config.max_connections)
         {
-          self->stats.connections_refused++;
+          _bell_sip_transport_count (self, BELL_SIP_STAT (connections_refused));
           g_message ("refusing a %s connection: %u connections open",
                      bell_sip_transport_kind_to_string (kind), self->config.max_connections);
           g_socket_close (client, NULL);
