@@ -157,12 +157,14 @@ void      bell_core_set_direct_calls (BellCore *core, BellDirectCalls policy,
  *          {id, error} when digits could not be sent
  *   "quality" {id, sent, received, lost, loss, jitter_ms, remote_loss, rtt_ms,
  *          jitter_buffer_ms, late, frames, frames_concealed, frames_fec, frames_red, codec,
- *          bitrate, fec, red, mos}: RTCP figures after each report we send (about every 5 s),
- *          the jitter buffer's depth now and the packets that came too late for it; of the
- *          frames due at our decoder so far, those concealed (neither their packet nor a copy
- *          came), rebuilt from the next packet's Opus FEC, or from RED copies; what we send
- *          now: codec, Opus bitrate (bits/s), Opus FEC on, RED copies per packet; and the
- *          ITU-T G.107 MOS estimate (1-4.5) for what we heard since the last report
+ *          bitrate, fec, red, mos, rejected}: RTCP figures after each report we send (about
+ *          every 5 s), the jitter buffer's depth now and the packets that came too late for it;
+ *          of the frames due at our decoder so far, those concealed (neither their packet nor a
+ *          copy came), rebuilt from the next packet's Opus FEC, or from RED copies; what we send
+ *          now: codec, Opus bitrate (bits/s), Opus FEC on, RED copies per packet; the ITU-T
+ *          G.107 MOS estimate (1-4.5) for what we heard since the last report; and the RTP and
+ *          RTCP packets dropped so far for coming from another source than the peer's
+ *          (media/bell-rtp-latch.h: a stranger who found the port)
  *   "media" {id, codec, encrypted, srtp, send, recv} after each offer/answer: what the call's
  *          audio does now (srtp: the suite); {id?, error} when it could not start (the call
  *          goes on without it)
