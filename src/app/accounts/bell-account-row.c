@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include "bell-account-row.h"
+#include "bell-account-trust.h"
 
 struct _BellAccountRow
 {
@@ -15,6 +16,7 @@ struct _BellAccountRow
   GtkLabel      *title_label;
   GtkLabel      *address_label;
   GtkLabel      *status_label;
+  GtkButton     *trust_button;
 };
 
 G_DEFINE_FINAL_TYPE (BellAccountRow, bell_account_row, GTK_TYPE_LIST_BOX_ROW)
@@ -56,6 +58,21 @@ update (BellAccountRow *self)
                           g_strcmp0 (bell_account_get_title (self->account),
                                      bell_account_get_address (self->account)) != 0);
   gtk_label_set_label (self->status_label, bell_account_get_status_text (self->account));
+  /* A refused certificate is the user's call: offer it here, where the failure shows. */
+  gtk_widget_set_visible (GTK_WIDGET (self->trust_button),
+                          bell_account_get_refused_fingerprint (self->account) != NULL);
+  if (bell_account_get_refused_changed (self->account))
+    {
+      gtk_button_set_label (self->trust_button, _("_Review…"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->trust_button),
+                                   _("The server’s certificate has changed: review it"));
+    }
+  else
+    {
+      gtk_button_set_label (self->trust_button, _("_Trust…"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->trust_button),
+                                   _("Trust the server’s certificate"));
+    }
   if (state == BELL_ACCOUNT_STATE_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
@@ -66,6 +83,18 @@ update (BellAccountRow *self)
                                  bell_account_get_status_text (self->account));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   description, -1);
+}
+
+static void
+on_trust_clicked (BellAccountRow *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwMessageDialog *dialog = bell_account_trust_dialog_new (GTK_IS_WINDOW (root)
+                                                            ? GTK_WINDOW (root) : NULL,
+                                                            self->account);
+
+  if (dialog)
+    gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -99,6 +128,8 @@ bell_account_row_class_init (BellAccountRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellAccountRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, BellAccountRow, address_label);
   gtk_widget_class_bind_template_child (widget_class, BellAccountRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, BellAccountRow, trust_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked);
 }
 
 static void
@@ -125,6 +156,13 @@ bell_account_row_get_account (BellAccountRow *self)
 {
   g_return_val_if_fail (BELL_IS_ACCOUNT_ROW (self), NULL);
   return self->account;
+}
+
+GtkWidget *
+bell_account_row_get_trust_button (BellAccountRow *self)
+{
+  g_return_val_if_fail (BELL_IS_ACCOUNT_ROW (self), NULL);
+  return GTK_WIDGET (self->trust_button);
 }
 
 const char *

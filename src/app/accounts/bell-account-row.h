@@ -1,5 +1,6 @@
 /* bell-account-row.h: one account in the accounts window: its name, address and live
- * registration state (an icon and the status text, failures in the error colour). */
+ * registration state (an icon and the status text, failures in the error colour), and a
+ * button to review a server certificate the core refused (bell-account-trust.h). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -14,5 +15,8 @@ GtkWidget   *bell_account_row_new         (BellAccount *account);
 BellAccount *bell_account_row_get_account (BellAccountRow *self);
 /* The status as shown (for tests). */
 const char  *bell_account_row_get_status  (BellAccountRow *self);
+/* The button that offers to trust a refused server certificate, shown only when there is one
+ * (for tests). */
+GtkWidget   *bell_account_row_get_trust_button (BellAccountRow *self);
 
 G_END_DECLS

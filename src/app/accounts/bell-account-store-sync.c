@@ -116,7 +116,7 @@ fingerprint_of (BellAccount *account)
 {
   g_autofree char *codecs = g_strjoinv (",", (char **) bell_account_get_codecs (account));
 
-  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s\n%u\n%s\n%s\n%s\n%d",
+  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s\n%u\n%s\n%s\n%s\n%d\n%s",
                           bell_account_get_address (account),
                           bell_account_get_display_name (account),
                           bell_account_get_auth_user (account),
@@ -126,7 +126,8 @@ fingerprint_of (BellAccount *account)
                           bell_account_get_expires (account),
                           bell_account_get_srtp (account),
                           bell_account_get_stun_server (account),
-                          codecs, bell_account_get_low_bandwidth (account));
+                          codecs, bell_account_get_low_bandwidth (account),
+                          bell_account_get_tls_fingerprint (account));
 }
 
 /* Takes the account off the core, if the core has it. */
@@ -307,7 +308,8 @@ static void
 on_account_changed (BellAccount *account, GParamSpec *pspec, gpointer user_data)
 {
   /* Our own state updates are not edits. */
-  if (pspec && (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "status-text")))
+  if (pspec && (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "status-text") ||
+                g_str_equal (pspec->name, "refused-certificate")))
     return;
   _bell_account_store_schedule_sync (user_data);
 }
@@ -355,6 +357,7 @@ on_registration_event (BellAccountStore *store, BellEvent *event)
   BellAccount *account = account_for_core_aor (store, bell_event_get_string (event, "aor"));
   BellAccountState state = state_from_core (bell_event_get_string (event, "state"));
   g_autofree char *text = NULL;
+  const char *reason, *refused;
 
   /* Events of registrations we dropped (or another user's) are not ours to show. */
   if (!account)
@@ -363,8 +366,27 @@ on_registration_event (BellAccountStore *store, BellEvent *event)
    * takes off the registrar to replace it with the edited account's. */
   if (state == BELL_ACCOUNT_STATE_UNREGISTERED)
     return;
-  text = status_text_for (state, bell_event_get_string (event, "reason"),
-                          bell_event_get_int (event, "code", 0),
+  reason = bell_event_get_string (event, "reason");
+  refused = bell_event_get_string (event, "tls_fingerprint");
+  if (state == BELL_ACCOUNT_STATE_FAILED && refused &&
+      (g_strcmp0 (reason, "tls-untrusted") == 0 || g_strcmp0 (reason, "tls-changed") == 0))
+    {
+      gboolean changed = g_strcmp0 (reason, "tls-changed") == 0;
+
+      /* The user decides (the row offers to trust it); the raw message is for logs. */
+      bell_account_set_refused_certificate (account, refused,
+                                            bell_event_get_string (event, "tls_subject"),
+                                            changed);
+      text = changed
+             ? g_strdup_printf (_("The server’s certificate has changed: it is now %s. It is "
+                                  "not accepted until you trust it."), refused)
+             : g_strdup_printf (_("The server’s certificate is not trusted (%s)"), refused);
+      bell_account_set_state (account, state, text);
+      return;
+    }
+  if (state != BELL_ACCOUNT_STATE_REGISTERING)
+    bell_account_set_refused_certificate (account, NULL, NULL, FALSE);
+  text = status_text_for (state, reason, bell_event_get_int (event, "code", 0),
                           bell_event_get_string (event, "message"));
   bell_account_set_state (account, state, text);
 }

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include "bell-account.h"
+#include "sip/bell-sip-tls.h"
 #include "sip/bell-sip-uri.h"
 
 struct _BellAccount
@@ -21,12 +22,18 @@ struct _BellAccount
   char             *transport;
   char             *srtp;
   char             *stun_server;
+  char             *tls_fingerprint; /* the pin of the server certificate the user trusted */
   char            **codecs;          /* the account's own order; empty: the app's */
   gboolean          low_bandwidth;
   gboolean          enabled;
   guint             expires;
   BellAccountState  state;
   char             *status_text;
+  /* The certificate the server presented when the core refused it (not the pin): for the user
+   * to trust, or, changed, to be warned of. */
+  char             *refused_fingerprint;
+  char             *refused_subject;
+  gboolean          refused_changed;
 };
 
 G_DEFINE_FINAL_TYPE (BellAccount, bell_account, G_TYPE_OBJECT)
@@ -45,12 +52,14 @@ enum
   PROP_TRANSPORT,
   PROP_SRTP,
   PROP_STUN_SERVER,
+  PROP_TLS_FINGERPRINT,
   PROP_CODECS,
   PROP_LOW_BANDWIDTH,
   PROP_ENABLED,
   PROP_EXPIRES,
   PROP_STATE,
   PROP_STATUS_TEXT,
+  PROP_REFUSED_CERTIFICATE,
   N_PROPS
 };
 
@@ -62,7 +71,7 @@ static guint signals[N_SIGNALS];
 /* The properties that mirror a GSettings key of the same name. */
 static const char *const bound_keys[] = {
   "display-name", "address", "auth-user", "registrar", "outbound-proxy", "transport", "srtp",
-  "stun-server", "codecs", "low-bandwidth", "enabled", "expires",
+  "stun-server", "codecs", "low-bandwidth", "enabled", "expires", "tls-fingerprint",
 };
 
 /* What the core can offer, in its default order (BellCoreConfig.codecs). */
@@ -102,6 +111,7 @@ string_field (BellAccount *self, guint prop_id)
     case PROP_TRANSPORT:      return &self->transport;
     case PROP_SRTP:           return &self->srtp;
     case PROP_STUN_SERVER:    return &self->stun_server;
+    case PROP_TLS_FINGERPRINT: return &self->tls_fingerprint;
     default:                  return NULL;
     }
 }
@@ -139,6 +149,9 @@ bell_account_get_property (GObject *object, guint prop_id, GValue *value, GParam
       break;
     case PROP_STATUS_TEXT:
       g_value_set_string (value, self->status_text);
+      break;
+    case PROP_REFUSED_CERTIFICATE:
+      g_value_set_string (value, self->refused_fingerprint);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -240,10 +253,12 @@ bell_account_finalize (GObject *object)
   BellAccount *self = BELL_ACCOUNT (object);
 
   g_free (self->id);
-  for (guint prop = PROP_DISPLAY_NAME; prop <= PROP_STUN_SERVER; prop++)
+  for (guint prop = PROP_DISPLAY_NAME; prop <= PROP_TLS_FINGERPRINT; prop++)
     g_free (*string_field (self, prop));
   g_strfreev (self->codecs);
   g_free (self->status_text);
+  g_free (self->refused_fingerprint);
+  g_free (self->refused_subject);
   G_OBJECT_CLASS (bell_account_parent_class)->finalize (object);
 }
 
@@ -277,6 +292,7 @@ bell_account_class_init (BellAccountClass *klass)
   properties[PROP_TRANSPORT] = string_pspec ("transport");
   properties[PROP_SRTP] = string_pspec ("srtp");
   properties[PROP_STUN_SERVER] = string_pspec ("stun-server");
+  properties[PROP_TLS_FINGERPRINT] = string_pspec ("tls-fingerprint");
   /* Never NULL: empty when the account follows the app's order. */
   properties[PROP_CODECS] =
     g_param_spec_boxed ("codecs", NULL, NULL, G_TYPE_STRV,
@@ -296,6 +312,10 @@ bell_account_class_init (BellAccountClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATUS_TEXT] =
     g_param_spec_string ("status-text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The fingerprint of the certificate the core last refused; NULL when none. */
+  properties[PROP_REFUSED_CERTIFICATE] =
+    g_param_spec_string ("refused-certificate", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -344,6 +364,10 @@ GETTER (const char *, outbound_proxy, outbound_proxy)
 GETTER (const char *, transport, transport)
 GETTER (const char *, srtp, srtp)
 GETTER (const char *, stun_server, stun_server)
+GETTER (const char *, tls_fingerprint, tls_fingerprint)
+GETTER (const char *, refused_fingerprint, refused_fingerprint)
+GETTER (const char *, refused_subject, refused_subject)
+GETTER (gboolean, refused_changed, refused_changed)
 GETTER (gboolean, low_bandwidth, low_bandwidth)
 GETTER (gboolean, enabled, enabled)
 GETTER (guint, expires, expires)
@@ -386,6 +410,52 @@ bell_account_dup_domain (BellAccount *self)
   g_return_val_if_fail (BELL_IS_ACCOUNT (self), NULL);
   uri = bell_sip_uri_new (self->address, NULL);
   return uri ? g_strndup (uri->host.p, uri->host.len) : NULL;
+}
+
+void
+bell_account_set_refused_certificate (BellAccount *self, const char *fingerprint,
+                                      const char *subject, gboolean changed)
+{
+  gboolean notify;
+
+  g_return_if_fail (BELL_IS_ACCOUNT (self));
+
+  if (!fingerprint)
+    subject = NULL;
+  else if (!subject)
+    subject = "";
+  notify = g_strcmp0 (self->refused_fingerprint, fingerprint) != 0 ||
+           g_strcmp0 (self->refused_subject, subject) != 0 ||
+           self->refused_changed != (fingerprint && changed);
+  g_free (self->refused_fingerprint);
+  self->refused_fingerprint = g_strdup (fingerprint);
+  g_free (self->refused_subject);
+  self->refused_subject = g_strdup (subject);
+  self->refused_changed = fingerprint && changed;
+  if (notify)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFUSED_CERTIFICATE]);
+}
+
+gboolean
+bell_account_trust_certificate (BellAccount *self, const char *fingerprint, GError **error)
+{
+  g_autofree char *pin = NULL;
+
+  g_return_val_if_fail (BELL_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (fingerprint != NULL, FALSE);
+
+  pin = bell_sip_tls_pin_normalize (fingerprint, NULL);
+  if (!pin)
+    {
+      g_set_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_CERTIFICATE,
+                   _("“%s” is not a certificate fingerprint"), fingerprint);
+      return FALSE;
+    }
+  /* Through the settings, as every edit: the binding updates the property, and the store
+   * registers again with the pin. */
+  g_settings_set_string (self->settings, "tls-fingerprint", pin);
+  bell_account_set_refused_certificate (self, NULL, NULL, FALSE);
+  return TRUE;
 }
 
 void
@@ -609,6 +679,7 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
     rc->codecs = codecs[0] ? g_strjoinv (",", codecs) : NULL;
   }
   rc->instance_id = bell_account_make_instance_id (self->id);
+  rc->tls_pin = nonempty (self->tls_fingerprint);
 
   rc->config.aor = rc->aor;
   rc->config.display_name = rc->display_name;
@@ -623,6 +694,7 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->config.transport = bell_account_transport_kind (self->transport);
   rc->config.expires = self->expires;
   rc->config.instance_id = rc->instance_id;
+  rc->config.tls_pin = rc->tls_pin;
   return g_steal_pointer (&rc);
 }
 
@@ -640,5 +712,6 @@ bell_account_reg_config_free (BellAccountRegConfig *config)
   g_free (config->stun_server);
   g_free (config->codecs);
   g_free (config->instance_id);
+  g_free (config->tls_pin);
   g_free (config);
 }

@@ -25,6 +25,7 @@ typedef enum
   BELL_ACCOUNT_ERROR_KEYRING,           /* the Secret Service is missing, locked or failed */
   BELL_ACCOUNT_ERROR_EXISTS,            /* another account has this address */
   BELL_ACCOUNT_ERROR_INVALID_CODECS,    /* a codec name the core does not know */
+  BELL_ACCOUNT_ERROR_INVALID_CERTIFICATE, /* not a certificate fingerprint (sha256:AB:...) */
 } BellAccountError;
 
 typedef enum
@@ -55,6 +56,9 @@ const char       *bell_account_get_outbound_proxy (BellAccount *self);
 const char       *bell_account_get_transport      (BellAccount *self);
 const char       *bell_account_get_srtp           (BellAccount *self);
 const char       *bell_account_get_stun_server    (BellAccount *self);
+/* The pin ("sha256:AB:...") of the server certificate the user trusted although it could not
+ * be verified (the "tls-fingerprint" key); "" when none. */
+const char       *bell_account_get_tls_fingerprint (BellAccount *self);
 /* The account's own codec order ("opus", "G722", "PCMU", "PCMA"), never NULL; empty when it
  * follows the app's "codecs" key (the core's order for calls without an account). */
 const char *const *bell_account_get_codecs        (BellAccount *self);
@@ -70,6 +74,23 @@ const char       *bell_account_get_title          (BellAccount *self);
  * domain: the keyring item's "username" and "domain" attributes. NULL on a malformed address. */
 char             *bell_account_dup_username       (BellAccount *self);
 char             *bell_account_dup_domain         (BellAccount *self);
+
+/* The server certificate the core refused last ("refused-certificate" notifies): its pin and
+ * subject, and whether it replaced the one the account trusts (changed: a warning, not a
+ * question). NULL / FALSE when the last registration refused none. */
+const char       *bell_account_get_refused_fingerprint (BellAccount *self);
+const char       *bell_account_get_refused_subject     (BellAccount *self);
+gboolean          bell_account_get_refused_changed     (BellAccount *self);
+/* The user trusts the certificate with this fingerprint: stored in "tls-fingerprint" (which
+ * registers the account again, with the pin) and the refusal forgotten. FALSE with
+ * BELL_ACCOUNT_ERROR_INVALID_CERTIFICATE when fingerprint is not one. */
+gboolean          bell_account_trust_certificate       (BellAccount *self,
+                                                        const char *fingerprint,
+                                                        GError **error);
+/* For BellAccountStore: the certificate the core refused (fingerprint NULL: none). */
+void              bell_account_set_refused_certificate (BellAccount *self,
+                                                        const char *fingerprint,
+                                                        const char *subject, gboolean changed);
 
 /* For BellAccountStore: what the core says now; and that the keyring has a new password for
  * it (emits "password-changed", after which a registered account registers again). */
@@ -113,6 +134,7 @@ typedef struct
   char         *stun_server;
   char         *codecs;
   char         *instance_id;
+  char         *tls_pin;
 } BellAccountRegConfig;
 
 /* Pure: no keyring, no network. Fails on a malformed address or registrar. */
