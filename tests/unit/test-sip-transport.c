@@ -474,11 +474,15 @@ test_tcp_oversize_and_garbage (Fixture *f, gconstpointer data)
   }
 }
 
-/* A peer that connects and never reads what we send is cut off at the pending-bytes limit. */
+/* A peer that connects and never reads what we send is cut off at the pending-bytes limit:
+ * its own, or (total) the one of all connections together. */
 static void
-test_peer_never_reads (Fixture *f, gconstpointer data)
+never_reads (Fixture *f, gboolean total)
 {
-  BellSipTransportConfig config = { .max_pending_bytes = 64 * 1024 };
+  BellSipTransportConfig config = {
+    .max_pending_bytes = total ? 16 * 1024 * 1024 : 64 * 1024,
+    .max_pending_total = total ? 64 * 1024 : 0,
+  };
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) lazy = NULL;
   g_autoptr(BellSipMsg) request = NULL;
@@ -517,6 +521,18 @@ test_peer_never_reads (Fixture *f, gconstpointer data)
   bell_sip_transport_get_stats (f->b, &stats);
   g_assert_cmpuint (stats.connections_closed_slow, ==, 1);
   g_assert_false (bell_sip_flow_is_open (f->flows_b->pdata[0]));
+}
+
+static void
+test_peer_never_reads (Fixture *f, gconstpointer data)
+{
+  never_reads (f, FALSE);
+}
+
+static void
+test_peers_never_read_in_total (Fixture *f, gconstpointer data)
+{
+  never_reads (f, TRUE);
 }
 
 /* RFC 5626 §4.4.1: a CRLF-CRLF ping gets a CRLF pong; a missing pong fails the flow. */
@@ -848,6 +864,7 @@ main (int argc, char **argv)
   ADD ("/sip/transport/malformed-udp", test_malformed_udp, FALSE);
   ADD ("/sip/transport/tcp-oversize-and-garbage", test_tcp_oversize_and_garbage, FALSE);
   ADD ("/sip/transport/peer-never-reads", test_peer_never_reads, FALSE);
+  ADD ("/sip/transport/peers-never-read-in-total", test_peers_never_read_in_total, FALSE);
   ADD ("/sip/transport/keepalive", test_keepalive, TRUE);
   ADD ("/sip/transport/idle-timeout", test_idle_timeout, TRUE);
   ADD ("/sip/transport/half-open-peer", test_half_open_peer, TRUE);

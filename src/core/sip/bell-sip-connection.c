@@ -3,6 +3,7 @@
  * (RFC 5626 §4.4.1) and the idle timeout. */
 #define G_LOG_DOMAIN "bell-sip-transport"
 
+#include "bell-secret.h"
 #include "bell-sip-transport-private.h"
 
 #include <string.h>
@@ -139,6 +140,8 @@ flush (BellSipConnection *conn)
       if (n > 0)
         {
           g_byte_array_remove_range (conn->outbuf, 0, (guint) n);
+          bell_secret_wipe (conn->outbuf->data + conn->outbuf->len, (gsize) n);   /* SDES keys */
+          _bell_sip_transport_pending (conn->transport, -n);
           touch (conn);
           continue;
         }
@@ -163,7 +166,9 @@ flush (BellSipConnection *conn)
 gboolean
 _bell_sip_connection_send (BellSipConnection *conn, const void *data, gsize len, GError **error)
 {
-  gsize limit = _bell_sip_transport_get_config (conn->transport)->max_pending_bytes;
+  const BellSipTransportConfig *config = _bell_sip_transport_get_config (conn->transport);
+  gsize limit = config->max_pending_bytes;
+  gsize total = _bell_sip_transport_pending (conn->transport, 0);
 
   if (conn->closed)
     {
@@ -171,13 +176,19 @@ _bell_sip_connection_send (BellSipConnection *conn, const void *data, gsize len,
                    "the connection to %s is closed", conn->key);
       return FALSE;
     }
-  if (conn->outbuf->len + len > limit)
+  /* Over the total, only a connection that already has a backlog is cut: a peer that reads
+   * what it gets is not punished for the ones that do not. */
+  if (conn->outbuf->len + len > limit ||
+      (config->max_pending_total && total + len > config->max_pending_total &&
+       conn->outbuf->len > 0))
     {
       /* A peer that never reads must not make us hold its messages forever. */
       g_autoptr(GError) slow = g_error_new (BELL_SIP_TRANSPORT_ERROR,
                                             BELL_SIP_TRANSPORT_ERROR_OVERLOAD,
-                                            "%s does not read: over %" G_GSIZE_FORMAT
-                                            " bytes unsent, closing", conn->key, limit);
+                                            "%s does not read: %" G_GSIZE_FORMAT
+                                            " bytes unsent to it, %" G_GSIZE_FORMAT
+                                            " to all; closing", conn->key,
+                                            conn->outbuf->len + len, total + len);
       g_message ("%s", slow->message);
       _bell_sip_transport_count (conn->transport, BELL_SIP_STAT (connections_closed_slow));
       if (error)
@@ -186,6 +197,7 @@ _bell_sip_connection_send (BellSipConnection *conn, const void *data, gsize len,
       return FALSE;
     }
   g_byte_array_append (conn->outbuf, data, (guint) len);
+  _bell_sip_transport_pending (conn->transport, (gssize) len);
   if (!conn->connecting && !conn->handshaking)
     {
       if (!flush (conn))
@@ -269,7 +281,10 @@ process_input (BellSipConnection *conn)
           _bell_sip_transport_on_stream_message (conn->transport, conn,
                                                  (const char *) conn->inbuf->data, msg_len);
           if (!conn->closed)
-            g_byte_array_remove_range (conn->inbuf, 0, (guint) msg_len);
+            {
+              g_byte_array_remove_range (conn->inbuf, 0, (guint) msg_len);
+              bell_secret_wipe (conn->inbuf->data + conn->inbuf->len, msg_len);   /* SDES keys */
+            }
           break;
         case BELL_SIP_FRAME_NEED_MORE:
           return TRUE;
@@ -475,6 +490,7 @@ _bell_sip_connection_free (BellSipConnection *conn)
   g_clear_pointer (&conn->flow, bell_sip_flow_unref);
   g_clear_object (&conn->socket);
   g_byte_array_unref (conn->inbuf);
+  _bell_sip_transport_pending (conn->transport, -(gssize) conn->outbuf->len);
   g_byte_array_unref (conn->outbuf);
   g_free (conn->host);
   g_free (conn->key);

@@ -119,6 +119,8 @@ void     _bell_sip_transport_on_stream_message (BellSipTransport *self, BellSipC
 void     _bell_sip_transport_on_connection_closed (BellSipTransport *self,
                                                    BellSipConnection *conn, const GError *error);
 void     _bell_sip_transport_count (BellSipTransport *self, gsize offset);
+/* Bytes queued unsent on all connections: add (or, negative, take) delta; returns the total. */
+gsize    _bell_sip_transport_pending (BellSipTransport *self, gssize delta);
 #define  BELL_SIP_STAT(field) G_STRUCT_OFFSET (BellSipTransportStats, field)
 
 BellSipConnection *_bell_sip_connection_new       (BellSipTransport *self,

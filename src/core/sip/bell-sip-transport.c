@@ -2,6 +2,7 @@
  * RFC 3261 §18 for where requests and responses go. */
 #define G_LOG_DOMAIN "bell-sip-transport"
 
+#include "bell-secret.h"
 #include "bell-sip-transport-private.h"
 #include "bell-sip-header.h"
 #include "bell-sip-private.h"
@@ -55,6 +56,7 @@ struct _BellSipTransport
   GHashTable             *tls_clients;   /* an account's CA file → its client config */
   BellSipTlsConfig       *tls_server;
   BellSipGuard           *guard;         /* flood and scanner limits */
+  gsize                   pending_total; /* unsent bytes on all connections */
 };
 
 G_DEFINE_FINAL_TYPE (BellSipTransport, bell_sip_transport, G_TYPE_OBJECT)
@@ -201,6 +203,7 @@ bell_sip_transport_init (BellSipTransport *self)
   self->config.idle_timeout_s = 300;
   self->config.max_connections = 256;
   self->config.max_pending_bytes = 1024 * 1024;
+  self->config.max_pending_total = 8 * 1024 * 1024;
 }
 
 BellSipTransport *
@@ -237,6 +240,8 @@ bell_sip_transport_configure (BellSipTransport *self, const BellSipTransportConf
     self->config.max_connections = 256;
   if (!self->config.max_pending_bytes)
     self->config.max_pending_bytes = 1024 * 1024;
+  if (!self->config.max_pending_total)
+    self->config.max_pending_total = 8 * 1024 * 1024;
 }
 
 BellClock *
@@ -303,6 +308,14 @@ _bell_sip_transport_tls_slot (BellSipTransport *self, gboolean server, const cha
       g_hash_table_insert (self->tls_clients, g_strdup (ca_file), slot);
     }
   return slot;
+}
+
+gsize
+_bell_sip_transport_pending (BellSipTransport *self, gssize delta)
+{
+  self->pending_total = delta < 0 && (gsize) -delta > self->pending_total
+                        ? 0 : self->pending_total + (gsize) delta;
+  return self->pending_total;
 }
 
 void
@@ -545,6 +558,7 @@ on_udp_ready (GSocket *socket, GIOCondition condition, gpointer data)
         }
       if (G_IS_INET_SOCKET_ADDRESS (source))
         handle_datagram (self, socket, G_INET_SOCKET_ADDRESS (source), self->datagram, (gsize) n);
+      bell_secret_wipe (self->datagram, (gsize) n);   /* parsed, copied: SDES keys go */
     }
   return G_SOURCE_CONTINUE;
 }

@@ -54,6 +54,8 @@ typedef struct
   guint       idle_timeout_s;        /* close connections idle this long (default 300) */
   guint       max_connections;       /* default 256 */
   gsize       max_pending_bytes;     /* per connection, unsent (default 1 MiB) */
+  gsize       max_pending_total;     /* all connections together, unsent (default 8 MiB):
+                                      * many peers that never read cannot add up to more */
 } BellSipTransportConfig;
 
 BellSipTransport *bell_sip_transport_new (BellClock *clock);
