@@ -34,6 +34,7 @@ typedef struct
   char      *auth_user;
   char      *password_env;
   char      *registrar;
+  char      *realm;         /* the Digest realm the password answers; NULL: the first one */
   char      *outbound_proxy;
   char      *stun_server;   /* calls ask it for their media's public address */
   int        expires;
@@ -77,6 +78,8 @@ typedef struct
   CliCallPlan *plan;
   BellCore  *core;
   BellSipTransportKind kind;
+  char      *call_after_register;  /* call --registrar: the URI to call once registered */
+  const char *password;
 } Cli;
 
 static void
@@ -94,7 +97,8 @@ usage (FILE *out)
              "  call echo      Call Bellbird's own echo test: hear yourself (no account needed).\n"
              "  call URI       Call URI (sip:user@host[:port], directly or through a proxy) and\n"
              "                 hang up after --duration seconds of conversation (or when the\n"
-             "                 other side does); exit 0 when the call was answered.\n"
+             "                 other side does); exit 0 when the call was answered. With\n"
+             "                 --registrar, --user registers first and calls as that account.\n"
              "  register       Register --user with its registrar and stay registered until\n"
              "                 interrupted, then un-register; --once: register, report, un-register.\n"
              "\n"
@@ -112,6 +116,8 @@ usage (FILE *out)
              "  --auth-user NAME                 user name for Digest, if not USER\n"
              "  --password-env VAR               read the password from environment variable VAR\n"
              "  --registrar URI                  registrar (default: sip:DOMAIN)\n"
+             "  --realm REALM                    answer Digest challenges for this realm only\n"
+             "                                   (default: the first one that registers)\n"
              "  --outbound-proxy URI             send REGISTERs and calls through this proxy\n"
              "  --stun-server HOST[:PORT]        calls name the public RTP address it sees (NAT)\n"
              "  --expires SECONDS                registration interval asked for (default 600)\n"
@@ -459,6 +465,14 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
         {
           cli->registered = TRUE;
           cli->status = 0;
+          if (cli->call_after_register)
+            {
+              /* As the account now registered: its password answers what its policy allows. */
+              bell_core_call_auth (cli->core, cli->call_after_register, cli->kind, cli->user,
+                                   cli->auth_user, cli->password);
+              g_clear_pointer (&cli->call_after_register, g_free);
+              cli->status = 1;
+            }
           if (cli->once && !cli->unregistering)
             {
               cli->unregistering = TRUE;
@@ -469,7 +483,8 @@ on_event (BellCore *core, BellEvent *event, gpointer data)
         {
           cli->status = 1;
           /* A refused password will not get better by itself; with --once nothing will. */
-          if ((cli->once || g_strcmp0 (reason, "auth-failed") == 0 ||
+          if ((cli->once || cli->call_after_register || g_strcmp0 (reason, "auth-failed") == 0 ||
+               g_strcmp0 (reason, "auth-not-sent") == 0 ||
                g_strcmp0 (reason, "config") == 0 || g_strcmp0 (reason, "tls-untrusted") == 0 ||
                g_strcmp0 (reason, "tls-changed") == 0) && !cli->unregistering)
             {
@@ -651,9 +666,16 @@ run_core (Cli *cli, const char *command, const char *arg)
                                                  bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP))
                               : NULL;
       cli->status = 1;
-      bell_core_call_auth (core, echo ? echo : arg, cli->kind, cli->user, cli->auth_user, password);
+      if (!echo && cli->registrar && cli->user)
+        {
+          cli->call_after_register = g_strdup (arg);
+          cli->password = password;
+        }
+      else
+        bell_core_call_auth (core, echo ? echo : arg, cli->kind, cli->user, cli->auth_user, password);
     }
-  else if (g_str_equal (command, "register") || (cli->loop_is_listen && cli->user))
+  if (g_str_equal (command, "register") || (cli->loop_is_listen && cli->user) ||
+      cli->call_after_register)
     {
       /* `listen --user`: the phone of that account, taking its calls from its registrar. */
       BellRegConfig reg = { 0 };
@@ -662,6 +684,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       reg.auth_user = cli->auth_user;
       reg.password = password;
       reg.registrar = cli->registrar;
+      reg.realm = cli->realm;
       reg.outbound_proxy = cli->outbound_proxy;
       reg.tls_pin = cli->tls_pin;
       reg.transport = cli->kind;
@@ -669,7 +692,7 @@ run_core (Cli *cli, const char *command, const char *arg)
       cli->status = cli->loop_is_listen ? 0 : 1;
       bell_core_register (core, &reg);
     }
-  else
+  else if (!cli->call_mode && !g_str_equal (command, "options"))
     cli->status = 0;
   if (cli->contacts)
     {
@@ -710,6 +733,7 @@ main (int argc, char **argv)
     { "password-env", 0, 0, G_OPTION_ARG_STRING, &cli.password_env,
       "environment variable holding the password", "VAR" },
     { "registrar", 0, 0, G_OPTION_ARG_STRING, &cli.registrar, "registrar URI", "URI" },
+    { "realm", 0, 0, G_OPTION_ARG_STRING, &cli.realm, "the account's Digest realm", "REALM" },
     { "outbound-proxy", 0, 0, G_OPTION_ARG_STRING, &cli.outbound_proxy, "outbound proxy URI", "URI" },
     { "stun-server", 0, 0, G_OPTION_ARG_STRING, &cli.stun_server,
       "STUN server for the calls' public media address", "HOST[:PORT]" },
@@ -864,6 +888,8 @@ main (int argc, char **argv)
   g_free (cli.auth_user);
   g_free (cli.password_env);
   g_free (cli.registrar);
+  g_free (cli.realm);
+  g_free (cli.call_after_register);
   g_free (cli.outbound_proxy);
   g_free (cli.stun_server);
   g_free (cli.transfer_to);
