@@ -198,13 +198,37 @@ service_quark (void)
   return g_quark_from_static_string ("bell-core-call-service");
 }
 
+/* One of the addresses the registrar resolved to (its other servers): over UDP the very
+ * address and port; over TCP or TLS any port of that address, as a connection's source
+ * address cannot be made up the way a datagram's can. */
+static gboolean
+from_registrar_server (BellSipRegistration *reg, BellSipFlow *flow)
+{
+  GPtrArray *targets = bell_sip_registration_get_targets (reg);
+  GInetSocketAddress *remote = bell_sip_flow_get_remote (flow);
+  gboolean any_port = bell_sip_flow_get_kind (flow) == BELL_SIP_TRANSPORT_TCP ||
+                      bell_sip_flow_get_kind (flow) == BELL_SIP_TRANSPORT_TLS;
+
+  for (guint i = 0; remote && targets && i < targets->len; i++)
+    {
+      GInetSocketAddress *a = ((BellSipTarget *) targets->pdata[i])->address;
+
+      if (a && g_inet_address_equal (g_inet_socket_address_get_address (a),
+                                     g_inet_socket_address_get_address (remote)) &&
+          (any_port || g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (remote)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The account whose registrar sent this request: it came over the very flow we registered
  * over. A call from anywhere else is a direct call, to whichever account it names. */
 const char *
 bell_core_account_of_flow (BellCore *core, BellSipFlow *flow)
 {
   for (guint i = 0; i < core->registrations->len; i++)
-    if (bell_sip_flow_same_peer (bell_sip_registration_get_flow (core->registrations->pdata[i]), flow))
+    if (bell_sip_flow_same_peer (bell_sip_registration_get_flow (core->registrations->pdata[i]), flow) ||
+        from_registrar_server (core->registrations->pdata[i], flow))
       return bell_sip_registration_get_aor (core->registrations->pdata[i]);
   return NULL;
 }

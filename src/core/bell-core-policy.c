@@ -16,10 +16,14 @@ bell_core_policy_update_trusted (BellCore *core)
   for (guint i = 0; i < core->registrations->len; i++)
     {
       BellSipFlow *flow = bell_sip_registration_get_flow (core->registrations->pdata[i]);
+      GPtrArray *targets = bell_sip_registration_get_targets (core->registrations->pdata[i]);
       GInetSocketAddress *remote = flow ? bell_sip_flow_get_remote (flow) : NULL;
 
       if (remote)
         g_ptr_array_add (trusted, remote);
+      for (guint t = 0; targets && t < targets->len; t++)
+        if (((BellSipTarget *) targets->pdata[t])->address)
+          g_ptr_array_add (trusted, ((BellSipTarget *) targets->pdata[t])->address);
     }
   bell_sip_guard_set_trusted (bell_sip_transport_get_guard (core->transport), trusted);
 }

@@ -687,6 +687,12 @@ bell_sip_registration_get_flow (BellSipRegistration *self)
   return self->state == BELL_REG_REGISTERED ? self->flow : NULL;
 }
 
+GPtrArray *
+bell_sip_registration_get_targets (BellSipRegistration *self)
+{
+  return self->state == BELL_REG_REGISTERED ? self->targets : NULL;
+}
+
 const char *
 bell_sip_registration_get_message (BellSipRegistration *self)
 {

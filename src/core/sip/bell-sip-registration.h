@@ -112,6 +112,9 @@ const char   *bell_sip_registration_get_aor     (BellSipRegistration *self);
 const char   *bell_sip_registration_get_contact (BellSipRegistration *self);
 /* The flow we registered over, while registered; NULL otherwise. */
 BellSipFlow  *bell_sip_registration_get_flow    (BellSipRegistration *self);
+/* Every address the registrar (or the outbound proxy) resolved to (BellSipTarget), while
+ * registered; NULL otherwise. A registrar's other servers send its calls too. */
+GPtrArray    *bell_sip_registration_get_targets (BellSipRegistration *self);
 /* A sentence for the user: why it failed or when it retries. */
 const char   *bell_sip_registration_get_message (BellSipRegistration *self);
 /* Whom the account's password answers: for the calls and OPTIONS made as the account too. */
