@@ -131,6 +131,10 @@ test_mappings (void)
   g_assert_cmpint (bell_account_srtp_policy ("off"), ==, BELL_SDP_SRTP_OFF);
   g_assert_cmpint (bell_account_srtp_policy ("optional"), ==, BELL_SDP_SRTP_OPTIONAL);
   g_assert_cmpint (bell_account_srtp_policy ("mandatory"), ==, BELL_SDP_SRTP_MANDATORY);
+  g_assert_cmpint (bell_account_direct_calls_policy ("auto"), ==, BELL_DIRECT_CALLS_AUTO);
+  g_assert_cmpint (bell_account_direct_calls_policy ("anyone"), ==, BELL_DIRECT_CALLS_ACCEPT);
+  g_assert_cmpint (bell_account_direct_calls_policy ("contacts"), ==, BELL_DIRECT_CALLS_CONTACTS);
+  g_assert_cmpint (bell_account_direct_calls_policy ("nobody"), ==, BELL_DIRECT_CALLS_REFUSE);
 
   /* The same account keeps its instance (RFC 5626) across restarts; another has its own. */
   g_assert_cmpstr (a, ==, b);
@@ -555,6 +559,7 @@ test_validate (Fixture *f, gconstpointer data)
     { "stun-server", "stun:/x y", BELL_ACCOUNT_ERROR_INVALID_SERVER },
     { "transport", "sctp", BELL_ACCOUNT_ERROR_INVALID_SERVER },
     { "srtp", "always", BELL_ACCOUNT_ERROR_INVALID_SERVER },
+    { "direct-calls", "everyone", BELL_ACCOUNT_ERROR_INVALID_SERVER },
     { "address", "dave@example.com", BELL_ACCOUNT_ERROR_EXISTS },
     { "codecs", "opus,iLBC", BELL_ACCOUNT_ERROR_INVALID_CODECS },
   };
@@ -572,6 +577,7 @@ test_validate (Fixture *f, gconstpointer data)
                     : g_str_equal (cases[i].field, "outbound-proxy") ? &fields->outbound_proxy
                     : g_str_equal (cases[i].field, "stun-server") ? &fields->stun_server
                     : g_str_equal (cases[i].field, "transport") ? &fields->transport
+                    : g_str_equal (cases[i].field, "direct-calls") ? &fields->direct_calls
                     : &fields->srtp;
 
       if (slot == &unused)
@@ -636,6 +642,8 @@ test_reg_config (Fixture *f, gconstpointer data)
   g_assert_cmpstr (rc->config.registrar, ==, "sip:example.com:5062");
   g_assert_cmpint (rc->config.transport, ==, BELL_SIP_TRANSPORT_ANY);
   g_assert_cmpuint (rc->config.expires, ==, 600);
+  /* Direct calls follow the app's choice unless the account has its own. */
+  g_assert_cmpint (rc->config.direct_calls, ==, BELL_DIRECT_CALLS_AUTO);
   instance = bell_account_make_instance_id (bell_account_get_id (account));
   g_assert_cmpstr (rc->config.instance_id, ==, instance);
   g_clear_pointer (&rc, bell_account_reg_config_free);
@@ -643,10 +651,11 @@ test_reg_config (Fixture *f, gconstpointer data)
   g_object_set (account, "registrar", "pbx.example.com:5080", "auth-user", "1001",
                 "transport", "tls", "expires", 120, "display-name", "",
                 "outbound-proxy", "proxy.example.com:5070", "srtp", "mandatory",
-                "stun-server", "stun.example.com", NULL);
+                "stun-server", "stun.example.com", "direct-calls", "nobody", NULL);
   rc = bell_account_make_reg_config (account, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (rc->config.registrar, ==, "sip:pbx.example.com:5080");
+  g_assert_cmpint (rc->config.direct_calls, ==, BELL_DIRECT_CALLS_REFUSE);
   /* The outbound proxy and the SRTP policy reach the core (its REGISTERs and calls). */
   g_assert_cmpstr (rc->config.outbound_proxy, ==, "sip:proxy.example.com:5070");
   g_assert_cmpstr (rc->config.srtp, ==, "mandatory");

@@ -11,6 +11,7 @@
 /* The combo rows list these, in this order (the .ui's labels). */
 static const char *const transports[] = { "auto", "udp", "tcp", "tls", "ws", "wss" };
 static const char *const policies[] = { "auto", "off", "optional", "mandatory" };
+static const char *const direct_choices[] = { "auto", "anyone", "contacts", "nobody" };
 
 struct _BellAccountEditor
 {
@@ -36,6 +37,7 @@ struct _BellAccountEditor
   AdwComboRow       *transport_row;
   AdwEntryRow       *stun_row;
   AdwComboRow       *srtp_row;
+  AdwComboRow       *direct_calls_row;
   GtkSwitch         *low_bandwidth_switch;
   BellCodecList     *codec_list;
   GtkButton         *codecs_reset_button;
@@ -113,6 +115,22 @@ on_srtp_selected (BellAccountEditor *self)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self->srtp_row), _(explanations[selected]));
 }
 
+static void
+on_direct_calls_selected (BellAccountEditor *self)
+{
+  static const char *const explanations[] = {
+    N_("As the main menu’s Direct Calls says"),
+    N_("Anyone who reaches this computer may ring"),
+    N_("Only the SIP addresses in your contacts may ring"),
+    N_("Calls that do not come through the server are refused, unheard"),
+  };
+  guint selected = adw_combo_row_get_selected (self->direct_calls_row);
+
+  if (selected < G_N_ELEMENTS (explanations))
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->direct_calls_row),
+                                 _(explanations[selected]));
+}
+
 /* The rows show the order calls will use: the account's own, else the app's. */
 static void
 show_codecs (BellAccountEditor *self, const char *const *own)
@@ -163,6 +181,10 @@ collect (BellAccountEditor *self)
   g_free (fields->srtp);
   fields->srtp = g_strdup (policies[MIN (adw_combo_row_get_selected (self->srtp_row),
                                          G_N_ELEMENTS (policies) - 1)]);
+  g_free (fields->direct_calls);
+  fields->direct_calls =
+    g_strdup (direct_choices[MIN (adw_combo_row_get_selected (self->direct_calls_row),
+                                  G_N_ELEMENTS (direct_choices) - 1)]);
   g_strfreev (fields->codecs);
   fields->codecs = self->own_codecs ? bell_codec_list_dup_codecs (self->codec_list) : NULL;
   fields->low_bandwidth = gtk_switch_get_active (self->low_bandwidth_switch);
@@ -184,11 +206,15 @@ fill (BellAccountEditor *self, const BellAccountFields *fields)
                               index_of (transports, G_N_ELEMENTS (transports), fields->transport));
   adw_combo_row_set_selected (self->srtp_row,
                               index_of (policies, G_N_ELEMENTS (policies), fields->srtp));
+  adw_combo_row_set_selected (self->direct_calls_row,
+                              index_of (direct_choices, G_N_ELEMENTS (direct_choices),
+                                        fields->direct_calls));
   gtk_switch_set_active (self->enabled_switch, fields->enabled);
   gtk_switch_set_active (self->low_bandwidth_switch, fields->low_bandwidth);
   show_codecs (self, (const char *const *) fields->codecs);
   self->expires = fields->expires;
   on_srtp_selected (self);
+  on_direct_calls_selected (self);
   on_address_changed (self);
 }
 
@@ -343,12 +369,14 @@ bell_account_editor_class_init (BellAccountEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, transport_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, stun_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, srtp_row);
+  gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, direct_calls_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, low_bandwidth_switch);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, codec_list);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, codecs_reset_button);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, remove_group);
   gtk_widget_class_bind_template_callback (widget_class, on_address_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_srtp_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_direct_calls_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_clicked);

@@ -23,6 +23,7 @@ _bell_account_fields_copy (const BellAccountFields *fields)
   copy->srtp = g_strdup (fields->srtp);
   copy->stun_server = g_strdup (fields->stun_server);
   copy->codecs = g_strdupv (fields->codecs);
+  copy->direct_calls = g_strdup (fields->direct_calls);
   return copy;
 }
 
@@ -41,6 +42,7 @@ bell_account_fields_new (void)
     .stun_server = (char *) "",
     .codecs = NULL,
     .low_bandwidth = FALSE,
+    .direct_calls = (char *) "auto",
     .enabled = TRUE,
     .expires = 600,
   };
@@ -63,6 +65,7 @@ bell_account_fields_new_from_account (BellAccount *account)
     .stun_server = (char *) bell_account_get_stun_server (account),
     .codecs = (char **) bell_account_get_codecs (account),
     .low_bandwidth = bell_account_get_low_bandwidth (account),
+    .direct_calls = (char *) bell_account_get_direct_calls (account),
     .enabled = bell_account_get_enabled (account),
     .expires = bell_account_get_expires (account),
   });
@@ -82,6 +85,7 @@ bell_account_fields_free (BellAccountFields *fields)
   g_free (fields->srtp);
   g_free (fields->stun_server);
   g_strfreev (fields->codecs);
+  g_free (fields->direct_calls);
   g_free (fields);
 }
 
@@ -105,6 +109,7 @@ bell_account_store_validate (BellAccountStore *store, BellAccount *account,
 {
   static const char *const transports[] = { "auto", "udp", "tcp", "tls", "ws", "wss", NULL };
   static const char *const policies[] = { "auto", "off", "optional", "mandatory", NULL };
+  static const char *const direct[] = { "auto", "anyone", "contacts", "nobody", NULL };
   g_autofree char *address = NULL;
   g_autofree char *registrar = NULL;
   g_autofree char *proxy = NULL;
@@ -146,7 +151,7 @@ bell_account_store_validate (BellAccountStore *store, BellAccount *account,
   if (!codecs)
     return FALSE;
   if (!is_choice (fields->transport, transports) || !is_choice (fields->srtp, policies) ||
-      fields->expires < 60 || fields->expires > 86400)
+      !is_choice (fields->direct_calls, direct) || fields->expires < 60 || fields->expires > 86400)
     {
       g_set_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_SERVER,
                    _("The transport, encryption or registration interval is not valid"));

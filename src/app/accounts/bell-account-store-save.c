@@ -65,6 +65,7 @@ write_fields (const char *id, const BellAccountFields *fields)
   /* Validated before: codecs is a list, empty for the app's order. */
   g_settings_set_strv (settings, "codecs", (const char *const *) codecs);
   g_settings_set_boolean (settings, "low-bandwidth", fields->low_bandwidth);
+  g_settings_set_string (settings, "direct-calls", fields->direct_calls);
   g_settings_set_boolean (settings, "enabled", fields->enabled);
   g_settings_set_uint (settings, "expires", fields->expires);
   g_settings_apply (settings);

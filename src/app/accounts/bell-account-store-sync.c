@@ -108,15 +108,15 @@ show_error (BellAccount *account, const GError *error)
 /* Keeping the core in step */
 
 /* Every setting the core was given with the registration: what it registers with, and what
- * it keeps for the account's calls (SRTP, STUN, codecs, low-bandwidth mode), which the core
- * takes only from bell_core_register, so an edit of those goes there too (the core sends no
- * new REGISTER when only the calls' settings changed). */
+ * it keeps for the account's calls (SRTP, STUN, codecs, low-bandwidth mode, who may call it
+ * directly), which the core takes only from bell_core_register, so an edit of those goes there
+ * too (the core sends no new REGISTER when only the calls' settings changed). */
 static char *
 fingerprint_of (BellAccount *account)
 {
   g_autofree char *codecs = g_strjoinv (",", (char **) bell_account_get_codecs (account));
 
-  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s\n%u\n%s\n%s\n%s\n%d\n%s",
+  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s\n%u\n%s\n%s\n%s\n%d\n%s\n%s",
                           bell_account_get_address (account),
                           bell_account_get_display_name (account),
                           bell_account_get_auth_user (account),
@@ -127,7 +127,8 @@ fingerprint_of (BellAccount *account)
                           bell_account_get_srtp (account),
                           bell_account_get_stun_server (account),
                           codecs, bell_account_get_low_bandwidth (account),
-                          bell_account_get_tls_fingerprint (account));
+                          bell_account_get_tls_fingerprint (account),
+                          bell_account_get_direct_calls (account));
 }
 
 /* Takes the account off the core, if the core has it. */

@@ -32,6 +32,7 @@ typedef struct
   char    **codecs;           /* the account's own order (see bell_account_get_codecs); NULL or
                                * empty: the app's */
   gboolean  low_bandwidth;
+  char     *direct_calls;     /* auto anyone contacts nobody */
   gboolean  enabled;
   guint     expires;
 } BellAccountFields;

@@ -23,6 +23,7 @@ struct _BellAccount
   char             *srtp;
   char             *stun_server;
   char             *tls_fingerprint; /* the pin of the server certificate the user trusted */
+  char             *direct_calls;    /* auto anyone contacts nobody */
   char            **codecs;          /* the account's own order; empty: the app's */
   gboolean          low_bandwidth;
   gboolean          enabled;
@@ -53,6 +54,7 @@ enum
   PROP_SRTP,
   PROP_STUN_SERVER,
   PROP_TLS_FINGERPRINT,
+  PROP_DIRECT_CALLS,
   PROP_CODECS,
   PROP_LOW_BANDWIDTH,
   PROP_ENABLED,
@@ -72,6 +74,7 @@ static guint signals[N_SIGNALS];
 static const char *const bound_keys[] = {
   "display-name", "address", "auth-user", "registrar", "outbound-proxy", "transport", "srtp",
   "stun-server", "codecs", "low-bandwidth", "enabled", "expires", "tls-fingerprint",
+  "direct-calls",
 };
 
 /* What the core can offer, in its default order (BellCoreConfig.codecs). */
@@ -112,6 +115,7 @@ string_field (BellAccount *self, guint prop_id)
     case PROP_SRTP:           return &self->srtp;
     case PROP_STUN_SERVER:    return &self->stun_server;
     case PROP_TLS_FINGERPRINT: return &self->tls_fingerprint;
+    case PROP_DIRECT_CALLS:   return &self->direct_calls;
     default:                  return NULL;
     }
 }
@@ -253,7 +257,7 @@ bell_account_finalize (GObject *object)
   BellAccount *self = BELL_ACCOUNT (object);
 
   g_free (self->id);
-  for (guint prop = PROP_DISPLAY_NAME; prop <= PROP_TLS_FINGERPRINT; prop++)
+  for (guint prop = PROP_DISPLAY_NAME; prop <= PROP_DIRECT_CALLS; prop++)
     g_free (*string_field (self, prop));
   g_strfreev (self->codecs);
   g_free (self->status_text);
@@ -293,6 +297,7 @@ bell_account_class_init (BellAccountClass *klass)
   properties[PROP_SRTP] = string_pspec ("srtp");
   properties[PROP_STUN_SERVER] = string_pspec ("stun-server");
   properties[PROP_TLS_FINGERPRINT] = string_pspec ("tls-fingerprint");
+  properties[PROP_DIRECT_CALLS] = string_pspec ("direct-calls");
   /* Never NULL: empty when the account follows the app's order. */
   properties[PROP_CODECS] =
     g_param_spec_boxed ("codecs", NULL, NULL, G_TYPE_STRV,
@@ -365,6 +370,7 @@ GETTER (const char *, transport, transport)
 GETTER (const char *, srtp, srtp)
 GETTER (const char *, stun_server, stun_server)
 GETTER (const char *, tls_fingerprint, tls_fingerprint)
+GETTER (const char *, direct_calls, direct_calls)
 GETTER (const char *, refused_fingerprint, refused_fingerprint)
 GETTER (const char *, refused_subject, refused_subject)
 GETTER (gboolean, refused_changed, refused_changed)
@@ -553,6 +559,18 @@ bell_account_transport_kind (const char *transport)
   return bell_sip_transport_kind_from_string (transport, strlen (transport));
 }
 
+BellDirectCalls
+bell_account_direct_calls_policy (const char *direct_calls)
+{
+  if (g_strcmp0 (direct_calls, "anyone") == 0)
+    return BELL_DIRECT_CALLS_ACCEPT;
+  if (g_strcmp0 (direct_calls, "contacts") == 0)
+    return BELL_DIRECT_CALLS_CONTACTS;
+  if (g_strcmp0 (direct_calls, "nobody") == 0)
+    return BELL_DIRECT_CALLS_REFUSE;
+  return BELL_DIRECT_CALLS_AUTO;
+}
+
 BellSdpSrtpPolicy
 bell_account_srtp_policy (const char *srtp)
 {
@@ -695,6 +713,7 @@ bell_account_make_reg_config (BellAccount *self, const char *password, GError **
   rc->config.expires = self->expires;
   rc->config.instance_id = rc->instance_id;
   rc->config.tls_pin = rc->tls_pin;
+  rc->config.direct_calls = bell_account_direct_calls_policy (self->direct_calls);
   return g_steal_pointer (&rc);
 }
 

@@ -59,6 +59,9 @@ const char       *bell_account_get_stun_server    (BellAccount *self);
 /* The pin ("sha256:AB:...") of the server certificate the user trusted although it could not
  * be verified (the "tls-fingerprint" key); "" when none. */
 const char       *bell_account_get_tls_fingerprint (BellAccount *self);
+/* Who may ring this account other than through its server: "auto" (the app's "direct-calls"
+ * key), "anyone", "contacts" or "nobody" (the "direct-calls" key). */
+const char       *bell_account_get_direct_calls   (BellAccount *self);
 /* The account's own codec order ("opus", "G722", "PCMU", "PCMA"), never NULL; empty when it
  * follows the app's "codecs" key (the core's order for calls without an account). */
 const char *const *bell_account_get_codecs        (BellAccount *self);
@@ -109,6 +112,9 @@ char             *bell_account_normalize_server   (const char *text, GError **er
 BellSipTransportKind bell_account_transport_kind  (const char *transport);
 /* "auto" "off" "optional" "mandatory" → the core's SRTP policy (AUTO when unknown). */
 BellSdpSrtpPolicy bell_account_srtp_policy        (const char *srtp);
+/* "auto" "anyone" "contacts" "nobody" → the core's policy for the account's direct calls
+ * (BellRegConfig.direct_calls: AUTO, ACCEPT, CONTACTS, REFUSE; AUTO when unknown). */
+BellDirectCalls   bell_account_direct_calls_policy (const char *direct_calls);
 /* The codecs the core can offer, in its default order: opus, G722, PCMU, PCMA. */
 const char *const *bell_account_known_codecs      (void);
 /* A codec name in any case as the core spells it ("OPUS" → "opus"); NULL when unknown. */
