@@ -98,9 +98,11 @@ test_first_public (void)
   g_assert_true (accept_from (latch, "192.0.2.7", 51234, PEER_SSRC, 10));
   assert_latched (latch, "192.0.2.7", 51234);
   g_assert_cmpuint (bell_rtp_latch_get_ssrc (latch), ==, PEER_SSRC);
-  /* Now the very address of the SDP is another source too. */
-  g_assert_cmpint (check (latch, "192.0.2.7", 40000, 0x1111, 20), ==, BELL_RTP_LATCH_REJECT);
+  /* Now another port of that host is another source, but the SDP's very address and port
+   * takes over at once, whatever it carries. */
+  g_assert_cmpint (check (latch, "192.0.2.7", 40002, PEER_SSRC, 20), ==, BELL_RTP_LATCH_REJECT);
   g_assert_cmpint (check (latch, "192.0.2.7", 51234, 0x1111, 20), ==, BELL_RTP_LATCH_KEEP);
+  g_assert_cmpint (check (latch, "192.0.2.7", 40000, 0x1111, 20), ==, BELL_RTP_LATCH_MOVE);
 }
 
 /* Which SDP addresses say nothing about where packets come from (a peer behind NAT). */
@@ -375,10 +377,11 @@ seq_of (Receiver *r, guint i)
   return (guint16) (d[2] << 8 | d[3]);
 }
 
-/* A call's socket hears its peer (p1), then a stranger (x) on loopback: x's packets never reach
- * the receive function, whatever SSRC they carry, are counted in dropped_foreign, and logged
- * once. The peer moves to p2 (same SSRC) and, after 2 s of silence on p1, is followed; p1 is
- * then the stranger. A re-offer naming p1 again starts over. */
+/* A call's socket hears its peer (p1; its SDP names port sdp, as behind a NAT), then a stranger
+ * (x) on loopback: x's packets never reach the receive function, whatever SSRC they carry, are
+ * counted in dropped_foreign, and logged once. The peer moves to p2 (same SSRC) and, after 2 s
+ * of silence on p1, is followed; p1 is then the stranger. The SDP's own port takes over at once.
+ * A re-offer naming p1 starts over. */
 static void
 test_socket (void)
 {
@@ -386,6 +389,7 @@ test_socket (void)
   g_autoptr(GSocket) p1 = raw_new ();
   g_autoptr(GSocket) p2 = raw_new ();
   g_autoptr(GSocket) x = raw_new ();
+  g_autoptr(GSocket) sdp = raw_new ();
   Receiver r = { NULL, g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
   guint16 port;
   gint64 silent_since;
@@ -394,7 +398,7 @@ test_socket (void)
   g_assert_no_error (error);
   port = bell_rtp_socket_get_port (r.socket);
   bell_rtp_socket_set_receive_func (r.socket, on_receive, &r, NULL);
-  bell_rtp_socket_set_remote (r.socket, "127.0.0.1", raw_port (p1), 0, FALSE);
+  bell_rtp_socket_set_remote (r.socket, "127.0.0.1", raw_port (sdp), 0, FALSE);
 
   raw_send_rtp (p1, port, 1, PEER_SSRC);
   WAIT_FOR (r.packets->len == 1);
@@ -444,11 +448,18 @@ test_socket (void)
   g_test_assert_expected_messages ();
   g_assert_cmpuint (r.packets->len, ==, 4);
 
+  /* The SDP's own port: at once, though p2 was just heard. */
+  g_test_expect_message ("bell-rtp-socket", G_LOG_LEVEL_MESSAGE, "RTP now comes from *");
+  raw_send_rtp (sdp, port, 5, 0x0ddba11u);
+  WAIT_FOR (r.packets->len == 5);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (destination_port (r.socket), ==, raw_port (sdp));
+
   /* A re-offer (the SDP names p1's port again): the latch starts over, and p1 latches. */
   bell_rtp_socket_set_remote (r.socket, "127.0.0.1", raw_port (p1), 0, FALSE);
   g_assert_false (bell_rtp_socket_is_latched (r.socket, FALSE));
   raw_send_rtp (p1, port, 6, PEER_SSRC);
-  WAIT_FOR (r.packets->len == 5);
+  WAIT_FOR (r.packets->len == 6);
   g_assert_cmpuint (destination_port (r.socket), ==, raw_port (p1));
   g_assert_cmpuint (stats_of (r.socket).dropped_foreign, ==, 22);
   g_assert_cmpuint (stats_of (r.socket).srtp_failed + stats_of (r.socket).dropped_malformed, ==,

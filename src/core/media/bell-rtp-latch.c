@@ -107,6 +107,11 @@ bell_rtp_latch_check (BellRtpLatch *latch, GInetSocketAddress *from, guint32 ssr
     }
   if (same_source (latch->latched, from))
     return BELL_RTP_LATCH_KEEP;
+  /* The very address and port the peer's SDP named: when a stranger spraying our port latched
+   * before the peer spoke (possible when the SDP names a private address), the peer still gets
+   * its call back the moment it is heard from where it said it would be. */
+  if (latch->signalled && same_source (latch->signalled, from))
+    return BELL_RTP_LATCH_MOVE;
   if (ssrc == latch->ssrc && now - latch->heard >= latch->quiet_us)
     return BELL_RTP_LATCH_MOVE;
   return BELL_RTP_LATCH_REJECT;

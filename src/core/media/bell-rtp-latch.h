@@ -24,6 +24,8 @@
  *   - with SRTP, a source whose packet authenticates;
  *   - with plain RTP, a source whose packet carries the latched SSRC once the latched source
  *     has been silent for the latch's quiet time (BELL_RTP_LATCH_QUIET_RTP for RTP);
+ *   - the very address and port the SDP names (a stranger who latched first, while a private
+ *     SDP address let anyone, cannot keep the peer out);
  *   - a new SDP naming another address (bell_rtp_latch_reset()).
  *
  * Plain arithmetic, no lock and no clock of its own: the caller passes the monotonic time in
@@ -55,8 +57,8 @@ typedef enum
   BELL_RTP_LATCH_REJECT, /* another source, which may not take over: drop the packet */
   BELL_RTP_LATCH_KEEP,   /* the latched source */
   BELL_RTP_LATCH_FIRST,  /* nothing latched yet, and this source may latch */
-  BELL_RTP_LATCH_MOVE,   /* another source that may take over (plain RTP: the latched one is
-                          * silent and this one carries its SSRC) */
+  BELL_RTP_LATCH_MOVE,   /* another source that may take over (the SDP's own address and port,
+                          * or the latched one is silent and this one carries its SSRC) */
 } BellRtpLatchVerdict;
 
 typedef struct _BellRtpLatch BellRtpLatch;
