@@ -156,9 +156,11 @@ test_normalize (void)
                           "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
   const char *good[] = {
     canonical,
-    "SHA256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
+    "SHA256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
+    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
     "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF",
-    "  sha256:00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF 00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF",
+    "  sha256:00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF "
+    "00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF",
   };
   const char *bad[] = {
     "",

@@ -41,10 +41,10 @@ bell_sip_transport_set_tls_pin (BellSipTransport *self, const BellSipTarget *tar
 
   g_return_if_fail (BELL_IS_SIP_TRANSPORT (self));
 
-  if (target)
-    name = target->host ? g_strdup (target->host)
-         : target->address ? g_inet_address_to_string (g_inet_socket_address_get_address (target->address))
-         : NULL;
+  if (target && target->host)
+    name = g_strdup (target->host);
+  else if (target && target->address)
+    name = g_inet_address_to_string (g_inet_socket_address_get_address (target->address));
   if (target && !name)
     return;   /* nowhere to connect to, so nothing to pin */
   if (!pins && !pin)
