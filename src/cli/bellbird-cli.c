@@ -14,6 +14,7 @@
 #include "bell-core.h"
 #include "bell-media-codec.h"
 #include "bell-media-session.h"
+#include "bell-secret.h"
 #include "bell-sip-msg.h"
 #include "bell-sip-tls.h"
 #include "cli-call-plan.h"
@@ -702,6 +703,10 @@ run_core (Cli *cli, const char *command, const char *arg)
         g_strstrip (contacts[i]);
       bell_core_set_direct_calls (core, config.direct_calls, (const char *const *) contacts);
     }
+  /* The core, the call plan and the registration each hold a wiped copy of the password now:
+   * none stays in our environment (readable in /proc/PID/environ, written in a core dump). */
+  if (password)
+    bell_secret_wipe ((char *) password, strlen (password));
   g_main_loop_run (cli->loop);
   bell_core_shutdown (core);
   g_clear_pointer (&cli->plan, cli_call_plan_free);

@@ -34,6 +34,16 @@ bell_secret_dup (const char *secret)
 }
 
 void
+bell_secret_strfreev (char **strv)
+{
+  if (strv == NULL)
+    return;
+  for (char **s = strv; *s; s++)
+    bell_secret_free (*s);
+  g_free (strv);
+}
+
+void
 bell_secret_clear (char **secret)
 {
   g_return_if_fail (secret != NULL);

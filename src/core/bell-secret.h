@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 
 /* A NUL-terminated string holding a secret; only for g_autoptr() and documentation. */
 typedef char BellSecret;
+/* A NULL-terminated array of such strings (g_strsplit() of an SDP), for g_auto(). */
+typedef char **BellSecretStrv;
 
 /* Overwrites mem[0..len) with zeroes in a way the compiler cannot optimise out. NULL or 0 is
  * ignored. */
@@ -34,7 +36,10 @@ void        bell_secret_clear (char **secret);
  * goes: for buffers that carry a secret further, e.g. a SIP message with SDES keys on its way
  * to the wire. */
 GBytes     *bell_secret_bytes_new_take (gpointer data, gsize len);
+/* Wipes and frees each string of strv, then strv, as g_strfreev() does; NULL is ignored. */
+void        bell_secret_strfreev (char **strv);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellSecret, bell_secret_free)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (BellSecretStrv, bell_secret_strfreev, NULL)
 
 G_END_DECLS

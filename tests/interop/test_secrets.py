@@ -11,7 +11,8 @@ Two bellbird-cli run with G_MESSAGES_DEBUG=all (every SIP message they send and 
 logged), GSETTINGS_BACKEND=keyfile, and HOME, XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and
 XDG_STATE_HOME in a temporary directory of their own, where their stdout and stderr are written
 too. Each has a random password, given through --password-env:
-  bob    `register --auto-answer --srtp mandatory` (REGISTER challenged with 401);
+  bob    `listen --user sip:bob@... --registrar ... --auto-answer --srtp mandatory` (his
+         REGISTER challenged with 401; unlike `register`, listen outlives its calls);
   alice  `call sip:bob@... --user sip:alice@... --srtp mandatory --duration 2` (INVITE
          challenged with 407), so her offer carries a=crypto keys and bob's answer one more.
 Then every file under those directories (settings, data, caches, state, logs, anything else
@@ -20,6 +21,13 @@ SHA-256, which is as good as the password for the realm) and for each SRTP key s
 (its base64, the first 16 characters of it, the decoded key||salt, the master key alone, and
 their hex). None may be found. The logs must show the SDP each side received, its a=crypto
 lines with "<redacted>" for keys, and the challenged REGISTER, so that the search is not vacuous.
+
+Memory: 1 s after the call ended, bob's process memory is read (/proc/PID/mem, his writable
+private maps; he runs without MALLOC_PERTURB_, so that freed memory keeps what our own wiping
+left). No key may be found, as bytes or hex, nor in base64 but in the text of the two SIP
+messages the server INVITE transaction keeps for Timer L (RFC 6026: the INVITE and our 200, 32 s
+after the 200; one copy each). /proc/PID/environ must no longer show his password (the CLI
+wipes it once the core has its copy).
 
 Crash output: a third account (carol) registers with a password and is killed with SIGABRT
 (core dumps off): Bellbird installs no fatal-signal handler of its own, and what the process
@@ -34,6 +42,7 @@ import resource
 import secrets
 import signal
 import sys
+import time
 
 sys.dont_write_bytecode = True
 
@@ -56,6 +65,10 @@ DESCS = [
     "logs: debug logging was on: bob's log shows the INVITE with its SDP, alice's the 200's SDP, "
     "their a=crypto lines as inline:<redacted>; bob's shows his challenged REGISTER with its "
     "Authorization header",
+    "memory: 1 s after the call ended, bob's process memory (/proc/PID/mem) holds none of its "
+    "SRTP keys (base64, key||salt, hex) but in the text of the INVITE and our 200, which the "
+    "server transaction keeps for Timer L (RFC 6026, 32 s; one copy each at most), and his "
+    "environment no longer holds his password",
     "files: no password of alice or bob (as is, base64, Digest H(A1) MD5/SHA-256) in any file "
     "under their HOME, XDG config/data/cache/state dirs or logs",
     "files: no SRTP key of the call (base64, its first 16 characters, the decoded key||salt, "
@@ -65,7 +78,8 @@ DESCS = [
 ]
 
 INLINE = re.compile(r"inline:([A-Za-z0-9+/]+={0,2})")
-SDP_LOG = re.compile(r"BBSDP (rm|rs)=\[([^\]]*)\] body=\[(.*?)\]\s*$", re.S | re.M)
+SDP_LOG = re.compile(r"BBSDP (rm|rs)=\[([^\]]*)\] ci=\[([^\]]*)\] body=\[(.*?)\]\s*$",
+                     re.S | re.M)
 
 
 def random_password():
@@ -90,6 +104,9 @@ def account_env(root, name, password):
         env[var] = d
     logs = os.path.join(base, "logs")
     os.makedirs(logs, exist_ok=True)
+    # meson test sets MALLOC_PERTURB_, and glibc then overwrites what is freed: the memory
+    # case must see what our own wiping leaves, so the account runs without it.
+    env.pop("MALLOC_PERTURB_", None)
     env["GSETTINGS_BACKEND"] = "keyfile"
     env["G_MESSAGES_DEBUG"] = "all"
     env["BELLBIRD_TEST_PASSWORD"] = password
@@ -100,7 +117,7 @@ def add_body_logging(cfg):
     """Makes kamailio log the body of every request and reply it handles (the SDP on the wire)."""
     with open(cfg) as f:
         text = f.read()
-    line = '  xlog("L_NOTICE", "BBSDP %s=[%s] body=[$rb]\\n");\n'
+    line = '  xlog("L_NOTICE", "BBSDP %s=[%s] ci=[$ci] body=[$rb]\\n");\n'
     assert "request_route {\n" in text
     text = text.replace("request_route {\n", "request_route {\n" + line % ("rm", "$rm"), 1)
     text += "\nonreply_route {\n" + line % ("rs", "$rs") + "}\n"
@@ -108,10 +125,43 @@ def add_body_logging(cfg):
         f.write(text)
 
 
-def wire_sdps(kam):
-    """[(method or status, body)] of the SDP bodies kamailio logged."""
-    return [(m.group(2), m.group(3)) for m in SDP_LOG.finditer(kam.stderr())
-            if "v=0" in m.group(3)]
+def call_bob(peers, name, kport, env, logs, seconds):
+    """alice calls bob through kamailio with SRTP mandatory for seconds."""
+    argv = ic.call_argv("sip:bob@%s:%d" % (ic.LOOPBACK, kport), duration=seconds, user=ALICE,
+                        password_env="BELLBIRD_TEST_PASSWORD",
+                        extra=["--srtp", "mandatory", "--audio-in", "tone", "--audio-out", "none"])
+    return peers.start(name, argv, cwd=logs, collect=True, env=env)
+
+
+def wire_keys(kam):
+    """Per call (Call-ID, in the order kamailio saw them): {"offered": [keys of the INVITE's
+    a=crypto lines], "answered": [keys of the 2xx]}."""
+    calls = {}
+    for m in SDP_LOG.finditer(kam.stderr()):
+        what, call_id, body = m.group(2), m.group(3), m.group(4)
+        c = calls.setdefault(call_id, {"offered": [], "answered": []})
+        side = "offered" if what == "INVITE" else "answered" if what.startswith("2") else None
+        for k in INLINE.findall(body) if side else []:
+            if k not in c[side]:
+                c[side].append(k)
+    return [c for c in calls.values() if c["offered"] or c["answered"]]   # not REGISTERs
+
+
+def key_places(memory, key):
+    """(copies inside the text of a SIP message, copies elsewhere) of key in memory. A SIP
+    message's copy sits on an a=crypto line with "SIP/2.0" (a start line or a Via) at most
+    4 KB before it."""
+    inside = outside = 0
+    needle = key.encode()
+    i = memory.find(needle)
+    while i >= 0:
+        if (memory.rfind(b"a=crypto:", max(0, i - 64), i) >= 0
+                and memory.rfind(b"SIP/2.0", max(0, i - 4096), i) >= 0):
+            inside += 1
+        else:
+            outside += 1
+        i = memory.find(needle, i + 1)
+    return inside, outside
 
 
 def password_needles(user, password):
@@ -161,6 +211,29 @@ def search(files, needles):
     return found
 
 
+def process_memory(pid):
+    """The readable, writable private memory of process pid (heap, anonymous maps, stacks), as
+    one bytes object; b"" when it cannot be read."""
+    chunks = []
+    try:
+        with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+            for line in maps:
+                fields = line.split()
+                perms = fields[1]
+                path = fields[5] if len(fields) > 5 else ""
+                if not perms.startswith("rw") or path.startswith("/") or path == "[vvar]":
+                    continue
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                try:
+                    mem.seek(start)
+                    chunks.append(mem.read(end - start))
+                except OSError:
+                    continue
+    except OSError:
+        return b""
+    return b"".join(chunks)
+
+
 def crash_case(tap, peers, root, kport, password):
     # No core dump from carol (the limit is inherited): a dump holds the whole heap, which is
     # not what this case is about. This script's own limit goes with it; it never crashes.
@@ -176,7 +249,7 @@ def crash_case(tap, peers, root, kport, password):
     carol.stop()
     files = all_files([os.path.join(root, "carol")])
     found = search(files, password_needles("carol", password))
-    tap.ok(reg is not None and rc == -signal.SIGABRT and not found, DESCS[6],
+    tap.ok(reg is not None and rc == -signal.SIGABRT and not found, DESCS[7],
            lambda: ["registered: %s, exit %s, %d files searched" % (reg, rc, len(files))]
            + found + carol.diag())
     return files
@@ -185,9 +258,12 @@ def crash_case(tap, peers, root, kport, password):
 def session(tap, peers, root, kam, kport, users):
     registrar = "sip:%s:%d" % (ic.LOOPBACK, kport)
     bob_env, bob_logs = account_env(root, "bob", users["bob"])
-    bob_argv = ic.register_argv(BOB, registrar, "BELLBIRD_TEST_PASSWORD",
-                                extra=["--auto-answer", "--srtp", "mandatory",
-                                       "--audio-in", "tone", "--audio-out", "none"])
+    # listen --user: bob's phone registers and, unlike register, outlives its calls.
+    bob_argv = [ic.bellbird_cli(), "listen", "--user", BOB, "--registrar", registrar,
+                "--password-env", "BELLBIRD_TEST_PASSWORD", "--events",
+                "--bind", "%s:%d" % (ic.LOOPBACK, ic.free_port()), "--auto-answer",
+                "--srtp", "mandatory", "--audio-in", "tone", "--audio-out", "none",
+                "--duration", "60"]
     bob = peers.start("bob", bob_argv, cwd=bob_logs, collect=True, env=bob_env)
     _, reg = ic.wait_event(bob, lambda e: e.get("event") == "registration"
                            and e.get("state") == "registered", 8)
@@ -197,11 +273,7 @@ def session(tap, peers, root, kam, kport, users):
            + bob.diag() + kam.diag(10))
 
     alice_env, alice_logs = account_env(root, "alice", users["alice"])
-    alice_argv = ic.call_argv("sip:bob@%s:%d" % (ic.LOOPBACK, kport), duration=CALL_S,
-                              user=ALICE, password_env="BELLBIRD_TEST_PASSWORD",
-                              extra=["--srtp", "mandatory", "--audio-in", "tone",
-                                     "--audio-out", "none"])
-    alice = peers.start("alice", alice_argv, cwd=alice_logs, collect=True, env=alice_env)
+    alice = call_bob(peers, "alice", kport, alice_env, alice_logs, CALL_S)
     rc = alice.wait(CALL_S + 12)
     _, ended = ic.wait_event(bob, ic.call_state("ended"), 5)
     media = ic.events(alice, "media") + ic.events(bob, "media")
@@ -212,19 +284,27 @@ def session(tap, peers, root, kam, kport, users):
            DESCS[1], lambda: ["alice exit %s, states %s; bob ended %s; media suites %s"
                               % (rc, ic.states(alice), ended, suites)]
            + alice.diag() + bob.diag())
+
+    # bob's memory once the call is over.
+    time.sleep(1)
+    memory = process_memory(bob.pid) if bob.alive() else b""
+    try:
+        with open("/proc/%d/environ" % bob.pid, "rb") as f:
+            environ = f.read()
+    except OSError:
+        environ = b""
     # bob un-registers on SIGTERM: that REGISTER, challenged again, is in the logs too.
     bob.stop()
     alice.stop()
 
-    sdps = wire_sdps(kam)
-    offers = [b for what, b in sdps if what == "INVITE"]
-    answers = [b for what, b in sdps if what.startswith("2")]
-    offered = sorted({k for b in offers for k in INLINE.findall(b)})
-    answered = sorted({k for b in answers for k in INLINE.findall(b)})
+    calls = wire_keys(kam)
+    offered = calls[0]["offered"] if calls else []
+    answered = calls[0]["answered"] if calls else []
     keys = offered + answered
-    tap.ok(offered and len(answered) == 1 and len(set(keys)) == len(keys), DESCS[2],
-           lambda: ["offers %d with %d keys, answers %d with %d keys"
-                    % (len(offers), len(offered), len(answers), len(answered))] + kam.diag(30))
+    tap.ok(len(calls) == 1 and offered and len(answered) == 1 and len(set(keys)) == len(keys),
+           DESCS[2], lambda: ["calls on the wire (keys offered, answered): %s"
+                              % [(len(c["offered"]), len(c["answered"])) for c in calls]]
+           + kam.diag(30))
 
     logs = {"alice": alice.stdout() + alice.stderr(), "bob": bob.stdout() + bob.stderr()}
     redacted = "inline:<redacted>"
@@ -237,14 +317,27 @@ def session(tap, peers, root, kam, kport, users):
                     % (n, t.count("\n"), "INVITE sip:" in t, "a=crypto:" in t, redacted,
                        redacted in t) for n, t in logs.items()])
 
+    if not memory or not environ:
+        tap.skip(DESCS[4], "bob's memory cannot be read (/proc/PID/mem)")
+    else:
+        places = {k: key_places(memory, k) for k in keys}
+        raw = [k for k in keys
+               if base64.b64decode(k) in memory or base64.b64decode(k).hex().encode() in memory]
+        tap.ok(keys and all(outside == 0 and inside <= 1 for inside, outside in places.values())
+               and not raw and users["bob"].encode() not in environ, DESCS[4],
+               lambda: ["copies of each key (in SIP message text, elsewhere): %s"
+                        % list(places.values()),
+                        "key||salt or hex found for %d keys; password in the environment: %s"
+                        % (len(raw), users["bob"].encode() in environ)])
+
     files = all_files([os.path.join(root, n) for n in ("alice", "bob")])
     needles = dict(password_needles("alice", users["alice"]))
     needles.update(password_needles("bob", users["bob"]))
     found = search(files, needles)
-    tap.ok(len(files) >= 4 and not found, DESCS[4],
+    tap.ok(len(files) >= 4 and not found, DESCS[5],
            lambda: ["%d files searched:" % len(files)] + ["  " + f for f in files] + found)
     found = search(files, key_needles(keys))
-    tap.ok(keys and not found, DESCS[5],
+    tap.ok(keys and not found, DESCS[6],
            lambda: ["%d keys, %d files searched" % (len(keys), len(files))] + found)
 
 

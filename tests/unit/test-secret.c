@@ -181,6 +181,17 @@ test_secret_wipe (void)
 }
 
 static void
+test_secret_strv (void)
+{
+  g_auto(BellSecretStrv) lines = g_strsplit ("v=0\na=crypto:1 X inline:" KEY1 "\n", "\n", -1);
+  g_auto(BellSecretStrv) none = NULL;
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[1], ==, "a=crypto:1 X inline:" KEY1);
+  bell_secret_strfreev (NULL);
+}
+
+static void
 test_secret_bytes (void)
 {
   g_autoptr(GBytes) bytes = bell_secret_bytes_new_take (g_strdup ("inline:" KEY1), 47);
@@ -208,5 +219,6 @@ main (int argc, char **argv)
   g_test_add_func ("/secret/redact/sip-log-string", test_sip_log_string);
   g_test_add_func ("/secret/wipe", test_secret_wipe);
   g_test_add_func ("/secret/bytes", test_secret_bytes);
+  g_test_add_func ("/secret/strv", test_secret_strv);
   return g_test_run ();
 }

@@ -518,6 +518,9 @@ bell_call_media_stop (BellCallMedia *media)
   if (media->socket)
     bell_rtp_socket_close (media->socket);
   g_clear_pointer (&media->socket, bell_rtp_socket_unref);
+  /* The call is over (its SRTP session went with the socket): no key of it stays here. */
+  g_clear_pointer (&media->srtp, bell_srtp_key_free);
+  bell_sdp_negotiator_forget_keys (media->negotiator);
 }
 
 const BellSdpMediaPlan *

@@ -67,7 +67,8 @@ void     bell_call_media_when_ready (BellCallMedia *media, BellCallMediaReadyFun
                                      gpointer user_data, GDestroyNotify destroy);
 /* The public address and port of the RTP port that STUN found; NULL without one. */
 GInetSocketAddress *bell_call_media_get_public_address (BellCallMedia *media);
-/* The call ended: pipelines stop and the socket closes now, not when the call is freed. */
+/* The call ended: pipelines stop, the socket closes and the SRTP keys are wiped now, not when
+ * the call is freed. */
 void     bell_call_media_stop      (BellCallMedia *media);
 const BellSdpMediaPlan *bell_call_media_get_plan (BellCallMedia *media);
 BellRtpSocket *bell_call_media_get_socket (BellCallMedia *media);

@@ -200,9 +200,21 @@ bell_sdp_negotiator_free (BellSdpNegotiator *n)
     bell_srtp_key_free (n->keys[i]);
   g_ptr_array_unref (n->codecs);
   g_clear_pointer (&n->offered, bell_sdp_session_free);
-  g_free (n->last_sent);
+  bell_secret_free (n->last_sent);
   g_free (n->address);
   g_free (n);
+}
+
+void
+bell_sdp_negotiator_forget_keys (BellSdpNegotiator *n)
+{
+  g_return_if_fail (n != NULL);
+  for (guint i = 0; i < BELL_SRTP_N_SUITES; i++)
+    g_clear_pointer (&n->keys[i], bell_srtp_key_free);
+  g_clear_pointer (&n->plan.srtp_local_key, bell_srtp_key_free);
+  g_clear_pointer (&n->plan.srtp_remote_key, bell_srtp_key_free);
+  bell_secret_clear (&n->last_sent);
+  g_clear_pointer (&n->offered, bell_sdp_session_free);
 }
 
 gboolean
@@ -454,10 +466,10 @@ finish (BellSdpNegotiator *n, BellSdpSession *sdp)
   text = bell_sdp_session_to_string (sdp, NULL);
   if (n->last_sent && g_strcmp0 (text, n->last_sent) == 0)
     return text;   /* RFC 3264 §8: nothing changed, same version */
-  g_free (text);
+  bell_secret_free (text);
   bell_sdp_session_set_origin (sdp, "bellbird", n->sess_id, ++n->version, n->address);
   text = bell_sdp_session_to_string (sdp, NULL);
-  g_free (n->last_sent);
+  bell_secret_free (n->last_sent);
   n->last_sent = g_strdup (text);
   return text;
 }

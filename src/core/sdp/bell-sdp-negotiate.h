@@ -156,6 +156,9 @@ void  bell_sdp_negotiator_set_address  (BellSdpNegotiator *n, const char *addres
 void  bell_sdp_negotiator_set_port     (BellSdpNegotiator *n, guint rtp_port);
 /* Is the signalling encrypted (TLS)? Decides BELL_SDP_SRTP_AUTO. */
 void  bell_sdp_negotiator_set_secure   (BellSdpNegotiator *n, gboolean secure);
+/* The call is over: our SDES keys, the plan's keys and the SDP we sent last are wiped and
+ * forgotten (an offer or answer made after this would carry new keys). */
+void  bell_sdp_negotiator_forget_keys  (BellSdpNegotiator *n);
 
 /* Our offer (hold: sendonly, or inactive when the peer holds us too, RFC 3264 §8.4). A
  * re-offer puts the codec in use first, so the call keeps it. */

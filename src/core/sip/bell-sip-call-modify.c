@@ -13,7 +13,7 @@
 gboolean
 bell_sip_sdp_is_hold (const char *sdp)
 {
-  g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
+  g_auto(BellSecretStrv) lines = g_strsplit (sdp, "\n", -1);   /* a=crypto lines */
   gboolean in_media = FALSE, hold = FALSE, media_dir = FALSE, null_address = FALSE;
 
   for (guint i = 0; lines[i]; i++)

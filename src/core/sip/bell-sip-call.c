@@ -59,6 +59,9 @@ bell_sip_call_end (BellSipCall *self, guint code, const char *reason)
   if (self->invite)
     bell_sip_transaction_detach (self->invite);
   bell_sip_call_set_state (self, BELL_CALL_ENDED, code, reason);
+  /* Over: neither side's SDP (SDES keys) is of any further use. */
+  bell_secret_clear (&self->local_sdp);
+  bell_secret_clear (&self->remote_sdp);
 }
 
 void
