@@ -41,7 +41,7 @@ accept_from (BellRtpLatch *latch, const char *ip, guint16 port, guint32 ssrc, gi
 {
   g_autoptr(GInetSocketAddress) from = addr (ip, port);
 
-  return bell_rtp_latch_accept (latch, from, ssrc, now);
+  return bell_rtp_latch_accept (latch, from, ssrc, now, NULL);
 }
 
 static void
@@ -203,6 +203,23 @@ test_srtp_move (void)
   assert_latched (latch, "198.51.100.10", 7002);
   g_assert_cmpint (check (latch, "198.51.100.9", 7000, PEER_SSRC, 40000), ==,
                    BELL_RTP_LATCH_REJECT);
+
+  /* A move tells where from (for the log); staying tells nothing. */
+  {
+    g_autoptr(GInetSocketAddress) to = addr ("198.51.100.11", 7004);
+    g_autoptr(GInetSocketAddress) previous = NULL;
+    g_autoptr(GInetSocketAddress) none = NULL;
+    g_autofree char *ip = NULL;
+
+    g_assert_true (bell_rtp_latch_accept (latch, to, PEER_SSRC, 60000, &previous));
+    g_assert_nonnull (previous);
+    ip = g_inet_address_to_string (g_inet_socket_address_get_address (previous));
+    g_assert_cmpstr (ip, ==, "198.51.100.10");
+    g_assert_cmpuint (g_inet_socket_address_get_port (previous), ==, 7002);
+    g_assert_false (bell_rtp_latch_accept (latch, to, PEER_SSRC, 80000, &none));
+    g_assert_null (none);
+    assert_latched (latch, "198.51.100.11", 7004);
+  }
 }
 
 /* Plain RTP: a new source with the latched SSRC takes over once the latched one has been silent

@@ -118,16 +118,26 @@ bell_rtp_latch_check (BellRtpLatch *latch, GInetSocketAddress *from, guint32 ssr
 }
 
 gboolean
-bell_rtp_latch_accept (BellRtpLatch *latch, GInetSocketAddress *from, guint32 ssrc, gint64 now)
+bell_rtp_latch_accept (BellRtpLatch *latch, GInetSocketAddress *from, guint32 ssrc, gint64 now,
+                       GInetSocketAddress **previous)
 {
   gboolean changed;
 
   g_return_val_if_fail (latch != NULL, FALSE);
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (from), FALSE);
+  g_return_val_if_fail (previous == NULL || *previous == NULL, FALSE);
 
   changed = !latch->latched || !same_source (latch->latched, from);
   if (changed)
-    g_set_object (&latch->latched, from);
+    {
+      GInetSocketAddress *old = g_steal_pointer (&latch->latched);
+
+      latch->latched = g_object_ref (from);
+      if (previous)
+        *previous = old;
+      else
+        g_clear_object (&old);
+    }
   /* A peer may start a new SSRC (a restarted stream, a B2BUA switching legs): follow it, so that
    * a later move needs the one in use. */
   latch->ssrc = ssrc;

@@ -79,11 +79,14 @@ BellRtpLatchVerdict bell_rtp_latch_check      (BellRtpLatch       *latch,
                                                gint64              now);
 /* The packet is taken: from becomes (or stays) the latched source, with ssrc, heard at now.
  * For a packet that check() did not reject, or one that SRTP authenticated (which may move the
- * latch from anywhere). TRUE when the latched source changed (a first latch or a move). */
+ * latch from anywhere). TRUE when the latched source changed (a first latch or a move); then
+ * previous (when not NULL) gets the source it moved from (transfer full; NULL after a first
+ * latch). */
 gboolean            bell_rtp_latch_accept     (BellRtpLatch       *latch,
                                                GInetSocketAddress *from,
                                                guint32             ssrc,
-                                               gint64              now);
+                                               gint64              now,
+                                               GInetSocketAddress **previous);
 /* A packet from `from` was dropped as not the peer's: counted. TRUE when it deserves a log
  * line: the first from a source other than the last one logged, and no more often than
  * BELL_RTP_LATCH_LOG_INTERVAL (a flood from many ports logs once a second, not per port). */

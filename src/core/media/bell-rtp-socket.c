@@ -310,10 +310,11 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
   SrtpRef *srtp = NULL;
   Receiver *receiver = NULL;
   gboolean rtcp, protected = FALSE, authentic = FALSE, take = FALSE;
-  g_autoptr(GInetSocketAddress) peer = NULL;   /* the latched source before, for the log */
+  g_autoptr(GInetSocketAddress) peer = NULL;   /* for the log: the peer's source before */
   Note note = NOTE_NONE;
   guint64 rejected = 0;
   guint32 ssrc;
+  gint64 now;
   BellRtpLatch *latch;
 
   /* RFC 7983 §7: STUN (first byte 0-3) shares the RTP port while our public address for it is
@@ -358,21 +359,18 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
 
   /* A muxed RTCP packet comes the way RTP does, so the RTP latch judges it. */
   latch = self->flows[port].latch;
-  if (bell_rtp_latch_get_latched (latch))
-    peer = g_object_ref (bell_rtp_latch_get_latched (latch));
-  else if (bell_rtp_latch_get_signalled (latch))
-    peer = g_object_ref (bell_rtp_latch_get_signalled (latch));
+  now = g_get_monotonic_time ();
   if (authentic)
     take = TRUE;
-  else if (bell_rtp_latch_check (latch, from, ssrc, g_get_monotonic_time ()) ==
-           BELL_RTP_LATCH_REJECT)
+  else if (bell_rtp_latch_check (latch, from, ssrc, now) == BELL_RTP_LATCH_REJECT)
     {
       self->stats.dropped_foreign++;
       rejected = self->stats.dropped_foreign;
-      if (bell_rtp_latch_note_rejected (latch, from, g_get_monotonic_time ()))
-        note = NOTE_REJECTED;
-      if (!bell_rtp_latch_get_latched (latch))
-        g_clear_object (&peer);          /* only its SDP's address: say so */
+      if (bell_rtp_latch_note_rejected (latch, from, now))
+        {
+          note = NOTE_REJECTED;
+          g_set_object (&peer, bell_rtp_latch_get_latched (latch));   /* NULL: none yet */
+        }
     }
   else if (protected)
     self->stats.srtp_failed++;          /* the peer's source (or may be), but not authentic */
@@ -380,10 +378,8 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
     take = TRUE;
   if (take)
     {
-      gboolean had = bell_rtp_latch_get_latched (latch) != NULL;
-
-      if (bell_rtp_latch_accept (latch, from, ssrc, g_get_monotonic_time ()))
-        note = had ? NOTE_MOVED : NOTE_LATCHED;
+      if (bell_rtp_latch_accept (latch, from, ssrc, now, &peer))
+        note = peer ? NOTE_MOVED : NOTE_LATCHED;
       if (rtcp)
         self->stats.rtcp_received++;
       else
