@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 #include "bell-dial.h"
+#include "bell-direct-calls.h"
 #include "bell-resources.h"
 #include "bell-window.h"
 
@@ -27,6 +28,7 @@ struct _BellApplication
   GCancellable     *cancellable;
   GPtrArray        *unsaved_history;  /* BellHistoryEntry ended before the store opened */
   gboolean          held;             /* g_application_hold for run-in-background */
+  gboolean          asked_direct;     /* the direct-calls question was shown in this run */
   gboolean          unregistered;
 };
 
@@ -56,6 +58,7 @@ start_core (BellApplication *self, GError **error)
   g_autofree char *audio_out = NULL;
   g_auto(GStrv) codecs = g_settings_get_strv (self->settings, "codecs");
   g_autofree char *codec_list = g_strjoinv (",", codecs);
+  g_autofree char *direct_calls = g_settings_get_string (self->settings, "direct-calls");
   const char *port_env = g_getenv ("BELLBIRD_SIP_PORT");
   g_autoptr(GError) local_error = NULL;
   BellCore *core;
@@ -69,6 +72,8 @@ start_core (BellApplication *self, GError **error)
   config.audio_in = env_or_setting (self, "BELLBIRD_AUDIO_IN", "audio-input", &audio_in);
   config.audio_out = env_or_setting (self, "BELLBIRD_AUDIO_OUT", "audio-output", &audio_out);
   config.codecs = *codec_list ? codec_list : NULL;
+  /* The contacts follow once the store is open (apply_direct_calls). */
+  config.direct_calls = bell_direct_calls_from_setting (direct_calls);
   core = bell_core_new (&config, &local_error);
   if (!core && config.bind_port != 0 && g_error_matches (local_error, BELL_CORE_ERROR, BELL_CORE_ERROR_BIND))
     {
@@ -101,6 +106,50 @@ static void
 on_background_changed (GSettings *settings, const char *key, gpointer data)
 {
   apply_background (data);
+}
+
+/* Direct calls: the core refuses what the policy forbids; the app chooses the policy and
+ * tells the core who the contacts are. */
+
+static void
+apply_direct_calls (BellApplication *self)
+{
+  g_autofree char *value = NULL;
+  g_auto(GStrv) contacts = NULL;
+
+  if (!self->core)
+    return;
+  value = g_settings_get_string (self->settings, "direct-calls");
+  contacts = bell_direct_calls_contact_uris (self->store ? bell_store_get_contacts (self->store)
+                                                         : NULL);
+  bell_core_set_direct_calls (self->core, bell_direct_calls_from_setting (value),
+                              (const char *const *) contacts);
+}
+
+static void
+on_direct_calls_changed (GSettings *settings, const char *key, gpointer data)
+{
+  apply_direct_calls (data);
+}
+
+static void
+on_contacts_changed (BellApplication *self)
+{
+  apply_direct_calls (self);
+}
+
+/* With no account, a direct call is the only kind that can come: ask once whether to take
+ * them. The answer is kept in the key; with an account the core's "ask" rule is to refuse. */
+static void
+ask_direct_calls (BellApplication *self, GtkWindow *window)
+{
+  g_autofree char *value = g_settings_get_string (self->settings, "direct-calls");
+
+  if (self->asked_direct || !self->core || g_strcmp0 (value, "ask") != 0 ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->accounts)) > 0)
+    return;
+  self->asked_direct = TRUE;
+  gtk_window_present (GTK_WINDOW (bell_direct_calls_dialog_new (window, self->settings)));
 }
 
 /* Ringing and notifications */
@@ -340,6 +389,9 @@ on_store_opened (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   self->store = store;
+  g_signal_connect_object (bell_store_get_contacts (store), "items-changed",
+                           G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
+  apply_direct_calls (self);
   for (guint i = 0; i < self->unsaved_history->len; i++)
     save_history (self, self->unsaved_history->pdata[i]);
   g_ptr_array_set_size (self->unsaved_history, 0);
@@ -576,7 +628,7 @@ bell_application_startup (GApplication *app)
   static const char *search_accels[] = { "<Control>f", NULL };
   g_autoptr(GAction) dnd = NULL;
   g_autoptr(GAction) background = NULL;
-  g_autoptr(GAction) direct = NULL;
+  g_autoptr(GAction) direct_calls = NULL;
   g_autofree char *ringtone_setting = NULL;
   const char *ringtone;
   const char *audio_out = g_getenv ("BELLBIRD_AUDIO_OUT");
@@ -586,13 +638,15 @@ bell_application_startup (GApplication *app)
   G_APPLICATION_CLASS (bell_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (APP_ID);
+  bell_direct_calls_migrate (self->settings);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   dnd = g_settings_create_action (self->settings, "do-not-disturb");
   background = g_settings_create_action (self->settings, "run-in-background");
   g_action_map_add_action (G_ACTION_MAP (self), dnd);
   g_action_map_add_action (G_ACTION_MAP (self), background);
-  direct = g_settings_create_action (self->settings, "accept-direct-calls");
-  g_action_map_add_action (G_ACTION_MAP (self), direct);
+  /* A string action: the menu's radio items name its choices. */
+  direct_calls = g_settings_create_action (self->settings, "direct-calls");
+  g_action_map_add_action (G_ACTION_MAP (self), direct_calls);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search-contacts", search_accels);
@@ -614,8 +668,6 @@ bell_application_startup (GApplication *app)
       bell_call_manager_set_name_func (self->calls, name_for_peer, self, NULL);
       g_signal_connect (self->calls, "call-added", G_CALLBACK (on_call_added), self);
       g_signal_connect (self->calls, "call-ended", G_CALLBACK (on_call_ended), self);
-      g_settings_bind (self->settings, "accept-direct-calls", self->calls, "accept-direct-calls",
-                       G_SETTINGS_BIND_GET);
     }
 
   self->accounts = bell_account_store_new (self->settings);
@@ -627,13 +679,19 @@ bell_application_startup (GApplication *app)
 
   g_signal_connect (self->settings, "changed::run-in-background",
                     G_CALLBACK (on_background_changed), self);
+  g_signal_connect (self->settings, "changed::direct-calls",
+                    G_CALLBACK (on_direct_calls_changed), self);
   apply_background (self);
 }
 
 static void
 bell_application_activate (GApplication *app)
 {
-  gtk_window_present (bell_application_get_window (BELL_APPLICATION (app)));
+  BellApplication *self = BELL_APPLICATION (app);
+  GtkWindow *window = bell_application_get_window (self);
+
+  gtk_window_present (window);
+  ask_direct_calls (self, window);
 }
 
 static int

@@ -22,8 +22,6 @@ struct _BellCallManager
   GListStore       *calls;
   GQueue            pending;        /* Pending, oldest first */
   GHashTable       *referred;       /* ids of calls the core makes for a peer's REFER */
-  GHashTable       *refused;        /* ids of direct calls refused unseen, until they end */
-  gboolean          accept_direct;
   guint             tick_source;    /* 1 s while a call is connected */
   guint             next_local_id;  /* ids for calls that failed before the core named them */
   BellCallNameFunc  name_func;
@@ -35,9 +33,6 @@ G_DEFINE_FINAL_TYPE (BellCallManager, bell_call_manager, G_TYPE_OBJECT)
 
 enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_ENDED, SIGNAL_NOTICE, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-enum { PROP_0, PROP_ACCEPT_DIRECT_CALLS, N_PROPS };
-static GParamSpec *properties[N_PROPS];
 
 static void
 pending_free (Pending *pending)
@@ -70,41 +65,9 @@ bell_call_manager_finalize (GObject *object)
 
   g_queue_clear_full (&self->pending, (GDestroyNotify) pending_free);
   g_clear_pointer (&self->referred, g_hash_table_unref);
-  g_clear_pointer (&self->refused, g_hash_table_unref);
   g_clear_object (&self->calls);
   g_clear_object (&self->core);
   G_OBJECT_CLASS (bell_call_manager_parent_class)->finalize (object);
-}
-
-static void
-bell_call_manager_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  BellCallManager *self = BELL_CALL_MANAGER (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCEPT_DIRECT_CALLS:
-      g_value_set_boolean (value, self->accept_direct);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-bell_call_manager_set_property (GObject *object, guint prop_id, const GValue *value,
-                                GParamSpec *pspec)
-{
-  BellCallManager *self = BELL_CALL_MANAGER (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCEPT_DIRECT_CALLS:
-      bell_call_manager_set_accept_direct_calls (self, g_value_get_boolean (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -114,12 +77,6 @@ bell_call_manager_class_init (BellCallManagerClass *klass)
 
   object_class->dispose = bell_call_manager_dispose;
   object_class->finalize = bell_call_manager_finalize;
-  object_class->get_property = bell_call_manager_get_property;
-  object_class->set_property = bell_call_manager_set_property;
-  properties[PROP_ACCEPT_DIRECT_CALLS] =
-    g_param_spec_boolean ("accept-direct-calls", NULL, NULL, TRUE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
   signals[SIGNAL_CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass),
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 1, BELL_TYPE_CALL);
@@ -136,8 +93,6 @@ bell_call_manager_init (BellCallManager *self)
 {
   self->calls = g_list_store_new (BELL_TYPE_CALL);
   self->referred = g_hash_table_new (NULL, NULL);
-  self->refused = g_hash_table_new (NULL, NULL);
-  self->accept_direct = TRUE;
   g_queue_init (&self->pending);
   /* Far above the core's ids, which count up from 1. */
   self->next_local_id = G_MAXUINT32;
@@ -153,24 +108,6 @@ GListModel *
 bell_call_manager_get_calls (BellCallManager *self)
 {
   return G_LIST_MODEL (self->calls);
-}
-
-gboolean
-bell_call_manager_get_accept_direct_calls (BellCallManager *self)
-{
-  g_return_val_if_fail (BELL_IS_CALL_MANAGER (self), TRUE);
-  return self->accept_direct;
-}
-
-void
-bell_call_manager_set_accept_direct_calls (BellCallManager *self, gboolean accept)
-{
-  g_return_if_fail (BELL_IS_CALL_MANAGER (self));
-  accept = !!accept;
-  if (self->accept_direct == accept)
-    return;
-  self->accept_direct = accept;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCEPT_DIRECT_CALLS]);
 }
 
 void
@@ -331,23 +268,7 @@ on_call_event (BellCallManager *self, BellEvent *event)
    * it, or another phone's) is no call for the user: never shown, rung for or recorded. */
   if (bell_event_get_string (event, "service"))
     return;
-  if (id >= 0 && g_hash_table_contains (self->refused, GUINT_TO_POINTER (id)))
-    {
-      if (state == BELL_CALL_STATE_ENDED)
-        g_hash_table_remove (self->refused, GUINT_TO_POINTER (id));
-      return;
-    }
   call = id >= 0 ? bell_call_manager_find (self, (guint) id) : NULL;
-  /* Direct calls are off: one that reached us through no registrar of ours is refused before
-   * anything rings or shows; a forbidden caller is no missed call. */
-  if (!call && id >= 0 && !outgoing && !account && !self->accept_direct &&
-      state == BELL_CALL_STATE_INCOMING)
-    {
-      g_message ("refused a direct call from %s: direct calls are off", peer ? peer : "?");
-      g_hash_table_add (self->refused, GUINT_TO_POINTER ((guint) id));
-      bell_core_reject (self->core, (guint) id, 403);
-      return;
-    }
   if (!call)
     {
       g_autofree char *account_id = NULL;

@@ -26,14 +26,10 @@ BellCore        *bell_call_manager_get_core   (BellCallManager *self);
 void             bell_call_manager_set_name_func (BellCallManager *self, BellCallNameFunc func,
                                                   gpointer user_data, GDestroyNotify destroy);
 
-/* Whether an incoming call that came through no registrar of ours (a direct call: no
- * "account" in its events) may ring (default TRUE; property "accept-direct-calls"). When
- * FALSE such a call is refused at once with 403 Forbidden and never becomes a BellCall: it
- * does not ring, show or count as missed; a g_message names the caller. Calls the core
- * answers itself (the echo test, "service" in their events) are never BellCalls either. */
-gboolean         bell_call_manager_get_accept_direct_calls (BellCallManager *self);
-void             bell_call_manager_set_accept_direct_calls (BellCallManager *self,
-                                                            gboolean accept);
+/* Every incoming call the core reports becomes a BellCall: who may ring at all is the core's
+ * incoming-call policy (bell_core_set_direct_calls; the app's "direct-calls" key), which
+ * refuses the others with a quiet 403 before any event. Calls the core answers itself (the
+ * echo test, "service" in their events) are never BellCalls. */
 
 /* The calls, BellCall items in the order they began (ended ones linger, see above). */
 GListModel      *bell_call_manager_get_calls  (BellCallManager *self);

@@ -23,7 +23,6 @@ struct _BellWindow
   AdwViewSwitcherTitle *switcher_title;
   GtkWidget            *back_button;
   GtkWidget            *menu_button;
-  GtkWidget            *direct_calls_check;
   GtkWidget            *return_revealer;
   GtkWidget            *return_button;
   GtkStack             *main_stack;
@@ -468,7 +467,6 @@ bell_window_class_init (BellWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, menu_button);
-  gtk_widget_class_bind_template_child (widget_class, BellWindow, direct_calls_check);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, return_revealer);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, return_button);
   gtk_widget_class_bind_template_child (widget_class, BellWindow, main_stack);
@@ -482,11 +480,8 @@ static void
 bell_window_init (BellWindow *self)
 {
   GtkEventController *keys;
-  GtkPopoverMenu *menu;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  menu = GTK_POPOVER_MENU (gtk_menu_button_get_popover (GTK_MENU_BUTTON (self->menu_button)));
-  gtk_popover_menu_add_child (menu, self->direct_calls_check, "accept-direct-calls");
   keys = gtk_event_controller_key_new ();
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);

@@ -67,23 +67,6 @@ dial (const char *text)
   click (bell_dialpad_get_call_button (dialpad));
 }
 
-/* The widget below widget bound to action (a menu's custom child, say), or NULL. */
-static GtkWidget *
-find_actionable (GtkWidget *widget, const char *action)
-{
-  if (GTK_IS_ACTIONABLE (widget) &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_actionable (child, action);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 on_saved (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -688,37 +671,100 @@ test_account_picker (void)
   wait_calls_gone ();
 }
 
-static GtkWidget *
-direct_calls_toggle (void)
-{
-  GtkWidget *toggle = find_actionable (GTK_WIDGET (window), "app.accept-direct-calls");
+/* Direct calls */
 
-  g_assert_nonnull (toggle);
-  g_assert_true (GTK_IS_CHECK_BUTTON (toggle));
-  return toggle;
+/* The header bar's main menu button. */
+static GtkWidget *
+find_menu_button (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_button (child);
+      if (found)
+        return found;
+    }
+  return NULL;
 }
 
-/* Direct calls off: a call sent straight to us is refused with 403, and nothing else
- * happens: no ringing, no window, no notification, no missed call. */
-static void
-test_direct_calls_off (void)
+/* The menu item (a GtkModelButton: its action stays inside the menu's tracker) below widget
+ * whose text is label (as shown: without the mnemonic's underscore), or NULL. */
+static GtkWidget *
+find_menu_item (GtkWidget *widget, const char *label)
 {
-  GSettings *settings = bell_application_get_settings (app);
-  GtkWidget *toggle = direct_calls_toggle ();
-  g_autoptr(UiPeer) caller = NULL;
-  guint before = history_length ();
-  guint added = calls_added;
+  if (g_str_equal (G_OBJECT_TYPE_NAME (widget), "GtkModelButton"))
+    {
+      g_autofree char *text = NULL;
 
-  /* The main menu's toggle says what a direct call is. */
-  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
-  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (toggle), "accounts’ servers"));
-  g_signal_emit_by_name (toggle, "activate");
-  g_assert_false (g_settings_get_boolean (settings, "accept-direct-calls"));
-  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+      g_object_get (widget, "text", &text, NULL);
+      if (g_strcmp0 (text, label) == 0)
+        return widget;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_item (child, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
 
-  /* Hidden (run in background), so a raise would show. */
-  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
-  caller = start_caller ();
+static gboolean
+direct_calls_key_is (GSettings *settings, const char *choice)
+{
+  g_autofree char *value = g_settings_get_string (settings, "direct-calls");
+
+  return g_str_equal (value, choice);
+}
+
+static gboolean
+direct_calls_state_is (const char *choice)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (app),
+                                                               "direct-calls");
+
+  return state && g_str_equal (g_variant_get_string (state, NULL), choice);
+}
+
+/* The main menu's Direct Calls submenu, its item for choice clicked as a user does. */
+static void
+choose_direct_calls (const char *choice)
+{
+  const char *label = g_str_equal (choice, "anyone") ? "Anyone"
+                      : g_str_equal (choice, "contacts") ? "Only Contacts" : "Nobody";
+  GtkWidget *button = find_menu_button (GTK_WIDGET (window));
+  GtkWidget *menu = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  GtkWidget *item;
+
+  g_assert_nonnull (find_menu_item (menu, "Direct Calls"));
+  item = find_menu_item (menu, label);
+  g_assert_nonnull (item);
+  g_signal_emit_by_name (item, "clicked");
+  g_assert_true (direct_calls_key_is (bell_application_get_settings (app), choice));
+}
+
+/* The ask-once question, when it shows. */
+static AdwMessageDialog *
+find_question (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data) &&
+        g_strcmp0 (adw_message_dialog_get_heading (l->data),
+                   "Let others call this computer directly?") == 0)
+      return l->data;
+  return NULL;
+}
+
+/* Nothing at all happens for a refused call: no ringing, no window, no notification, no
+ * missed call; the caller got 403. */
+static void
+assert_refused_unseen (UiPeer *caller, guint added, guint history_before)
+{
   UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"ended\"", "\"code\":403", NULL), 10);
   UI_WAIT_UNTIL (ui_peer_exited (caller), 5);
   g_assert_cmpint (ui_peer_exit_status (caller), !=, 0);
@@ -726,27 +772,42 @@ test_direct_calls_off (void)
   ui_spin (300);
   g_assert_cmpuint (calls_added, ==, added);
   g_assert_false (bell_ringer_is_ringing (bell_application_get_ringer (app)));
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_null (ui_notifications_find ("Incoming call"));
   g_assert_null (ui_notifications_find ("Missed call"));
-  g_assert_cmpuint (history_length (), ==, before);
-  gtk_window_present (GTK_WINDOW (window));
-  g_settings_set_boolean (settings, "accept-direct-calls", TRUE);
+  g_assert_cmpuint (history_length (), ==, history_before);
 }
 
-/* Direct calls on (turned back on from the menu): the same call rings. */
+/* Direct calls: Nobody, from the main menu: a call sent straight to us gets the core's quiet
+ * 403, and the app never hears of it. */
+static void
+test_direct_calls_off (void)
+{
+  g_autoptr(UiPeer) caller = NULL;
+  guint before = history_length ();
+  guint added = calls_added;
+
+  g_assert_true (direct_calls_state_is ("anyone"));
+  choose_direct_calls ("nobody");
+  g_assert_true (direct_calls_state_is ("nobody"));
+
+  /* Hidden (run in background), so a raise would show. */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  caller = start_caller ();
+  assert_refused_unseen (caller, added, before);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  gtk_window_present (GTK_WINDOW (window));
+  choose_direct_calls ("anyone");
+}
+
+/* Direct calls: Anyone (back from Nobody in the menu): the same call rings. */
 static void
 test_direct_calls_on (void)
 {
-  GSettings *settings = bell_application_get_settings (app);
-  GtkWidget *toggle = direct_calls_toggle ();
   g_autoptr(UiPeer) caller = NULL;
 
-  g_signal_emit_by_name (toggle, "activate");
-  g_assert_false (g_settings_get_boolean (settings, "accept-direct-calls"));
-  g_signal_emit_by_name (toggle, "activate");
-  g_assert_true (g_settings_get_boolean (settings, "accept-direct-calls"));
-  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+  choose_direct_calls ("nobody");
+  choose_direct_calls ("anyone");
+  g_assert_true (direct_calls_state_is ("anyone"));
 
   caller = start_caller ();
   UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
@@ -757,8 +818,52 @@ test_direct_calls_on (void)
   wait_calls_gone ();
 }
 
-/* A call through an account's registrar rings with direct calls off, and says which of the
- * user's two accounts it is for; a direct call beside it is still refused. */
+static void
+on_contact_added (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellContact) contact = bell_store_add_contact_finish (BELL_STORE (source), result,
+                                                                  &error);
+
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* Direct calls: Only Contacts: the contact (a sip: address at this machine's IP, so also
+ * checked against where the call comes from) rings; a stranger gets 403 unseen. */
+static void
+test_direct_calls_contacts (void)
+{
+  BellStore *store = bell_application_get_store (app);
+  g_autoptr(BellContact) friend = bell_contact_new ("Friend");
+  g_autoptr(UiPeer) stranger = NULL;
+  g_autoptr(UiPeer) caller = NULL;
+  gboolean added_contact = FALSE;
+  guint before = history_length ();
+  guint added = calls_added;
+
+  choose_direct_calls ("contacts");
+  /* A phone number and a tel: URI have no host the core could match: left out. */
+  bell_contact_add_address (friend, "sip", "sip:friend@127.0.0.1");
+  bell_contact_add_address (friend, "phone", "+49 30 1234567");
+  bell_store_add_contact_async (store, friend, NULL, on_contact_added, &added_contact);
+  UI_WAIT_UNTIL (added_contact, 5);
+
+  stranger = start_caller ();
+  assert_refused_unseen (stranger, added, before);
+
+  caller = start_caller_as ("sip:friend@127.0.0.1");
+  UI_WAIT_UNTIL (state_is ("Incoming call"), 10);
+  g_assert_cmpstr (call_text ("name"), ==, "Friend");
+  click (call_widget ("decline"));
+  UI_WAIT_UNTIL (ui_peer_find (caller, "\"state\":\"ended\"", "\"code\":603", NULL), 5);
+  wait_calls_gone ();
+  choose_direct_calls ("anyone");
+}
+
+/* A call through an account's registrar rings while direct calls are refused ("ask", the
+ * default, with accounts set up), and says which of the user's two accounts it is for; a
+ * direct call beside it is refused. */
 static void
 test_direct_calls_registrar (void)
 {
@@ -780,7 +885,8 @@ test_direct_calls_registrar (void)
   work = add_account ("sip:work@example.org", "Work", registrars[1]);
   UI_WAIT_UNTIL (bell_account_get_state (home) == BELL_ACCOUNT_STATE_REGISTERED &&
                  bell_account_get_state (work) == BELL_ACCOUNT_STATE_REGISTERED, 10);
-  g_settings_set_boolean (settings, "accept-direct-calls", FALSE);
+  g_settings_reset (settings, "direct-calls");
+  g_assert_true (direct_calls_state_is ("ask"));
 
   /* Work's registrar forwards a call to us. */
   ui_registrar_invite (registrars[1], (guint16) our_port (), "sip:work@example.org",
@@ -804,7 +910,7 @@ test_direct_calls_registrar (void)
                          "carol@example.net");
   g_assert_cmpstr (bell_history_entry_get_account (newest_history ()), ==, "sip:work@example.org");
   wait_calls_gone ();
-  g_settings_set_boolean (settings, "accept-direct-calls", TRUE);
+  g_settings_set_string (settings, "direct-calls", "anyone");
 }
 
 static void
@@ -1111,6 +1217,116 @@ test_background (void)
   g_settings_reset (settings, "run-in-background");
 }
 
+/* Direct calls: the question asked once */
+
+static GtkWidget *
+find_button_labelled (GtkWidget *widget, const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_labelled (child, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static guint questions_seen;
+
+/* No account, "direct-calls" still "ask": the question shows with the window; a second
+ * activation does not ask again; Only My Contacts is stored. */
+static gboolean
+answer_question_then_quit (gpointer data)
+{
+  AdwMessageDialog *question;
+
+  window = shown_window ();
+  UI_WAIT_UNTIL ((question = find_question ()) != NULL, 5);
+  questions_seen++;
+  g_assert_true (adw_message_dialog_has_response (question, "anyone"));
+  g_assert_true (adw_message_dialog_has_response (question, "contacts"));
+  g_assert_true (adw_message_dialog_has_response (question, "nobody"));
+  g_application_activate (G_APPLICATION (app));
+  ui_spin (200);
+  g_assert_true (find_question () == question);   /* the same one, no second */
+  click (find_button_labelled (GTK_WIDGET (question), "Only My _Contacts"));
+  UI_WAIT_UNTIL (find_question () == NULL, 5);
+  g_assert_true (direct_calls_state_is ("contacts"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next start, answered: no question; the answer holds. */
+static gboolean
+no_question_then_quit (gpointer data)
+{
+  window = shown_window ();
+  ui_spin (500);
+  if (find_question ())
+    questions_seen++;
+  g_assert_true (direct_calls_state_is ("contacts"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_direct_calls_ask (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  stop_app (TRUE);   /* the shared app, when this runs after its cases */
+  g_settings_reset (settings, "direct-calls");
+  {
+    g_auto(GStrv) accounts = g_settings_get_strv (settings, "accounts");
+    g_assert_cmpuint (g_strv_length (accounts), ==, 0);
+  }
+
+  questions_seen = 0;
+  run_app (answer_question_then_quit);
+  stop_app (TRUE);
+  g_assert_cmpuint (questions_seen, ==, 1);
+  g_assert_true (direct_calls_key_is (settings, "contacts"));
+
+  run_app (no_question_then_quit);
+  stop_app (TRUE);
+  g_assert_cmpuint (questions_seen, ==, 1);
+  g_settings_set_string (settings, "direct-calls", "anyone");
+}
+
+/* The old boolean, set to false by the user, becomes "nobody" at start-up (and is reset, so
+ * it is read once); nothing is asked then. */
+static gboolean
+migrated_then_quit (gpointer data)
+{
+  window = shown_window ();
+  ui_spin (300);
+  g_assert_null (find_question ());
+  g_assert_true (direct_calls_state_is ("nobody"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_direct_calls_migrate (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GVariant) old = NULL;
+
+  stop_app (TRUE);
+  g_settings_reset (settings, "direct-calls");
+  g_settings_set_boolean (settings, "accept-direct-calls", FALSE);
+  run_app (migrated_then_quit);
+  stop_app (TRUE);
+  g_assert_true (direct_calls_key_is (settings, "nobody"));
+  old = g_settings_get_user_value (settings, "accept-direct-calls");
+  g_assert_null (old);
+  g_settings_set_string (settings, "direct-calls", "anyone");
+}
+
 static void
 on_call_added (void)
 {
@@ -1189,6 +1405,7 @@ main (int argc, char *argv[])
     { "/ui/window/account-picker", test_account_picker },
     { "/ui/window/direct-calls-off", test_direct_calls_off },
     { "/ui/window/direct-calls-on", test_direct_calls_on },
+    { "/ui/window/direct-calls-contacts", test_direct_calls_contacts },
     { "/ui/window/direct-calls-registrar", test_direct_calls_registrar },
   };
   int status;
@@ -1199,12 +1416,20 @@ main (int argc, char *argv[])
   g_setenv ("BELLBIRD_AUDIO_OUT", "none", TRUE);
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
+  /* Calls sent straight to the app ring in most cases (as before the ask-once question; the
+   * direct-calls cases choose otherwise): set before any app reads it. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_settings_set_string (settings, "direct-calls", "anyone");
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_test_add_data_func (cases[i].path, &cases[i], in_shared_window);
   /* These start and quit apps of their own, as a user does. */
   g_test_add_func ("/ui/window/contact-restart", test_contact_restart);
   g_test_add_func ("/ui/window/background", test_background);
+  g_test_add_func ("/ui/window/direct-calls-ask", test_direct_calls_ask);
+  g_test_add_func ("/ui/window/direct-calls-migrate", test_direct_calls_migrate);
 
   ui_notifications_start ();
   status = g_test_run ();
