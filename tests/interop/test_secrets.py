@@ -224,6 +224,8 @@ def process_memory(pid):
                 if not perms.startswith("rw") or path.startswith("/") or path == "[vvar]":
                     continue
                 start, end = (int(x, 16) for x in fields[0].split("-"))
+                if end - start > (1 << 30):
+                    continue   # a sanitizer's shadow memory: reserved, not ours
                 try:
                     mem.seek(start)
                     chunks.append(mem.read(end - start))

@@ -25,8 +25,15 @@ print_strings (GString *out, char type, GPtrArray *values)
 static void
 print_optional (GString *out, char type, const char *value)
 {
+  /* Appended piece by piece: a printf would format into a buffer of its own first, freed
+   * with the value in it (k= holds a key). */
   if (value != NULL)
-    g_string_append_printf (out, "%c=%s\r\n", type, value);
+    {
+      g_string_append_c (out, type);
+      g_string_append_c (out, '=');
+      g_string_append (out, value);
+      g_string_append (out, "\r\n");
+    }
 }
 
 static void
@@ -55,10 +62,15 @@ print_attributes (GString *out, GPtrArray *attributes, GPtrArray *other_lines)
     {
       const BellSdpAttr *attr = attributes->pdata[i];
 
+      /* No printf, as above: an a=crypto value holds an SRTP key. */
+      g_string_append (out, "a=");
+      g_string_append (out, attr->name);
       if (attr->value)
-        g_string_append_printf (out, "a=%s:%s\r\n", attr->name, attr->value);
-      else
-        g_string_append_printf (out, "a=%s\r\n", attr->name);
+        {
+          g_string_append_c (out, ':');
+          g_string_append (out, attr->value);
+        }
+      g_string_append (out, "\r\n");
     }
   for (guint i = 0; i < other_lines->len; i++)
     {
