@@ -283,6 +283,20 @@ test_secure (void)
                    BELL_SIP_AUTH_ERROR_INSECURE);
   g_assert_cmpint (check (policy, REALM, BELL_SIP_DIGEST_SHA256, REGISTRAR, BELL_SIP_TRANSPORT_TLS, NULL), ==, -1);
   g_assert_cmpint (check (policy, REALM, BELL_SIP_DIGEST_SHA256, REGISTRAR, BELL_SIP_TRANSPORT_WSS, NULL), ==, -1);
+  /* Unasked, a sips: account's credentials go only where the URI itself says TLS. */
+  {
+    g_autoptr(BellSipUri) sips = uri ("sips:pbx.bellbird.test:5070");
+    g_autoptr(BellSipUri) tls = uri ("sip:pbx.bellbird.test:5070;transport=TLS");
+    g_autoptr(BellSipUri) plain = uri (REGISTRAR);
+    g_autoptr(BellSipUri) tcp = uri ("sip:pbx.bellbird.test:5070;transport=tcp");
+    g_autoptr(BellSipUri) elsewhere = uri ("sips:elsewhere.example");
+
+    g_assert_true (bell_sip_auth_policy_may_send_to (policy, sips));
+    g_assert_true (bell_sip_auth_policy_may_send_to (policy, tls));
+    g_assert_false (bell_sip_auth_policy_may_send_to (policy, plain));
+    g_assert_false (bell_sip_auth_policy_may_send_to (policy, tcp));
+    g_assert_false (bell_sip_auth_policy_may_send_to (policy, elsewhere));
+  }
   /* Over TLS the other rules still hold. */
   g_assert_cmpint (check (policy, ROGUE, BELL_SIP_DIGEST_SHA256, REGISTRAR, BELL_SIP_TRANSPORT_TLS, NULL), ==,
                    BELL_SIP_AUTH_ERROR_UNTRUSTED_REALM);

@@ -175,10 +175,29 @@ address_trusted (BellSipAuthPolicy *policy, GInetSocketAddress *source)
   return FALSE;
 }
 
+/* Does the URI itself say the hop is encrypted (sips:, or ;transport=tls or wss)? Without a
+ * flow this is all we know before sending. */
+static gboolean
+uri_is_secure (const BellSipUri *uri)
+{
+  BellStr transport;
+
+  if (uri == NULL)
+    return FALSE;
+  if (uri->scheme == BELL_URI_SCHEME_SIPS)
+    return TRUE;
+  return bell_sip_uri_get_param (uri, "transport", &transport) &&
+         (bell_str_equal_ci_lit (transport, "tls") || bell_str_equal_ci_lit (transport, "wss"));
+}
+
 gboolean
 bell_sip_auth_policy_may_send_to (BellSipAuthPolicy *policy, const BellSipUri *next_hop)
 {
   g_return_val_if_fail (policy != NULL, FALSE);
+  /* A sips: account's credentials go unasked only where the URI promises TLS; elsewhere the
+   * server may challenge, and the answer then goes only over a flow that is TLS. */
+  if (policy->secure && !uri_is_secure (next_hop))
+    return FALSE;
   return policy->open || server_matches (policy, next_hop);
 }
 

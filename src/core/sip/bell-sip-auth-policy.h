@@ -74,7 +74,8 @@ gboolean bell_sip_auth_policy_check          (BellSipAuthPolicy *policy,
                                               const BellSipAuthChallengeInfo *info,
                                               GError **error);
 /* Whether credentials may go to next_hop unasked (RFC 3261 §22.3 reuse, the ACK of a 2xx):
- * the same server rule as bell_sip_auth_policy_check(), without a flow. */
+ * the same server rule as bell_sip_auth_policy_check(), without a flow; for a secure policy
+ * only when the URI itself says TLS (sips:, ;transport=tls or wss). */
 gboolean bell_sip_auth_policy_may_send_to    (BellSipAuthPolicy *policy,
                                               const BellSipUri *next_hop);
 
