@@ -21,6 +21,7 @@ struct _BellCallManager
   gulong            event_handler;
   GListStore       *calls;
   GQueue            pending;        /* Pending, oldest first */
+  guint64           refused;        /* calls the core's policy refused (its "protection") */
   GHashTable       *referred;       /* ids of calls the core makes for a peer's REFER */
   guint             tick_source;    /* 1 s while a call is connected */
   guint             next_local_id;  /* ids for calls that failed before the core named them */
@@ -30,6 +31,9 @@ struct _BellCallManager
 };
 
 G_DEFINE_FINAL_TYPE (BellCallManager, bell_call_manager, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_REFUSED_CALLS, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_ENDED, SIGNAL_NOTICE, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -71,12 +75,32 @@ bell_call_manager_finalize (GObject *object)
 }
 
 static void
+bell_call_manager_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  BellCallManager *self = BELL_CALL_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_REFUSED_CALLS:
+      g_value_set_uint64 (value, self->refused);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 bell_call_manager_class_init (BellCallManagerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = bell_call_manager_dispose;
   object_class->finalize = bell_call_manager_finalize;
+  object_class->get_property = bell_call_manager_get_property;
+  properties[PROP_REFUSED_CALLS] =
+    g_param_spec_uint64 ("refused-calls", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   signals[SIGNAL_CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass),
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 1, BELL_TYPE_CALL);
@@ -108,6 +132,26 @@ GListModel *
 bell_call_manager_get_calls (BellCallManager *self)
 {
   return G_LIST_MODEL (self->calls);
+}
+
+guint64
+bell_call_manager_get_refused_calls (BellCallManager *self)
+{
+  g_return_val_if_fail (BELL_IS_CALL_MANAGER (self), 0);
+  return self->refused;
+}
+
+/* The core counts what its limits and policy refused since it started; of those, the calls
+ * the incoming-call policy kept from ringing are the user's business. */
+static void
+on_protection_event (BellCallManager *self, BellEvent *event)
+{
+  guint64 refused = (guint64) MAX (bell_event_get_int (event, "policy_refused", 0), 0);
+
+  if (refused == self->refused)
+    return;
+  self->refused = refused;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFUSED_CALLS]);
 }
 
 void
@@ -351,6 +395,8 @@ on_core_event (BellCore *core, BellEvent *event, gpointer data)
 
   if (g_str_equal (name, "call"))
     on_call_event (self, event);
+  else if (g_str_equal (name, "protection"))
+    on_protection_event (self, event);
   else if (g_str_equal (name, "referred"))
     {
       gint64 child = bell_event_get_int (event, "call", -1);

@@ -31,6 +31,10 @@ void             bell_call_manager_set_name_func (BellCallManager *self, BellCal
  * refuses the others with a quiet 403 before any event. Calls the core answers itself (the
  * echo test, "service" in their events) are never BellCalls. */
 
+/* How many calls the core's incoming-call policy refused since it started (a quiet 403; none
+ * of them rang): property "refused-calls", from the core's "protection" event. */
+guint64          bell_call_manager_get_refused_calls (BellCallManager *self);
+
 /* The calls, BellCall items in the order they began (ended ones linger, see above). */
 GListModel      *bell_call_manager_get_calls  (BellCallManager *self);
 BellCall        *bell_call_manager_find       (BellCallManager *self, guint id);

@@ -203,6 +203,16 @@ on_visible_page_changed (GObject *object, GParamSpec *pspec, gpointer data)
 }
 
 static void
+on_refused_calls (BellCallManager *calls, GParamSpec *pspec, gpointer data)
+{
+  BellWindow *self = data;
+
+  if (self->history_page)
+    bell_history_page_set_refused_calls (BELL_HISTORY_PAGE (self->history_page),
+                                         bell_call_manager_get_refused_calls (calls));
+}
+
+static void
 add_store_pages (BellWindow *self, BellStore *store)
 {
   AdwViewStackPage *page;
@@ -225,6 +235,9 @@ add_store_pages (BellWindow *self, BellStore *store)
   g_object_bind_property_full (store, "missed-unseen", self->history_stack_page,
                                "needs-attention", G_BINDING_SYNC_CREATE,
                                transform_needs_attention, NULL, NULL, NULL);
+  if (self->calls)
+    bell_history_page_set_refused_calls (BELL_HISTORY_PAGE (self->history_page),
+                                         bell_call_manager_get_refused_calls (self->calls));
   mark_history_seen (self);
 }
 
@@ -518,6 +531,8 @@ bell_window_new (BellApplication *app)
                         G_CALLBACK (on_calls_changed), self);
       g_signal_connect (self->calls, "call-added", G_CALLBACK (on_call_added), self);
       g_signal_connect (self->calls, "notice", G_CALLBACK (on_call_notice), self);
+      g_signal_connect (self->calls, "notify::refused-calls", G_CALLBACK (on_refused_calls),
+                        self);
     }
   else
     {

@@ -777,8 +777,25 @@ assert_refused_unseen (UiPeer *caller, guint added, guint history_before)
   g_assert_cmpuint (history_length (), ==, history_before);
 }
 
+/* The shown label below widget whose text starts with prefix, or NULL. */
+static GtkWidget *
+find_label (GtkWidget *widget, const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+      g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, prefix);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 /* Direct calls: Nobody, from the main menu: a call sent straight to us gets the core's quiet
- * 403, and the app never hears of it. */
+ * 403, and the app never hears of it but for a count under the history. */
 static void
 test_direct_calls_off (void)
 {
@@ -787,6 +804,7 @@ test_direct_calls_off (void)
   guint added = calls_added;
 
   g_assert_true (direct_calls_state_is ("anyone"));
+  g_assert_null (find_label (bell_window_get_history_page (window), "Refused"));
   choose_direct_calls ("nobody");
   g_assert_true (direct_calls_state_is ("nobody"));
 
@@ -796,6 +814,8 @@ test_direct_calls_off (void)
   assert_refused_unseen (caller, added, before);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
   gtk_window_present (GTK_WINDOW (window));
+  UI_WAIT_UNTIL (find_label (bell_window_get_history_page (window),
+                             "Refused 1 call from an unknown address") != NULL, 5);
   choose_direct_calls ("anyone");
 }
 

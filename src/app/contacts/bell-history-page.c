@@ -20,6 +20,7 @@ struct _BellHistoryPage
   GtkListBox *list_box;
   GtkStack *stack;
   AdwToastOverlay *toast_overlay;
+  GtkLabel *refused_label;
 };
 
 G_DEFINE_FINAL_TYPE (BellHistoryPage, bell_history_page, ADW_TYPE_BIN)
@@ -332,6 +333,7 @@ bell_history_page_class_init (BellHistoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellHistoryPage, list_box);
   gtk_widget_class_bind_template_child (widget_class, BellHistoryPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BellHistoryPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, BellHistoryPage, refused_label);
 
   gtk_widget_class_install_action (widget_class, "history.call", "s", call_activated);
   gtk_widget_class_install_action (widget_class, "history.delete", "x", delete_activated);
@@ -350,4 +352,20 @@ bell_history_page_new (BellStore *store)
 {
   g_return_val_if_fail (BELL_IS_STORE (store), NULL);
   return g_object_new (BELL_TYPE_HISTORY_PAGE, "store", store, NULL);
+}
+
+void
+bell_history_page_set_refused_calls (BellHistoryPage *self, guint64 count)
+{
+  guint n = (guint) MIN (count, G_MAXUINT);
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (BELL_IS_HISTORY_PAGE (self));
+  /* They never rang, so they are no entries of the history: a line under it says they came. */
+  gtk_widget_set_visible (GTK_WIDGET (self->refused_label), n > 0);
+  if (n == 0)
+    return;
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Refused %u call from an unknown address",
+                                       "Refused %u calls from unknown addresses", n), n);
+  gtk_label_set_text (self->refused_label, text);
 }

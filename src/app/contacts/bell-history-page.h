@@ -18,5 +18,8 @@ GtkWidget *bell_history_page_new       (BellStore       *store);
 /* The user is looking at the page: the missed calls count as seen (the window calls this
  * when the page becomes visible). */
 void       bell_history_page_mark_seen (BellHistoryPage *self);
+/* Calls the incoming-call policy refused (they never rang, so they are not in the history):
+ * "Refused N calls from unknown addresses" under the list; nothing when count is 0. */
+void       bell_history_page_set_refused_calls (BellHistoryPage *self, guint64 count);
 
 G_END_DECLS
