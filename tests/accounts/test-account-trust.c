@@ -1,14 +1,16 @@
 /* test-account-trust.c: trusting a server certificate the core refused, under Xvfb
  * (tests/ui/with-xvfb.sh): the account row offers it only when there is one, its button opens
  * the dialog with the fingerprint, "trust" pins exactly the certificate shown in the account's
- * "tls-fingerprint" key (and the registration config), and a changed certificate is a warning
- * whose safe answer is the default. No keyring or network: the refusal is set as the account
+ * "tls-fingerprint" key (and the registration config), a changed certificate is a warning
+ * whose safe answer is the default, and the account editor shows the trusted certificate and
+ * forgets it. No keyring or network: the refusal is set as the account
  * store sets it from the core's "registration" event.
  */
 #include <adwaita.h>
 #include <string.h>
 
 #include "account-test-util.h"
+#include "bell-account-editor.h"
 #include "bell-account-row.h"
 #include "bell-account-trust.h"
 #include "bell-accounts-window.h"
@@ -31,6 +33,21 @@ find_dialog (void)
       g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
       if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
         return GTK_WINDOW (window);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_named (GtkWidget *widget, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+      if (found)
+        return found;
     }
   return NULL;
 }
@@ -132,6 +149,30 @@ test_trust (void)
   g_assert_false (bell_account_trust_certificate (account, "sha256:12", &error));
   g_assert_error (error, BELL_ACCOUNT_ERROR, BELL_ACCOUNT_ERROR_INVALID_CERTIFICATE);
   g_assert_cmpstr (bell_account_get_tls_fingerprint (account), ==, FP_B);
+
+  /* The editor shows the trusted certificate and forgets it. */
+  {
+    g_autoptr(GSettings) app = g_settings_new ("io.github.bellbird.Bellbird");
+    g_autoptr(BellAccountStore) store = bell_account_store_new (app);
+    GtkWidget *editor = g_object_ref_sink (bell_account_editor_new (store, account));
+    GtkWidget *cert_row = find_named (editor, "trusted-certificate");
+    GtkWidget *forget = find_named (editor, "forget-certificate");
+
+    g_assert_nonnull (cert_row);
+    g_assert_nonnull (forget);
+    g_assert_true (gtk_widget_get_visible (cert_row));
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (cert_row)), ==, FP_B);
+    g_assert_nonnull (gtk_widget_get_tooltip_text (forget));
+    g_signal_emit_by_name (forget, "clicked");
+    g_assert_false (gtk_widget_get_visible (cert_row));
+    g_assert_cmpstr (bell_account_get_tls_fingerprint (account), ==, "");
+    g_object_unref (editor);
+
+    /* Nothing trusted: no such row. */
+    editor = g_object_ref_sink (bell_account_editor_new (store, account));
+    g_assert_false (gtk_widget_get_visible (find_named (editor, "trusted-certificate")));
+    g_object_unref (editor);
+  }
 
   gtk_window_destroy (window);
 }

@@ -488,6 +488,28 @@ test_transport_pins (void)
   bell_sip_transport_set_tls_pin (transport, NULL, NULL);
   g_assert_null (bell_sip_transport_get_tls_pin (transport, "sip.example.com"));
 
+  /* Registrations hold pins: counted, the latest applies, each released by its holder. */
+  {
+    g_autofree char *k1 = bell_sip_transport_hold_tls_pin (transport, &named, "sha256:E");
+    g_autofree char *k2 = bell_sip_transport_hold_tls_pin (transport, &named, "sha256:F");
+    g_autofree char *k3 = bell_sip_transport_hold_tls_pin (transport, &named, "sha256:E");
+    BellSipTarget nowhere = { .kind = BELL_SIP_TRANSPORT_TLS };
+
+    g_assert_cmpstr (k1, ==, "sip.example.com");
+    g_assert_null (bell_sip_transport_hold_tls_pin (transport, &nowhere, "sha256:E"));
+    g_assert_cmpstr (bell_sip_transport_get_tls_pin (transport, "sip.example.com"), ==,
+                     "sha256:E");
+    bell_sip_transport_release_tls_pin (transport, k3, "sha256:E");
+    g_assert_cmpstr (bell_sip_transport_get_tls_pin (transport, "sip.example.com"), ==,
+                     "sha256:E");   /* still held once */
+    bell_sip_transport_release_tls_pin (transport, k1, "sha256:E");
+    g_assert_cmpstr (bell_sip_transport_get_tls_pin (transport, "sip.example.com"), ==,
+                     "sha256:F");
+    bell_sip_transport_release_tls_pin (transport, k1, "sha256:E");   /* not held: no effect */
+    bell_sip_transport_release_tls_pin (transport, k2, "sha256:F");
+    g_assert_null (bell_sip_transport_get_tls_pin (transport, "sip.example.com"));
+  }
+
   g_clear_object (&transport);
   g_main_context_pop_thread_default (ctx);
 }

@@ -36,6 +36,7 @@ struct _BellAccountEditor
   AdwEntryRow       *auth_user_row;
   AdwComboRow       *transport_row;
   AdwEntryRow       *stun_row;
+  AdwActionRow      *certificate_row;
   AdwComboRow       *srtp_row;
   AdwComboRow       *direct_calls_row;
   GtkSwitch         *low_bandwidth_switch;
@@ -342,6 +343,16 @@ bell_account_editor_dispose (GObject *object)
   G_OBJECT_CLASS (bell_account_editor_parent_class)->dispose (object);
 }
 
+/* Forgotten at once, as a removal is: the account registers again without the pin. */
+static void
+on_forget_certificate_clicked (BellAccountEditor *self)
+{
+  if (!self->account)
+    return;
+  bell_account_forget_certificate (self->account);
+  gtk_widget_set_visible (GTK_WIDGET (self->certificate_row), FALSE);
+}
+
 static void
 bell_account_editor_class_init (BellAccountEditorClass *klass)
 {
@@ -368,6 +379,7 @@ bell_account_editor_class_init (BellAccountEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, auth_user_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, transport_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, stun_row);
+  gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, certificate_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, srtp_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, direct_calls_row);
   gtk_widget_class_bind_template_child (widget_class, BellAccountEditor, low_bandwidth_switch);
@@ -380,6 +392,7 @@ bell_account_editor_class_init (BellAccountEditorClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_forget_certificate_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_codecs_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_codecs_reset_clicked);
   g_type_ensure (BELL_TYPE_CODEC_LIST);
@@ -417,6 +430,14 @@ bell_account_editor_new (BellAccountStore *store, BellAccount *account)
                                    _("Leave empty to keep the saved password"));
     }
   gtk_widget_set_visible (GTK_WIDGET (self->remove_group), account != NULL);
+  /* The certificate the user trusted for this account's server, if any: shown, and undone
+   * here (it is trusted in the account's row, when the server's certificate is refused). */
+  if (account && *bell_account_get_tls_fingerprint (account))
+    {
+      adw_action_row_set_subtitle (self->certificate_row,
+                                   bell_account_get_tls_fingerprint (account));
+      gtk_widget_set_visible (GTK_WIDGET (self->certificate_row), TRUE);
+    }
   return GTK_WIDGET (self);
 }
 

@@ -419,6 +419,14 @@ bell_account_dup_domain (BellAccount *self)
 }
 
 void
+bell_account_forget_certificate (BellAccount *self)
+{
+  g_return_if_fail (BELL_IS_ACCOUNT (self));
+
+  g_settings_reset (self->settings, "tls-fingerprint");
+}
+
+void
 bell_account_set_refused_certificate (BellAccount *self, const char *fingerprint,
                                       const char *subject, gboolean changed)
 {

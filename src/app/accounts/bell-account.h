@@ -90,6 +90,10 @@ gboolean          bell_account_get_refused_changed     (BellAccount *self);
 gboolean          bell_account_trust_certificate       (BellAccount *self,
                                                         const char *fingerprint,
                                                         GError **error);
+/* The user no longer trusts the certificate of "tls-fingerprint": the key is reset, and the
+ * account registers again without a pin. A connection open with that certificate stays until
+ * it closes; new ones must verify. */
+void              bell_account_forget_certificate      (BellAccount *self);
 /* For BellAccountStore: the certificate the core refused (fingerprint NULL: none). */
 void              bell_account_set_refused_certificate (BellAccount *self,
                                                         const char *fingerprint,

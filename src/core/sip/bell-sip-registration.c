@@ -32,6 +32,7 @@ struct _BellSipRegistration
   char                *instance_id;
   char                *tls_ca_file;
   char                *tls_pin;
+  GPtrArray           *pin_keys;       /* where the transport holds tls_pin for us */
   BellSipTransportKind transport;
   guint                expires_wanted;
   guint                retry_base_s;
@@ -508,6 +509,17 @@ send_register (BellSipRegistration *self)
                                             NULL);
 }
 
+/* The account's pin applies to its servers while the registration lives (or until it finds
+ * other servers): a pin the user forgot goes with the registration it was made for. */
+static void
+release_pins (BellSipRegistration *self)
+{
+  for (guint i = 0; i < self->pin_keys->len; i++)
+    bell_sip_transport_release_tls_pin (bell_sip_transactions_get_transport (self->txns),
+                                        self->pin_keys->pdata[i], self->tls_pin);
+  g_ptr_array_set_size (self->pin_keys, 0);
+}
+
 static void
 on_located (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -531,12 +543,15 @@ on_located (GObject *source, GAsyncResult *result, gpointer data)
       BellSipTarget *t = self->targets->pdata[i];
       t->tls_ca_file = g_strdup (self->tls_ca_file);
     }
+  release_pins (self);
   for (guint i = 0; i < self->targets->len && self->tls_pin; i++)
     {
+      BellSipTransport *transport = bell_sip_transactions_get_transport (self->txns);
       BellSipTarget *t = self->targets->pdata[i];
-      if (t->kind == BELL_SIP_TRANSPORT_TLS)
-        bell_sip_transport_set_tls_pin (bell_sip_transactions_get_transport (self->txns), t,
-                                        self->tls_pin);
+      char *key = t->kind == BELL_SIP_TRANSPORT_TLS
+                  ? bell_sip_transport_hold_tls_pin (transport, t, self->tls_pin) : NULL;
+      if (key)
+        g_ptr_array_add (self->pin_keys, key);
     }
   /* A new route may mean a new local address; the old binding is registered afresh. */
   g_clear_pointer (&self->contact, g_free);
@@ -726,6 +741,7 @@ bell_sip_registration_dispose (GObject *object)
     }
   if (self->txns)
     {
+      release_pins (self);
       stop_keepalive (self);
       g_clear_signal_handler (&self->flow_failed_handler,
                               bell_sip_transactions_get_transport (self->txns));
@@ -753,6 +769,7 @@ bell_sip_registration_finalize (GObject *object)
   g_free (self->instance_id);
   g_free (self->tls_ca_file);
   g_free (self->tls_pin);
+  g_ptr_array_unref (self->pin_keys);
   g_free (self->call_id);
   g_free (self->from_tag);
   g_free (self->message);
@@ -779,6 +796,7 @@ static void
 bell_sip_registration_init (BellSipRegistration *self)
 {
   self->cancel = g_cancellable_new ();
+  self->pin_keys = g_ptr_array_new_with_free_func (g_free);
 }
 
 /* A server as the user typed it (see bell_sip_uri_text_for_server; *text is replaced by the

@@ -8,8 +8,24 @@
 
 #include <string.h>
 
-/* The pins live beside the transport (its object data), keyed by server name; "" is the
- * default. The transport's own code need not know them: only TLS client setup reads them. */
+/* The pins live beside the transport (its object data): server name → the pins held for it,
+ * the latest last; "" is the default. The transport's own code need not know them: only TLS
+ * client setup reads them. */
+typedef struct
+{
+  char  *pin;
+  guint  holds;
+} PinHold;
+
+static void
+pin_hold_free (gpointer data)
+{
+  PinHold *hold = data;
+
+  g_free (hold->pin);
+  g_free (hold);
+}
+
 static GQuark
 pins_quark (void)
 {
@@ -32,52 +48,148 @@ pin_key (const char *name)
   return g_ascii_strdown (name, -1);
 }
 
+/* The key of target's server name ("" for NULL, the default); NULL when it has no name. */
+static char *
+target_key (const BellSipTarget *target)
+{
+  g_autofree char *address = NULL;
+
+  if (!target)
+    return g_strdup ("");
+  if (target->host)
+    return pin_key (target->host);
+  if (!target->address)
+    return NULL;
+  address = g_inet_address_to_string (g_inet_socket_address_get_address (target->address));
+  return pin_key (address);
+}
+
+/* The holds of key, made when create. */
+static GPtrArray *
+holds_of (BellSipTransport *self, const char *key, gboolean create)
+{
+  GHashTable *pins = g_object_get_qdata (G_OBJECT (self), pins_quark ());
+  GPtrArray *holds;
+
+  if (!pins && create)
+    {
+      pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) g_ptr_array_unref);
+      g_object_set_qdata_full (G_OBJECT (self), pins_quark (), pins,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+  if (!pins)
+    return NULL;
+  holds = g_hash_table_lookup (pins, key);
+  if (!holds && create)
+    {
+      holds = g_ptr_array_new_with_free_func (pin_hold_free);
+      g_hash_table_insert (pins, g_strdup (key), holds);
+    }
+  return holds;
+}
+
+static void
+forget_key_if_empty (BellSipTransport *self, const char *key)
+{
+  GHashTable *pins = g_object_get_qdata (G_OBJECT (self), pins_quark ());
+  GPtrArray *holds = pins ? g_hash_table_lookup (pins, key) : NULL;
+
+  if (holds && holds->len == 0)
+    g_hash_table_remove (pins, key);
+}
+
 void
 bell_sip_transport_set_tls_pin (BellSipTransport *self, const BellSipTarget *target,
                                 const char *pin)
 {
-  GHashTable *pins = g_object_get_qdata (G_OBJECT (self), pins_quark ());
-  g_autofree char *name = NULL;
+  g_autofree char *key = NULL;
+  GPtrArray *holds;
 
   g_return_if_fail (BELL_IS_SIP_TRANSPORT (self));
 
-  if (target && target->host)
-    name = g_strdup (target->host);
-  else if (target && target->address)
-    name = g_inet_address_to_string (g_inet_socket_address_get_address (target->address));
-  if (target && !name)
+  key = target_key (target);
+  if (!key)
     return;   /* nowhere to connect to, so nothing to pin */
-  if (!pins && !pin)
+  holds = holds_of (self, key, pin != NULL);
+  if (!holds)
     return;
-  if (!pins)
-    {
-      pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      g_object_set_qdata_full (G_OBJECT (self), pins_quark (), pins,
-                               (GDestroyNotify) g_hash_table_unref);
-    }
+  g_ptr_array_set_size (holds, 0);
   if (pin)
-    g_hash_table_replace (pins, pin_key (name), g_strdup (pin));
-  else
     {
-      g_autofree char *key = pin_key (name);
-      g_hash_table_remove (pins, key);
+      PinHold *hold = g_new0 (PinHold, 1);
+      hold->pin = g_strdup (pin);
+      hold->holds = 1;
+      g_ptr_array_add (holds, hold);
     }
+  forget_key_if_empty (self, key);
+}
+
+char *
+bell_sip_transport_hold_tls_pin (BellSipTransport *self, const BellSipTarget *target,
+                                 const char *pin)
+{
+  g_autofree char *key = NULL;
+  GPtrArray *holds;
+  PinHold *hold = NULL;
+
+  g_return_val_if_fail (BELL_IS_SIP_TRANSPORT (self), NULL);
+  g_return_val_if_fail (target != NULL && pin != NULL, NULL);
+
+  key = target_key (target);
+  if (!key)
+    return NULL;
+  holds = holds_of (self, key, TRUE);
+  for (guint i = 0; i < holds->len && !hold; i++)
+    if (g_str_equal (((PinHold *) holds->pdata[i])->pin, pin))
+      hold = g_ptr_array_steal_index (holds, i);
+  if (!hold)
+    {
+      hold = g_new0 (PinHold, 1);
+      hold->pin = g_strdup (pin);
+    }
+  hold->holds++;
+  g_ptr_array_add (holds, hold);   /* the latest applies */
+  return g_steal_pointer (&key);
+}
+
+void
+bell_sip_transport_release_tls_pin (BellSipTransport *self, const char *key, const char *pin)
+{
+  GPtrArray *holds;
+
+  g_return_if_fail (BELL_IS_SIP_TRANSPORT (self));
+  g_return_if_fail (key != NULL && pin != NULL);
+
+  holds = holds_of (self, key, FALSE);
+  for (guint i = 0; holds && i < holds->len; i++)
+    {
+      PinHold *hold = holds->pdata[i];
+
+      if (!g_str_equal (hold->pin, pin))
+        continue;
+      if (--hold->holds == 0)
+        g_ptr_array_remove_index (holds, i);
+      break;
+    }
+  forget_key_if_empty (self, key);
 }
 
 const char *
 bell_sip_transport_get_tls_pin (BellSipTransport *self, const char *name)
 {
-  GHashTable *pins = g_object_get_qdata (G_OBJECT (self), pins_quark ());
   g_autofree char *key = NULL;
-  const char *pin;
+  GPtrArray *holds;
 
   g_return_val_if_fail (BELL_IS_SIP_TRANSPORT (self), NULL);
 
-  if (!pins)
-    return NULL;
   key = pin_key (name);
-  pin = g_hash_table_lookup (pins, key);
-  return pin ? pin : g_hash_table_lookup (pins, "");
+  holds = holds_of (self, key, FALSE);
+  if (!holds || holds->len == 0)
+    holds = holds_of (self, "", FALSE);
+  if (!holds || holds->len == 0)
+    return NULL;
+  return ((PinHold *) holds->pdata[holds->len - 1])->pin;
 }
 
 static gssize
