@@ -259,6 +259,11 @@ test_window (void)
   assert_codec_order (window, "G722 opus- PCMA PCMU");
   g_assert_true (gtk_widget_is_sensitive (find_named (window, "codecs-reset")));
   gtk_switch_set_active (GTK_SWITCH (find_named (window, "low-bandwidth")), TRUE);
+  /* Direct calls to this account: Automatic (the app's choice) until changed; Nobody. */
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (find_named (window,
+                                                                           "direct-calls"))),
+                    ==, 0);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (window, "direct-calls")), 3);
   click (window, "save");
   wait_label (window, "The keyring is not available");
   g_assert_nonnull (find_named (window, "address"));
@@ -278,6 +283,7 @@ test_window (void)
     g_assert_cmpstr (codecs, ==, "G722,PCMA,PCMU");
   }
   g_assert_true (bell_account_get_low_bandwidth (account));
+  g_assert_cmpstr (bell_account_get_direct_calls (account), ==, "nobody");
   bell_account_store_lookup_password_async (account, NULL, account_test_store_result, &result);
   password = bell_account_store_lookup_password_finish (account_test_wait_result (&result),
                                                         &error);
@@ -308,6 +314,9 @@ test_window (void)
   /* Its own order, the codec it does not offer after it; reset shows the default again. */
   assert_codec_order (window, "G722 PCMA PCMU opus-");
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_named (window, "low-bandwidth"))));
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (find_named (window,
+                                                                           "direct-calls"))),
+                    ==, 3);
   press (window, "codecs-reset");
   assert_codec_order (window, "opus G722 PCMU PCMA");
   g_assert_false (gtk_widget_is_sensitive (find_named (window, "codecs-reset")));
