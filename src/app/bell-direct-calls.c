@@ -66,7 +66,7 @@ contact_uri (const char *text)
   if (!uri || !bell_sip_uri_is_sip (uri) || !bell_str_is_set (uri->user) ||
       !bell_str_is_set (uri->host))
     return NULL;
-  return g_strdup_printf ("%.*s:%.*s@%.*s", BELL_STR_PRINTF (uri->scheme_str),
+  return g_strdup_printf ("%s:%.*s@%.*s", uri->scheme == BELL_URI_SCHEME_SIPS ? "sips" : "sip",
                           BELL_STR_PRINTF (uri->user), BELL_STR_PRINTF (uri->host));
 }
 
