@@ -147,21 +147,21 @@ def cpu_s(pid):
 
 
 def udp_drops(port):
-    """The kernel's drop count of the UDP socket bound to 127.0.0.1:port (or 0.0.0.0:port)."""
+    """The kernel's drop count (a full receive buffer) of the UDP socket bound to
+    127.0.0.1:port or 0.0.0.0:port; None when /proc/net/udp cannot tell."""
     drops = None
-    for fn in ("/proc/net/udp",):
-        try:
-            with open(fn) as f:
-                next(f, None)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) < 13:
-                        continue
-                    ip, p = parts[1].split(":")
-                    if int(p, 16) == port and ip in ("0100007F", "00000000"):
-                        drops = (drops or 0) + int(parts[-1])
-        except (OSError, ValueError):
-            continue
+    try:
+        with open("/proc/net/udp") as f:
+            next(f, None)
+            for line in f:
+                parts = line.split()
+                if len(parts) < 13:
+                    continue
+                ip, p = parts[1].split(":")
+                if int(p, 16) == port and ip in ("0100007F", "00000000"):
+                    drops = (drops or 0) + int(parts[-1])
+    except (OSError, ValueError):
+        return None
     return drops
 
 
