@@ -22,7 +22,8 @@ bell_core_auth_apply_policy (BellCore *core, BellSipCredentials *creds, const ch
   account = bell_core_find_account (core, from);
   if (account && account->credentials)
     {
-      bell_sip_credentials_set_policy (creds, bell_sip_credentials_get_policy (account->credentials));
+      bell_sip_credentials_set_policy (creds,
+                                       bell_sip_credentials_get_policy (account->credentials));
       return;
     }
 
