@@ -904,5 +904,7 @@ main (int argc, char **argv)
   g_free (cli.srtp);
   g_free (cli.codecs);
   g_free (cli.fec);
+  g_free (cli.direct_calls);
+  g_free (cli.contacts);
   return status;
 }

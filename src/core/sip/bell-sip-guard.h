@@ -81,7 +81,8 @@ void          bell_sip_guard_touch      (BellSipGuard *self);
 /* "rate_limited", "scanner_dropped", ...: the names of the counters in events. */
 const char   *bell_sip_limit_to_string  (BellSipLimit limit);
 
-/* Signal "changed" (): counters moved; emitted at most once a second, a second after the
- * first refusal of a quiet period, so a flood costs one event a second. */
+/* Signal "changed" (): counters moved; emitted at once for the first refusal after a quiet
+ * second, then at most once a second while refusals go on, so a flood costs one event a
+ * second. */
 
 G_END_DECLS
