@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "bell-clock.h"
 #include "bell-secret.h"
 #include "bell-core-auth.h"
@@ -629,7 +631,18 @@ registration_key (const BellRegConfig *c)
       gsize len = fields[i] ? strlen (fields[i]) + 1 : 0;
 
       g_checksum_update (sum, (const guchar *) &len, sizeof len);
-      if (fields[i])
+      if (fields[i] && fields[i] == c->password)
+        {
+          /* The password goes in as its own SHA-256, made by OpenSSL, which wipes its state: a
+           * GChecksum frees its block buffer, input bytes and all, unwiped. */
+          guint8 md[EVP_MAX_MD_SIZE];
+          unsigned int md_len = 0;
+
+          EVP_Digest (fields[i], len, md, &md_len, EVP_sha256 (), NULL);
+          g_checksum_update (sum, md, md_len);
+          bell_secret_wipe (md, sizeof md);
+        }
+      else if (fields[i])
         g_checksum_update (sum, (const guchar *) fields[i], (gssize) len);
     }
   g_snprintf (numbers, sizeof numbers, "%d/%u/%u/%u", (int) c->transport, c->expires,
