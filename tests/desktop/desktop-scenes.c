@@ -164,6 +164,11 @@ desk_app_start (void)
   g_setenv ("BELLBIRD_RINGTONE_OUTPUT", "none", TRUE);
 
   ui_notifications_start ();
+  {
+    /* Answered already: the first-run question about direct calls is not a scene. */
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_settings_set_string (settings, "direct-calls", "anyone");
+  }
   app = bell_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
