@@ -433,6 +433,11 @@ test_pin (void)
   g_assert_cmpstr (bell_account_get_tls_fingerprint (account), ==, "");
   g_assert_nonnull (strstr (bell_account_get_status_text (account), "not trusted"));
 
+  /* Disabled, the account has nothing to trust any more. */
+  g_settings_set_boolean (bell_account_get_settings (account), "enabled", FALSE);
+  wait_for (account, BELL_ACCOUNT_STATE_DISABLED, NULL, "disabled");
+  g_assert_null (bell_account_get_refused_fingerprint (account));
+
   bell_account_store_detach_core (store);
   bell_core_shutdown (core);
   g_object_unref (core);

@@ -96,6 +96,11 @@ static void
 show_state (BellAccount *account, BellAccountState state)
 {
   g_autofree char *text = status_text_for (state, NULL, 0, NULL);
+
+  /* A disabled or detached account has no server to trust or distrust; registering again
+   * keeps the question until the server answers. */
+  if (state != BELL_ACCOUNT_STATE_REGISTERING)
+    bell_account_set_refused_certificate (account, NULL, NULL, FALSE);
   bell_account_set_state (account, state, text);
 }
 
