@@ -24,9 +24,10 @@ lines with "<redacted>" for keys, and the challenged REGISTER, so that the searc
 
 Memory: 1 s after the call ended, bob's process memory is read (/proc/PID/mem, his writable
 private maps; he runs without MALLOC_PERTURB_, so that freed memory keeps what our own wiping
-left). No key may be found, as bytes or hex, nor in base64 but in the text of the two SIP
-messages the server INVITE transaction keeps for Timer L (RFC 6026: the INVITE and our 200, 32 s
-after the 200; one copy each). /proc/PID/environ must no longer show his password (the CLI
+left). No key may be found, in base64, as bytes or in hex: not even in the INVITE and our 200,
+which the server INVITE transaction keeps for Timer L (RFC 6026: 32 s after the 200), and whose
+bodies the call wipes when it ends; key_places() tells, on failure, whether a copy was in the
+text of a SIP message or elsewhere. /proc/PID/environ must no longer show his password (the CLI
 wipes it once the core has its copy).
 
 Crash output: a third account (carol) registers with a password and is killed with SIGABRT
@@ -66,9 +67,9 @@ DESCS = [
     "their a=crypto lines as inline:<redacted>; bob's shows his challenged REGISTER with its "
     "Authorization header",
     "memory: 1 s after the call ended, bob's process memory (/proc/PID/mem) holds none of its "
-    "SRTP keys (base64, key||salt, hex) but in the text of the INVITE and our 200, which the "
-    "server transaction keeps for Timer L (RFC 6026, 32 s; one copy each at most), and his "
-    "environment no longer holds his password",
+    "SRTP keys (base64, key||salt, hex), not even in the INVITE and our 200 that the server "
+    "transaction keeps for Timer L (RFC 6026, 32 s), and his environment no longer holds his "
+    "password",
     "files: no password of alice or bob (as is, base64, Digest H(A1) MD5/SHA-256) in any file "
     "under their HOME, XDG config/data/cache/state dirs or logs",
     "files: no SRTP key of the call (base64, its first 16 characters, the decoded key||salt, "
@@ -325,7 +326,7 @@ def session(tap, peers, root, kam, kport, users):
         places = {k: key_places(memory, k) for k in keys}
         raw = [k for k in keys
                if base64.b64decode(k) in memory or base64.b64decode(k).hex().encode() in memory]
-        tap.ok(keys and all(outside == 0 and inside <= 1 for inside, outside in places.values())
+        tap.ok(keys and all(places_ == (0, 0) for places_ in places.values())
                and not raw and users["bob"].encode() not in environ, DESCS[4],
                lambda: ["copies of each key (in SIP message text, elsewhere): %s"
                         % list(places.values()),

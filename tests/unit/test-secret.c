@@ -154,6 +154,30 @@ test_sip_log_string (void)
   g_assert_nonnull (strstr (log, "username=\"alice\""));
 }
 
+/* A message kept after its SDP is of no use: the body is zeroes, its length and headers stay. */
+static void
+test_sip_wipe_body (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BellSipMsg) msg = bell_sip_msg_parse (invite, strlen (invite), BELL_SIP_PARSE_STREAM,
+                                                  &error);
+  g_autofree char *wire = NULL;
+  const char *body;
+  gsize len;
+
+  g_assert_no_error (error);
+  bell_sip_msg_wipe_body (msg);
+  body = bell_sip_msg_peek_body (msg, &len);
+  g_assert_cmpuint (len, ==, 194);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpint (body[i], ==, 0);
+  wire = bell_sip_msg_to_string (msg, NULL);
+  g_assert_nonnull (strstr (wire, "Call-ID: secret-test-1\r\n"));
+  g_assert_nonnull (strstr (wire, "Content-Length: 194\r\n"));
+  g_assert_null (strstr (wire, KEY1));
+  bell_sip_msg_wipe_body (NULL);
+}
+
 static void
 test_secret_wipe (void)
 {
@@ -217,6 +241,7 @@ main (int argc, char **argv)
   g_test_add_func ("/secret/redact/unchanged", test_redact_unchanged);
   g_test_add_func ("/secret/redact/append-len", test_redact_append_len);
   g_test_add_func ("/secret/redact/sip-log-string", test_sip_log_string);
+  g_test_add_func ("/secret/sip-wipe-body", test_sip_wipe_body);
   g_test_add_func ("/secret/wipe", test_secret_wipe);
   g_test_add_func ("/secret/bytes", test_secret_bytes);
   g_test_add_func ("/secret/strv", test_secret_strv);

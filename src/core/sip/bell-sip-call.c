@@ -59,9 +59,16 @@ bell_sip_call_end (BellSipCall *self, guint code, const char *reason)
   if (self->invite)
     bell_sip_transaction_detach (self->invite);
   bell_sip_call_set_state (self, BELL_CALL_ENDED, code, reason);
-  /* Over: neither side's SDP (SDES keys) is of any further use. */
+  /* Over: neither side's SDP (SDES keys) is of any further use, nor the copies in the INVITE
+   * and its final response, which the transaction keeps 32 s longer (RFC 6026) — unless it has
+   * no final response yet and may send the INVITE again. */
   bell_secret_clear (&self->local_sdp);
   bell_secret_clear (&self->remote_sdp);
+  if (self->invite && bell_sip_transaction_get_state (self->invite) >= BELL_SIP_TXN_COMPLETED)
+    {
+      bell_sip_msg_wipe_body (bell_sip_transaction_get_request (self->invite));
+      bell_sip_msg_wipe_body (bell_sip_transaction_get_last_response (self->invite));
+    }
 }
 
 void

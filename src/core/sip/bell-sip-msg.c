@@ -54,6 +54,13 @@ bell_sip_msg_unref (BellSipMsg *msg)
     }
 }
 
+void
+bell_sip_msg_wipe_body (BellSipMsg *msg)
+{
+  if (msg)
+    bell_secret_wipe ((char *) msg->body, msg->body_len);
+}
+
 BellSipHeader *
 bell_sip_msg_insert_slot (BellSipMsg *msg, guint index)
 {

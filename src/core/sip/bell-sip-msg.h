@@ -119,6 +119,12 @@ gboolean    bell_sip_msg_remove_first   (BellSipMsg *msg, BellSipHdrId id);
 void        bell_sip_msg_set_body     (BellSipMsg *msg, const char *content_type,
                                        const void *data, gsize len);
 
+/* Overwrites the body with zeroes where it is (its length stays): for a message that must be
+ * kept although what its SDP says is of no further use, as a call's INVITE, which its
+ * transaction keeps for 32 s after the 2xx, with the SRTP keys of both sides in it and its 2xx.
+ * NULL is ignored. */
+void        bell_sip_msg_wipe_body    (BellSipMsg *msg);
+
 /* Printing: always a valid message. Content-Length is printed from the body. */
 GBytes     *bell_sip_msg_to_bytes     (const BellSipMsg *msg);
 char       *bell_sip_msg_to_string    (const BellSipMsg *msg, gsize *len);
