@@ -250,7 +250,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (!daemon)
     {
-      g_test_add_data_func ("/accounts/secrets/skipped", "needs gnome-keyring-daemon (gnome-keyring)",
+      g_test_add_data_func ("/accounts/secrets/skipped",
+                            "needs gnome-keyring-daemon (gnome-keyring)",
                             (GTestDataFunc) g_test_skip);
       return g_test_run ();
     }

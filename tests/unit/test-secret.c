@@ -31,7 +31,8 @@ test_redact_crypto (void)
                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" BELL_LOG_REDACTED "\r\n");
   /* Lifetime and MKI are no secret: they stay, the key goes. */
   check_redact ("a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY1 "|2^20|1:4 WSH=64\r\n",
-                "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" BELL_LOG_REDACTED "|2^20|1:4 WSH=64\r\n");
+                "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" BELL_LOG_REDACTED
+                "|2^20|1:4 WSH=64\r\n");
   /* Any case, no line end after it, two keys on one line (several key params). */
   check_redact ("a=crypto:3 AEAD_AES_128_GCM INLINE:" KEY1 ";inline:" KEY2,
                 "a=crypto:3 AEAD_AES_128_GCM INLINE:" BELL_LOG_REDACTED);
