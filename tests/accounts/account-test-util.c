@@ -67,26 +67,27 @@ account_test_rm_rf (const char *path)
 }
 
 static gboolean
-on_timeout (gpointer data)
+on_tick (gpointer data)
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
+/* Checks every 50 ms as well as on every event: some conditions (a keyring daemon that came
+ * up, a file written by another process) wake no main loop of ours. */
 void
 account_test_wait (gboolean (*check) (gpointer data), gpointer data, guint timeout_ms,
                    const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_timeout, &timed_out);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (50, on_tick, NULL);
 
   while (!check (data))
     {
-      if (timed_out)
+      if (g_get_monotonic_time () > deadline)
         g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
       g_main_context_iteration (NULL, TRUE);
     }
-  g_source_remove (id);
+  g_source_remove (tick);
 }
 
 void
