@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
+#include "bell-certificate-notice.h"
 #include "bell-dial.h"
 #include "bell-direct-calls.h"
 #include "bell-resources.h"
@@ -671,6 +672,7 @@ bell_application_startup (GApplication *app)
     }
 
   self->accounts = bell_account_store_new (self->settings);
+  bell_certificate_notice_watch (self->accounts, GTK_APPLICATION (self));
   if (self->core)
     bell_account_store_attach_core (self->accounts, self->core);
 

@@ -47,6 +47,13 @@ bell_window_toast (BellWindow *self, const char *text)
   adw_toast_overlay_add_toast (self->toasts, toast);
 }
 
+void
+bell_window_add_toast (BellWindow *self, AdwToast *toast)
+{
+  g_return_if_fail (BELL_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
 /* The call view or the tabs */
 
 static gboolean

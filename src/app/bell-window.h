@@ -20,6 +20,8 @@ void          bell_window_show_page         (BellWindow *self, const char *name)
 const char   *bell_window_get_visible_page  (BellWindow *self);
 /* A short message at the bottom of the window. */
 void          bell_window_toast             (BellWindow *self, const char *text);
+/* A toast made by the caller (a button, a priority); takes it. */
+void          bell_window_add_toast         (BellWindow *self, AdwToast *toast);
 /* Opens the accounts window. */
 void          bell_window_show_accounts     (BellWindow *self);
 /* What the window does with a key press that reached it (its key controller calls this):

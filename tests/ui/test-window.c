@@ -671,6 +671,87 @@ test_account_picker (void)
   wait_calls_gone ();
 }
 
+/* A refused server certificate */
+
+/* The widgets below widget of type type (labels, buttons), in order. */
+static void
+collect (GtkWidget *widget, GType type, GPtrArray *found)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    collect (child, type, found);
+}
+
+static guint
+labels_with (const char *needle)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  guint n = 0;
+
+  collect (GTK_WIDGET (window), GTK_TYPE_LABEL, labels);
+  for (guint i = 0; i < labels->len; i++)
+    n += strstr (gtk_label_get_text (labels->pdata[i]), needle) != NULL;
+  return n;
+}
+
+static GtkWidget *
+button_labelled (const char *label)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  collect (GTK_WIDGET (window), GTK_TYPE_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
+      return buttons->pdata[i];
+  return NULL;
+}
+
+static AdwMessageDialog *
+trust_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK keeps it */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+/* The main window tells of a changed certificate once, with a way to review it. */
+static void
+test_certificate_notice (void)
+{
+  BellAccount *account = add_account ("sip:carol@example.invalid", "Carol", NULL);
+  const char *fp = "sha256:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                   "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+  AdwMessageDialog *dialog;
+
+  /* Disabled, so no registration of its own comes to change what this test sets. */
+  g_settings_set_boolean (bell_account_get_settings (account), "enabled", FALSE);
+  UI_WAIT_UNTIL (bell_account_get_state (account) == BELL_ACCOUNT_STATE_DISABLED, 5);
+  g_assert_cmpuint (labels_with ("The server certificate of Carol"), ==, 0);
+  bell_account_set_refused_certificate (account, fp, "CN=pbx.example.invalid", TRUE);
+  UI_WAIT_UNTIL (labels_with ("The server certificate of Carol has changed") == 1, 5);
+  /* The same certificate refused again is no news. */
+  bell_account_set_refused_certificate (account, NULL, NULL, FALSE);
+  bell_account_set_refused_certificate (account, fp, "CN=pbx.example.invalid", TRUE);
+  ui_spin (200);
+  g_assert_cmpuint (labels_with ("The server certificate of Carol"), ==, 1);
+
+  click (button_labelled ("Review…"));
+  UI_WAIT_UNTIL ((dialog = trust_dialog ()) != NULL, 5);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "AB:CD:EF"));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpstr (bell_account_get_tls_fingerprint (account), ==, "");
+  bell_account_store_remove (bell_application_get_accounts (app), account);
+}
+
 /* Direct calls */
 
 /* The header bar's main menu button. */
@@ -1423,6 +1504,7 @@ main (int argc, char *argv[])
     { "/ui/window/narrow", test_narrow },
     { "/ui/window/keyboard", test_keyboard },
     { "/ui/window/account-picker", test_account_picker },
+    { "/ui/window/certificate-notice", test_certificate_notice },
     { "/ui/window/direct-calls-off", test_direct_calls_off },
     { "/ui/window/direct-calls-on", test_direct_calls_on },
     { "/ui/window/direct-calls-contacts", test_direct_calls_contacts },
