@@ -675,6 +675,7 @@ on_media_stats (const BellMediaStats *media, gpointer data)
                                            "red", g_variant_new_int32 ((gint32) media->red),
                                            "mos", media->mos > 0 ? g_variant_new_double (media->mos) : NULL,
                                            "rejected", g_variant_new_int64 ((gint64) media->rejected),
+                                           "final", media->final ? g_variant_new_boolean (TRUE) : NULL,
                                            NULL));
 }
 

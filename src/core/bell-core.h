@@ -157,8 +157,9 @@ void      bell_core_set_direct_calls (BellCore *core, BellDirectCalls policy,
  *          {id, error} when digits could not be sent
  *   "quality" {id, sent, received, lost, loss, jitter_ms, remote_loss, rtt_ms,
  *          jitter_buffer_ms, late, frames, frames_concealed, frames_fec, frames_red, codec,
- *          bitrate, fec, red, mos, rejected}: RTCP figures after each report we send (about
- *          every 5 s), the jitter buffer's depth now and the packets that came too late for it;
+ *          bitrate, fec, red, mos, rejected, final}: RTCP figures after each report we send
+ *          (about every 5 s) and once more as the call ends (final: true, before its "call"
+ *          ended event: the last seconds, which no report carried), the jitter buffer's depth now and the packets that came too late for it;
  *          of the frames due at our decoder so far, those concealed (neither their packet nor a
  *          copy came), rebuilt from the next packet's Opus FEC, or from RED copies; what we send
  *          now: codec, Opus bitrate (bits/s), Opus FEC on, RED copies per packet; the ITU-T

@@ -59,6 +59,9 @@ BOTH_DESCS = [
     "both ways: OUT_B holds >= 2 s of 1000 Hz (A's WAV file)",
     "PCMA between two Bellbirds: listen --codecs PCMA answers with PCMA (B's media event) and "
     "records >= 1.5 s of B's 440 Hz tone",
+    "both ways: as the 3 s call ends (before any 5 s RTCP report) each side reports its last "
+    "figures once: a quality event with final true, before the call's ended event, counting "
+    ">= 2 s of frames received",
 ]
 DTMF_DESCS = [
     "DTMF Bellbird -> Bellbird: B call --dtmf %s: A's dtmf events are exactly the digits "
@@ -237,6 +240,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # --------------------------------------------------------------------------------------------
 # 1. Audio both ways between two Bellbirds
 
+def final_report(proc):
+    """proc's one final quality event, when it came before its call's ended event."""
+    evs = proc.events()
+    finals = [i for i, e in enumerate(evs) if e.get("event") == "quality" and e.get("final")]
+    ended = [i for i, e in enumerate(evs) if e.get("event") == "call" and e.get("state") == "ended"]
+    if len(finals) != 1 or not ended or finals[0] > ended[0]:
+        return None
+    return evs[finals[0]]
+
+
 @T.case(BOTH_DESCS)
 def case_both_ways(tap, peers):
     d = peers.mkdtemp("both")
@@ -260,6 +273,10 @@ def case_both_ways(tap, peers):
            lambda: [ra.summary()] + ra.window_lines() + b.diag() + a.diag())
     tap.ok(rb.tone_seconds() >= 2.0, BOTH_DESCS[2],
            lambda: [rb.summary()] + rb.window_lines() + b.diag() + a.diag())
+    finals = {name: final_report(proc) for name, proc in (("A", a), ("B", b))}
+    tap.ok(all(f is not None and f.get("frames", 0) >= 100 for f in finals.values()),
+           BOTH_DESCS[4],
+           lambda: ["final quality events: %s" % finals] + b.diag() + a.diag())
     tap.note("both ways (codec %s): %s" % ("/".join(c for c in codecs if c) or "not reported",
                                            ra.summary()),
              "both ways: %s" % rb.summary())

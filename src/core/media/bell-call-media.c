@@ -514,6 +514,8 @@ bell_call_media_stop (BellCallMedia *media)
   if (media->stun && media->stun_socket == media->socket)
     bell_rtp_socket_set_stun_func (media->socket, NULL, NULL);
   g_clear_object (&media->stun);
+  if (media->session)
+    bell_media_session_report_final (media->session);
   g_clear_pointer (&media->session, bell_media_session_free);
   if (media->socket)
     bell_rtp_socket_close (media->socket);

@@ -736,6 +736,19 @@ receive_figures (BellMediaSession *m, BellMediaStats *stats)
 
 static void send_rtcp (BellMediaSession *m, gboolean bye);
 
+/* What we hear and send, with the RTCP figures already in stats, to the stats function. */
+static void
+report_figures (BellMediaSession *m, BellMediaStats *stats)
+{
+  BellRtpStats socket_stats;
+
+  receive_figures (m, stats);
+  bell_rtp_socket_get_stats (m->socket, &socket_stats);
+  stats->rejected = socket_stats.dropped_foreign;
+  if (m->stats_func)
+    m->stats_func (stats, m->stats_data);
+}
+
 static void schedule_rtcp (BellMediaSession *m, guint interval_ms);
 
 static gboolean
@@ -788,15 +801,29 @@ send_rtcp (BellMediaSession *m, gboolean bye)
     }
   if (bye)
     return;
-  receive_figures (m, &stats);
-  {
-    BellRtpStats socket_stats;
+  if (len)
+    report_figures (m, &stats);
+}
 
-    bell_rtp_socket_get_stats (m->socket, &socket_stats);
-    stats.rejected = socket_stats.dropped_foreign;
-  }
-  if (len && m->stats_func)
-    m->stats_func (&stats, m->stats_data);
+void
+bell_media_session_report_final (BellMediaSession *m)
+{
+  BellMediaStats stats = { .final = TRUE };
+
+  g_mutex_lock (&m->lock);
+  if (!m->rtcp)
+    {
+      g_mutex_unlock (&m->lock);
+      return;   /* no media ever started: nothing to tell */
+    }
+  bell_rtcp_get_stats (m->rtcp, &stats.rtcp);
+  g_mutex_unlock (&m->lock);
+  if (m->jitter_target)
+    {
+      stats.jitter_buffer_ms = playout_latency (m);
+      stats.late = bell_jitter_target_get_late (m->jitter_target);
+    }
+  report_figures (m, &stats);
 }
 
 static void

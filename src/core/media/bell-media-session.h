@@ -55,9 +55,11 @@ typedef struct
   guint64         rejected;          /* RTP and RTCP packets dropped since the call's socket
                                       * was made for coming from another source than the
                                       * peer's (bell-rtp-latch.h; BellRtpStats.dropped_foreign) */
+  gboolean        final;             /* the last figures of the call: it is ending */
 } BellMediaStats;
 
-/* After each RTCP report we send (about every 5 s): the call's figures. */
+/* After each RTCP report we send (about every 5 s), and once more as the call ends
+ * (bell_media_session_report_final): the call's figures. */
 typedef void (*BellMediaStatsFunc) (const BellMediaStats *stats, gpointer user_data);
 
 /* Can a call code name ("PCMU", "opus" ...; any case) here: does the media layer know it and
@@ -73,6 +75,9 @@ BellMediaSession *bell_media_session_new       (const BellMediaConfig *config,
 /* What an offer/answer agreed: starts the pipeline, or changes it (codec, directions). */
 gboolean          bell_media_session_apply     (BellMediaSession *m, const BellSdpMediaPlan *plan,
                                                 GError **error);
+/* The figures of the last seconds, which no report has carried yet: handed to the stats
+ * function with final set (the call is ending; its RTCP BYE follows). */
+void              bell_media_session_report_final (BellMediaSession *m);
 /* Sends digits as telephone-events (the peer must have offered them); error otherwise. */
 gboolean          bell_media_session_send_dtmf (BellMediaSession *m, const char *digits,
                                                 GError **error);
