@@ -56,8 +56,9 @@ bell_core_direct_calls_policy (BellCore *core, BellCoreAccount *account)
 }
 
 /* From names one of the user's contacts. A contact whose host is an IP address must also be
- * where the request came from: that much of a From cannot be made up over TCP, and over UDP
- * not without seeing the answer. A contact with a domain is matched on the From alone. */
+ * where the request came from: a From is text anyone can write, a TCP peer's address is not,
+ * and a UDP sender forging it never sees our answers (it can make the phone ring, not hold a
+ * call). A contact with a domain is matched on the From alone. */
 static gboolean
 from_contact (BellCore *core, BellSipMsg *request, GInetSocketAddress *source)
 {
