@@ -8,19 +8,16 @@
 #include <glib/gi18n.h>
 #include <string.h>
 #include <adwaita.h>
+#include "bell-account.h"
 #include "bell-contact.h"
 #include "sip/bell-sip-uri.h"
 
+/* The app-wide key and the accounts' keys share their words ("ask" and "auto" both leave it
+ * to the core): one mapping, the accounts'. */
 BellDirectCalls
 bell_direct_calls_from_setting (const char *value)
 {
-  if (g_strcmp0 (value, "anyone") == 0)
-    return BELL_DIRECT_CALLS_ACCEPT;
-  if (g_strcmp0 (value, "contacts") == 0)
-    return BELL_DIRECT_CALLS_CONTACTS;
-  if (g_strcmp0 (value, "nobody") == 0)
-    return BELL_DIRECT_CALLS_REFUSE;
-  return BELL_DIRECT_CALLS_AUTO;
+  return bell_account_direct_calls_policy (value);
 }
 
 gboolean
