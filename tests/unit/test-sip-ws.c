@@ -310,9 +310,9 @@ typedef struct
 static gboolean
 raw_server_wake (gpointer data)
 {
-  RawServer *rs = data;
+  GMainLoop *loop = data;
 
-  g_main_loop_quit (rs->loop);
+  g_main_loop_quit (loop);
   return G_SOURCE_REMOVE;
 }
 
@@ -415,7 +415,11 @@ raw_server_thread (gpointer data)
 
   raw_server_serve (rs);
   g_atomic_int_set (&rs->done, TRUE);
-  g_main_context_invoke (g_main_loop_get_context (rs->loop), raw_server_wake, rs);
+  /* The wake holds its own reference to the loop, not to rs: the test may see done, return and
+   * drop rs (on its stack) before the wake runs, in the teardown's last iterations. */
+  g_main_context_invoke_full (g_main_loop_get_context (rs->loop), G_PRIORITY_DEFAULT,
+                              raw_server_wake, g_main_loop_ref (rs->loop),
+                              (GDestroyNotify) g_main_loop_unref);
   return NULL;
 }
 
