@@ -46,6 +46,7 @@ WIN = 0.25          # analysis window, seconds
 TONE_MIN = 300.0    # RMS of the tone's component for a window to count as tone...
 SHARE_MIN = 0.5     # ...with at least this share of the window's power at the tone
 QUIET_MAX = 100.0   # RMS of the tone's component below which a window is quiet
+JITTER_MAX_MS = 10  # interarrival jitter on loopback for a sender that paces its packets
 # Under ASan/UBSan (./setup asan sets ASAN_OPTIONS) a call's pipelines take up to 1.5 s to
 # start, and what arrives before they play is dropped as stale: steps timed from the start of
 # a call wait that long first there, so there is audio before them.
@@ -62,6 +63,10 @@ BOTH_DESCS = [
     "both ways: as the 3 s call ends (before any 5 s RTCP report) each side reports its last "
     "figures once: a quality event with final true, before the call's ended event, counting "
     ">= 2 s of frames received",
+    "G.711 packets leave at their time, 20 ms apart, whatever buffers the source makes: in the "
+    "PCMA call (B's live tone: 128 ms buffers; A's WAV: 256 ms) the interarrival jitter each "
+    "side reports for what it received (RFC 3550, final quality event) is below %d ms (a whole "
+    "buffer's packets sent at once gives tens of ms)" % JITTER_MAX_MS,
 ]
 DTMF_DESCS = [
     "DTMF Bellbird -> Bellbird: B call --dtmf %s: A's dtmf events are exactly the digits "
@@ -283,7 +288,7 @@ def case_both_ways(tap, peers):
     # PCMA first in the callee's order (--codecs): the answer picks it, the tone still passes.
     out_p = os.path.join(d, "out-pcma.wav")
     pa, pport, _ = listen(peers, "a-pcma", ["--auto-answer", "--max-calls", "1", "--codecs", "PCMA",
-                                            "--audio-in", "none", "--audio-out", out_p])
+                                            "--audio-in", wav_a, "--audio-out", out_p])
     pb = ic.start_call(peers, "b-pcma", uri("alice", pport), duration=2.5,
                        extra=["--audio-in", "tone", "--audio-out", "none"])
     prc = finish(pb, 12)
@@ -292,6 +297,11 @@ def case_both_ways(tap, peers):
     rp = Rec(out_p, 440)
     tap.ok(prc == 0 and pcodecs[-1:] == ["PCMA"] and rp.tone_seconds() >= 1.5, BOTH_DESCS[3],
            lambda: ["B exit %s, codecs %s, %s" % (prc, pcodecs, rp.summary())] + pb.diag() + pa.diag())
+    pfinals = {name: final_report(proc) for name, proc in (("A", pa), ("B", pb))}
+    jitters = {name: f.get("jitter_ms") if f else None for name, f in pfinals.items()}
+    tap.ok(all(j is not None and j < JITTER_MAX_MS for j in jitters.values()), BOTH_DESCS[5],
+           lambda: ["PCMA call, jitter_ms received: %s" % jitters] + pb.diag() + pa.diag())
+    tap.note("PCMA call: jitter_ms received by A %s, by B %s" % (jitters["A"], jitters["B"]))
 
 
 # --------------------------------------------------------------------------------------------

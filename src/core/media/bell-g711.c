@@ -1,4 +1,4 @@
-/* bell-g711.c: G.711 decoding tables (see the header). */
+/* bell-g711.c: G.711 decoding tables and encoders (see the header). */
 #include "bell-g711.h"
 
 static gint16 ulaw_table[256];
@@ -76,4 +76,76 @@ bell_g711_alaw_decode_buf (const guint8 *codes, gsize len, gint16 *pcm)
   ensure_tables ();
   for (gsize i = 0; i < len; i++)
     pcm[i] = alaw_table[codes[i]];
+}
+
+/* The segment of a magnitude: how many times it is past the first segment's end, doubling
+ * each time (0-7). */
+static guint
+segment_of (gint magnitude, gint first_end)
+{
+  guint segment = 0;
+
+  while (segment < 8 && magnitude > first_end)
+    {
+      first_end = (first_end << 1) | 1;
+      segment++;
+    }
+  return segment;
+}
+
+/* µ-law: the bias added, the magnitude's segment and its next 4 bits, all inverted. Clipped
+ * at the largest code's value. */
+static guint8
+ulaw_encode (gint16 sample)
+{
+  gint value = sample;
+  guint8 sign = 0;
+  guint segment;
+
+  if (value < 0)
+    {
+      value = -value;
+      sign = 0x80;
+    }
+  value = MIN (value, 32635) + 0x84;
+  segment = segment_of (value >> 8, 0);
+  return (guint8) ~(sign | (segment << 4) | ((value >> (segment + 3)) & 0x0F));
+}
+
+/* A-law: the magnitude on 13 bits (clipped at the largest code's value); segments 0 and 1
+ * share one step size. Even bits inverted, the sign bit set for positive. A negative sample
+ * is taken at its magnitude, as GStreamer's alawenc does (ITU-T G.191's reference takes one
+ * less, which differs on the decision boundaries only). */
+static guint8
+alaw_encode (gint16 sample)
+{
+  gint value = sample;
+  guint8 mask = 0xD5;
+  guint segment;
+  guint8 code;
+
+  if (value < 0)
+    {
+      value = MIN (-value, 0x7FFF);
+      mask = 0x55;
+    }
+  value >>= 3;
+  segment = segment_of (value, 0x1F);
+  code = (guint8) (segment << 4);
+  code |= segment < 2 ? (value >> 1) & 0x0F : (value >> segment) & 0x0F;
+  return code ^ mask;
+}
+
+void
+bell_g711_ulaw_encode_buf (const gint16 *pcm, gsize len, guint8 *codes)
+{
+  for (gsize i = 0; i < len; i++)
+    codes[i] = ulaw_encode (pcm[i]);
+}
+
+void
+bell_g711_alaw_encode_buf (const gint16 *pcm, gsize len, guint8 *codes)
+{
+  for (gsize i = 0; i < len; i++)
+    codes[i] = alaw_encode (pcm[i]);
 }

@@ -6,15 +6,18 @@
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
+#include <gst/base/gstbasesink.h>
 #include <math.h>
 #include <string.h>
 
 #include "bell-dtmf.h"
 #include "bell-emodel.h"
 #include "bell-frame-tally.h"
+#include "bell-g711.h"
 #include "bell-g711-dec.h"
 #include "bell-plc-filter.h"
 #include "bell-jitter-target.h"
+#include "bell-playout-src.h"
 #include "bell-rate-control.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-packet.h"
@@ -44,7 +47,11 @@ struct _BellMediaSession
   GMainContext      *context;
 
   GstElement        *send;        /* source ... payloader ! appsink */
-  GstElement        *recv;        /* push source ! jitter buffer ... sink */
+  GstElement        *recv;        /* G.711: playout source ... sink; the other codecs: push
+                                   * source ! jitter buffer ! depayloader ! decoder ... sink */
+  GstElement        *playout;     /* BellPlayoutSrc (G.711), or NULL */
+  guint              playout_ms;  /* its target and late packets, as last read (kept for the */
+  guint64            playout_late;/* final report, which may come after the pipelines went) */
   GstElement        *pushsrc;
   GstElement        *jitterbuffer;
   BellJitterTarget  *jitter_target;   /* its depth, from how packets arrive (core thread) */
@@ -81,6 +88,17 @@ struct _BellMediaSession
   guint              red_seen;    /* redundant blocks in the peer's last RED packet */
   gboolean           recv_lossy;  /* loss seen in what we receive: playout waits for copies */
   gboolean           decoder_fec; /* the Opus decoder takes FEC (set once, then kept) */
+
+  /* Sending G.711 (the send pipeline's streaming thread): the frame being filled. */
+  gint16             frame[60 * 8];    /* ptime at most 60 ms (bell-sdp-negotiate.c) */
+  guint              frame_fill;
+  guint32            frame_ts;    /* its RTP timestamp */
+  gboolean           frame_marker;
+  gboolean           frame_started;
+  guint64            next_sample; /* where the last buffer ended (samples from time 0) */
+  guint32            ts_origin;
+  GstClockID         send_wait;   /* a frame waiting for its time (under lock) */
+  gboolean           send_stopping;  /* under lock: the pipelines are being stopped */
 
   /* Sending: what the far end's reports say we should do. */
   BellRateControl   *rate;
@@ -408,25 +426,19 @@ wrap_red (BellMediaSession *m, const guint8 *data, gsize len, guint8 *packet, gs
   return BELL_RTP_HEADER_SIZE + red_len;
 }
 
-/* Send pipeline's streaming thread: one RTP packet from the payloader. While digits are
- * being sent, a telephone-event packet goes in its place (RFC 4733 §2.5: same SSRC, the
- * audio's clock); either way the sequence number is ours. With RED agreed, the frame goes
+/* Send pipeline's streaming thread: one RTP packet of the codec (data, size) goes out. While
+ * digits are being sent, a telephone-event packet goes in its place (RFC 4733 §2.5: same SSRC,
+ * the audio's clock); either way the sequence number is ours. With RED agreed, the frame goes
  * with copies of the ones before it. */
-static GstFlowReturn
-on_packet (GstAppSink *sink, gpointer data)
+static void
+send_payloaded (BellMediaSession *m, const guint8 *data, gsize size)
 {
-  BellMediaSession *m = data;
-  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
-  GstBuffer *buffer = sample ? gst_sample_get_buffer (sample) : NULL;
-  GstMapInfo map;
   guint8 packet[1500];
   gsize len = 0;
 
-  if (!buffer || !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return GST_FLOW_OK;
-  if (map.size >= BELL_RTP_HEADER_SIZE && map.size <= sizeof packet)
+  if (size >= BELL_RTP_HEADER_SIZE && size <= sizeof packet)
     {
-      guint32 ts = read32 (map.data + 4), ssrc = read32 (map.data + 8);
+      guint32 ts = read32 (data + 4), ssrc = read32 (data + 8);
       guint8 event[BELL_DTMF_PAYLOAD_SIZE];
       gsize event_len = 0;
       gboolean marker = FALSE;
@@ -445,20 +457,19 @@ on_packet (GstAppSink *sink, gpointer data)
             }
           else
             {
-              len = m->red ? wrap_red (m, map.data, map.size, packet, sizeof packet) : 0;
+              len = m->red ? wrap_red (m, data, size, packet, sizeof packet) : 0;
               if (!len)
                 {
-                  memcpy (packet, map.data, map.size);
+                  memcpy (packet, data, size);
                   packet[2] = m->seq >> 8;
                   packet[3] = m->seq & 0xff;
-                  len = map.size;
+                  len = size;
                 }
               m->seq++;
             }
         }
       g_mutex_unlock (&m->lock);
     }
-  gst_buffer_unmap (buffer, &map);
   if (len)
     {
       g_autoptr(GError) error = NULL;
@@ -469,6 +480,127 @@ on_packet (GstAppSink *sink, gpointer data)
         bell_rtcp_on_rtp_sent (m->rtcp, packet, len, g_get_monotonic_time ());
       g_mutex_unlock (&m->lock);
     }
+}
+
+/* Send pipeline's streaming thread, Opus and G.722: a packet from the payloader. */
+static GstFlowReturn
+on_packet (GstAppSink *sink, gpointer data)
+{
+  BellMediaSession *m = data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buffer = sample ? gst_sample_get_buffer (sample) : NULL;
+  GstMapInfo map;
+
+  if (!buffer || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_OK;
+  send_payloaded (m, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return GST_FLOW_OK;
+}
+
+/* Waits on the send pipeline's clock until running time at; FALSE when the pipelines are
+ * being stopped (stop_pipelines() cancels the wait). */
+static gboolean
+wait_until (BellMediaSession *m, GstElement *sink, GstClockTime at)
+{
+  g_autoptr(GstClock) clock = gst_element_get_clock (sink);
+  GstClockID id;
+  gboolean go_on;
+
+  if (!clock)
+    return TRUE;
+  id = gst_clock_new_single_shot_id (clock, gst_element_get_base_time (sink) + at);
+  g_mutex_lock (&m->lock);
+  go_on = !m->send_stopping;
+  if (go_on)
+    m->send_wait = id;
+  g_mutex_unlock (&m->lock);
+  if (go_on)
+    gst_clock_id_wait (id, NULL);
+  g_mutex_lock (&m->lock);
+  m->send_wait = NULL;
+  go_on = !m->send_stopping;
+  g_mutex_unlock (&m->lock);
+  gst_clock_id_unref (id);
+  return go_on;
+}
+
+/* Send pipeline's streaming thread, G.711: samples at 8 kHz, in buffers of whatever size the
+ * source makes (a device's period, 256 ms from a WAV file), cut into frames of ptime, each
+ * encoded and sent as one packet when its first sample is due (the sink waited for the
+ * buffer's first; a frame further in waits for its own here, or 6 packets of a 128 ms buffer
+ * would leave at once). The RTP timestamp follows the
+ * buffers' time (a random origin, RFC 3550 §5.1): a source that skips (a device that dropped
+ * samples) leaves the same gap in the timestamps, and the first packet after it has the
+ * marker bit, as the payloader would. */
+static GstFlowReturn
+on_samples (GstAppSink *sink, gpointer data)
+{
+  BellMediaSession *m = data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buffer = sample ? gst_sample_get_buffer (sample) : NULL;
+  GstClockTime start = GST_CLOCK_TIME_NONE;
+  guint frame = m->ptime * 8;
+  const gint16 *pcm;
+  GstMapInfo map;
+  gsize n, offset = 0;
+
+  if (!buffer || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_OK;
+  pcm = (const gint16 *) map.data;
+  n = map.size / sizeof (gint16);
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    {
+      guint64 at = gst_util_uint64_scale_round (GST_BUFFER_PTS (buffer), 8000, GST_SECOND);
+
+      /* When the sink let the buffer through: its running time plus the pipeline's latency (a
+       * live source hands a buffer over once its last sample is in: 128 ms of audiotestsrc's,
+       * a device's period), as it will for the frames further in. */
+      start = gst_segment_to_running_time (gst_sample_get_segment (sample), GST_FORMAT_TIME,
+                                           GST_BUFFER_PTS (buffer));
+      if (GST_CLOCK_TIME_IS_VALID (start))
+        start += gst_base_sink_get_latency (GST_BASE_SINK (sink));
+      /* Not where the last buffer ended (by more than a sample): start a frame there. */
+      if (!m->frame_started || GST_BUFFER_IS_DISCONT (buffer) ||
+          at + 1 < m->next_sample || at > m->next_sample + 1)
+        {
+          m->frame_fill = 0;
+          m->frame_ts = m->ts_origin + (guint32) at;
+          m->frame_marker = TRUE;
+          m->frame_started = TRUE;
+        }
+      m->next_sample = at + n;
+    }
+  while (n > 0)
+    {
+      gsize take = MIN (n, frame - m->frame_fill);
+
+      memcpy (m->frame + m->frame_fill, pcm, take * sizeof (gint16));
+      m->frame_fill += take;
+      pcm += take;
+      n -= take;
+      offset += take;
+      if (m->frame_fill == frame)
+        {
+          guint8 packet[BELL_RTP_HEADER_SIZE + G_N_ELEMENTS (m->frame)];
+          gsize first = offset >= frame ? offset - frame : 0;   /* where in the buffer it began */
+
+          if (first > 0 && GST_CLOCK_TIME_IS_VALID (start) &&
+              !wait_until (m, GST_ELEMENT (sink), start + gst_util_uint64_scale (first, GST_SECOND, 8000)))
+            break;
+
+          write_header (packet, m->frame_marker, m->pt, 0, m->frame_ts, m->ssrc);
+          if (m->codec->id == BELL_CODEC_PCMU)
+            bell_g711_ulaw_encode_buf (m->frame, frame, packet + BELL_RTP_HEADER_SIZE);
+          else
+            bell_g711_alaw_encode_buf (m->frame, frame, packet + BELL_RTP_HEADER_SIZE);
+          send_payloaded (m, packet, BELL_RTP_HEADER_SIZE + frame);
+          m->frame_ts += frame;
+          m->frame_fill = 0;
+          m->frame_marker = FALSE;
+        }
+    }
+  gst_buffer_unmap (buffer, &map);
   return GST_FLOW_OK;
 }
 
@@ -485,21 +617,43 @@ is_recording (BellMediaSession *m)
 static guint
 playout_latency (BellMediaSession *m)
 {
-  guint ms = bell_jitter_target_get_ms (m->jitter_target);
+  guint ms;
+
+  if (m->playout)
+    return bell_playout_src_get_target_ms (BELL_PLAYOUT_SRC (m->playout));
+  ms = bell_jitter_target_get_ms (m->jitter_target);
 
   if (m->recv_lossy && m->red_seen)
     ms += m->red_seen * m->ptime;
   return is_recording (m) ? MAX (ms, RECORDING_LATENCY_MS) : ms;
 }
 
-/* One frame into the jitter buffer as a plain RTP packet of the codec. */
+/* The playout waits for RED's copies while the path loses packets (see playout_latency()). */
+static void
+update_latency (BellMediaSession *m)
+{
+  if (m->jitterbuffer)
+    g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
+  else if (m->playout)
+    bell_playout_src_set_wait_ms (BELL_PLAYOUT_SRC (m->playout),
+                                  m->recv_lossy ? m->red_seen * m->ptime : 0);
+}
+
+/* One frame into the playout, or into the jitter buffer as a plain RTP packet of the codec. */
 static void
 push_frame (BellMediaSession *m, gboolean marker, guint16 seq, guint32 ts, guint32 ssrc,
             const guint8 *payload, gsize len)
 {
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, BELL_RTP_HEADER_SIZE + len, NULL);
+  GstBuffer *buffer;
   GstMapInfo map;
 
+  if (m->playout)
+    {
+      bell_playout_src_put (BELL_PLAYOUT_SRC (m->playout), seq, ts, marker, payload, len,
+                            g_get_monotonic_time ());
+      return;
+    }
+  buffer = gst_buffer_new_allocate (NULL, BELL_RTP_HEADER_SIZE + len, NULL);
   gst_buffer_map (buffer, &map, GST_MAP_WRITE);
   write_header (map.data, marker, m->pt, seq, ts, ssrc);
   memcpy (map.data + BELL_RTP_HEADER_SIZE, payload, len);
@@ -614,6 +768,27 @@ follow_reports (BellMediaSession *m, const BellRtcpStats *stats)
     apply_rate (m);
 }
 
+/* The playout's delay and its late packets into stats. */
+static void
+playout_figures (BellMediaSession *m, BellMediaStats *stats)
+{
+  if (m->playout)
+    {
+      BellPlayoutStats playout;
+
+      bell_playout_src_get_stats (BELL_PLAYOUT_SRC (m->playout), &playout);
+      m->playout_ms = playout_latency (m);
+      m->playout_late = playout.late;
+    }
+  else if (m->jitter_target)
+    {
+      m->playout_ms = playout_latency (m);
+      m->playout_late = bell_jitter_target_get_late (m->jitter_target);
+    }
+  stats->jitter_buffer_ms = m->playout_ms;
+  stats->late = m->playout_late;
+}
+
 /* Core thread: a packet from the socket. */
 static void
 on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp, gpointer user_data)
@@ -661,19 +836,26 @@ on_received (BellRtpSocket *socket, const guint8 *data, gsize len, gboolean rtcp
   if (m->red_pt >= 0 && (gint) rtp.pt == m->red_pt)
     receive_red (m, data, &rtp);
   else if (rtp.pt == m->pt && bell_frame_tally_arrived (m->tally, rtp.seq, BELL_FRAME_PACKET))
-    /* The whole packet, padding and all: the depayloader reads the header again. */
-    bell_rtp_push_src_push (BELL_RTP_PUSH_SRC (m->pushsrc), gst_buffer_new_memdup (data, len));
+    {
+      if (m->playout)
+        bell_playout_src_put (BELL_PLAYOUT_SRC (m->playout), rtp.seq, rtp.timestamp, rtp.marker,
+                              data + rtp.payload_offset, rtp.payload_len, g_get_monotonic_time ());
+      else
+        /* The whole packet, padding and all: the depayloader reads the header again. */
+        bell_rtp_push_src_push (BELL_RTP_PUSH_SRC (m->pushsrc), gst_buffer_new_memdup (data, len));
+    }
   else
     return;
   /* A frame missed: the path loses packets, and the playout waits for RED's copies. */
   lossy = m->recv_lossy || frames_missed (m) > missed;
   if (lossy && m->decoder && !m->decoder_fec && wants_decoder_fec (m))
     set_decoder_fec (m);
-  if (bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp) ||
+  /* The playout measures the jitter itself. */
+  if ((!m->playout && bell_jitter_target_update (m->jitter_target, g_get_monotonic_time (), rtp.timestamp)) ||
       lossy != m->recv_lossy)
     {
       m->recv_lossy = lossy;
-      g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
+      update_latency (m);
     }
 }
 
@@ -706,8 +888,7 @@ receive_figures (BellMediaSession *m, BellMediaStats *stats)
   if (frames && !missed && m->recv_lossy)
     {
       m->recv_lossy = FALSE;
-      if (m->jitterbuffer)
-        g_object_set (m->jitterbuffer, "latency", playout_latency (m), NULL);
+      update_latency (m);
     }
   m->reported = *f;
 
@@ -794,11 +975,7 @@ send_rtcp (BellMediaSession *m, gboolean bye)
   g_mutex_unlock (&m->lock);
   if (len)
     bell_rtp_socket_send_rtcp (m->socket, buf, len, NULL);
-  if (m->jitter_target)
-    {
-      stats.jitter_buffer_ms = playout_latency (m);
-      stats.late = bell_jitter_target_get_late (m->jitter_target);
-    }
+  playout_figures (m, &stats);
   if (bye)
     return;
   if (len)
@@ -818,11 +995,7 @@ bell_media_session_report_final (BellMediaSession *m)
     }
   bell_rtcp_get_stats (m->rtcp, &stats.rtcp);
   g_mutex_unlock (&m->lock);
-  if (m->jitter_target)
-    {
-      stats.jitter_buffer_ms = playout_latency (m);
-      stats.late = bell_jitter_target_get_late (m->jitter_target);
-    }
+  playout_figures (m, &stats);
   report_figures (m, &stats);
 }
 
@@ -857,15 +1030,35 @@ stop_pipelines (BellMediaSession *m)
       g_autoptr(GstBus) bus = gst_element_get_bus (m->recv);
       g_autoptr(GstMessage) done = NULL;
 
-      if (bell_rtp_push_src_end_of_stream (BELL_RTP_PUSH_SRC (m->pushsrc)))
+      gboolean ending;
+
+      if (m->playout)
+        {
+          BellMediaStats stats = { 0 };
+
+          playout_figures (m, &stats);   /* kept for the final report */
+          ending = gst_element_send_event (m->playout, gst_event_new_eos ());
+        }
+      else
+        ending = bell_rtp_push_src_end_of_stream (BELL_RTP_PUSH_SRC (m->pushsrc));
+      if (ending)
         done = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
       gst_element_set_state (m->recv, GST_STATE_NULL);
     }
   if (m->send)
-    gst_element_set_state (m->send, GST_STATE_NULL);
+    {
+      /* A frame waiting for its time in on_samples() goes no further. */
+      g_mutex_lock (&m->lock);
+      m->send_stopping = TRUE;
+      if (m->send_wait)
+        gst_clock_id_unschedule (m->send_wait);
+      g_mutex_unlock (&m->lock);
+      gst_element_set_state (m->send, GST_STATE_NULL);
+    }
   g_clear_object (&m->send);
   g_clear_object (&m->recv);
   m->pushsrc = NULL;
+  m->playout = NULL;
   m->jitterbuffer = NULL;
   g_atomic_int_set (&m->recv_playing, FALSE);
   m->recv_open = FALSE;
@@ -966,6 +1159,66 @@ decoder_description (BellMediaSession *m)
 }
 
 static gboolean
+is_g711 (BellMediaSession *m)
+{
+  return m->codec->id == BELL_CODEC_PCMU || m->codec->id == BELL_CODEC_PCMA;
+}
+
+/* G.711: the playout source, packets put into it on the core thread, frames out on its own
+ * thread at their time (for nothing: taken out on the core thread, see bell-playout-src.h). A
+ * recording keeps RECORDING_LATENCY_MS of delay at least and its timeline from 0; a speaker's
+ * frames carry the running time it plays them at (the echo canceller's probe lines them up
+ * with the microphone's). */
+static gboolean
+add_playout (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
+{
+  g_autoptr(GstElement) first = gst_bin_get_by_name (GST_BIN (m->recv), "first");
+
+  m->playout = bell_playout_src_new (m->codec->id == BELL_CODEC_PCMU ? BELL_PLAYOUT_PCMU
+                                                                      : BELL_PLAYOUT_PCMA,
+                                     plan->ptime, is_recording (m) ? RECORDING_LATENCY_MS : 0,
+                                     g_str_equal (m->audio_out, "none") ? BELL_PLAYOUT_TO_NOTHING
+                                     : is_wav (m->audio_out) ? BELL_PLAYOUT_TO_FILE
+                                     : BELL_PLAYOUT_TO_DEVICE);
+  gst_bin_add (GST_BIN (m->recv), m->playout);
+  if (!gst_element_link (m->playout, first))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "the audio output takes no %s audio", plan->encoding);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The other codecs: RTP packets pushed through rtpjitterbuffer, its depayloader and decoder. */
+static gboolean
+add_jitter_buffer (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
+{
+  g_autoptr(GstCaps) caps = gst_caps_new_simple ("application/x-rtp",
+                                                 "media", G_TYPE_STRING, "audio",
+                                                 "clock-rate", G_TYPE_INT, (gint) plan->clock_rate,
+                                                 "encoding-name", G_TYPE_STRING, m->codec->caps_name,
+                                                 "payload", G_TYPE_INT, (gint) plan->pt, NULL);
+
+  m->pushsrc = bell_rtp_push_src_new (caps);
+  gst_bin_add (GST_BIN (m->recv), m->pushsrc);
+  m->jitterbuffer = gst_bin_get_by_name (GST_BIN (m->recv), "jb");
+  g_object_unref (m->jitterbuffer);
+  /* A speaker plays what it is handed as it comes (sync=false): should the far end's clock
+   * run faster than ours, packets would pile up before it, each a little more delay for the
+   * rest of the call. The jitter buffer drops what is older than its latency instead. */
+  if (!is_recording (m))
+    g_object_set (m->jitterbuffer, "drop-on-latency", TRUE, NULL);
+  if (!gst_element_link (m->pushsrc, m->jitterbuffer))
+    {
+      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
+                   "the jitter buffer takes no %s packets", plan->encoding);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
   g_autofree char *src = source_description (m);
@@ -980,28 +1233,50 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
     .max_bitrate = plan->max_bitrate,
   };
   g_autoptr(GstElement) appsink = NULL;
-  g_autoptr(GstCaps) caps = NULL;
   GstBus *bus;
 
   g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
-  m->jitter_target = bell_jitter_target_new (plan->clock_rate);
+  if (!is_g711 (m))
+    m->jitter_target = bell_jitter_target_new (plan->clock_rate);
+  m->playout_ms = 0;
+  m->playout_late = 0;
   g_clear_pointer (&m->rate, bell_rate_control_free);
   m->rate = bell_rate_control_new (&rate);
   encoder = encoder_description (m, plan);
   decoder = decoder_description (m);
 
-  send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 "
-                          "! volume name=mic ! %s ! %s pt=%u ssrc=%u min-ptime=%" G_GUINT64_FORMAT
-                          " max-ptime=%" G_GUINT64_FORMAT " ! appsink name=out sync=true "
-                          "max-buffers=50 drop=true",
-                          src, m->codec->audio_rate, encoder, m->codec->payloader, plan->pt,
-                          m->ssrc, ptime_ns, ptime_ns);
+  /* G.711 is encoded and packed in on_samples(); the others by GStreamer's elements. */
+  if (is_g711 (m))
+    send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,format=%s,rate=8000,"
+                            "channels=1,layout=interleaved ! volume name=mic ! appsink name=out "
+                            "sync=true max-buffers=50 drop=true",
+                            src, G_BYTE_ORDER == G_LITTLE_ENDIAN ? "S16LE" : "S16BE");
+  else
+    send = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 "
+                            "! volume name=mic ! %s ! %s pt=%u ssrc=%u min-ptime=%" G_GUINT64_FORMAT
+                            " max-ptime=%" G_GUINT64_FORMAT " ! appsink name=out sync=true "
+                            "max-buffers=50 drop=true",
+                            src, m->codec->audio_rate, encoder, m->codec->payloader, plan->pt,
+                            m->ssrc, ptime_ns, ptime_ns);
+  if (is_g711 (m))
+    callbacks.new_sample = on_samples;
+  m->frame_fill = 0;
+  m->frame_started = FALSE;
+  m->ts_origin = g_random_int ();
+  g_mutex_lock (&m->lock);
+  m->send_stopping = FALSE;
+  g_mutex_unlock (&m->lock);
   /* Mono from the decoder on (Opus's rtpmap says 2 channels whatever it carries): recordings
-   * and speakers get one voice channel. */
-  recv = g_strdup_printf ("rtpjitterbuffer name=jb latency=%u do-lost=true "
-                          "! %s ! %s ! audioconvert ! audio/x-raw,channels=1 "
-                          "! audioresample ! volume name=speaker ! %s",
-                          playout_latency (m), m->codec->depayloader, decoder, sink);
+   * and speakers get one voice channel. G.711 has a playout source of its own in front
+   * (bell-playout-src.h), added below. */
+  if (is_g711 (m))
+    recv = g_strdup_printf ("audioconvert name=first ! audioresample ! volume name=speaker ! %s",
+                            sink);
+  else
+    recv = g_strdup_printf ("rtpjitterbuffer name=jb latency=%u do-lost=true "
+                            "! %s ! %s ! audioconvert ! audio/x-raw,channels=1 "
+                            "! audioresample ! volume name=speaker ! %s",
+                            playout_latency (m), m->codec->depayloader, decoder, sink);
   m->send = gst_parse_launch (send, error);
   if (!m->send)
     return FALSE;
@@ -1025,25 +1300,10 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
       if (is_recording (m) && wants_decoder_fec (m))
         set_decoder_fec (m);
     }
-  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                              "clock-rate", G_TYPE_INT, (gint) plan->clock_rate,
-                              "encoding-name", G_TYPE_STRING, m->codec->caps_name,
-                              "payload", G_TYPE_INT, (gint) plan->pt, NULL);
-  m->pushsrc = bell_rtp_push_src_new (caps);
-  gst_bin_add (GST_BIN (m->recv), m->pushsrc);
-  m->jitterbuffer = gst_bin_get_by_name (GST_BIN (m->recv), "jb");
-  g_object_unref (m->jitterbuffer);
-  /* A speaker plays what it is handed as it comes (sync=false): should the far end's clock
-   * run faster than ours, packets would pile up before it, each a little more delay for the
-   * rest of the call. The jitter buffer drops what is older than its latency instead. */
-  if (!is_recording (m))
-    g_object_set (m->jitterbuffer, "drop-on-latency", TRUE, NULL);
-  if (!gst_element_link (m->pushsrc, m->jitterbuffer))
-    {
-      g_set_error (error, BELL_MEDIA_ERROR, BELL_MEDIA_ERROR_PIPELINE,
-                   "the jitter buffer takes no %s packets", plan->encoding);
-      return FALSE;
-    }
+  if (is_g711 (m) && !add_playout (m, plan, error))
+    return FALSE;
+  if (!is_g711 (m) && !add_jitter_buffer (m, plan, error))
+    return FALSE;
   m->speaker = gst_bin_get_by_name (GST_BIN (m->recv), "speaker");
   g_object_unref (m->speaker);
   g_object_set (m->speaker, "volume", m->volume, NULL);

@@ -54,6 +54,7 @@ struct _BellPlayout
   guint             n;           /* samples a frame */
   gint64            ptime_us;
   guint             floor_ms;
+  guint             wait_ms;     /* held on top of the jitter target (RED's copies) */
   BellJitterTarget *target;
   BellPlc          *plc;
   State             state;
@@ -127,7 +128,13 @@ bell_playout_get_start_us (const BellPlayout *p)
 guint
 bell_playout_get_target_ms (const BellPlayout *p)
 {
-  return MAX (bell_jitter_target_get_ms (p->target), p->floor_ms);
+  return MAX (bell_jitter_target_get_ms (p->target), p->floor_ms) + p->wait_ms;
+}
+
+void
+bell_playout_set_wait_ms (BellPlayout *p, guint wait_ms)
+{
+  p->wait_ms = wait_ms;
 }
 
 void
@@ -555,7 +562,7 @@ bell_playout_get (BellPlayout *p, gint64 now_us, gint16 *pcm)
   p->play_ts += p->n;
   drop_before (p, p->play_ts);
 
-  low = (gint64) bell_jitter_target_get_ms (p->target) * 1000 - SLACK_US;
+  low = (gint64) (bell_jitter_target_get_ms (p->target) + p->wait_ms) * 1000 - SLACK_US;
   high = target_us (p) + (gint64) p->floor_ms * 1000 + BELL_PLAYOUT_STEP * US_PER_SAMPLE + SLACK_US;
   if (!known || (room >= low && room <= high))
     p->over_since = 0;

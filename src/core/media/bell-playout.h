@@ -78,8 +78,11 @@ guint        bell_playout_get_frame_samples (const BellPlayout *playout);
  * played, now_us + length × 125 µs. */
 guint        bell_playout_get  (BellPlayout *playout, gint64 now_us, gint16 *pcm);
 
-/* The delay aimed at now: the jitter target, at least the floor. */
+/* The delay aimed at now: the jitter target, at least the floor, plus the wait. */
 guint        bell_playout_get_target_ms (const BellPlayout *playout);
+/* Delay held on top of the jitter target from now on (0 at first): time for later copies of
+ * a frame to come (RED, RFC 2198) on a path that loses packets. */
+void         bell_playout_set_wait_ms   (BellPlayout *playout, guint wait_ms);
 void         bell_playout_get_stats     (const BellPlayout *playout, BellPlayoutStats *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BellPlayout, bell_playout_free)
