@@ -19,8 +19,10 @@
 #include "bell-loss-model.h"
 #include "bell-rtp-latch.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* How often to ask the kernel for a port before giving up on an even/odd pair. */
 #define BIND_ATTEMPTS        64
@@ -75,6 +77,11 @@ struct _BellRtpSocket
   BellLossModel *receive_loss;
   BellRtpStunFunc stun_func;      /* set and called on the context thread only: no lock */
   gpointer      stun_data;
+  /* The source of the last datagram on each port, kept for the next one (nearly always the
+   * same peer): no two GObjects made and freed per packet. Context thread only. */
+  struct sockaddr_storage last_native[N_PORTS];
+  socklen_t     last_native_len[N_PORTS];
+  GSocketAddress *last_from[N_PORTS];
 };
 
 /* ---- shared pieces ------------------------------------------------------------------------ */
@@ -136,7 +143,10 @@ socket_clear (gpointer data)
   g_clear_pointer (&self->send_loss, bell_loss_model_free);
   g_clear_pointer (&self->receive_loss, bell_loss_model_free);
   for (int i = 0; i < N_PORTS; i++)
-    flow_clear (&self->flows[i]);
+    {
+      flow_clear (&self->flows[i]);
+      g_clear_object (&self->last_from[i]);
+    }
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
 }
@@ -263,12 +273,16 @@ log_note (Note note, gboolean rtcp, gboolean authentic, GInetSocketAddress *from
           GInetSocketAddress *peer, guint64 rejected)
 {
   const char *what = rtcp ? "RTCP" : "RTP";
-  g_autofree char *where = g_inet_address_to_string (g_inet_socket_address_get_address (from));
-  g_autofree char *peer_where = peer ? g_inet_address_to_string (
-                                         g_inet_socket_address_get_address (peer)) : NULL;
-  guint from_port = g_inet_socket_address_get_port (from);
-  guint peer_port = peer ? g_inet_socket_address_get_port (peer) : 0;
+  g_autofree char *where = NULL;
+  g_autofree char *peer_where = NULL;
+  guint from_port, peer_port;
 
+  if (note == NOTE_NONE)
+    return;   /* nearly every packet: no addresses written out for nothing */
+  where = g_inet_address_to_string (g_inet_socket_address_get_address (from));
+  peer_where = peer ? g_inet_address_to_string (g_inet_socket_address_get_address (peer)) : NULL;
+  from_port = g_inet_socket_address_get_port (from);
+  peer_port = peer ? g_inet_socket_address_get_port (peer) : 0;
   switch (note)
     {
     case NOTE_LATCHED:
@@ -405,7 +419,8 @@ receive_ready (BellRtpSocket *self, int port)
        * receive function may iterate the context, and the other port's source reuse a buffer. */
       guint8 buf[BELL_RTP_MAX_RECEIVE + 1];
       g_autoptr(GSocketAddress) from = NULL;
-      g_autoptr(GError) error = NULL;
+      struct sockaddr_storage native;
+      socklen_t native_len = sizeof native;
       gssize n;
 
       g_mutex_lock (&self->lock);
@@ -414,16 +429,32 @@ receive_ready (BellRtpSocket *self, int port)
           g_mutex_unlock (&self->lock);
           return G_SOURCE_REMOVE;
         }
-      n = g_socket_receive_from (self->sockets[port], &from, (char *) buf, sizeof buf, NULL,
-                                 &error);
+      /* recvfrom() itself, not g_socket_receive_from(): the read that finds the socket empty,
+       * one each wake-up, would make and format a GError. */
+      n = recvfrom (g_socket_get_fd (self->sockets[port]), buf, sizeof buf, MSG_DONTWAIT,
+                    (struct sockaddr *) &native, &native_len);
       g_mutex_unlock (&self->lock);
       if (n < 0)
         {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("RTP receive: %s", error->message);  /* an ICMP error: keep going */
+          int code = errno;
+
+          if (code == EINTR)
+            continue;
+          if (code != EAGAIN && code != EWOULDBLOCK)
+            g_debug ("RTP receive: %s", g_strerror (code));  /* an ICMP error: keep going */
           break;
         }
-      if (G_IS_INET_SOCKET_ADDRESS (from))
+      if (self->last_from[port] && native_len == self->last_native_len[port] &&
+          memcmp (&native, &self->last_native[port], native_len) == 0)
+        from = g_object_ref (self->last_from[port]);
+      else
+        {
+          from = g_socket_address_new_from_native (&native, native_len);
+          g_set_object (&self->last_from[port], from);
+          memcpy (&self->last_native[port], &native, native_len);
+          self->last_native_len[port] = native_len;
+        }
+      if (from && G_IS_INET_SOCKET_ADDRESS (from))
         handle_datagram (self, port, G_INET_SOCKET_ADDRESS (from), buf, (gsize) n);
     }
   return G_SOURCE_CONTINUE;
