@@ -27,6 +27,7 @@
 /* How often to ask the kernel for a port before giving up on an even/odd pair. */
 #define BIND_ATTEMPTS        64
 #define DATAGRAMS_PER_WAKEUP 32
+#define RECEIVE_BATCH        8    /* datagrams read by one recvmmsg() */
 #define RTP_HEADER_LEN       12
 #define RTCP_HEADER_LEN      8    /* header and sender SSRC: the shortest useful RTCP */
 /* DSCP EF (RFC 3246, RFC 4594 telephony) in the old TOS byte: voice, best effort. */
@@ -410,52 +411,80 @@ handle_datagram (BellRtpSocket *self, int port, GInetSocketAddress *from, guint8
   receiver_release (receiver);
 }
 
+/* The GSocketAddress for a datagram's source: the last one's again when it is the same (nearly
+ * always: the peer), so that a packet makes and frees no GObjects. */
+static GSocketAddress *
+source_address (BellRtpSocket *self, int port, const struct sockaddr_storage *native,
+                socklen_t native_len)
+{
+  if (!self->last_from[port] || native_len != self->last_native_len[port] ||
+      memcmp (native, &self->last_native[port], native_len) != 0)
+    {
+      g_clear_object (&self->last_from[port]);
+      self->last_from[port] = g_socket_address_new_from_native ((gpointer) native, native_len);
+      memcpy (&self->last_native[port], native, native_len);
+      self->last_native_len[port] = native_len;
+    }
+  return self->last_from[port] ? g_object_ref (self->last_from[port]) : NULL;
+}
+
 static gboolean
 receive_ready (BellRtpSocket *self, int port)
 {
-  for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++)
+  int got = RECEIVE_BATCH;
+
+  for (int total = 0; got == RECEIVE_BATCH && total < DATAGRAMS_PER_WAKEUP; total += got)
     {
       /* One byte more than we take, to tell a datagram that was too big. On the stack: the
        * receive function may iterate the context, and the other port's source reuse a buffer. */
-      guint8 buf[BELL_RTP_MAX_RECEIVE + 1];
-      g_autoptr(GSocketAddress) from = NULL;
-      struct sockaddr_storage native;
-      socklen_t native_len = sizeof native;
-      gssize n;
+      guint8 bufs[RECEIVE_BATCH][BELL_RTP_MAX_RECEIVE + 1];
+      struct sockaddr_storage natives[RECEIVE_BATCH];
+      struct iovec iov[RECEIVE_BATCH];
+      struct mmsghdr msgs[RECEIVE_BATCH];
 
+      memset (msgs, 0, sizeof msgs);
+      for (int i = 0; i < RECEIVE_BATCH; i++)
+        {
+          iov[i].iov_base = bufs[i];
+          iov[i].iov_len = sizeof bufs[i];
+          msgs[i].msg_hdr.msg_iov = &iov[i];
+          msgs[i].msg_hdr.msg_iovlen = 1;
+          msgs[i].msg_hdr.msg_name = &natives[i];
+          msgs[i].msg_hdr.msg_namelen = sizeof natives[i];
+        }
       g_mutex_lock (&self->lock);
       if (self->closed)
         {
           g_mutex_unlock (&self->lock);
           return G_SOURCE_REMOVE;
         }
-      /* recvfrom() itself, not g_socket_receive_from(): the read that finds the socket empty,
-       * one each wake-up, would make and format a GError. */
-      n = recvfrom (g_socket_get_fd (self->sockets[port]), buf, sizeof buf, MSG_DONTWAIT,
-                    (struct sockaddr *) &native, &native_len);
+      /* recvmmsg() itself, not g_socket_receive_from(): what is waiting in one call, and a
+       * short count says the socket is empty (no further read that fails, nor a GError made
+       * and formatted for it, each wake-up). */
+      got = recvmmsg (g_socket_get_fd (self->sockets[port]), msgs, RECEIVE_BATCH, MSG_DONTWAIT,
+                      NULL);
       g_mutex_unlock (&self->lock);
-      if (n < 0)
+      if (got < 0)
         {
           int code = errno;
 
           if (code == EINTR)
-            continue;
+            {
+              got = RECEIVE_BATCH;
+              continue;
+            }
           if (code != EAGAIN && code != EWOULDBLOCK)
             g_debug ("RTP receive: %s", g_strerror (code));  /* an ICMP error: keep going */
           break;
         }
-      if (self->last_from[port] && native_len == self->last_native_len[port] &&
-          memcmp (&native, &self->last_native[port], native_len) == 0)
-        from = g_object_ref (self->last_from[port]);
-      else
+      for (int i = 0; i < got; i++)
         {
-          from = g_socket_address_new_from_native (&native, native_len);
-          g_set_object (&self->last_from[port], from);
-          memcpy (&self->last_native[port], &native, native_len);
-          self->last_native_len[port] = native_len;
+          g_autoptr(GSocketAddress) from = source_address (self, port, &natives[i],
+                                                           msgs[i].msg_hdr.msg_namelen);
+
+          if (from && G_IS_INET_SOCKET_ADDRESS (from))
+            handle_datagram (self, port, G_INET_SOCKET_ADDRESS (from), bufs[i], msgs[i].msg_len);
         }
-      if (from && G_IS_INET_SOCKET_ADDRESS (from))
-        handle_datagram (self, port, G_INET_SOCKET_ADDRESS (from), buf, (gsize) n);
     }
   return G_SOURCE_CONTINUE;
 }
