@@ -1035,8 +1035,16 @@ stop_pipelines (BellMediaSession *m)
       if (m->playout)
         {
           BellMediaStats stats = { 0 };
+          BellPlayoutStats playout;
 
           playout_figures (m, &stats);   /* kept for the final report */
+          bell_playout_src_get_stats (BELL_PLAYOUT_SRC (m->playout), &playout);
+          g_debug ("playout: %" G_GUINT64_FORMAT " frames played, %" G_GUINT64_FORMAT
+                   " concealed, %" G_GUINT64_FORMAT " late, %" G_GUINT64_FORMAT " duplicates, "
+                   "%" G_GUINT64_FORMAT " discarded; delay %u ms, stepped up %" G_GUINT64_FORMAT
+                   " and down %" G_GUINT64_FORMAT " times", playout.played, playout.concealed,
+                   playout.late, playout.duplicates, playout.discarded, stats.jitter_buffer_ms,
+                   playout.added_for_drift, playout.dropped_for_drift);
           ending = gst_element_send_event (m->playout, gst_event_new_eos ());
         }
       else
@@ -1164,11 +1172,21 @@ is_g711 (BellMediaSession *m)
   return m->codec->id == BELL_CODEC_PCMU || m->codec->id == BELL_CODEC_PCMA;
 }
 
-/* G.711: the playout source, packets put into it on the core thread, frames out on its own
- * thread at their time (for nothing: taken out on the core thread, see bell-playout-src.h). A
- * recording keeps RECORDING_LATENCY_MS of delay at least and its timeline from 0; a speaker's
- * frames carry the running time it plays them at (the echo canceller's probe lines them up
- * with the microphone's). */
+/* What we hear, in G.711, to a file or nowhere: our own playout source (bell-playout-src.h),
+ * packets put into it on the core thread and no thread woken for them, frames out on its own
+ * thread at their time (for nothing: taken out on the core thread). A speaker keeps
+ * rtpjitterbuffer: paced by what the device takes, it kept a steady 36 ms mouth to ear on the
+ * delay bench (run-media-bench.sh), where our playout paced by the device's clock or by its
+ * sink's blocking moved between 37 and 52 ms (its 5 ms steps following a device that took
+ * samples 0.2 % faster than its GStreamer clock ran). */
+static gboolean
+uses_playout (BellMediaSession *m)
+{
+  return is_g711 (m) && is_recording (m);
+}
+
+/* The playout source of uses_playout(). A recording keeps RECORDING_LATENCY_MS of delay at
+ * least and its timeline from 0. */
 static gboolean
 add_playout (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
@@ -1178,8 +1196,7 @@ add_playout (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
                                                                       : BELL_PLAYOUT_PCMA,
                                      plan->ptime, is_recording (m) ? RECORDING_LATENCY_MS : 0,
                                      g_str_equal (m->audio_out, "none") ? BELL_PLAYOUT_TO_NOTHING
-                                     : is_wav (m->audio_out) ? BELL_PLAYOUT_TO_FILE
-                                     : BELL_PLAYOUT_TO_DEVICE);
+                                                                        : BELL_PLAYOUT_TO_FILE);
   gst_bin_add (GST_BIN (m->recv), m->playout);
   if (!gst_element_link (m->playout, first))
     {
@@ -1236,7 +1253,7 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   GstBus *bus;
 
   g_clear_pointer (&m->jitter_target, bell_jitter_target_free);
-  if (!is_g711 (m))
+  if (!uses_playout (m))
     m->jitter_target = bell_jitter_target_new (plan->clock_rate);
   m->playout_ms = 0;
   m->playout_late = 0;
@@ -1267,9 +1284,9 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   m->send_stopping = FALSE;
   g_mutex_unlock (&m->lock);
   /* Mono from the decoder on (Opus's rtpmap says 2 channels whatever it carries): recordings
-   * and speakers get one voice channel. G.711 has a playout source of its own in front
-   * (bell-playout-src.h), added below. */
-  if (is_g711 (m))
+   * and speakers get one voice channel. uses_playout(): our playout source goes in front,
+   * added below. */
+  if (uses_playout (m))
     recv = g_strdup_printf ("audioconvert name=first ! audioresample ! volume name=speaker ! %s",
                             sink);
   else
@@ -1300,9 +1317,9 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
       if (is_recording (m) && wants_decoder_fec (m))
         set_decoder_fec (m);
     }
-  if (is_g711 (m) && !add_playout (m, plan, error))
+  if (uses_playout (m) && !add_playout (m, plan, error))
     return FALSE;
-  if (!is_g711 (m) && !add_jitter_buffer (m, plan, error))
+  if (!uses_playout (m) && !add_jitter_buffer (m, plan, error))
     return FALSE;
   m->speaker = gst_bin_get_by_name (GST_BIN (m->recv), "speaker");
   g_object_unref (m->speaker);

@@ -96,7 +96,7 @@ create (GstPushSrc *push_src, GstBuffer **out)
         }
     }
   /* When the frame was due, on the monotonic clock the packets' arrivals are on: now, less
-   * how late the wake-up came. Through a device's clock, which the playout then follows. */
+   * how late the wake-up came. */
   due_us = g_get_monotonic_time () - MAX (late, 0) / GST_USECOND;
   buffer = gst_buffer_new_allocate (NULL, (bell_playout_get_frame_samples (self->playout) +
                                            BELL_PLAYOUT_STEP_MAX) * sizeof (gint16), NULL);
@@ -104,8 +104,7 @@ create (GstPushSrc *push_src, GstBuffer **out)
   len = bell_playout_get (self->playout, due_us, (gint16 *) map.data);
   gst_buffer_unmap (buffer, &map);
   gst_buffer_set_size (buffer, len * sizeof (gint16));
-  GST_BUFFER_PTS (buffer) = self->output == BELL_PLAYOUT_TO_FILE ? self->due - self->first_due
-                                                                 : self->due;
+  GST_BUFFER_PTS (buffer) = self->due - self->first_due;
   GST_BUFFER_DURATION (buffer) = samples_time (len);
   if (self->due == self->first_due)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
@@ -140,7 +139,7 @@ unlock_stop (GstBaseSrc *base_src)
   return TRUE;
 }
 
-/* Paused and played again (a device's pipeline): frames are due from the next one on. */
+/* Stopped and started again: frames are due from the next one on. */
 static gboolean
 start (GstBaseSrc *base_src)
 {

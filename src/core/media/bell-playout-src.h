@@ -1,4 +1,5 @@
-/* bell-playout-src.h: a live source of a call's received G.711 audio, one frame per ptime.
+/* bell-playout-src.h: a live source of a call's received G.711 audio for a recording (or for
+ * nothing), one frame per ptime.
  *
  * The core thread puts each packet into the element's BellPlayout (bell-playout.h) as it
  * arrives, and wakes no one: the element's own streaming thread takes the frame due on the
@@ -8,15 +9,14 @@
  * CPU, measured.
  *
  * Pacing: each frame is due when the one before it has played, the first at the playout's
- * start (the first packet's arrival plus the jitter target), on the pipeline's clock: a
- * device's own (pulsesink's, alsasink's), which runs as the device plays, so a device a little
- * slower or faster than our clock never collects frames before it nor starves; the playout's
- * headroom sees the difference and makes it up in 5 ms steps. A file or nothing runs on the
- * system clock. Deadlines, not a period: a late wake-up does not shift the frames after it.
+ * start (the first packet's arrival plus the jitter target), on the pipeline's clock (the
+ * system clock: the element is for recordings; speakers keep rtpjitterbuffer, see
+ * bell-media-session.c). Deadlines, not a period: a late wake-up does not shift the frames
+ * after it.
  *
- * Output: audio/x-raw, S16 native-endian, 8000 Hz, mono. Buffers carry the running time they
- * are due at; for a file, from 0 at the first frame, gap-free. Before the first packet nothing
- * comes out: a recording starts with the call's first sound.
+ * Output: audio/x-raw, S16 native-endian, 8000 Hz, mono, stamped from 0 at the first frame,
+ * gap-free. Before the first packet nothing comes out: a recording starts with the call's
+ * first sound.
  *
  * For nothing (--audio-out none) no frame comes out at all and the streaming thread sleeps:
  * the frames due by each packet's arrival are taken out (and dropped) as it is put in, on the
@@ -36,8 +36,7 @@ G_DECLARE_FINAL_TYPE (BellPlayoutSrc, bell_playout_src, BELL, PLAYOUT_SRC, GstPu
 
 typedef enum
 {
-  BELL_PLAYOUT_TO_DEVICE,    /* frames on the clock, stamped with the running time */
-  BELL_PLAYOUT_TO_FILE,      /* frames on the clock, stamped from 0 */
+  BELL_PLAYOUT_TO_FILE,      /* frames on the pipeline's clock, stamped from 0 */
   BELL_PLAYOUT_TO_NOTHING,   /* no frames: taken out as packets come (see above) */
 } BellPlayoutOutput;
 
