@@ -10,25 +10,6 @@
 #define FRAME  160   /* 20 ms */
 #define FREQ   200.0
 
-/* G.711 µ-law encoding (ITU-T G.711 §2: bias 0x84, segment, inverted). */
-static guint8
-ulaw_encode (gint16 sample)
-{
-  int pcm = sample, mask, seg = 0;
-
-  if (pcm < 0)
-    {
-      pcm = -pcm;
-      mask = 0x7f;
-    }
-  else
-    mask = 0xff;
-  pcm = MIN (pcm, 32635) + 0x84;
-  for (int v = pcm >> 7; v > 1 && seg < 7; v >>= 1)
-    seg++;
-  return (guint8) ((seg << 4 | ((pcm >> (seg + 3)) & 0x0f)) ^ mask);
-}
-
 static gint16
 tone (guint64 n)
 {
@@ -52,11 +33,13 @@ static GstBuffer *
 tone_frame (guint index)
 {
   GstBuffer *buffer = gst_buffer_new_allocate (NULL, FRAME, NULL);
+  gint16 pcm[FRAME];
   GstMapInfo map;
 
-  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
   for (guint i = 0; i < FRAME; i++)
-    map.data[i] = ulaw_encode (tone ((guint64) index * FRAME + i));
+    pcm[i] = tone ((guint64) index * FRAME + i);
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  bell_g711_ulaw_encode_buf (pcm, FRAME, map.data);
   gst_buffer_unmap (buffer, &map);
   GST_BUFFER_PTS (buffer) = index * 20 * GST_MSECOND;
   GST_BUFFER_DURATION (buffer) = 20 * GST_MSECOND;
