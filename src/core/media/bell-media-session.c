@@ -571,6 +571,14 @@ on_samples (GstAppSink *sink, gpointer data)
         }
       m->next_sample = at + n;
     }
+  else if (!m->frame_started)
+    {
+      /* No time on it (sources stamp theirs): numbered from the origin, frames back to back. */
+      m->frame_fill = 0;
+      m->frame_ts = m->ts_origin;
+      m->frame_marker = TRUE;
+      m->frame_started = TRUE;
+    }
   while (n > 0)
     {
       gsize take = MIN (n, frame - m->frame_fill);
