@@ -73,6 +73,7 @@
 #include "bell-dtmf.h"
 #include "bell-frame-tally.h"
 #include "bell-jitter-target.h"
+#include "bell-playout.h"
 #include "bell-rtcp.h"
 #include "bell-rtp-packet.h"
 #include "bell-rtp-red.h"
@@ -153,6 +154,11 @@ typedef struct
   guint8            seen[65536 / 8]; /* sequence numbers handed to it, as a bitmap */
   guint16           last_seq;        /* the last one */
   BellJitterTarget *jitter;
+  /* PCMA: the playout of a call that records, or plays to nothing (bell-playout-src.c), fed
+   * beside the jitter target of one that plays to a speaker. */
+  BellPlayout      *playout;
+  gint64            next_due;        /* when its next frame is due, 0 before the first */
+  guint64           frames_out;      /* taken out of it */
   gboolean          recv_lossy, decoder_fec;
   guint             red_seen;
   /* Sending: our RED encoder, and the frames it was given (newest first) as it should
@@ -564,6 +570,47 @@ playout_latency (Call *c)
   return ms;
 }
 
+/* bell-playout-src.c bell_playout_src_put() for nothing (take_due(), then the packet): keep
+ * in step with it. Every frame taken out has a frame's length within a step's; each is played
+ * or concealed, and counted once. */
+#define MAX_CATCH_UP 100
+
+static void
+playout_put (Call *c, guint16 seq, guint32 timestamp, gboolean marker, const guint8 *payload,
+             gsize len)
+{
+  gint16 pcm[PTIME_MS * 8 + BELL_PLAYOUT_STEP_MAX];
+  guint frame = PTIME_MS * 8, n = 0;
+  BellPlayoutStats stats;
+
+  if (!c->playout)
+    return;
+  if (bell_playout_get_start_us (c->playout) >= 0)
+    {
+      if (!c->next_due)
+        c->next_due = bell_playout_get_start_us (c->playout);
+      while (c->next_due <= c->now && n++ < MAX_CATCH_UP)
+        {
+          guint got = bell_playout_get (c->playout, c->next_due, pcm);
+
+          if (got + BELL_PLAYOUT_STEP_MAX < frame || got > frame + BELL_PLAYOUT_STEP_MAX)
+            fail ("the playout gave a frame of %u samples (%u expected, within %u)", got, frame,
+                  BELL_PLAYOUT_STEP_MAX);
+          touch_bytes ((const guint8 *) pcm, got * sizeof pcm[0]);
+          c->frames_out++;
+          c->next_due += (gint64) got * G_USEC_PER_SEC / 8000;
+        }
+      if (c->next_due <= c->now)
+        c->next_due = c->now;
+    }
+  bell_playout_put (c->playout, seq, timestamp, marker, payload, len, c->now);
+  bell_playout_get_stats (c->playout, &stats);
+  if (stats.played + stats.concealed != c->frames_out)
+    fail ("the playout counts %" G_GUINT64_FORMAT " played and %" G_GUINT64_FORMAT
+          " concealed of %" G_GUINT64_FORMAT " frames taken out", stats.played, stats.concealed,
+          c->frames_out);
+}
+
 /* bell-media-session.c receive_red(): keep in step with it. */
 static void
 receive_red (Call *c, const guint8 *data, const BellRtpHeader *rtp)
@@ -581,10 +628,12 @@ receive_red (Call *c, const guint8 *data, const BellRtpHeader *rtp)
       if (blocks[i].pt != c->pt || !back || blocks[i].ts_offset % c->frame_ticks ||
           back * PTIME_MS > playout_latency (c))
         continue;
-      tally_arrived (c, (guint16) (rtp->seq - back), BELL_FRAME_RED);
+      if (tally_arrived (c, (guint16) (rtp->seq - back), BELL_FRAME_RED))
+        playout_put (c, (guint16) (rtp->seq - back), rtp->timestamp - blocks[i].ts_offset, FALSE,
+                     blocks[i].data, blocks[i].len);
     }
-  if (blocks[n - 1].pt == c->pt)
-    tally_arrived (c, rtp->seq, BELL_FRAME_PACKET);
+  if (blocks[n - 1].pt == c->pt && tally_arrived (c, rtp->seq, BELL_FRAME_PACKET))
+    playout_put (c, rtp->seq, rtp->timestamp, rtp->marker, blocks[n - 1].data, blocks[n - 1].len);
 }
 
 /* bell-media-session.c on_received() past the telephone events: the codec's packets and RED's
@@ -599,6 +648,9 @@ receive_audio (Call *c, const guint8 *data, const BellRtpHeader *rtp)
     receive_red (c, data, rtp);
   else if (rtp->pt != c->pt || !tally_arrived (c, rtp->seq, BELL_FRAME_PACKET))
     return;
+  else
+    playout_put (c, rtp->seq, rtp->timestamp, rtp->marker, data + rtp->payload_offset,
+                 rtp->payload_len);
   lossy = c->recv_lossy || c->counts.frames - c->counts.packets > missed;
   if (lossy && c->opus && !c->decoder_fec)
     {
@@ -975,6 +1027,8 @@ call_start (Call *c, guint8 config, guint8 dtmf_pt, guint32 input_hash)
   c->frame_ticks = PTIME_MS * (c->clock_rate / 1000);
   c->tally = bell_frame_tally_new ();
   c->jitter = bell_jitter_target_new (c->clock_rate);
+  if (!c->opus)
+    c->playout = bell_playout_new (BELL_PLAYOUT_PCMA, PTIME_MS, 60);
   c->red = bell_red_encoder_new ();
   c->red_ts = input_hash;
   return TRUE;
@@ -996,6 +1050,7 @@ call_end (Call *c, const uint8_t *data, size_t size)
   bell_dtmf_receiver_free (c->dtmf);
   bell_frame_tally_free (c->tally);
   bell_jitter_target_free (c->jitter);
+  bell_playout_free (c->playout);
   bell_red_encoder_free (c->red);
   bell_rtcp_session_free (c->rtcp);
   bell_srtp_session_free (c->ours);
