@@ -24,7 +24,7 @@ typedef struct
   const char  *name;          /* as in SDP and --codecs: "PCMU", "PCMA", "G722", "opus" */
   const char  *caps_name;     /* encoding-name in application/x-rtp caps */
   guint        audio_rate;    /* samples per second the coder takes and gives */
-  const char  *encoder;
+  const char  *encoder;       /* NULL (G.711): coded and packed by our send callback */
   const char  *payloader;
   const char  *depayloader;
   const char  *decoder;

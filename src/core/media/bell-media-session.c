@@ -185,8 +185,7 @@ bell_media_check (const BellMediaConfig *config, GError **error)
 {
   static const char *const needed[] = {
     "appsink", "audioconvert", "audioresample", "volume", "rtpjitterbuffer",
-    "mulawenc", "alawenc", "rtppcmupay", "rtppcmudepay", "rtppcmapay",
-    "rtppcmadepay", "audiotestsrc", "fakesink",
+    "rtppcmudepay", "rtppcmadepay", "audiotestsrc", "fakesink",
   };
   const char *in = config->audio_in ? config->audio_in : "default";
   const char *out = config->audio_out ? config->audio_out : "default";

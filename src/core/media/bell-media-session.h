@@ -1,10 +1,13 @@
 /* bell-media-session.h: one call's audio, both ways, in GStreamer.
  *
- * Send: source (microphone, a test tone, silence or a WAV file) → G.711 encoder → RTP
- * payloader → appsink → our RTP socket. Receive: our RTP socket → appsrc → jitter buffer →
- * depayloader → decoder → sink (speaker, nothing, or a WAV file). The socket stays ours
- * (symmetric RTP, SRTP, statistics); GStreamer only codes and plays. DTMF (RFC 4733) goes out
- * in the audio stream's place and comes in as events. Made and driven on the core thread.
+ * Send: source (microphone, a test tone, silence or a WAV file) → encoder → RTP payloader →
+ * appsink → our RTP socket; for G.711 the appsink takes the samples and the send callback cuts,
+ * encodes and packs them itself (bell-g711.h). Receive: our RTP socket → push source → jitter
+ * buffer → depayloader → decoder → sink (speaker, nothing, or a WAV file); G.711 to a WAV file
+ * or to nothing goes through our own playout instead (bell-playout-src.h), with no thread
+ * woken per packet. The socket stays ours (symmetric RTP, SRTP, statistics); GStreamer codes
+ * and plays. DTMF (RFC 4733) goes out in the audio stream's place and comes in as events. Made
+ * and driven on the core thread.
  */
 #pragma once
 
