@@ -47,9 +47,9 @@ struct _BellMediaSession
   GMainContext      *context;
 
   GstElement        *send;        /* source ... payloader ! appsink */
-  GstElement        *recv;        /* G.711: playout source ... sink; the other codecs: push
-                                   * source ! jitter buffer ! depayloader ! decoder ... sink */
-  GstElement        *playout;     /* BellPlayoutSrc (G.711), or NULL */
+  GstElement        *recv;        /* push source ! jitter buffer ! depayloader ! decoder ...
+                                   * sink, or with uses_playout(): playout source ... sink */
+  GstElement        *playout;     /* BellPlayoutSrc (uses_playout()), or NULL */
   guint              playout_ms;  /* its target and late packets, as last read (kept for the */
   guint64            playout_late;/* final report, which may come after the pipelines went) */
   GstElement        *pushsrc;
@@ -528,10 +528,9 @@ wait_until (BellMediaSession *m, GstElement *sink, GstClockTime at)
  * source makes (a device's period, 256 ms from a WAV file), cut into frames of ptime, each
  * encoded and sent as one packet when its first sample is due (the sink waited for the
  * buffer's first; a frame further in waits for its own here, or 6 packets of a 128 ms buffer
- * would leave at once). The RTP timestamp follows the
- * buffers' time (a random origin, RFC 3550 §5.1): a source that skips (a device that dropped
- * samples) leaves the same gap in the timestamps, and the first packet after it has the
- * marker bit, as the payloader would. */
+ * would leave at once). The RTP timestamp follows the buffers' time (a random origin, RFC
+ * 3550 §5.1): a source that skips (a device that dropped samples) leaves the same gap in the
+ * timestamps, and the first packet after it has the marker bit, as the payloader would. */
 static GstFlowReturn
 on_samples (GstAppSink *sink, gpointer data)
 {
@@ -1201,7 +1200,7 @@ add_playout (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 
   m->playout = bell_playout_src_new (m->codec->id == BELL_CODEC_PCMU ? BELL_PLAYOUT_PCMU
                                                                       : BELL_PLAYOUT_PCMA,
-                                     plan->ptime, is_recording (m) ? RECORDING_LATENCY_MS : 0,
+                                     plan->ptime, RECORDING_LATENCY_MS,
                                      g_str_equal (m->audio_out, "none") ? BELL_PLAYOUT_TO_NOTHING
                                                                         : BELL_PLAYOUT_TO_FILE);
   gst_bin_add (GST_BIN (m->recv), m->playout);
@@ -1214,7 +1213,8 @@ add_playout (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   return TRUE;
 }
 
-/* The other codecs: RTP packets pushed through rtpjitterbuffer, its depayloader and decoder. */
+/* Everything else (a speaker, Opus, G.722): RTP packets pushed through rtpjitterbuffer, the
+ * codec's depayloader and decoder. */
 static gboolean
 add_jitter_buffer (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
 {
