@@ -9,6 +9,7 @@
 #include <gst/base/gstbasesink.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "bell-dtmf.h"
 #include "bell-emodel.h"
@@ -98,6 +99,8 @@ struct _BellMediaSession
   guint64            next_sample; /* where the last buffer ended (samples from time 0) */
   guint32            ts_origin;
   GstClockID         send_wait;   /* a frame waiting for its time (under lock) */
+  GstClock          *send_clock;  /* the send pipeline's clock last seen (compared only) */
+  gboolean           send_clock_monotonic;
   gboolean           send_stopping;  /* under lock: the pipelines are being stopped */
 
   /* Sending: what the far end's reports say we should do. */
@@ -497,6 +500,58 @@ on_packet (GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
+/* Whether the pipelines are being stopped. */
+static gboolean
+send_stopping (BellMediaSession *m)
+{
+  gboolean stopping;
+
+  g_mutex_lock (&m->lock);
+  stopping = m->send_stopping;
+  g_mutex_unlock (&m->lock);
+  return stopping;
+}
+
+/* On the system's monotonic clock (a file's or a test source's pipeline), a plain sleep to
+ * the deadline, in steps of at most SLEEP_STEP_NS so that a stop is seen soon: a GstClockID
+ * made, weakly referenced and freed for every packet cost more than the sleep itself. */
+#define SLEEP_STEP_NS (20 * GST_MSECOND)
+
+static gboolean
+sleep_until (BellMediaSession *m, GstClockTime deadline)
+{
+  for (;;)
+    {
+      struct timespec now, step;
+      GstClockTime now_ns;
+
+      if (send_stopping (m))
+        return FALSE;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      now_ns = GST_TIMESPEC_TO_TIME (now);
+      if (now_ns >= deadline)
+        return TRUE;
+      GST_TIME_TO_TIMESPEC (MIN (deadline, now_ns + SLEEP_STEP_NS), step);
+      clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &step, NULL);
+    }
+}
+
+/* Asked once per clock (the streaming thread's own fields): a property read per packet
+ * costs too. */
+static gboolean
+is_monotonic_system_clock (BellMediaSession *m, GstClock *clock)
+{
+  GstClockType type = GST_CLOCK_TYPE_REALTIME;
+
+  if (clock == m->send_clock)
+    return m->send_clock_monotonic;
+  if (GST_IS_SYSTEM_CLOCK (clock))
+    g_object_get (clock, "clock-type", &type, NULL);
+  m->send_clock = clock;   /* compared only, never dereferenced */
+  m->send_clock_monotonic = type == GST_CLOCK_TYPE_MONOTONIC;
+  return m->send_clock_monotonic;
+}
+
 /* Waits on the send pipeline's clock until running time at; FALSE when the pipelines are
  * being stopped (stop_pipelines() cancels the wait). */
 static gboolean
@@ -508,6 +563,8 @@ wait_until (BellMediaSession *m, GstElement *sink, GstClockTime at)
 
   if (!clock)
     return TRUE;
+  if (is_monotonic_system_clock (m, clock))
+    return sleep_until (m, gst_element_get_base_time (sink) + at);
   id = gst_clock_new_single_shot_id (clock, gst_element_get_base_time (sink) + at);
   g_mutex_lock (&m->lock);
   go_on = !m->send_stopping;
@@ -1287,6 +1344,7 @@ build (BellMediaSession *m, const BellSdpMediaPlan *plan, GError **error)
   m->frame_fill = 0;
   m->frame_started = FALSE;
   m->ts_origin = g_random_int ();
+  m->send_clock = NULL;
   g_mutex_lock (&m->lock);
   m->send_stopping = FALSE;
   g_mutex_unlock (&m->lock);
