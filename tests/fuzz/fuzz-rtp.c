@@ -559,7 +559,8 @@ red_parse (const guint8 *p, gsize len, BellRedBlock *blocks, guint max)
   return n;
 }
 
-/* bell-media-session.c playout_latency() (never a recording here). */
+/* bell-media-session.c playout_latency() as for a speaker (rtpjitterbuffer's depth): RED's
+ * copies are let in by it; the recording's playout below (playout_put()) takes the same frames. */
 static guint
 playout_latency (Call *c)
 {

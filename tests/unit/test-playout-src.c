@@ -18,12 +18,19 @@ put (GstElement *src, guint i, gint64 arrival_us)
                         payload, sizeof payload, arrival_us);
 }
 
+/* A call's playout to nothing: PCMU, 20 ms frames, a recording's 60 ms floor. */
+static GstElement *
+new_to_nothing (void)
+{
+  return gst_object_ref_sink (bell_playout_src_new (BELL_PLAYOUT_PCMU, 20, 60,
+                                                    BELL_PLAYOUT_TO_NOTHING));
+}
+
 /* 50 packets 20 ms apart: every frame due by the last arrival was taken out and played. */
 static void
 test_steady (void)
 {
-  g_autoptr(GstElement) src = gst_object_ref_sink (bell_playout_src_new (BELL_PLAYOUT_PCMU, 20,
-                                                                         60, BELL_PLAYOUT_TO_NOTHING));
+  g_autoptr(GstElement) src = new_to_nothing ();
   BellPlayoutStats stats;
 
   for (guint i = 0; i < 50; i++)
@@ -42,8 +49,7 @@ test_steady (void)
 static void
 test_late (void)
 {
-  g_autoptr(GstElement) src = gst_object_ref_sink (bell_playout_src_new (BELL_PLAYOUT_PCMU, 20,
-                                                                         60, BELL_PLAYOUT_TO_NOTHING));
+  g_autoptr(GstElement) src = new_to_nothing ();
   BellPlayoutStats stats;
 
   for (guint i = 0; i < 50; i++)
