@@ -532,6 +532,31 @@ count_events (Recorder *r, const char *name)
   return n;
 }
 
+/* Returns once the commands given to core so far have run. A command waits in the core
+ * thread's queue, while a datagram that arrives meanwhile may be read first; an OPTIONS to
+ * itself, queued after them, is answered only after they ran. Its event is taken out of r. */
+static void
+wait_commands_done (BellCore *core, Recorder *r)
+{
+  g_autofree char *self = g_strdup_printf ("sip:127.0.0.1:%u",
+                                           bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP));
+  guint before = count_events (r, "options");
+
+  bell_core_options (core, self, BELL_SIP_TRANSPORT_UDP);
+  for (gint64 end = g_get_monotonic_time () + TIMEOUT_MS * 1000; count_events (r, "options") == before;)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  for (guint i = r->events->len; i > 0; i--)
+    if (g_str_equal (bell_event_get_name (r->events->pdata[i - 1]), "options"))
+      {
+        g_assert_cmpint (bell_event_get_int (r->events->pdata[i - 1], "status", 0), ==, 200);
+        g_ptr_array_remove_index (r->events, i - 1);
+        break;
+      }
+}
+
 /* Registering an account again (a new password) replaces its registration: the old binding
  * is removed (Expires: 0 on the old Call-ID) before the new one is asked for. */
 static void
@@ -631,7 +656,7 @@ test_incoming_account (void)
 
   /* The user lets direct calls in: it rings, as no account's. */
   bell_core_set_direct_calls (core, BELL_DIRECT_CALLS_ACCEPT, NULL);
-  g_usleep (200 * 1000);
+  wait_commands_done (core, &r);
   bell_core_call (caller, direct, BELL_SIP_TRANSPORT_UDP);
   ev = wait_call_state (&r, "incoming");
   g_assert_null (bell_event_get_string (ev, "account"));
@@ -733,8 +758,7 @@ test_direct_calls_contacts (void)
   core = start_core_full (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, 0, &r);
   port = bell_core_get_port (core, BELL_SIP_TRANSPORT_UDP);
   bell_core_set_direct_calls (core, BELL_DIRECT_CALLS_CONTACTS, contacts);
-  /* Commands and packets race to the core thread: let the command land first. */
-  g_usleep (200 * 1000);
+  wait_commands_done (core, &r);
 
   g_assert_cmpuint (raw_invite_status (peer, port, "<sip:mallory@127.0.0.1>", "", 3000), ==, 403);
   /* dave is a contact, but his address is not where this comes from. */
