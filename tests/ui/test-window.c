@@ -228,6 +228,25 @@ test_outgoing (void)
   UI_WAIT_UNTIL (*call_text ("codec") != '\0', 5);
   g_assert_cmpstr (call_text ("encryption"), ==, "Not encrypted");
 
+  /* The controls are a row of equal circles: transfer (a menu button, whose style classes are
+   * on its outer node) as wide and high as mute, hold and the keypad's toggle. */
+  {
+    const char *controls[] = { "hold", "keypad-toggle", "transfer" };
+    int w, h;
+
+    /* Laid out at the frame after the call's page was shown. */
+    UI_WAIT_UNTIL (gtk_widget_get_width (call_widget ("transfer")) > 0, 5);
+    w = gtk_widget_get_width (call_widget ("mute"));
+    h = gtk_widget_get_height (call_widget ("mute"));
+    g_assert_cmpint (w, >=, 48);
+    g_assert_cmpint (w, ==, h);
+    for (gsize i = 0; i < G_N_ELEMENTS (controls); i++)
+      {
+        g_assert_cmpint (gtk_widget_get_width (call_widget (controls[i])), ==, w);
+        g_assert_cmpint (gtk_widget_get_height (call_widget (controls[i])), ==, h);
+      }
+  }
+
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (call_widget ("mute")), TRUE);
   g_assert_true (bell_call_get_muted (bell_call_view_get_call (bell_window_get_call_view (window))));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (call_widget ("mute")), FALSE);
