@@ -605,8 +605,12 @@ run_core (Cli *cli, const char *command, const char *arg)
   if (cli->loop_is_listen)
     {
       /* Listen where asked: on the chosen transport, or UDP and TCP (and TLS with a cert). */
-      if (cli->kind == BELL_SIP_TRANSPORT_UDP || cli->kind == BELL_SIP_TRANSPORT_TCP ||
-          cli->kind == BELL_SIP_TRANSPORT_TLS)
+      if (cli->kind == BELL_SIP_TRANSPORT_TLS && !cli->tls_cert && cli->user)
+        /* The phone of an account over TLS: its calls come over the connection it registered
+         * on (RFC 5626), so it needs no server certificate; UDP and TCP as register has. */
+        config.listen = BELL_SIP_TRANSPORT_UDP | BELL_SIP_TRANSPORT_TCP;
+      else if (cli->kind == BELL_SIP_TRANSPORT_UDP || cli->kind == BELL_SIP_TRANSPORT_TCP ||
+               cli->kind == BELL_SIP_TRANSPORT_TLS)
         config.listen = cli->kind;
       else if (cli->kind != BELL_SIP_TRANSPORT_ANY)
         {
