@@ -22,6 +22,13 @@ SHA-256, which is as good as the password for the realm) and for each SRTP key s
 their hex). None may be found. The logs must show the SDP each side received, its a=crypto
 lines with "<redacted>" for keys, and the challenged REGISTER, so that the search is not vacuous.
 
+The session runs twice: over UDP, then over TLS (kamailio's tls module; skipped without it),
+where bob registers and takes the call over his TLS connection to kamailio and alice calls over
+hers. kamailio reaches each phone over the connection it came from (reach_over_flows(): a
+client has no server certificate to be connected to). Over TLS the memory case also covers
+OpenSSL's read buffer, which keeps each record it deciphered in place (the INVITE with alice's
+keys) until a later record overwrites it, unless told to cleanse it.
+
 Memory: 1 s after the call ended, bob's process memory is read (/proc/PID/mem, his writable
 private maps; he runs without MALLOC_PERTURB_, so that freed memory keeps what our own wiping
 left). No key may be found, in base64, as bytes or in hex: not even in the INVITE and our 200,
@@ -55,7 +62,7 @@ BOB = "sip:bob@%s" % REALM
 CAROL = "sip:carol@%s" % REALM
 CALL_S = 2 + (1.5 if "ASAN_OPTIONS" in os.environ else 0.0)
 
-DESCS = [
+SESSION_DESCS = [
     "session: bob registers through kamailio with a random password, challenged (401) and "
     "accepted",
     "session: alice calls bob with --srtp mandatory through kamailio (407 answered): the call "
@@ -74,9 +81,16 @@ DESCS = [
     "under their HOME, XDG config/data/cache/state dirs or logs",
     "files: no SRTP key of the call (base64, its first 16 characters, the decoded key||salt, "
     "the master key, hex) in any of those files",
-    "crash output: carol, registered with a password and killed with SIGABRT (no core dump), "
-    "left no password in what she wrote",
 ]
+CRASH_DESC = ("crash output: carol, registered with a password and killed with SIGABRT (no core "
+              "dump), left no password in what she wrote")
+
+# The session once over UDP and once over TLS (bob registers and is called over his TLS
+# connection to kamailio, alice calls over hers): OpenSSL deciphers each record in place, in a
+# read buffer that keeps it until a later record overwrites it, so over TLS the memory case
+# also covers what OpenSSL keeps (the INVITE's offer, with alice's keys, among it).
+TRANSPORTS = ("udp", "tls")
+DESCS = ["%s: %s" % (t, d) for t in TRANSPORTS for d in SESSION_DESCS] + [CRASH_DESC]
 
 INLINE = re.compile(r"inline:([A-Za-z0-9+/]+={0,2})")
 SDP_LOG = re.compile(r"BBSDP (rm|rs)=\[([^\]]*)\] ci=\[([^\]]*)\] body=\[(.*?)\]\s*$",
@@ -126,11 +140,36 @@ def add_body_logging(cfg):
         f.write(text)
 
 
-def call_bob(peers, name, kport, env, logs, seconds):
-    """alice calls bob through kamailio with SRTP mandatory for seconds."""
+def transport_args(transport, ca):
+    """bellbird-cli's options for transport: TLS verified against the test CA."""
+    return ["--transport", "tls", "--tls-ca", ca] if transport == "tls" else []
+
+
+def reach_over_flows(cfg):
+    """Makes kamailio reach each phone over the connection it came from, as an edge proxy
+    does for clients that cannot be connected to (nathelper's fix_nated_contact() on every
+    Contact: a REGISTER's, a call's and its answer's). A phone's Contact names its TLS port,
+    where nothing listens: a client has no server certificate. Run after add_body_logging."""
+    with open(cfg) as f:
+        text = f.read()
+    fix = '  if (is_present_hf("Contact")) { fix_nated_contact(); }\n'
+    for anchor in ('loadmodule "xlog.so"\n', "request_route {\n", "onreply_route {\n"):
+        assert text.count(anchor) == 1, anchor
+    text = text.replace('loadmodule "xlog.so"\n',
+                        'loadmodule "xlog.so"\nloadmodule "nathelper.so"\n')
+    text = text.replace("request_route {\n", "request_route {\n" + fix)
+    text = text.replace("onreply_route {\n", "onreply_route {\n" + fix)
+    with open(cfg, "w") as f:
+        f.write(text)
+
+
+def call_bob(peers, name, kport, env, logs, seconds, transport="udp", ca=None):
+    """alice calls bob through kamailio (at kport, over transport) with SRTP mandatory for
+    seconds."""
     argv = ic.call_argv("sip:bob@%s:%d" % (ic.LOOPBACK, kport), duration=seconds, user=ALICE,
                         password_env="BELLBIRD_TEST_PASSWORD",
-                        extra=["--srtp", "mandatory", "--audio-in", "tone", "--audio-out", "none"])
+                        extra=["--srtp", "mandatory", "--audio-in", "tone", "--audio-out", "none"]
+                        + transport_args(transport, ca))
     return peers.start(name, argv, cwd=logs, collect=True, env=env)
 
 
@@ -252,31 +291,37 @@ def crash_case(tap, peers, root, kport, password):
     carol.stop()
     files = all_files([os.path.join(root, "carol")])
     found = search(files, password_needles("carol", password))
-    tap.ok(reg is not None and rc == -signal.SIGABRT and not found, DESCS[7],
+    tap.ok(reg is not None and rc == -signal.SIGABRT and not found, CRASH_DESC,
            lambda: ["registered: %s, exit %s, %d files searched" % (reg, rc, len(files))]
            + found + carol.diag())
     return files
 
 
-def session(tap, peers, root, kam, kport, users):
+def session(tap, peers, root, kam, kport, users, transport, ca):
+    """The register-and-call session over transport (kport: kamailio's port for it)."""
+    descs = DESCS[TRANSPORTS.index(transport) * len(SESSION_DESCS):]
+    root = os.path.join(root, transport)
     registrar = "sip:%s:%d" % (ic.LOOPBACK, kport)
+    seen_calls = len(wire_keys(kam))
+    seen_challenges = len([r for r in ic.kamailio_records(kam) if r["kind"] == "BBAUTH"])
     bob_env, bob_logs = account_env(root, "bob", users["bob"])
     # listen --user: bob's phone registers and, unlike register, outlives its calls.
     bob_argv = [ic.bellbird_cli(), "listen", "--user", BOB, "--registrar", registrar,
                 "--password-env", "BELLBIRD_TEST_PASSWORD", "--events",
                 "--bind", "%s:%d" % (ic.LOOPBACK, ic.free_port()), "--auto-answer",
                 "--srtp", "mandatory", "--audio-in", "tone", "--audio-out", "none",
-                "--duration", "60"]
-    bob = peers.start("bob", bob_argv, cwd=bob_logs, collect=True, env=bob_env)
+                "--duration", "60"] + transport_args(transport, ca)
+    bob = peers.start("bob-" + transport, bob_argv, cwd=bob_logs, collect=True, env=bob_env)
     _, reg = ic.wait_event(bob, lambda e: e.get("event") == "registration"
                            and e.get("state") == "registered", 8)
-    challenged = [r for r in ic.kamailio_records(kam) if r["kind"] == "BBAUTH"]
-    tap.ok(reg is not None and challenged, DESCS[0],
+    challenged = [r for r in ic.kamailio_records(kam) if r["kind"] == "BBAUTH"][seen_challenges:]
+    tap.ok(reg is not None and challenged, descs[0],
            lambda: ["registered: %s, kamailio challenges: %d" % (reg, len(challenged))]
            + bob.diag() + kam.diag(10))
 
     alice_env, alice_logs = account_env(root, "alice", users["alice"])
-    alice = call_bob(peers, "alice", kport, alice_env, alice_logs, CALL_S)
+    alice = call_bob(peers, "alice-" + transport, kport, alice_env, alice_logs, CALL_S,
+                     transport, ca)
     rc = alice.wait(CALL_S + 12)
     _, ended = ic.wait_event(bob, ic.call_state("ended"), 5)
     media = ic.events(alice, "media") + ic.events(bob, "media")
@@ -284,7 +329,7 @@ def session(tap, peers, root, kam, kport, users):
     encrypted = (bool(ic.events(alice, "media")) and bool(ic.events(bob, "media"))
                  and all(e.get("encrypted") is True for e in media) and len(suites) == 1)
     tap.ok(rc == 0 and "connected" in ic.states(alice) and ended is not None and encrypted,
-           DESCS[1], lambda: ["alice exit %s, states %s; bob ended %s; media suites %s"
+           descs[1], lambda: ["alice exit %s, states %s; bob ended %s; media suites %s"
                               % (rc, ic.states(alice), ended, suites)]
            + alice.diag() + bob.diag())
 
@@ -300,12 +345,12 @@ def session(tap, peers, root, kam, kport, users):
     bob.stop()
     alice.stop()
 
-    calls = wire_keys(kam)
+    calls = wire_keys(kam)[seen_calls:]
     offered = calls[0]["offered"] if calls else []
     answered = calls[0]["answered"] if calls else []
     keys = offered + answered
     tap.ok(len(calls) == 1 and offered and len(answered) == 1 and len(set(keys)) == len(keys),
-           DESCS[2], lambda: ["calls on the wire (keys offered, answered): %s"
+           descs[2], lambda: ["calls on the wire (keys offered, answered): %s"
                               % [(len(c["offered"]), len(c["answered"])) for c in calls]]
            + kam.diag(30))
 
@@ -315,19 +360,19 @@ def session(tap, peers, root, kam, kport, users):
     shown = (all(re.search(r"\r?\na=crypto:\d+ \S+ inline:<redacted>", t) for t in logs.values())
              and "INVITE sip:" in logs["bob"]
              and re.search(r"REGISTER sip:.*?\nAuthorization: Digest ", logs["bob"], re.S))
-    tap.ok(bool(shown), DESCS[3],
+    tap.ok(bool(shown), descs[3],
            lambda: ["%s's log: %d lines, INVITE %s, a=crypto %s, %s %s"
                     % (n, t.count("\n"), "INVITE sip:" in t, "a=crypto:" in t, redacted,
                        redacted in t) for n, t in logs.items()])
 
     if not memory or not environ:
-        tap.skip(DESCS[4], "bob's memory cannot be read (/proc/PID/mem)")
+        tap.skip(descs[4], "bob's memory cannot be read (/proc/PID/mem)")
     else:
         places = {k: key_places(memory, k) for k in keys}
         raw = [k for k in keys
                if base64.b64decode(k) in memory or base64.b64decode(k).hex().encode() in memory]
         tap.ok(keys and all(places_ == (0, 0) for places_ in places.values())
-               and not raw and users["bob"].encode() not in environ, DESCS[4],
+               and not raw and users["bob"].encode() not in environ, descs[4],
                lambda: ["copies of each key (in SIP message text, elsewhere): %s"
                         % list(places.values()),
                         "key||salt or hex found for %d keys; password in the environment: %s"
@@ -337,10 +382,10 @@ def session(tap, peers, root, kam, kport, users):
     needles = dict(password_needles("alice", users["alice"]))
     needles.update(password_needles("bob", users["bob"]))
     found = search(files, needles)
-    tap.ok(len(files) >= 4 and not found, DESCS[5],
+    tap.ok(len(files) >= 4 and not found, descs[5],
            lambda: ["%d files searched:" % len(files)] + ["  " + f for f in files] + found)
     found = search(files, key_needles(keys))
-    tap.ok(keys and not found, DESCS[6],
+    tap.ok(keys and not found, descs[6],
            lambda: ["%d keys, %d files searched" % (len(keys), len(files))] + found)
 
 
@@ -354,15 +399,27 @@ def body(tap):
                  "carol": random_password()}
         root = peers.mkdtemp("secrets")
         kport = ic.free_port()
+        no_tls = None if ic.kamailio_has_module("tls") else \
+            "kamailio tls module missing (package kamailio-tls-modules)"
+        tls_port = None if no_tls else ic.free_port()
         rundir = peers.mkdtemp("kamailio")
-        cfg = ic.write_kamailio_cfg(rundir, kport, users=users, ctl=False, calls=True)
+        certs = ic.make_certs(rundir) if not no_tls else {}
+        cfg = ic.write_kamailio_cfg(rundir, kport, tls_port=tls_port, users=users, ctl=False,
+                                    calls=True, cert=certs.get("server"),
+                                    key=certs.get("server_key"))
         add_body_logging(cfg)
-        kam, ready = ic.start_kamailio(peers, "kamailio", rundir, kport)
+        reach_over_flows(cfg)
+        kam, ready = ic.start_kamailio(peers, "kamailio", rundir, kport, tls_port=tls_port)
         if not ready:
             for d in DESCS:
                 tap.ok(False, d, ["kamailio did not start"] + kam.diag(20))
             return
-        session(tap, peers, root, kam, kport, users)
+        session(tap, peers, root, kam, kport, users, "udp", None)
+        if no_tls:
+            for d in DESCS[len(SESSION_DESCS):-1]:
+                tap.skip(d, no_tls)
+        else:
+            session(tap, peers, root, kam, tls_port, users, "tls", certs["ca"])
         crash_case(tap, peers, root, kport, users["carol"])
 
 

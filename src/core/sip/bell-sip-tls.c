@@ -483,6 +483,9 @@ config_new (const SSL_METHOD *method, gboolean server, GError **error)
   SSL_CTX_set_max_proto_version (ctx, 0);
   /* Renegotiation buys SIP nothing and costs a peer-triggered CPU drain. */
   SSL_CTX_set_options (ctx, SSL_OP_NO_RENEGOTIATION);
+  /* A record is deciphered in place and stays in OpenSSL's read buffer until the next one
+   * overwrites it: an SDP's a=crypto key with it. Cleansed once we have read it. */
+  SSL_CTX_set_options (ctx, SSL_OP_CLEANSE_PLAINTEXT);
   /* A write queue hands us its head again after a short write, perhaps moved and grown. */
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   ERR_clear_error ();
