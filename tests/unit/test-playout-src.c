@@ -1,6 +1,7 @@
 /* test-playout-src.c: BellPlayoutSrc for nothing (--audio-out none) takes the frames due out
  * of its playout as each packet comes, before the packet goes in: a packet that comes after
- * its frame was due is late, one in time is played, and nothing else has to run. */
+ * its frame was due is late, one in time is played, and nothing else has to run. For a file,
+ * the end of a call drains what came, however far behind the streaming thread was. */
 #include <gst/gst.h>
 
 #include "bell-playout-src.h"
@@ -68,6 +69,87 @@ test_late (void)
   g_assert_cmpuint (stats.played + stats.concealed + stats.added_for_drift, >=, 46);
 }
 
+/* The streaming thread of a recording, held up (a loaded machine) after its fifth frame
+ * until the call has ended. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean released;
+  guint    buffers;
+  guint64  samples;
+} Starved;
+
+static GstPadProbeReturn
+starve (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Starved *st = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  g_mutex_lock (&st->lock);
+  st->samples += gst_buffer_get_size (buffer) / sizeof (gint16);
+  if (++st->buffers == 5)
+    while (!st->released)
+      g_cond_wait (&st->cond, &st->lock);
+  g_mutex_unlock (&st->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A recording whose streaming thread fell behind still gets every frame of what came before
+ * the call ended: finish() has them made at once, then EOS. 25 packets 20 ms apart (500 ms),
+ * the thread held from its fifth frame (100 ms) until after finish(). */
+static void
+test_finish_drains (void)
+{
+  g_autoptr(GstElement) pipeline = gst_pipeline_new (NULL);
+  GstElement *src = bell_playout_src_new (BELL_PLAYOUT_PCMU, 20, 60, BELL_PLAYOUT_TO_FILE);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr(GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr(GstMessage) msg = NULL;
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (src, "src");
+  Starved st = { .released = FALSE };
+  BellPlayoutStats stats;
+
+  g_mutex_init (&st.lock);
+  g_cond_init (&st.cond);
+  g_object_set (sink, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  g_assert_true (gst_element_link (src, sink));
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, starve, &st, NULL);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+
+  for (guint i = 0; i < 25; i++)
+    {
+      if (i)
+        g_usleep (20000);
+      put (src, i, g_get_monotonic_time ());
+    }
+  bell_playout_src_finish (BELL_PLAYOUT_SRC (src));
+  g_mutex_lock (&st.lock);
+  g_assert_cmpuint (st.buffers, ==, 5);   /* held up: the rest was not made yet */
+  st.released = TRUE;
+  g_cond_signal (&st.cond);
+  g_mutex_unlock (&st.lock);
+
+  msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  bell_playout_src_get_stats (BELL_PLAYOUT_SRC (src), &stats);
+  g_test_message ("%u buffers, %" G_GUINT64_FORMAT " samples; played %" G_GUINT64_FORMAT
+                  ", concealed %" G_GUINT64_FORMAT, st.buffers, st.samples, stats.played,
+                  stats.concealed);
+  /* Every frame taken went out before the EOS, and they are every packet's (one may have come
+   * late on a loaded machine, its frame concealed) and no more than the sleeps' drift adds. */
+  g_assert_cmpuint (st.buffers, ==, stats.played + stats.concealed);
+  g_assert_cmpuint (stats.played + stats.late, ==, 25);
+  g_assert_cmpuint (stats.played, >=, 24);
+  g_assert_cmpuint (st.samples, >=, 25 * FRAME - BELL_PLAYOUT_STEP_MAX);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_mutex_clear (&st.lock);
+  g_cond_clear (&st.cond);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -75,5 +157,6 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/playout-src/to-nothing/steady", test_steady);
   g_test_add_func ("/playout-src/to-nothing/late", test_late);
+  g_test_add_func ("/playout-src/to-file/finish-drains", test_finish_drains);
   return g_test_run ();
 }

@@ -1108,7 +1108,8 @@ stop_pipelines (BellMediaSession *m)
                    " and down %" G_GUINT64_FORMAT " times", playout.played, playout.concealed,
                    playout.late, playout.duplicates, playout.discarded, stats.jitter_buffer_ms,
                    playout.added_for_drift, playout.dropped_for_drift);
-          ending = gst_element_send_event (m->playout, gst_event_new_eos ());
+          bell_playout_src_finish (BELL_PLAYOUT_SRC (m->playout));
+          ending = TRUE;
         }
       else
         ending = bell_rtp_push_src_end_of_stream (BELL_RTP_PUSH_SRC (m->pushsrc));

@@ -13,6 +13,8 @@ struct _BellPlayoutSrc
   gint64        next_due_us;   /* to nothing: when the next frame is due, 0 before the first */
   gint16       *scratch;       /* to nothing: where frames go */
   gboolean      flushing;      /* between unlock() and unlock_stop() */
+  gboolean      finishing;     /* bell_playout_src_finish(): frames up to end_due, then EOS */
+  GstClockTime  end_due;
   GstClockID    wait;          /* the clock wait under way, to cancel in unlock() */
   gboolean      pacing;        /* the first frame's time is set */
   GstClockTime  due;           /* running time of the next frame */
@@ -63,13 +65,13 @@ create (GstPushSrc *push_src, GstBuffer **out)
   guint len;
 
   g_mutex_lock (&self->lock);
-  while (!self->flushing &&
+  while (!self->flushing && !self->finishing &&
          (self->output == BELL_PLAYOUT_TO_NOTHING || bell_playout_get_start_us (self->playout) < 0))
     g_cond_wait (&self->started, &self->lock);
-  if (self->flushing)
+  if (self->flushing || (self->finishing && (!self->pacing || self->due >= self->end_due)))
     {
       g_mutex_unlock (&self->lock);
-      return GST_FLOW_FLUSHING;
+      return self->flushing ? GST_FLOW_FLUSHING : GST_FLOW_EOS;
     }
   if (!self->pacing)
     {
@@ -80,7 +82,7 @@ create (GstPushSrc *push_src, GstBuffer **out)
       self->first_due = self->due;
       self->pacing = TRUE;
     }
-  if (clock)
+  if (clock && !self->finishing)
     {
       GstClockReturn ret;
 
@@ -89,15 +91,21 @@ create (GstPushSrc *push_src, GstBuffer **out)
       ret = gst_clock_id_wait (self->wait, &late);
       g_mutex_lock (&self->lock);
       g_clear_pointer (&self->wait, gst_clock_id_unref);
-      if (self->flushing || ret == GST_CLOCK_UNSCHEDULED)
+      if (self->flushing || (ret == GST_CLOCK_UNSCHEDULED && !self->finishing) ||
+          (self->finishing && self->due >= self->end_due))
         {
           g_mutex_unlock (&self->lock);
-          return GST_FLOW_FLUSHING;
+          return self->flushing || !self->finishing ? GST_FLOW_FLUSHING : GST_FLOW_EOS;
         }
+      if (ret == GST_CLOCK_UNSCHEDULED)   /* finishing: the frame goes now, with the rest */
+        late = GST_CLOCK_DIFF (self->due, running_now (self, clock));
     }
+  else if (clock)
+    /* Finishing: no wait, so how late the frame is now (negative: not due yet). */
+    late = GST_CLOCK_DIFF (self->due, running_now (self, clock));
   /* When the frame was due, on the monotonic clock the packets' arrivals are on: now, less
-   * how late the wake-up came. */
-  due_us = g_get_monotonic_time () - MAX (late, 0) / GST_USECOND;
+   * how late it is (a wake-up never comes early; a finishing frame may be ahead). */
+  due_us = g_get_monotonic_time () - (self->finishing ? late : MAX (late, 0)) / GST_USECOND;
   buffer = gst_buffer_new_allocate (NULL, (bell_playout_get_frame_samples (self->playout) +
                                            BELL_PLAYOUT_STEP_MAX) * sizeof (gint16), NULL);
   gst_buffer_map (buffer, &map, GST_MAP_WRITE);
@@ -147,6 +155,7 @@ start (GstBaseSrc *base_src)
 
   g_mutex_lock (&self->lock);
   self->pacing = FALSE;
+  self->finishing = FALSE;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -239,6 +248,25 @@ take_due (BellPlayoutSrc *self, gint64 now_us)
                          G_USEC_PER_SEC / BELL_PLAYOUT_RATE;
   if (self->next_due_us <= now_us)
     self->next_due_us = now_us;
+}
+
+void
+bell_playout_src_finish (BellPlayoutSrc *self)
+{
+  g_autoptr(GstClock) clock = gst_element_get_clock (GST_ELEMENT (self));
+
+  g_mutex_lock (&self->lock);
+  if (!self->finishing)
+    {
+      /* What came by now plays by then, the playout's delay later. */
+      self->finishing = TRUE;
+      self->end_due = running_now (self, clock) +
+                      bell_playout_get_target_ms (self->playout) * GST_MSECOND;
+      if (self->wait)
+        gst_clock_id_unschedule (self->wait);
+      g_cond_broadcast (&self->started);
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 void

@@ -47,6 +47,11 @@ GstElement *bell_playout_src_new (BellPlayoutCodec codec, guint ptime_ms, guint 
 void        bell_playout_src_put (BellPlayoutSrc *self, guint16 seq, guint32 timestamp,
                                   gboolean marker, const guint8 *payload, gsize len,
                                   gint64 arrival_us);
+/* The call ends: a recording gets every frame due by now plus the playout's delay (what came
+ * by now), at once, then EOS. Sending EOS instead would drop the frames a late streaming
+ * thread (a loaded machine) had not taken yet: seconds of a recording, measured. To nothing:
+ * EOS at once. */
+void        bell_playout_src_finish (BellPlayoutSrc *self);
 /* The delay aimed at now (bell_playout_get_target_ms(), with the wait). */
 guint       bell_playout_src_get_target_ms (BellPlayoutSrc *self);
 /* Extra delay held on top of the jitter target: time for RED's copies to come. */
