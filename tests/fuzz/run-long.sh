@@ -147,7 +147,10 @@ done
 start_run() {  # start_run HARNESS: in its own process group (set -m), so stop_runs ends it all
   local h=$1
   set -m
-  nice -n 19 "$here/run-fuzz.sh" "$h" -runs="$runs" -max_total_time="$seconds" \
+  # -timeout is wall-clock: at nice 19 beside a busy machine a quick input can wait its turn
+  # for tens of seconds (27 s seen, the input itself 0.09 s), so 10 s would report a false
+  # timeout; a loop that never ends is still caught.
+  nice -n 19 "$here/run-fuzz.sh" "$h" -runs="$runs" -max_total_time="$seconds" -timeout=120 \
     > "$logdir/$h.log" 2>&1 &
   set +m
   running[$!]=$h
