@@ -380,6 +380,7 @@ on_quality_event (BellCall *call, BellEvent *event)
     .frames_fec = event_count (event, "frames_fec"),
     .frames_red = event_count (event, "frames_red"),
     .frames_concealed = event_count (event, "frames_concealed"),
+    .rejected = event_count (event, "rejected"),
   };
 
   bell_call_update_quality (call, &quality);

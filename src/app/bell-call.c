@@ -539,6 +539,17 @@ bell_call_dup_quality_details (BellCall *self)
   g_string_append_printf (text, _("Jitter buffer %u ms · late packets %llu"),
                           q->jitter_buffer_ms, (unsigned long long) q->late);
   g_string_append_c (text, '\n');
+  if (q->rejected > 0)
+    {
+      /* Shown only when it happened: someone else is sending to this call's port. */
+      gulong n = (gulong) MIN (q->rejected, G_MAXULONG);
+      /* TRANSLATORS: sound packets from an address not the other side's, dropped unheard */
+      const char *format = g_dngettext (GETTEXT_PACKAGE, "%llu packet from another address dropped",
+                                        "%llu packets from other addresses dropped", n);
+
+      g_string_append_printf (text, format, (unsigned long long) q->rejected);
+      g_string_append_c (text, '\n');
+    }
   if (is_opus (current_codec (self)))
     {
       /* TRANSLATORS: Opus in-band forward error correction */

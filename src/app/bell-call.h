@@ -32,6 +32,8 @@ typedef struct
   guint64     frames_fec;        /* rebuilt from the next packet's Opus FEC */
   guint64     frames_red;        /* from a RED copy */
   guint64     frames_concealed;  /* neither: made up by the decoder */
+  guint64     rejected;          /* RTP/RTCP packets from another source than the peer's,
+                                  * dropped (a stranger who found the port) */
 } BellCallQuality;
 
 /* The ITU-T G.107 Annex B bands of the MOS (user satisfaction), worst first. */

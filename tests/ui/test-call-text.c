@@ -168,7 +168,7 @@ test_details (void)
 {
   g_autoptr(BellCall) call = connected_call ("OPUS");
   BellCallQuality q = clean_report ();
-  g_autofree char *full = NULL, *early = NULL, *g711 = NULL;
+  g_autofree char *full = NULL, *early = NULL, *g711 = NULL, *one = NULL, *many = NULL;
 
   g_assert_null (bell_call_dup_quality_details (call));
   bell_call_update_quality (call, &q);
@@ -206,6 +206,18 @@ test_details (void)
   g711 = bell_call_dup_quality_details (call);
   g_assert_true (g_str_has_suffix (g711, "\nJitter buffer 40 ms · late packets 2\nRED 3 copies"));
   g_assert_null (strstr (g711, "FEC off"));
+
+  /* Packets from a stranger, dropped: said only once there are some, singular and plural. */
+  g_assert_null (strstr (full, "dropped"));
+  q.rejected = 1;
+  bell_call_update_quality (call, &q);
+  one = bell_call_dup_quality_details (call);
+  g_assert_true (g_str_has_suffix (one, "late packets 2\n"
+                                        "1 packet from another address dropped\nRED 3 copies"));
+  q.rejected = 250;
+  bell_call_update_quality (call, &q);
+  many = bell_call_dup_quality_details (call);
+  g_assert_nonnull (strstr (many, "\n250 packets from other addresses dropped\n"));
 }
 
 int
