@@ -165,6 +165,51 @@ dead_tcp_port (void)
   return port;
 }
 
+/* A loopback UDP port nobody listens on (it was free a moment ago). */
+static guint16
+dead_udp_port (void)
+{
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                       G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  g_socket_close (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* RFC 3261 §18.4: over UDP, a request to a port where nothing listens fails as soon as the
+ * ICMP port unreachable comes back, not after Timer F or B (32 s): an OPTIONS and a call. */
+static void
+test_udp_port_unreachable (void)
+{
+  Recorder rc;
+  g_autoptr(BellCore) client = NULL;
+  g_autofree char *uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", dead_udp_port ());
+  gint64 start;
+  BellEvent *ev;
+
+  recorder_init (&rc);
+  client = start_core (BELL_SIP_TRANSPORT_UDP, "127.0.0.1", 0, &rc);
+  start = g_get_monotonic_time ();
+  bell_core_options (client, uri, BELL_SIP_TRANSPORT_UDP);
+  ev = wait_event (&rc, "options");
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "error"), "ICMP port unreachable"));
+  /* Timer F would be 32 s; wait_event gives up after 10. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, TIMEOUT_MS * 1000);
+
+  bell_core_call (client, uri, BELL_SIP_TRANSPORT_UDP);
+  ev = wait_call_state (&rc, "ended");
+  g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 503);
+  g_assert_nonnull (strstr (bell_event_get_string (ev, "reason"), "nothing listens on UDP"));
+
+  stop_core (&client, &rc);
+  recorder_clear (&rc);
+}
+
 /* RFC 3263: SRV targets in priority order; the first refuses, the second answers. */
 static void
 test_options_srv_failover (void)
@@ -872,6 +917,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/options-loopback", test_options_loopback);
   g_test_add_func ("/core/options-srv-failover", test_options_srv_failover);
   g_test_add_func ("/core/options-errors", test_options_errors);
+  g_test_add_func ("/core/udp-port-unreachable", test_udp_port_unreachable);
   g_test_add_func ("/core/bind-in-use", test_bind_in_use);
   g_test_add_func ("/core/call-answered", test_call_answered);
   g_test_add_func ("/core/call-cancelled", test_call_cancelled);

@@ -34,6 +34,15 @@ typedef struct
 
 BellSipFlow *_bell_sip_flow_new (BellSipTransportKind kind, GInetSocketAddress *local,
                                  GInetSocketAddress *remote);
+
+/* bell-sip-transport-icmp.c: ICMP errors for a UDP socket's datagrams. Asks the kernel to
+ * queue them on socket (IP_RECVERR / IPV6_RECVERR). */
+void         _bell_sip_udp_report_errors (GSocket *socket);
+typedef void (*BellSipUdpRefusedFunc) (GInetSocketAddress *destination, gpointer data);
+/* Reads the whole error queue of socket; func gets the destination of each datagram refused
+ * by an ICMP port unreachable (nothing listens there). Returns how many. */
+guint        _bell_sip_udp_drain_errors  (GSocket *socket, BellSipUdpRefusedFunc func,
+                                          gpointer data);
 char        *_bell_sip_address_to_string (GInetSocketAddress *address);
 
 /* A stream connection (TCP, TLS) or a WebSocket: framing, write queue, keep-alive, idle. */

@@ -539,11 +539,42 @@ handle_datagram (BellSipTransport *self, GSocket *socket, GInetSocketAddress *so
   dispatch (self, msg, flow);
 }
 
+typedef struct
+{
+  BellSipTransport *transport;
+  GSocket          *socket;
+} RefusedCtx;
+
+/* A datagram of ours was refused (ICMP port unreachable): the flow to there failed, so its
+ * client transactions fail over now (bell-sip-transport-icmp.c). */
+static void
+on_udp_refused (GInetSocketAddress *destination, gpointer data)
+{
+  RefusedCtx *ctx = data;
+  g_autofree char *key = _bell_sip_address_to_string (destination);
+  BellSipFlow *flow = g_hash_table_lookup (ctx->transport->udp_flows, key);
+  g_autoptr(GError) error = NULL;
+
+  if (!flow || flow->udp_socket != ctx->socket)
+    return;
+  error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                       "nothing listens on UDP %s (ICMP port unreachable)", key);
+  g_debug ("%s", error->message);
+  bell_sip_flow_ref (flow);
+  _bell_sip_transport_emit_flow_failed (ctx->transport, flow, error);
+  bell_sip_flow_unref (flow);
+}
+
 static gboolean
 on_udp_ready (GSocket *socket, GIOCondition condition, gpointer data)
 {
   BellSipTransport *self = data;
 
+  if (condition & G_IO_ERR)
+    {
+      RefusedCtx ctx = { self, socket };
+      _bell_sip_udp_drain_errors (socket, on_udp_refused, &ctx);
+    }
   for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -712,7 +743,10 @@ bind_socket (GSocketFamily family, GSocketType type, GInetAddress *address, guin
   /* Bursts (every account refreshing at once) overflow the default UDP receive buffer and
    * cost a T1 retransmission each: ask for more (the kernel may cap it at rmem_max). */
   if (type == G_SOCKET_TYPE_DATAGRAM)
-    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 1024 * 1024, NULL);
+    {
+      g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 1024 * 1024, NULL);
+      _bell_sip_udp_report_errors (socket);
+    }
   bind_to = g_inet_socket_address_new (address, port);
   if (!g_socket_bind (socket, bind_to, type == G_SOCKET_TYPE_STREAM, error))
     return NULL;
