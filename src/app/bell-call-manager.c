@@ -332,6 +332,8 @@ on_call_event (BellCallManager *self, BellEvent *event)
     }
   if (bell_call_get_state (call) == BELL_CALL_STATE_ENDED)
     return;
+  if (bell_event_get_bool (event, "unreachable"))
+    bell_call_set_unreachable (call, TRUE);
   bell_call_update_state (call, state, code, reason);
   if (state == BELL_CALL_STATE_CONNECTED && !self->tick_source)
     self->tick_source = g_timeout_add_seconds (1, on_tick, self);

@@ -36,6 +36,7 @@ struct _BellCall
   GString        *dtmf_sent;
   gboolean        ended_locally;
   gboolean        silenced;
+  gboolean        unreachable;
 };
 
 G_DEFINE_FINAL_TYPE (BellCall, bell_call, G_TYPE_OBJECT)
@@ -300,6 +301,12 @@ bell_call_set_ended_locally (BellCall *self, gboolean ended_locally)
 }
 
 void
+bell_call_set_unreachable (BellCall *self, gboolean unreachable)
+{
+  self->unreachable = unreachable;
+}
+
+void
 bell_call_set_silenced (BellCall *self, gboolean silenced)
 {
   self->silenced = silenced;
@@ -337,6 +344,11 @@ bell_call_dup_end_reason (BellCall *self)
     return NULL;
   if (self->silenced)
     return g_strdup (_("Do Not Disturb"));
+  /* The INVITE never got there: the code is our own 503, the reason the core's words. */
+  if (self->unreachable)
+    /* TRANSLATORS: the call could not be placed; %s: why, in English, from the network */
+    return reason && *reason ? g_strdup_printf (_("Not reachable: %s"), reason)
+                             : g_strdup (_("Not reachable"));
   switch (self->code)
     {
     case 486: case 600: return g_strdup (_("Busy"));

@@ -516,6 +516,8 @@ on_call_changed (BellSipCall *call, gpointer data)
                                         "reason", reason ? g_variant_new_string (reason) : NULL,
                                         "account", account ? g_variant_new_string (account) : NULL,
                                         "service", service ? g_variant_new_string (service) : NULL,
+                                        "unreachable", bell_sip_call_is_unreachable (call)
+                                                       ? g_variant_new_boolean (TRUE) : NULL,
                                         NULL));
 }
 

@@ -220,11 +220,38 @@ test_details (void)
   g_assert_nonnull (strstr (many, "\n250 packets from other addresses dropped\n"));
 }
 
+/* Why a call ended, as the call view and the history say it. */
+static void
+test_end_reasons (void)
+{
+  struct { guint code; const char *reason; gboolean unreachable; const char *text; } cases[] = {
+    { 486, "Busy Here", FALSE, "Busy" },
+    { 408, "no answer to INVITE from UDP 127.0.0.1:5060 -> 127.0.0.1:9", FALSE, "No answer" },
+    /* The peer's own 503 keeps its code; ours, for an INVITE that never got there, says so. */
+    { 503, "Service Unavailable", FALSE, "503 Service Unavailable" },
+    { 503, "nothing listens on UDP 127.0.0.1:9 (ICMP port unreachable)", TRUE,
+      "Not reachable: nothing listens on UDP 127.0.0.1:9 (ICMP port unreachable)" },
+    { 503, NULL, TRUE, "Not reachable" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BellCall) call = bell_call_new (1, TRUE, "sip:bob@example.com");
+      g_autofree char *text = NULL;
+
+      bell_call_set_unreachable (call, cases[i].unreachable);
+      bell_call_update_state (call, BELL_CALL_STATE_ENDED, cases[i].code, cases[i].reason);
+      text = bell_call_dup_end_reason (call);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/call/text/bands", test_bands);
+  g_test_add_func ("/call/text/end-reasons", test_end_reasons);
   g_test_add_func ("/call/text/codec-names", test_codec_names);
   g_test_add_func ("/call/text/codec", test_codec_text);
   g_test_add_func ("/call/text/summary", test_summary);

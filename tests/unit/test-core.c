@@ -205,6 +205,7 @@ test_udp_port_unreachable (void)
   ev = wait_call_state (&rc, "ended");
   g_assert_cmpint (bell_event_get_int (ev, "code", 0), ==, 503);
   g_assert_nonnull (strstr (bell_event_get_string (ev, "reason"), "nothing listens on UDP"));
+  g_assert_true (bell_event_get_bool (ev, "unreachable"));
 
   stop_core (&client, &rc);
   recorder_clear (&rc);

@@ -31,6 +31,7 @@ struct _BellSipCall
   BellCallState        state;
   guint                code;
   char                *reason;
+  gboolean             unreachable;  /* the INVITE never reached a SIP peer (transport failure) */
 
   char                *peer;           /* the URI we call, or the caller's From URI */
   char                *request_uri;    /* outgoing: peer, or where a 3xx sent us */

@@ -223,8 +223,10 @@ on_invite_response (BellSipTransaction *txn, BellSipMsg *response, const GError 
 
   if (!response)
     {
-      bell_sip_call_end (self, g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TIMEOUT)
-                               ? 408 : 503, error->message);
+      gboolean timeout = g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TIMEOUT);
+
+      self->unreachable = g_error_matches (error, BELL_SIP_TXN_ERROR, BELL_SIP_TXN_ERROR_TRANSPORT);
+      bell_sip_call_end (self, timeout ? 408 : 503, error->message);
       return;
     }
   status = bell_sip_msg_get_status (response);
@@ -939,6 +941,12 @@ guint
 bell_sip_call_get_code (BellSipCall *self)
 {
   return self->code;
+}
+
+gboolean
+bell_sip_call_is_unreachable (BellSipCall *self)
+{
+  return self->unreachable;
 }
 
 const char *

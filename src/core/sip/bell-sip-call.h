@@ -120,6 +120,9 @@ const char   *bell_sip_call_get_call_id   (BellSipCall *self);
 /* Why it ended (or the last status), for the user: code 0 when no SIP status applies. */
 guint         bell_sip_call_get_code      (BellSipCall *self);
 const char   *bell_sip_call_get_reason    (BellSipCall *self);
+/* Ended because the INVITE could not be delivered at all (nothing listens there, connection
+ * refused): the code (503) is ours, not the peer's. */
+gboolean      bell_sip_call_is_unreachable (BellSipCall *self);
 const char   *bell_sip_call_get_remote_sdp (BellSipCall *self);
 /* The offer/answer provider's user_data (the call's media). */
 gpointer      bell_sip_call_get_sdp_data  (BellSipCall *self);
