@@ -43,6 +43,8 @@ typedef struct
   double     auto_answer;   /* seconds; < 0: ring only */
   int        max_calls;
   int        max_concurrent; /* calls at once, more get 486; 0: the core's default */
+  int        media_timeout; /* s without the peer's RTP/RTCP before a call is lost; 0: never;
+                             * -1: the core's default */
   gboolean   call_waiting;
   int        reject;        /* refuse incoming calls with this status; 0: don't */
   char      *audio_in;
@@ -126,6 +128,8 @@ usage (FILE *out)
              "  --auto-answer[=SECONDS]          listen: answer calls (after SECONDS, default 0)\n"
              "  --max-calls N                    listen: exit after N calls have ended\n"
              "  --max-concurrent N               calls at once; more are refused busy (default 4)\n"
+             "  --media-timeout SECONDS          end a call when nothing came from the other side\n"
+             "                                   for this long (default 30; 0: never)\n"
              "  --call-waiting                   --auto-answer puts the other calls on hold, as a\n"
              "                                   person answering a second call does\n"
              "  --reject CODE                    listen: refuse calls (486 busy, 603 decline)\n"
@@ -581,6 +585,8 @@ run_core (Cli *cli, const char *command, const char *arg)
   config.audio_in = cli->audio_in;
   config.audio_out = cli->audio_out;
   config.max_calls = cli->max_concurrent > 0 ? (guint) cli->max_concurrent : 0;
+  config.media_timeout_s = cli->media_timeout < 0 ? 0 : cli->media_timeout == 0 ? -1
+                                                                              : cli->media_timeout;
   config.tls_ca_file = cli->tls_ca;
   config.tls_cert_file = cli->tls_cert;
   config.tls_key_file = cli->tls_key;
@@ -722,7 +728,7 @@ run_core (Cli *cli, const char *command, const char *arg)
 int
 main (int argc, char **argv)
 {
-  Cli cli = { .auto_answer = -1, .hold_after = -1 };
+  Cli cli = { .auto_answer = -1, .hold_after = -1, .media_timeout = -1 };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
@@ -752,6 +758,8 @@ main (int argc, char **argv)
       "answer calls after SECONDS", "SECONDS" },
     { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli.max_calls, "exit after N calls", "N" },
     { "max-concurrent", 0, 0, G_OPTION_ARG_INT, &cli.max_concurrent, "calls at once", "N" },
+    { "media-timeout", 0, 0, G_OPTION_ARG_INT, &cli.media_timeout,
+      "end a call after SECONDS without a packet from the other side (0: never)", "SECONDS" },
     { "call-waiting", 0, 0, G_OPTION_ARG_NONE, &cli.call_waiting, "answering holds other calls", NULL },
     { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.audio_in, "audio source", "SRC" },
     { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.audio_out, "audio sink", "SINK" },

@@ -617,7 +617,14 @@ typedef struct
 {
   BellCore *core;
   guint     id;
+  /* Is the peer still there? Its packets, counted at each quality report. */
+  gboolean  expect_media;    /* the last offer/answer has the peer sending to us */
+  guint64   last_received;   /* RTP packets, as the report before said */
+  guint64   last_reports;    /* RTCP report blocks about our stream */
+  gint64    quiet_since_us;  /* when the counts last moved; 0: not watching */
 } CallRef;
+
+#define MEDIA_TIMEOUT_DEFAULT_S 30
 
 static void
 on_dtmf_received (char digit, guint duration_ms, gpointer data)
@@ -638,6 +645,9 @@ on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer da
 {
   CallRef *t = data;
 
+  /* The peer sends to us (neither held nor inactive): watch for silence from now on. */
+  t->expect_media = plan->recv && !error;
+  t->quiet_since_us = 0;
   bell_core_emit (t->core, bell_event_new ("media",
                                            "id", g_variant_new_int32 ((gint32) t->id),
                                            "codec", plan->encoding ? g_variant_new_string (plan->encoding) : NULL,
@@ -647,6 +657,45 @@ on_media_applied (const BellSdpMediaPlan *plan, const GError *error, gpointer da
                                            "recv", g_variant_new_boolean (plan->recv),
                                            "error", error ? g_variant_new_string (error->message) : NULL,
                                            NULL));
+}
+
+/* After each quality report: a connected call whose peer should be sending, from which
+ * neither RTP nor RTCP came for the media timeout, is lost (a machine that died or a network
+ * that went says no BYE): it ends with a BYE and says why, instead of staying connected in
+ * silence until a session timer, if any, notices. Packets from strangers or failing SRTP do
+ * not count: they never reach these counters. */
+static void
+check_peer_alive (CallRef *t, const BellMediaStats *media)
+{
+  gint timeout_s = t->core->config.media_timeout_s ? t->core->config.media_timeout_s
+                                                   : MEDIA_TIMEOUT_DEFAULT_S;
+  BellSipCall *call = call_by_id (t->core, t->id);
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *reason = NULL;
+
+  /* On hold either way, a peer may fall silent (some send nothing while they hold us). */
+  if (timeout_s < 0 || !call || media->final || !t->expect_media ||
+      bell_sip_call_get_state (call) != BELL_CALL_CONNECTED || bell_sip_call_get_hold (call) ||
+      bell_sip_call_get_remote_hold (call))
+    {
+      t->quiet_since_us = 0;
+      return;
+    }
+  if (!t->quiet_since_us || media->rtcp.packets_received != t->last_received ||
+      media->rtcp.remote_reports != t->last_reports)
+    {
+      t->last_received = media->rtcp.packets_received;
+      t->last_reports = media->rtcp.remote_reports;
+      t->quiet_since_us = now;
+      return;
+    }
+  if (now - t->quiet_since_us < (gint64) timeout_s * G_USEC_PER_SEC)
+    return;
+  reason = g_strdup_printf ("nothing came from the other side for %d s: the connection is lost",
+                            (gint) ((now - t->quiet_since_us) / G_USEC_PER_SEC));
+  g_message ("call %u: %s", t->id, reason);
+  t->quiet_since_us = 0;
+  bell_sip_call_bye (call, reason);
 }
 
 static void
@@ -679,6 +728,7 @@ on_media_stats (const BellMediaStats *media, gpointer data)
                                            "rejected", g_variant_new_int64 ((gint64) media->rejected),
                                            "final", media->final ? g_variant_new_boolean (TRUE) : NULL,
                                            NULL));
+  check_peer_alive (t, media);
 }
 
 /* The call's media, for DTMF and for stopping it when the call ends; media belongs to the

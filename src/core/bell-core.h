@@ -66,6 +66,10 @@ typedef struct
                                       * registrar (bell_core_set_direct_calls() changes it);
                                       * AUTO: nobody while an account is configured, anyone
                                       * when there is none. Accounts may have their own */
+  gint        media_timeout_s;       /* a connected call whose peer should be sending ends as
+                                      * lost once neither its RTP nor its RTCP has come for
+                                      * this long (the peer's machine died, its network went):
+                                      * 0: 30 s; negative: never */
   double      test_loss;             /* testing only: fraction of every call's RTP packets
                                       * dropped before they are sent (0: none) */
   double      test_loss_receive;     /* testing only: fraction of every call's RTP packets

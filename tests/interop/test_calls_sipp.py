@@ -25,6 +25,7 @@
 """
 
 import os
+import re
 import signal
 import time
 
@@ -45,6 +46,12 @@ UAS_DESCS = [
     "connected -> ended",
     "sipp -sn uas exits 0; its trace has bellbird's INVITE, then ACK (after the 200), then BYE, "
     "in the same Call-ID",
+]
+LOST_DESCS = [
+    "a peer that stops sending (sipp -sn uas answers with SDP and sends no RTP or RTCP): call "
+    "--media-timeout 3 --duration 25 ends the call by itself within 15 s, reason 'nothing came "
+    "from the other side for N s: the connection is lost' (N >= 3), and exits 0",
+    "lost call: sipp got bellbird's BYE for it and exits 0",
 ]
 BUSY_DESCS = [
     "486 Busy Here: bellbird-cli call exits 1; its last event is 'ended' with code 486, it never "
@@ -204,6 +211,33 @@ def case_builtin_uas(tap, peers):
     tap.ok(src == 0 and seq == ["INVITE", "ACK", "BYE"] and len(cids) == 1, UAS_DESCS[1],
            lambda: ["sipp exit %s, requests received %s, Call-IDs %s" % (src, got, cids)]
            + ic.sipp_diag(sipp))
+
+
+@case(LOST_DESCS)
+def case_media_timeout(tap, peers):
+    sport = ic.free_port()
+    # sipp waits up to 20 s for the BYE (its -recv_timeout, the last one given, wins).
+    sipp = ic.start_sipp_call(peers, "sipp-silent", sport, builtin="uas", calls=1, timeout_s=30,
+                              extra=["-recv_timeout", "20000"])
+    ic.wait_bound(sport, "udp", 5)
+    start = time.monotonic()
+    call = ic.start_call(peers, "call-lost", "sip:x@%s:%d" % (ic.LOOPBACK, sport), duration=25,
+                         extra=["--media-timeout", "3", "--audio-in", "tone",
+                                "--audio-out", "none"])
+    crc = finish(call, 20)
+    took = time.monotonic() - start
+    src = finish(sipp, 6)
+    last = last_call_event(call)
+    reason = (last or {}).get("reason") or ""
+    m = re.match(r"nothing came from the other side for (\d+) s: the connection is lost$", reason)
+    tap.ok(crc == 0 and "connected" in states(call) and last and last.get("state") == "ended"
+           and m is not None and int(m.group(1)) >= 3 and took < 15, LOST_DESCS[0],
+           lambda: ["call exit %s after %.1f s, states %s, last event %s"
+                    % (crc, took, states(call), last)] + call.diag())
+    msgs = ic.parse_trace(sipp.msg_path)
+    byes = ic.trace_requests(msgs, "BYE")
+    tap.ok(src == 0 and len(byes) >= 1, LOST_DESCS[1],
+           lambda: ["sipp exit %s, %d BYE received" % (src, len(byes))] + ic.sipp_diag(sipp))
 
 
 @case(BUSY_DESCS)

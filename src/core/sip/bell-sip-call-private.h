@@ -99,8 +99,6 @@ struct _BellSipCall
 void  bell_sip_call_set_state (BellSipCall *self, BellCallState state, guint code,
                                const char *reason);
 void  bell_sip_call_end       (BellSipCall *self, guint code, const char *reason);
-/* Ends a connected call with a BYE; reason (NULL: "hung up") is what the user is told. */
-void  bell_sip_call_bye       (BellSipCall *self, const char *reason);
 void  bell_sip_call_emit_hold_changed (BellSipCall *self);
 void  bell_sip_call_emit_transfer     (BellSipCall *self, guint status, const char *reason);
 void  bell_sip_call_emit_refer        (BellSipCall *self, const char *uri, const char *replaces,

@@ -76,6 +76,8 @@ void          bell_sip_call_start   (BellSipCall *self);   /* outgoing: send the
 void          bell_sip_call_answer  (BellSipCall *self);
 /* Hangs up whatever the state: CANCEL, decline (603), or BYE. */
 void          bell_sip_call_hangup  (BellSipCall *self);
+/* Ends a connected call with a BYE; reason (NULL: "hung up") is what the user is told. */
+void          bell_sip_call_bye     (BellSipCall *self, const char *reason);
 /* Refuses an incoming call with status (486 busy, 603 decline ...). */
 void          bell_sip_call_reject  (BellSipCall *self, guint status);
 /* Puts a connected call on hold or takes it off (re-INVITE, RFC 3264 §8.4), now or as soon as
