@@ -334,6 +334,8 @@ on_call_event (BellCallManager *self, BellEvent *event)
     return;
   if (bell_event_get_bool (event, "unreachable"))
     bell_call_set_unreachable (call, TRUE);
+  if (bell_event_get_bool (event, "lost"))
+    bell_call_set_lost (call, TRUE);
   bell_call_update_state (call, state, code, reason);
   if (state == BELL_CALL_STATE_CONNECTED && !self->tick_source)
     self->tick_source = g_timeout_add_seconds (1, on_tick, self);

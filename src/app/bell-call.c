@@ -37,6 +37,7 @@ struct _BellCall
   gboolean        ended_locally;
   gboolean        silenced;
   gboolean        unreachable;
+  gboolean        lost;
 };
 
 G_DEFINE_FINAL_TYPE (BellCall, bell_call, G_TYPE_OBJECT)
@@ -307,6 +308,12 @@ bell_call_set_unreachable (BellCall *self, gboolean unreachable)
 }
 
 void
+bell_call_set_lost (BellCall *self, gboolean lost)
+{
+  self->lost = lost;
+}
+
+void
 bell_call_set_silenced (BellCall *self, gboolean silenced)
 {
   self->silenced = silenced;
@@ -349,6 +356,9 @@ bell_call_dup_end_reason (BellCall *self)
     /* TRANSLATORS: the call could not be placed; %s: why, in English, from the network */
     return reason && *reason ? g_strdup_printf (_("Not reachable: %s"), reason)
                              : g_strdup (_("Not reachable"));
+  if (self->lost)
+    /* TRANSLATORS: a call ended because nothing came from the other side any more */
+    return g_strdup (_("Connection lost"));
   switch (self->code)
     {
     case 486: case 600: return g_strdup (_("Busy"));

@@ -135,6 +135,8 @@ void            bell_call_set_volume       (BellCall *self, double volume);
 void            bell_call_set_ended_locally (BellCall *self, gboolean ended_locally);
 /* Ended because the call could not be delivered at all (the core's "unreachable"). */
 void            bell_call_set_unreachable  (BellCall *self, gboolean unreachable);
+/* Ended by the core for its media timeout: nothing came from the peer (the core's "lost"). */
+void            bell_call_set_lost         (BellCall *self, gboolean lost);
 /* Refused because Do Not Disturb is on: missed, with that as the reason. */
 void            bell_call_set_silenced     (BellCall *self, gboolean silenced);
 gboolean        bell_call_get_silenced     (BellCall *self);

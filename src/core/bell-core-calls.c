@@ -198,6 +198,13 @@ service_quark (void)
   return g_quark_from_static_string ("bell-core-call-service");
 }
 
+/* Set on a call ended for its media timeout (check_peer_alive): its event says "lost". */
+static GQuark
+lost_quark (void)
+{
+  return g_quark_from_static_string ("bell-core-call-lost");
+}
+
 /* One of the addresses the registrar resolved to (its other servers): over UDP the very
  * address and port; over TCP or TLS any port of that address, as a connection's source
  * address cannot be made up the way a datagram's can. */
@@ -503,6 +510,7 @@ on_call_changed (BellSipCall *call, gpointer data)
   const char *reason = bell_sip_call_get_reason (call);
   const char *account = g_object_get_qdata (G_OBJECT (call), account_quark ());
   const char *service = g_object_get_qdata (G_OBJECT (call), service_quark ());
+  gboolean lost = g_object_get_qdata (G_OBJECT (call), lost_quark ()) != NULL;
 
   if (bell_sip_call_get_state (call) == BELL_CALL_ENDED && media_of (call))
     bell_call_media_stop (media_of (call));
@@ -518,6 +526,8 @@ on_call_changed (BellSipCall *call, gpointer data)
                                         "service", service ? g_variant_new_string (service) : NULL,
                                         "unreachable", bell_sip_call_is_unreachable (call)
                                                        ? g_variant_new_boolean (TRUE) : NULL,
+                                        "lost", lost && bell_sip_call_get_state (call) == BELL_CALL_ENDED
+                                                ? g_variant_new_boolean (TRUE) : NULL,
                                         NULL));
 }
 
@@ -695,6 +705,7 @@ check_peer_alive (CallRef *t, const BellMediaStats *media)
                             (gint) ((now - t->quiet_since_us) / G_USEC_PER_SEC));
   g_message ("call %u: %s", t->id, reason);
   t->quiet_since_us = 0;
+  g_object_set_qdata (G_OBJECT (call), lost_quark (), GINT_TO_POINTER (TRUE));
   bell_sip_call_bye (call, reason);
 }
 

@@ -154,7 +154,8 @@ void      bell_core_set_direct_calls (BellCore *core, BellDirectCalls policy,
  *          came from the registrar of a registered account, its AOR (absent: a direct call);
  *          service: "echo" for a call the core answers itself with the echo test; unreachable:
  *          true when it ended because its INVITE could not be delivered at all (nothing
- *          listens there, connection refused: code 503 and the reason are ours)
+ *          listens there, connection refused: code 503 and the reason are ours); lost: true
+ *          when we ended it because nothing came from the peer for the media timeout
  *   "hold" {id, local, remote}: we hold the call / the peer holds it
  *   "transfer" {id, code, reason}: our transfer of call id: 202 when the peer took it, then
  *          its progress (1xx); final: 2xx (the call then ends), other codes (it stays), 0 with

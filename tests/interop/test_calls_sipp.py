@@ -50,7 +50,7 @@ UAS_DESCS = [
 LOST_DESCS = [
     "a peer that stops sending (sipp -sn uas answers with SDP and sends no RTP or RTCP): call "
     "--media-timeout 3 --duration 25 ends the call by itself within 15 s, reason 'nothing came "
-    "from the other side for N s: the connection is lost' (N >= 3), and exits 0",
+    "from the other side for N s: the connection is lost' (N >= 3) and lost: true, and exits 0",
     "lost call: sipp got bellbird's BYE for it and exits 0",
 ]
 BUSY_DESCS = [
@@ -231,7 +231,8 @@ def case_media_timeout(tap, peers):
     reason = (last or {}).get("reason") or ""
     m = re.match(r"nothing came from the other side for (\d+) s: the connection is lost$", reason)
     tap.ok(crc == 0 and "connected" in states(call) and last and last.get("state") == "ended"
-           and m is not None and int(m.group(1)) >= 3 and took < 15, LOST_DESCS[0],
+           and m is not None and int(m.group(1)) >= 3 and last.get("lost") is True
+           and took < 15, LOST_DESCS[0],
            lambda: ["call exit %s after %.1f s, states %s, last event %s"
                     % (crc, took, states(call), last)] + call.diag())
     msgs = ic.parse_trace(sipp.msg_path)

@@ -233,6 +233,8 @@ test_end_reasons (void)
       "Not reachable: nothing listens on UDP 127.0.0.1:9 (ICMP port unreachable)" },
     { 503, NULL, TRUE, "Not reachable" },
   };
+  g_autoptr(BellCall) lost = bell_call_new (2, TRUE, "sip:bob@example.com");
+  g_autofree char *lost_text = NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -244,6 +246,13 @@ test_end_reasons (void)
       text = bell_call_dup_end_reason (call);
       g_assert_cmpstr (text, ==, cases[i].text);
     }
+  /* Ended by the core for silence from a peer that should be sending. */
+  bell_call_update_state (lost, BELL_CALL_STATE_CONNECTED, 200, NULL);
+  bell_call_set_lost (lost, TRUE);
+  bell_call_update_state (lost, BELL_CALL_STATE_ENDED, 200,
+                          "nothing came from the other side for 31 s: the connection is lost");
+  lost_text = bell_call_dup_end_reason (lost);
+  g_assert_cmpstr (lost_text, ==, "Connection lost");
 }
 
 int
