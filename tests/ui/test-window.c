@@ -1035,6 +1035,36 @@ test_direct_calls_registrar (void)
   g_settings_set_string (settings, "direct-calls", "anyone");
 }
 
+/* A loopback UDP port nobody listens on (it was free a moment ago). */
+static guint16
+dead_udp_port (void)
+{
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                       G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  g_socket_close (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A call to an address where nothing listens says so at once (not "No answer" after 32 s). */
+static void
+test_unreachable (void)
+{
+  guint16 port = dead_udp_port ();
+  g_autofree char *address = g_strdup_printf ("bob@127.0.0.1:%u", port);
+  g_autofree char *expected = g_strdup_printf ("Ended: Not reachable: nothing listens on UDP "
+                                               "127.0.0.1:%u (ICMP port unreachable)", port);
+
+  dial (address);
+  UI_WAIT_UNTIL (state_is ("Ended"), 5);
+  g_assert_cmpstr (call_text ("state"), ==, expected);
+}
+
 static void
 test_narrow (void)
 {
@@ -1523,6 +1553,7 @@ main (int argc, char *argv[])
     { "/ui/window/echo", test_echo },
     { "/ui/window/call-waiting", test_call_waiting },
     { "/ui/window/narrow", test_narrow },
+    { "/ui/window/unreachable", test_unreachable },
     { "/ui/window/keyboard", test_keyboard },
     { "/ui/window/account-picker", test_account_picker },
     { "/ui/window/certificate-notice", test_certificate_notice },
