@@ -630,7 +630,7 @@ typedef struct
   /* Is the peer still there? Its packets, counted at each quality report. */
   gboolean  expect_media;    /* the last offer/answer has the peer sending to us */
   guint64   last_received;   /* RTP packets, as the report before said */
-  guint64   last_reports;    /* RTCP report blocks about our stream */
+  guint64   last_rtcp;       /* RTCP packets from the peer */
   gint64    quiet_since_us;  /* when the counts last moved; 0: not watching */
 } CallRef;
 
@@ -692,10 +692,10 @@ check_peer_alive (CallRef *t, const BellMediaStats *media)
       return;
     }
   if (!t->quiet_since_us || media->rtcp.packets_received != t->last_received ||
-      media->rtcp.remote_reports != t->last_reports)
+      media->rtcp.rtcp_received != t->last_rtcp)
     {
       t->last_received = media->rtcp.packets_received;
-      t->last_reports = media->rtcp.remote_reports;
+      t->last_rtcp = media->rtcp.rtcp_received;
       t->quiet_since_us = now;
       return;
     }

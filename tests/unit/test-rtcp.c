@@ -442,6 +442,19 @@ test_rr_layout (void)
   len = bell_rtcp_build_report (a, 1000, buf, sizeof buf);
   lsr = get32 (buf + 8) << 16 | get32 (buf + 12) >> 16;
   g_assert_true (bell_rtcp_on_rtcp_received (b, buf, len, 500000));
+  {
+    BellRtcpStats st;
+    guint8 own[BELL_RTCP_MAX_PACKET];
+
+    /* The peer's packet counts (the media timeout's sign of life); one of B's own SSRC
+     * (looped back), not. */
+    memcpy (own, buf, len);
+    own[4] = SSRC_B >> 24, own[5] = SSRC_B >> 16 & 0xff, own[6] = SSRC_B >> 8 & 0xff;
+    own[7] = SSRC_B & 0xff;
+    g_assert_true (bell_rtcp_on_rtcp_received (b, own, len, 500000));
+    bell_rtcp_get_stats (b, &st);
+    g_assert_cmpuint (st.rtcp_received, ==, 1);
+  }
   receive (b, SSRC_A, 11, 510000);
   bell_rtcp_on_rtp_sent (b, pkt, make_rtp (pkt, PT_PCMU, 9, 0, SSRC_B, 160), 600000);
   len = bell_rtcp_build_report (b, 2000000, buf, sizeof buf);

@@ -80,6 +80,7 @@ struct _BellRtcpSession
   double   remote_jitter_ms;
   double   rtt_ms;
   gboolean bye_received;
+  guint64  rtcp_received;   /* compound packets from another SSRC than ours */
 
   gboolean reported_once;
 };
@@ -688,6 +689,9 @@ bell_rtcp_on_rtcp_received (BellRtcpSession *s, const guint8 *data, gsize len, g
 
   if (!rtcp_valid (data, len))
     return FALSE;
+  /* The first packet is an SR or RR (rtcp_valid): its sender's SSRC says whose it is. */
+  if (get32 (data + 4) != s->ssrc)
+    s->rtcp_received++;
   while (off < len)
     {
       const guint8 *p = data + off;
@@ -765,6 +769,7 @@ bell_rtcp_get_stats (BellRtcpSession *s, BellRtcpStats *out)
   out->remote_jitter_ms = s->remote_jitter_ms;
   out->rtt_ms = s->rtt_ms;
   out->bye_received = s->bye_received;
+  out->rtcp_received = s->rtcp_received;
 }
 
 guint

@@ -72,6 +72,7 @@ typedef struct
   double   remote_jitter_ms;
   double   rtt_ms;                /* round trip from LSR/DLSR; -1 while unknown */
   gboolean bye_received;          /* the remote source said BYE */
+  guint64  rtcp_received;         /* valid compound packets from another SSRC than ours */
 } BellRtcpStats;
 
 typedef struct _BellRtcpSession BellRtcpSession;
