@@ -16,6 +16,7 @@
 #include "bell-application.h"
 #include "bell-window.h"
 #include "bell-keypad.h"
+#include "sip-test-util.h"
 #include "bell-contact-editor.h"
 #include "ui-test-registrar.h"
 #include "ui-test-util.h"
@@ -1035,27 +1036,11 @@ test_direct_calls_registrar (void)
   g_settings_set_string (settings, "direct-calls", "anyone");
 }
 
-/* A loopback UDP port nobody listens on (it was free a moment ago). */
-static guint16
-dead_udp_port (void)
-{
-  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                       G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  g_socket_close (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* A call to an address where nothing listens says so at once (not "No answer" after 32 s). */
 static void
 test_unreachable (void)
 {
-  guint16 port = dead_udp_port ();
+  guint16 port = sip_test_dead_udp_port ();
   g_autofree char *address = g_strdup_printf ("bob@127.0.0.1:%u", port);
   g_autofree char *expected = g_strdup_printf ("Ended: Not reachable: nothing listens on UDP "
                                                "127.0.0.1:%u (ICMP port unreachable)", port);

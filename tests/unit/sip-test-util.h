@@ -1,6 +1,7 @@
 /* sip-test-util.h: small helpers the message tests (unit and conformance) share. */
 #pragma once
 
+#include <gio/gio.h>
 #include "bell-sip-msg.h"
 
 /* The n-th (from 0) header with identity id, or NULL. */
@@ -9,3 +10,6 @@ const BellSipHeader *sip_test_nth_header (const BellSipMsg *msg, BellSipHdrId id
 char                *sip_test_collapse_lws (BellStr s);
 /* Whether s still holds a CR or LF (a fold the parser should have unfolded). */
 gboolean             sip_test_has_crlf (BellStr s);
+/* A loopback UDP port nobody listens on (it was free a moment ago): where a request gets an
+ * ICMP port unreachable back. */
+guint16              sip_test_dead_udp_port (void);

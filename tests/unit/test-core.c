@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bell-core.h"
+#include "sip-test-util.h"
 #include "fake-resolver.h"
 
 #define TIMEOUT_MS 10000
@@ -165,22 +166,6 @@ dead_tcp_port (void)
   return port;
 }
 
-/* A loopback UDP port nobody listens on (it was free a moment ago). */
-static guint16
-dead_udp_port (void)
-{
-  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                       G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  g_socket_close (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* RFC 3261 §18.4: over UDP, a request to a port where nothing listens fails as soon as the
  * ICMP port unreachable comes back, not after Timer F or B (32 s): an OPTIONS and a call. */
 static void
@@ -188,7 +173,7 @@ test_udp_port_unreachable (void)
 {
   Recorder rc;
   g_autoptr(BellCore) client = NULL;
-  g_autofree char *uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", dead_udp_port ());
+  g_autofree char *uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", sip_test_dead_udp_port ());
   gint64 start;
   BellEvent *ev;
 
